@@ -1,0 +1,118 @@
+# beamdump: plain GNU make, out-of-tree objects under $(BUILD).
+#
+#   make                  library and CLI (build/rel/beamdump)
+#   make test             unit tests, golden CLI tests, real-dump and corpus checks
+#   make check            test with -Werror, then again under ASan+UBSan (what CI runs)
+#   make SAN=address,undefined test
+#   make demo             run beamdump on a bundled sample dump
+#   make bench            build a ~500 MB dump with a real node and time beamdump on it
+#   make install PREFIX=/usr/local DESTDIR=
+
+CC      ?= cc
+CFLAGS  ?= -O2 -g
+CSTD    := -std=c11 -D_POSIX_C_SOURCE=200809L -D_FILE_OFFSET_BITS=64
+WARN    := -Wall -Wextra -Wpedantic -Wshadow -Wstrict-prototypes -Wmissing-prototypes \
+           -Wold-style-definition -Wpointer-arith -Wcast-qual -Wwrite-strings -Wvla \
+           -Wformat=2 -Wundef -Wnull-dereference -Wimplicit-fallthrough -fno-common
+# DEV=1 (CI) turns warnings into errors; users' newer compilers are not broken by it
+WARN    += $(if $(filter 1,$(DEV)),-Werror)
+ifneq ($(SAN),)
+CFLAGS  += -O1 -fsanitize=$(SAN) -fno-sanitize-recover=all -fno-omit-frame-pointer
+LDFLAGS += -fsanitize=$(SAN)
+endif
+BUILD   ?= build/$(if $(SAN),san,rel)
+
+PKGS         := zlib libpcre2-8
+PKG_CFLAGS   := $(shell pkg-config --cflags $(PKGS) 2>/dev/null)
+PKG_LIBS     := $(shell pkg-config --libs $(PKGS) 2>/dev/null || echo -lz -lpcre2-8)
+CMOCKA_LIBS  := $(shell pkg-config --libs cmocka 2>/dev/null || echo -lcmocka)
+
+ALL_CFLAGS = $(CSTD) $(WARN) -Iinclude -Isrc $(PKG_CFLAGS) -fvisibility=hidden -MMD -MP $(CFLAGS)
+LIBS       = $(PKG_LIBS) -lm
+
+LIB_SRCS  := $(sort $(wildcard src/*/*.c))
+LIB_SRCS  := $(filter-out src/cli/% $(EXCLUDE),$(LIB_SRCS))
+CLI_SRCS  := $(wildcard src/cli/*.c)
+TEST_SRCS := $(sort $(wildcard tests/unit/test_*.c))
+
+LIB_OBJS  := $(LIB_SRCS:%.c=$(BUILD)/%.o)
+CLI_OBJS  := $(CLI_SRCS:%.c=$(BUILD)/%.o)
+TEST_BINS := $(TEST_SRCS:tests/unit/%.c=$(BUILD)/tests/%)
+LIB       := $(BUILD)/libbeamdump.a
+BIN       := $(BUILD)/beamdump
+
+PREFIX     ?= /usr/local
+BINDIR     ?= $(PREFIX)/bin
+LIBDIR     ?= $(PREFIX)/lib
+INCLUDEDIR ?= $(PREFIX)/include
+MANDIR     ?= $(PREFIX)/share/man
+
+REAL_DUMPS ?= ../shared/real-dumps
+
+.PHONY: all test check unit golden realdumps corpus golden-update demo bench fuzz install \
+        uninstall clean check-layers
+
+all: $(BIN)
+
+$(BUILD)/%.o: %.c
+	@mkdir -p $(dir $@)
+	$(CC) $(ALL_CFLAGS) -c $< -o $@
+
+$(LIB): $(LIB_OBJS)
+	@mkdir -p $(dir $@)
+	$(AR) rcs $@ $^
+
+$(BIN): $(CLI_OBJS) $(LIB)
+	$(CC) $(LDFLAGS) -o $@ $(CLI_OBJS) $(LIB) $(LIBS)
+
+$(BUILD)/tests/%: tests/unit/%.c tests/helpers/bd_test.h $(LIB)
+	@mkdir -p $(dir $@)
+	$(CC) $(ALL_CFLAGS) -Itests/helpers -DBD_FIXTURES='"$(CURDIR)/fixtures"' \
+		-DBD_REAL_DUMPS='"$(abspath $(REAL_DUMPS))"' $< -o $@ $(LDFLAGS) $(LIB) $(LIBS) \
+		$(CMOCKA_LIBS)
+
+unit: $(TEST_BINS)
+	@set -e; for t in $(TEST_BINS); do echo "# $$t"; $$t; done
+
+golden: $(BIN)
+	@tests/cli/run.sh $(BIN)
+
+golden-update: $(BIN)
+	@tests/cli/run.sh --update $(BIN)
+
+realdumps: $(BIN)
+	@tests/cli/realdumps.sh $(BIN) $(REAL_DUMPS)
+
+test: unit golden realdumps check-layers
+
+check:
+	$(MAKE) DEV=1 test
+	$(MAKE) DEV=1 SAN=address,undefined test
+
+# the CLI may include only the public header; lower stages never include higher ones
+check-layers:
+	@tests/check-layers.sh
+
+demo: $(BIN)
+	@$(BIN) summary fixtures/basic.dump.gz
+	@$(BIN) procs fixtures/basic.dump.gz --limit 10
+
+bench: $(BIN)
+	@tests/bench/run.sh $(BIN)
+
+install: $(BIN)
+	install -d $(DESTDIR)$(BINDIR) $(DESTDIR)$(LIBDIR) $(DESTDIR)$(INCLUDEDIR) \
+		$(DESTDIR)$(MANDIR)/man1
+	install -m 755 $(BIN) $(DESTDIR)$(BINDIR)/beamdump
+	install -m 644 $(LIB) $(DESTDIR)$(LIBDIR)/libbeamdump.a
+	install -m 644 include/beamdump.h $(DESTDIR)$(INCLUDEDIR)/beamdump.h
+	install -m 644 man/beamdump.1 $(DESTDIR)$(MANDIR)/man1/beamdump.1
+
+uninstall:
+	rm -f $(DESTDIR)$(BINDIR)/beamdump $(DESTDIR)$(LIBDIR)/libbeamdump.a \
+		$(DESTDIR)$(INCLUDEDIR)/beamdump.h $(DESTDIR)$(MANDIR)/man1/beamdump.1
+
+clean:
+	rm -rf build
+
+-include $(LIB_OBJS:.o=.d) $(CLI_OBJS:.o=.d)

@@ -1,0 +1,200 @@
+/*
+ * beamdump: read Erlang/BEAM crash dumps (erl_crash.dump) offline and say
+ * what went wrong.
+ *
+ * The only installed header. Pipeline: input (mmap, gzip, stdin) -> section
+ * index -> section parsers -> analyses -> report model -> renderers.
+ *
+ * Conventions:
+ *  - Functions that can fail return enum bd_status and fill *err (which may
+ *    be NULL). err is left untouched on success; the first error wins.
+ *  - Pointers returned by the library are borrowed and stay valid until the
+ *    object they came from is freed, unless the comment says otherwise.
+ *  - The library never prints, exits or aborts on bad input.
+ */
+#ifndef BEAMDUMP_H
+#define BEAMDUMP_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <stdio.h>
+
+#ifdef __cplusplus
+extern "C" {
+#endif
+
+#if defined(__GNUC__)
+#define BD_API __attribute__((visibility("default")))
+#else
+#define BD_API
+#endif
+
+#define BD_VERSION "0.1.0"
+#define BD_JSON_SCHEMA "beamdump/1"
+
+/* Values are part of the ABI: append only. */
+enum bd_status {
+	BD_OK = 0,
+	BD_ENOMEM,    /* allocation failed */
+	BD_EIO,       /* open/read/mmap/inflate failed; err->sys_errno holds errno */
+	BD_EFORMAT,   /* not a crash dump, or corrupt at err->offset */
+	BD_ETRUNC,    /* the dump ends early */
+	BD_ELIMIT,    /* a size or depth limit was hit */
+	BD_EUSAGE,    /* the caller passed something invalid (e.g. a bad regex) */
+	BD_ENOTFOUND, /* the named object is not in the dump */
+	BD_EINTERNAL, /* a bug in beamdump */
+};
+
+#define BD_NO_OFFSET UINT64_MAX
+
+struct bd_error {
+	enum bd_status code;
+	int sys_errno;     /* errno for BD_EIO, else 0 */
+	uint64_t offset;   /* byte offset in the (uncompressed) dump, or BD_NO_OFFSET */
+	char section[80];  /* section header being read, e.g. "=proc:<0.42.0>", or "" */
+	char msg[256];     /* what went wrong, lower case, no trailing period */
+};
+
+/* A short English name for a status ("out of memory", "bad input", ...). */
+BD_API const char *bd_status_name(enum bd_status status);
+
+/* ---------------------------------------------------------------- dumps */
+
+struct bd_dump;
+
+/* Called while a large input is read; done and total are bytes. */
+typedef void (*bd_progress_fn)(void *ctx, const char *phase, uint64_t done, uint64_t total);
+
+struct bd_open_opts {
+	const char *tmpdir;      /* where gzip/stdin input is spooled; NULL: $TMPDIR or /tmp */
+	bd_progress_fn progress; /* optional */
+	void *progress_ctx;
+};
+
+/*
+ * Open the crash dump at path ("-" for standard input). Plain files are
+ * memory-mapped read-only. Gzip input (recognised by its magic bytes) and
+ * pipes are inflated/copied once into an unlinked temporary file, which is
+ * then mapped, so no stage ever holds the whole dump in anonymous memory.
+ * The section index is built in one pass (O(size of the dump)).
+ *
+ * Truncated dumps open successfully; see bd_dump_info()->truncated.
+ * Returns BD_EFORMAT for files that are not crash dumps (empty, pre-R10B,
+ * encrypted, random bytes), BD_EIO when the file cannot be read.
+ * On success *out must be released with bd_dump_free().
+ */
+BD_API enum bd_status bd_dump_open(struct bd_dump **out, const char *path,
+				   const struct bd_open_opts *opts, struct bd_error *err);
+
+/*
+ * Open a dump held in memory (tests, fuzzers, embedders). data is borrowed
+ * and must outlive the dump. name is used in messages.
+ */
+BD_API enum bd_status bd_dump_open_mem(struct bd_dump **out, const void *data, size_t len,
+				       const char *name, struct bd_error *err);
+
+/* Release a dump and everything borrowed from it. Accepts NULL. */
+BD_API void bd_dump_free(struct bd_dump *dump);
+
+/* What the preamble and the index say about a dump. Strings are NUL-terminated. */
+struct bd_dump_info {
+	const char *file;            /* path as given, or "<stdin>" */
+	uint64_t bytes;              /* uncompressed size */
+	bool gzipped;
+	const char *dump_version;    /* "0.5" */
+	unsigned version_major;
+	unsigned version_minor;
+	const char *time;            /* the date line, as written */
+	const char *slogan;          /* may span lines; "" if absent */
+	const char *system_version;  /* "Erlang/OTP 25 [erts-13.1.5] ..." */
+	const char *otp_release;     /* "25", "R15B01"; "" if unknown */
+	const char *erts_version;    /* "13.1.5"; "" if unknown */
+	unsigned word_size;          /* 8 or 4 */
+	const char *taints;          /* "" if none or absent */
+	const char *calling_thread;  /* "" if absent */
+	const char *node;            /* "'dumper@vm'" or "nonode@nohost"; "" if absent */
+	uint64_t atoms;              /* from the preamble's Atoms: line */
+	bool truncated;
+	const char *truncation_reason;  /* "" when complete */
+	const char *truncated_in;       /* header of the section where the dump stops */
+	uint64_t truncated_at;          /* offset where the readable part ends */
+	size_t n_sections;
+};
+
+BD_API const struct bd_dump_info *bd_dump_info(const struct bd_dump *dump);
+
+/* Recoverable problems found while reading (unknown tags, truncation, ...). */
+struct bd_diagnostic {
+	uint64_t offset;
+	const char *section; /* header text, "" if none */
+	const char *message;
+};
+
+BD_API size_t bd_dump_n_diagnostics(const struct bd_dump *dump);
+BD_API const struct bd_diagnostic *bd_dump_diagnostic(const struct bd_dump *dump, size_t i);
+
+/* -------------------------------------------------------------- reports */
+
+enum bd_format {
+	BD_FORMAT_TEXT = 0,
+	BD_FORMAT_JSON,
+	BD_FORMAT_MARKDOWN,
+};
+
+/* A finished report: a tree of named values, rendered in any format. */
+struct bd_report;
+
+/* Release a report. Accepts NULL. */
+BD_API void bd_report_free(struct bd_report *report);
+
+enum bd_render_flags {
+	BD_RENDER_COLOR = 1u << 0, /* ANSI colour in text output */
+};
+
+/* Write a report to out in the given format. */
+BD_API enum bd_status bd_report_render(const struct bd_report *report, enum bd_format format,
+				       unsigned flags, FILE *out, struct bd_error *err);
+
+/* summary: what killed the node, when, versions, truncation, counts, memory. */
+BD_API enum bd_status bd_report_summary(struct bd_dump *dump, struct bd_report **out,
+					struct bd_error *err);
+
+enum bd_proc_sort {
+	BD_SORT_MEMORY = 0,
+	BD_SORT_MQ,
+	BD_SORT_REDUCTIONS,
+	BD_SORT_HEAP,
+	BD_SORT_STACK,
+	BD_SORT_BINARY,
+};
+
+struct bd_procs_opts {
+	enum bd_proc_sort sort; /* descending; ties by pid */
+	size_t limit;           /* 0: all */
+	const char *match;      /* PCRE2 pattern against name, initial call, current function; NULL: all */
+	const char *state;      /* keep processes in this state (case-insensitive); NULL: all */
+};
+
+/*
+ * procs: the process table. A bad match pattern gives BD_EUSAGE with
+ * err->offset set to the character offset in the pattern where it fails.
+ * Memory is O(number of processes) small records; rows are parsed from the
+ * dump when rendered.
+ */
+BD_API enum bd_status bd_report_procs(struct bd_dump *dump, const struct bd_procs_opts *opts,
+				      struct bd_report **out, struct bd_error *err);
+
+/* ets: tables by memory, with owner, name, type and objects. */
+BD_API enum bd_status bd_report_ets(struct bd_dump *dump, size_t limit, struct bd_report **out,
+				    struct bd_error *err);
+
+/* alloc: per allocator type, blocks against carriers (usage), mbcs and sbcs. */
+BD_API enum bd_status bd_report_alloc(struct bd_dump *dump, struct bd_report **out,
+				      struct bd_error *err);
+
+#ifdef __cplusplus
+}
+#endif
+
+#endif /* BEAMDUMP_H */

@@ -1,0 +1,444 @@
+/*
+ * The beamdump command line. Uses only the public header: everything it
+ * shows comes from a bd_report rendered by the library.
+ *
+ * Exit status: 0 ok, 2 usage, 3 input unreadable or not a dump,
+ * 4 internal error or out of memory.
+ */
+#define _POSIX_C_SOURCE 200809L
+
+#include <beamdump.h>
+
+#include <errno.h>
+#include <stdarg.h>
+#include <signal.h>
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+#include <unistd.h>
+
+enum exit_code {
+	EXIT_OK = 0,
+	EXIT_USAGE = 2,
+	EXIT_INPUT = 3,
+	EXIT_INTERNAL = 4,
+};
+
+static const char *progname = "beamdump";
+
+struct options {
+	const char *dump;
+	const char *output;
+	enum bd_format format;
+	struct bd_procs_opts procs;
+	size_t limit;
+	bool limit_set;
+};
+
+struct command {
+	const char *name;
+	const char *summary;
+	const char *usage;  /* options after DUMP */
+	const char *help;   /* option lines */
+	unsigned formats;   /* bit per enum bd_format */
+	bool takes_sort;
+	int (*run)(struct bd_dump *d, const struct options *o, struct bd_report **r,
+		   struct bd_error *err);
+};
+
+#define FMT_BIT(f) (1u << (f))
+#define FMT_TEXT_JSON (FMT_BIT(BD_FORMAT_TEXT) | FMT_BIT(BD_FORMAT_JSON) | FMT_BIT(BD_FORMAT_MARKDOWN))
+
+static int run_summary(struct bd_dump *d, const struct options *o, struct bd_report **r,
+		       struct bd_error *err)
+{
+	(void)o;
+	return bd_report_summary(d, r, err);
+}
+
+static int run_procs(struct bd_dump *d, const struct options *o, struct bd_report **r,
+		     struct bd_error *err)
+{
+	struct bd_procs_opts p = o->procs;
+
+	p.limit = o->limit;
+	return bd_report_procs(d, &p, r, err);
+}
+
+static int run_ets(struct bd_dump *d, const struct options *o, struct bd_report **r,
+		   struct bd_error *err)
+{
+	return bd_report_ets(d, o->limit, r, err);
+}
+
+static int run_alloc(struct bd_dump *d, const struct options *o, struct bd_report **r,
+		     struct bd_error *err)
+{
+	(void)o;
+	return bd_report_alloc(d, r, err);
+}
+
+static const char common_help[] =
+	"  -f, --format FMT  text (default), json or markdown\n"
+	"  -o, --output FILE write the report to FILE instead of standard output\n"
+	"  -h, --help        show this help\n";
+
+static const struct command commands[] = {
+	{ "summary", "what killed the node, when, versions, truncation, counts, memory", "",
+	  "", FMT_TEXT_JSON, false, run_summary },
+	{ "procs", "the process table, sorted (recon's proc_count on a dump)",
+	  " [--sort KEY] [--limit N] [--match REGEX] [--state STATE]",
+	  "  -s, --sort KEY    memory (default), mq, reductions, heap, stack or binary\n"
+	  "  -n, --limit N     show the first N processes (default: all)\n"
+	  "  -m, --match RE    keep processes whose registered name, initial call or\n"
+	  "                    current function matches the PCRE2 regex RE\n"
+	  "      --state S     keep processes in state S (Waiting, Running, Scheduled,\n"
+	  "                    Garbing, Suspended, Exiting, ...; case-insensitive)\n",
+	  FMT_TEXT_JSON, true, run_procs },
+	{ "ets", "ETS tables by memory, with owner, name, type and objects", " [--limit N]",
+	  "  -n, --limit N     show the N largest tables (default: all)\n", FMT_TEXT_JSON, false,
+	  run_ets },
+	{ "alloc", "per allocator type: blocks against carriers (usage), mbcs and sbcs", "", "",
+	  FMT_TEXT_JSON, false, run_alloc },
+};
+
+static void usage_main(FILE *out)
+{
+	fprintf(out,
+		"usage: %s COMMAND DUMP [OPTIONS]\n"
+		"\n"
+		"Analyse an Erlang/BEAM crash dump (erl_crash.dump, plain or gzipped) offline.\n"
+		"DUMP is a path, or - for standard input.\n"
+		"\n"
+		"Commands:\n",
+		progname);
+	for (size_t i = 0; i < sizeof(commands) / sizeof(commands[0]); i++)
+		fprintf(out, "  %-9s %s\n", commands[i].name, commands[i].summary);
+	fprintf(out,
+		"\n"
+		"Run '%s COMMAND --help' for a command's options; 'man beamdump' for more.\n"
+		"  -h, --help      show this help\n"
+		"  -V, --version   print the version\n"
+		"\n"
+		"Exit status: 0 ok, 2 usage error, 3 unreadable input or not a crash dump,\n"
+		"4 internal error or out of memory.\n",
+		progname);
+}
+
+static void usage_command(FILE *out, const struct command *c)
+{
+	fprintf(out, "usage: %s %s DUMP%s [--format FMT] [-o FILE]\n\n%s.\n\nOptions:\n%s%s",
+		progname, c->name, c->usage, c->summary, c->help, common_help);
+}
+
+static int usage_error(const struct command *c, const char *fmt, ...)
+	__attribute__((format(printf, 2, 3)));
+
+static int usage_error(const struct command *c, const char *fmt, ...)
+{
+	va_list ap;
+
+	fprintf(stderr, "%s: ", progname);
+	va_start(ap, fmt);
+	vfprintf(stderr, fmt, ap);
+	va_end(ap);
+	fprintf(stderr, "\nTry '%s %s--help' for more information.\n", progname,
+		c ? c->name : "");
+	if (c)
+		fputc('\n', stderr);
+	return EXIT_USAGE;
+}
+
+static bool parse_format(const char *s, enum bd_format *out)
+{
+	if (strcmp(s, "text") == 0)
+		*out = BD_FORMAT_TEXT;
+	else if (strcmp(s, "json") == 0)
+		*out = BD_FORMAT_JSON;
+	else if (strcmp(s, "markdown") == 0 || strcmp(s, "md") == 0)
+		*out = BD_FORMAT_MARKDOWN;
+	else
+		return false;
+	return true;
+}
+
+static bool parse_sort(const char *s, enum bd_proc_sort *out)
+{
+	static const struct {
+		const char *name;
+		enum bd_proc_sort sort;
+	} keys[] = {
+		{ "memory", BD_SORT_MEMORY }, { "mq", BD_SORT_MQ },
+		{ "reductions", BD_SORT_REDUCTIONS }, { "heap", BD_SORT_HEAP },
+		{ "stack", BD_SORT_STACK }, { "binary", BD_SORT_BINARY },
+	};
+
+	for (size_t i = 0; i < sizeof(keys) / sizeof(keys[0]); i++) {
+		if (strcmp(s, keys[i].name) == 0) {
+			*out = keys[i].sort;
+			return true;
+		}
+	}
+	return false;
+}
+
+static bool parse_size(const char *s, size_t *out)
+{
+	char *end;
+	unsigned long long v;
+
+	if (!*s || *s == '-')
+		return false;
+	errno = 0;
+	v = strtoull(s, &end, 10);
+	if (errno || *end || v > SIZE_MAX)
+		return false;
+	*out = (size_t)v;
+	return true;
+}
+
+/* "--opt=value", "--opt value" or "-o value"; returns the value or NULL. */
+static const char *option_value(const char *arg, const char *lng, const char *shrt, int *i,
+				int argc, char **argv, bool *matched)
+{
+	size_t n = strlen(lng);
+
+	*matched = false;
+	if (strncmp(arg, lng, n) == 0 && arg[n] == '=') {
+		*matched = true;
+		return arg + n + 1;
+	}
+	if (strcmp(arg, lng) == 0 || (shrt && strcmp(arg, shrt) == 0)) {
+		*matched = true;
+		if (*i + 1 >= argc)
+			return NULL;
+		return argv[++*i];
+	}
+	return NULL;
+}
+
+static int parse_args(const struct command *c, int argc, char **argv, struct options *o,
+		      bool *help)
+{
+	memset(o, 0, sizeof(*o));
+	o->format = BD_FORMAT_TEXT;
+	o->procs.sort = BD_SORT_MEMORY;
+	*help = false;
+	for (int i = 2; i < argc; i++) {
+		const char *a = argv[i];
+		const char *v;
+		bool m;
+
+		if (strcmp(a, "-h") == 0 || strcmp(a, "--help") == 0) {
+			*help = true;
+			return EXIT_OK;
+		}
+		if (a[0] != '-' || strcmp(a, "-") == 0) {
+			if (o->dump)
+				return usage_error(c, "unexpected argument '%s'", a);
+			o->dump = a;
+			continue;
+		}
+		v = option_value(a, "--format", "-f", &i, argc, argv, &m);
+		if (m) {
+			if (!v)
+				return usage_error(c, "%s needs a value", a);
+			if (!parse_format(v, &o->format) || !(c->formats & FMT_BIT(o->format)))
+				return usage_error(c, "unknown format '%s' (text, json or markdown)", v);
+			continue;
+		}
+		v = option_value(a, "--output", "-o", &i, argc, argv, &m);
+		if (m) {
+			if (!v)
+				return usage_error(c, "%s needs a value", a);
+			o->output = v;
+			continue;
+		}
+		if (strcmp(c->name, "procs") == 0 || strcmp(c->name, "ets") == 0) {
+			v = option_value(a, "--limit", "-n", &i, argc, argv, &m);
+			if (m) {
+				if (!v || !parse_size(v, &o->limit))
+					return usage_error(c, "--limit needs a whole number, not '%s'",
+							   v ? v : "");
+				o->limit_set = true;
+				continue;
+			}
+		}
+		if (c->takes_sort) {
+			v = option_value(a, "--sort", "-s", &i, argc, argv, &m);
+			if (m) {
+				if (!v || !parse_sort(v, &o->procs.sort))
+					return usage_error(c, "unknown sort key '%s' (memory, mq, reductions, heap, stack, binary)",
+							   v ? v : "");
+				continue;
+			}
+			v = option_value(a, "--match", "-m", &i, argc, argv, &m);
+			if (m) {
+				if (!v)
+					return usage_error(c, "%s needs a value", a);
+				o->procs.match = v;
+				continue;
+			}
+			v = option_value(a, "--state", NULL, &i, argc, argv, &m);
+			if (m) {
+				if (!v)
+					return usage_error(c, "%s needs a value", a);
+				o->procs.state = v;
+				continue;
+			}
+		}
+		return usage_error(c, "unknown option '%s'", a);
+	}
+	if (!o->dump)
+		return usage_error(c, "no dump given");
+	return EXIT_OK;
+}
+
+static int exit_for(enum bd_status rc)
+{
+	switch (rc) {
+	case BD_OK:
+		return EXIT_OK;
+	case BD_EUSAGE:
+	case BD_ENOTFOUND:
+		return EXIT_USAGE;
+	case BD_EIO:
+	case BD_EFORMAT:
+	case BD_ETRUNC:
+	case BD_ELIMIT:
+		return EXIT_INPUT;
+	case BD_ENOMEM:
+	case BD_EINTERNAL:
+	default:
+		return EXIT_INTERNAL;
+	}
+}
+
+static void report_error(const struct bd_error *err)
+{
+	fprintf(stderr, "%s: ", progname);
+	if (err->offset != BD_NO_OFFSET && err->code != BD_EUSAGE)
+		fprintf(stderr, "at offset %llu%s%s%s: ", (unsigned long long)err->offset,
+			err->section[0] ? " (" : "", err->section, err->section[0] ? ")" : "");
+	fprintf(stderr, "%s\n", err->msg[0] ? err->msg : bd_status_name(err->code));
+}
+
+static void report_bad_regex(const char *pattern, const struct bd_error *err)
+{
+	fprintf(stderr, "%s: bad --match pattern at offset %llu: %s\n  %s\n  %*s^\n", progname,
+		(unsigned long long)err->offset, err->msg, pattern, (int)err->offset, "");
+}
+
+static void on_sigbus(int sig)
+{
+	static const char msg[] = "beamdump: the input file changed (shrank) while it was read\n";
+
+	(void)sig;
+	if (write(STDERR_FILENO, msg, sizeof(msg) - 1) < 0)
+		_exit(EXIT_INPUT);
+	_exit(EXIT_INPUT);
+}
+
+static void progress(void *ctx, const char *phase, uint64_t done, uint64_t total)
+{
+	(void)ctx;
+	if (total)
+		fprintf(stderr, "\r%s %llu/%llu MiB (%d%%)   ", phase,
+			(unsigned long long)(done >> 20), (unsigned long long)(total >> 20),
+			(int)(done * 100 / total));
+	else
+		fprintf(stderr, "\r%s %llu MiB   ", phase, (unsigned long long)(done >> 20));
+}
+
+static int run_command(const struct command *c, int argc, char **argv)
+{
+	struct options o;
+	struct bd_error err = { BD_OK, 0, BD_NO_OFFSET, "", "" };
+	struct bd_open_opts open_opts = { NULL, NULL, NULL };
+	struct bd_dump *d = NULL;
+	struct bd_report *r = NULL;
+	FILE *out = stdout;
+	bool help;
+	bool show_progress = isatty(STDERR_FILENO) && !getenv("BEAMDUMP_NO_PROGRESS");
+	int rc;
+
+	rc = parse_args(c, argc, argv, &o, &help);
+	if (rc)
+		return rc;
+	if (help) {
+		usage_command(stdout, c);
+		return EXIT_OK;
+	}
+	if (show_progress)
+		open_opts.progress = progress;
+	rc = bd_dump_open(&d, o.dump, &open_opts, &err);
+	if (show_progress)
+		fputs("\r\033[K", stderr);
+	if (rc) {
+		report_error(&err);
+		return exit_for(rc);
+	}
+	rc = c->run(d, &o, &r, &err);
+	if (rc) {
+		if (rc == BD_EUSAGE && o.procs.match)
+			report_bad_regex(o.procs.match, &err);
+		else
+			report_error(&err);
+		bd_dump_free(d);
+		return exit_for(rc);
+	}
+	if (o.output) {
+		out = fopen(o.output, "w");
+		if (!out) {
+			fprintf(stderr, "%s: cannot write '%s': %s\n", progname, o.output,
+				strerror(errno));
+			bd_report_free(r);
+			bd_dump_free(d);
+			return EXIT_INPUT;
+		}
+	}
+	unsigned flags = 0;
+	if (!o.output && o.format == BD_FORMAT_TEXT && isatty(STDOUT_FILENO) && !getenv("NO_COLOR"))
+		flags |= BD_RENDER_COLOR;
+	rc = bd_report_render(r, o.format, flags, out, &err);
+	if (!rc && fflush(out) != 0)
+		rc = BD_EIO;
+	if (out != stdout && fclose(out) != 0 && !rc)
+		rc = BD_EIO;
+	if (rc) {
+		if (!err.msg[0])
+			snprintf(err.msg, sizeof(err.msg), "cannot write the report: %s",
+				 strerror(errno));
+		report_error(&err);
+	}
+	bd_report_free(r);
+	bd_dump_free(d);
+	return rc ? EXIT_INTERNAL : EXIT_OK;
+}
+
+int main(int argc, char **argv)
+{
+	struct sigaction sa;
+
+	memset(&sa, 0, sizeof(sa));
+	sa.sa_handler = on_sigbus;
+	sigaction(SIGBUS, &sa, NULL);
+
+	if (argc < 2) {
+		usage_main(stderr);
+		return EXIT_USAGE;
+	}
+	if (strcmp(argv[1], "-h") == 0 || strcmp(argv[1], "--help") == 0 ||
+	    strcmp(argv[1], "help") == 0) {
+		usage_main(stdout);
+		return EXIT_OK;
+	}
+	if (strcmp(argv[1], "-V") == 0 || strcmp(argv[1], "--version") == 0) {
+		printf("beamdump %s\n", BD_VERSION);
+		return EXIT_OK;
+	}
+	for (size_t i = 0; i < sizeof(commands) / sizeof(commands[0]); i++)
+		if (strcmp(argv[1], commands[i].name) == 0)
+			return run_command(&commands[i], argc, argv);
+	return usage_error(NULL, "unknown command '%s'", argv[1]);
+}

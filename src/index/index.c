@@ -1,0 +1,464 @@
+/*
+ * Section index and preamble (crash-dump-format.md sections 1.1-1.5).
+ *
+ * The scan looks for '=' right after a LF, which is cheaper than walking
+ * lines: most of a dump is heap lines, and '=' only occurs inside them as
+ * base64 padding. Candidate headers are re-validated (lower-case tag, then
+ * ':' or end of line), and lines of a multi-line slogan are never headers.
+ */
+#include "bd.h"
+#include "index/dump.h"
+#include "index/index.h"
+
+#include <stdarg.h>
+#include <stdio.h>
+
+#define OFF_BITS 56
+#define OFF_MASK (((uint64_t)1 << OFF_BITS) - 1)
+#define MAX_TAG_LEN 32
+
+static const struct {
+	const char *tag;
+	enum bd_sect kind;
+} tags[] = {
+	/* most frequent first: the lookup is linear */
+	{ "proc_heap", BD_SECT_PROC_HEAP },
+	{ "proc_stack", BD_SECT_PROC_STACK },
+	{ "proc", BD_SECT_PROC },
+	{ "proc_messages", BD_SECT_PROC_MESSAGES },
+	{ "proc_dictionary", BD_SECT_PROC_DICTIONARY },
+	{ "binary", BD_SECT_BINARY },
+	{ "fun", BD_SECT_FUN },
+	{ "mod", BD_SECT_MOD },
+	{ "ets", BD_SECT_ETS },
+	{ "port", BD_SECT_PORT },
+	{ "timer", BD_SECT_TIMER },
+	{ "allocator", BD_SECT_ALLOCATOR },
+	{ "erl_crash_dump", BD_SECT_ERL_CRASH_DUMP },
+	{ "scheduler", BD_SECT_SCHEDULER },
+	{ "dirty_cpu_scheduler", BD_SECT_DIRTY_CPU_SCHEDULER },
+	{ "dirty_io_scheduler", BD_SECT_DIRTY_IO_SCHEDULER },
+	{ "dirty_cpu_run_queue", BD_SECT_DIRTY_CPU_RUN_QUEUE },
+	{ "dirty_io_run_queue", BD_SECT_DIRTY_IO_RUN_QUEUE },
+	{ "memory", BD_SECT_MEMORY },
+	{ "hash_table", BD_SECT_HASH_TABLE },
+	{ "index_table", BD_SECT_INDEX_TABLE },
+	{ "allocated_areas", BD_SECT_ALLOCATED_AREAS },
+	{ "node", BD_SECT_NODE },
+	{ "no_distribution", BD_SECT_NO_DISTRIBUTION },
+	{ "visible_node", BD_SECT_VISIBLE_NODE },
+	{ "hidden_node", BD_SECT_HIDDEN_NODE },
+	{ "not_connected", BD_SECT_NOT_CONNECTED },
+	{ "loaded_modules", BD_SECT_LOADED_MODULES },
+	{ "persistent_terms", BD_SECT_PERSISTENT_TERMS },
+	{ "literals", BD_SECT_LITERALS },
+	{ "atoms", BD_SECT_ATOMS },
+	{ "end", BD_SECT_END },
+	{ "abort", BD_SECT_ABORT },
+	{ "internal_ets", BD_SECT_INTERNAL_ETS },
+	{ "instr_data", BD_SECT_INSTR_DATA },
+	{ "old_instr_data", BD_SECT_OLD_INSTR_DATA },
+	{ "memory_map", BD_SECT_MEMORY_MAP },
+	{ "memory_status", BD_SECT_MEMORY_STATUS },
+};
+
+const char *bd_sect_tag(enum bd_sect kind)
+{
+	for (size_t i = 0; i < BD_ARRAY_SIZE(tags); i++)
+		if (tags[i].kind == kind)
+			return tags[i].tag;
+	return "unknown";
+}
+
+static enum bd_sect tag_kind(const char *p, size_t len)
+{
+	for (size_t i = 0; i < BD_ARRAY_SIZE(tags); i++)
+		if (strlen(tags[i].tag) == len && memcmp(tags[i].tag, p, len) == 0)
+			return tags[i].kind;
+	return BD_SECT_UNKNOWN;
+}
+
+/* Length of the tag at p ("=" already skipped), or 0 if this is not a header. */
+static size_t header_tag_len(const char *p, const char *end)
+{
+	size_t n = 0;
+
+	while (p + n < end && n <= MAX_TAG_LEN) {
+		char c = p[n];
+		if (c == ':' || c == '\n' || c == '\r')
+			return n;
+		if (!((c >= 'a' && c <= 'z') || c == '_' || (c >= '0' && c <= '9')))
+			return 0;
+		n++;
+	}
+	return p + n == end ? n : 0;
+}
+
+void bd_diag(struct bd_dump *d, uint64_t off, struct bd_slice section, const char *fmt, ...)
+{
+	va_list ap;
+	char msg[512];
+	struct bd_diagnostic *dg;
+
+	if (d->n_diags >= BD_MAX_DIAGNOSTICS ||
+	    !bd_grow((void **)&d->diags, &d->cap_diags, d->n_diags + 1, sizeof(*d->diags))) {
+		d->n_diags_dropped++;
+		return;
+	}
+	va_start(ap, fmt);
+	vsnprintf(msg, sizeof(msg), fmt, ap);
+	va_end(ap);
+	dg = &d->diags[d->n_diags];
+	dg->offset = off;
+	dg->section = bd_arena_strndup(&d->arena, section.ptr, section.len > 200 ? 200 : section.len);
+	dg->message = bd_arena_strndup(&d->arena, msg, strlen(msg));
+	if (!dg->section || !dg->message) {
+		d->n_diags_dropped++;
+		return;
+	}
+	d->n_diags++;
+}
+
+static bool index_add(struct bd_dump *d, enum bd_sect kind, uint64_t off)
+{
+	struct bd_index *ix = &d->index;
+
+	if (!bd_grow((void **)&ix->entries, &ix->cap, ix->n + 1, sizeof(*ix->entries)))
+		return false;
+	ix->entries[ix->n++] = ((uint64_t)kind << OFF_BITS) | off;
+	ix->count[kind]++;
+	return true;
+}
+
+static struct bd_slice line_at(const struct bd_dump *d, uint64_t off)
+{
+	const char *p = d->in.data + off;
+	size_t rest = d->in.size - (size_t)off;
+	const char *nl = memchr(p, '\n', rest);
+	size_t len = nl ? (size_t)(nl - p) : rest;
+
+	if (len && p[len - 1] == '\r')
+		len--;
+	return bd_slice_make(p, len);
+}
+
+void bd_section_get(const struct bd_dump *d, size_t i, struct bd_section *out)
+{
+	uint64_t e = d->index.entries[i];
+	uint64_t off = e & OFF_MASK;
+	uint64_t next = i + 1 < d->index.n ? d->index.entries[i + 1] & OFF_MASK : d->in.size;
+	struct bd_slice h = line_at(d, off);
+	const char *colon = memchr(h.ptr, ':', h.len);
+	size_t body_start = (size_t)off + h.len;
+
+	out->kind = (enum bd_sect)(e >> OFF_BITS);
+	out->off = off;
+	out->header = h;
+	out->id = colon ? bd_slice_make(colon + 1, h.len - (size_t)(colon + 1 - h.ptr))
+			: bd_slice_make(h.ptr + h.len, 0);
+	/* skip the line end of the header ("\r\n" or "\n") */
+	while (body_start < next && (d->in.data[body_start] == '\r' || d->in.data[body_start] == '\n')) {
+		body_start++;
+		if (d->in.data[body_start - 1] == '\n')
+			break;
+	}
+	out->body = bd_slice_make(d->in.data + body_start, (size_t)next - body_start);
+	out->last = d->info.truncated && (i + 1 == d->index.n ||
+					   (i + 2 == d->index.n && (d->index.entries[i + 1] >> OFF_BITS) == BD_SECT_ABORT));
+}
+
+size_t bd_section_find(const struct bd_dump *d, enum bd_sect kind, size_t start)
+{
+	for (size_t i = start; i < d->index.n; i++)
+		if ((enum bd_sect)(d->index.entries[i] >> OFF_BITS) == kind)
+			return i;
+	return d->index.n;
+}
+
+static char *dup_slice(struct bd_dump *d, struct bd_slice s)
+{
+	return bd_arena_strndup(&d->arena, s.ptr, s.len);
+}
+
+/* ------------------------------------------------------------ preamble */
+
+/* "13.1.5" out of "... [erts-13.1.5] ...", "(erts-5.9.1)" or "emulator version 5.5.5". */
+static struct bd_slice find_erts_version(struct bd_slice sv)
+{
+	const char *keys[] = { "erts-", "emulator version " };
+
+	for (size_t k = 0; k < BD_ARRAY_SIZE(keys); k++) {
+		const char *p = bd_memmem(sv.ptr, sv.len, keys[k], strlen(keys[k]));
+		if (!p)
+			continue;
+		p += strlen(keys[k]);
+		size_t n = 0;
+		while (p + n < sv.ptr + sv.len && ((p[n] >= '0' && p[n] <= '9') || p[n] == '.'))
+			n++;
+		if (n)
+			return bd_slice_make(p, n);
+	}
+	return bd_slice_make(sv.ptr, 0);
+}
+
+/* The OTP release an erts version belongs to (format reference section 11). */
+static const char *release_of_erts(struct bd_dump *d, unsigned major, unsigned minor)
+{
+	static const char *const r5[] = { "R9B", "R9B", "R10B", "R10B", "R10B", "R11B",
+					  "R12B", "R13B", "R14B", "R15B", "R16B" };
+
+	if (major == 5 && minor < BD_ARRAY_SIZE(r5))
+		return r5[minor];
+	if (major >= 6 && major <= 9)
+		return bd_arena_printf(&d->arena, "%u", major + 11);
+	if (major == 10)
+		return minor <= 3 ? "21" : "22";
+	if (major >= 11)
+		return bd_arena_printf(&d->arena, "%u", major + 12);
+	return "";
+}
+
+static void parse_release(struct bd_dump *d, struct bd_slice sv)
+{
+	struct bd_slice erts = find_erts_version(sv);
+	const char *otp = bd_memmem(sv.ptr, sv.len, "Erlang/OTP ", 11);
+	const char *old = bd_memmem(sv.ptr, sv.len, "Erlang R", 8);
+	unsigned major = 0;
+	unsigned minor = 0;
+	size_t i = 0;
+
+	d->info.erts_version = dup_slice(d, erts);
+	while (i < erts.len && erts.ptr[i] != '.')
+		major = major * 10 + (unsigned)(erts.ptr[i++] - '0');
+	if (i < erts.len)
+		i++;
+	while (i < erts.len && erts.ptr[i] != '.')
+		minor = minor * 10 + (unsigned)(erts.ptr[i++] - '0');
+	if (major > 0 && major < 11)
+		d->old_stack_layout = true;
+
+	if (otp || old) {
+		const char *p = otp ? otp + 11 : old + 7;
+		size_t n = 0;
+		while (p + n < sv.ptr + sv.len && p[n] != ' ')
+			n++;
+		d->info.otp_release = dup_slice(d, bd_slice_make(p, n));
+	} else if (major) {
+		d->info.otp_release = release_of_erts(d, major, minor);
+	}
+	d->info.word_size = bd_memmem(sv.ptr, sv.len, "[64-bit]", 8) ? 8 : 4;
+}
+
+static void parse_preamble(struct bd_dump *d, const struct bd_section *s)
+{
+	struct bd_slice rest = s->body;
+	struct bd_slice line;
+	const char *sv_key = "System version: ";
+	const char *slogan_key = "Slogan: ";
+
+	d->info.dump_version = dup_slice(d, s->id);
+	{
+		uint64_t maj = 0;
+		uint64_t min = 0;
+		const char *dot = memchr(s->id.ptr, '.', s->id.len);
+		if (dot && bd_parse_u64(bd_slice_make(s->id.ptr, (size_t)(dot - s->id.ptr)), &maj) &&
+		    bd_parse_u64(bd_slice_make(dot + 1, s->id.len - (size_t)(dot + 1 - s->id.ptr)), &min) &&
+		    maj < 1000 && min < 1000) {
+			d->info.version_major = (unsigned)maj;
+			d->info.version_minor = (unsigned)min;
+		} else {
+			bd_diag(d, s->off, s->header, "cannot read the dump version '%.*s'",
+				(int)(s->id.len > 40 ? 40 : s->id.len), s->id.ptr);
+		}
+		if (maj > 0 || min > 5)
+			bd_diag(d, s->off, s->header,
+				"dump version %.*s is newer than 0.5: read with the 0.5 rules",
+				(int)(s->id.len > 40 ? 40 : s->id.len), s->id.ptr);
+	}
+
+	if (bd_slice_next_line(&rest, &line) && !bd_slice_starts(line, slogan_key))
+		d->info.time = dup_slice(d, line);
+	else
+		rest = s->body;
+
+	/* The slogan runs to "System version: ", which may even share its line. */
+	const char *sl = bd_memmem(rest.ptr, rest.len, slogan_key, strlen(slogan_key));
+	if (sl && (sl == rest.ptr || sl[-1] == '\n')) {
+		const char *start = sl + strlen(slogan_key);
+		size_t avail = rest.len - (size_t)(start - rest.ptr);
+		const char *sv = bd_memmem(start, avail, sv_key, strlen(sv_key));
+		const char *stop = sv ? sv : start + avail;
+		const char *slogan_end = stop;
+		if (slogan_end > start && slogan_end[-1] == '\n')
+			slogan_end--;
+		if (slogan_end > start && slogan_end[-1] == '\r')
+			slogan_end--;
+		d->info.slogan = dup_slice(d, bd_slice_make(start, (size_t)(slogan_end - start)));
+		rest = bd_slice_make(stop, rest.len - (size_t)(stop - rest.ptr));
+	}
+
+	while (bd_slice_next_line(&rest, &line)) {
+		struct bd_slice key;
+		struct bd_slice val;
+		if (!bd_slice_split_kv(line, &key, &val))
+			continue;
+		if (bd_slice_eq(key, "System version")) {
+			d->info.system_version = dup_slice(d, bd_slice_trim(val));
+			parse_release(d, val);
+		} else if (bd_slice_eq(key, "Taints")) {
+			d->info.taints = dup_slice(d, bd_slice_trim(val));
+		} else if (bd_slice_eq(key, "Atoms")) {
+			bd_parse_u64(bd_slice_trim(val), &d->info.atoms);
+		} else if (bd_slice_eq(key, "Calling Thread")) {
+			d->info.calling_thread = dup_slice(d, bd_slice_trim(val));
+		}
+	}
+	if (!*d->info.system_version)
+		bd_diag(d, s->off, s->header, "no 'System version:' line: word size assumed 8");
+}
+
+static void read_tables(struct bd_dump *d)
+{
+	for (size_t i = 0; i < d->index.n; i++) {
+		struct bd_section s;
+		uint64_t kind = d->index.entries[i] >> OFF_BITS;
+		if (kind != BD_SECT_INDEX_TABLE && kind != BD_SECT_NODE)
+			continue;
+		bd_section_get(d, i, &s);
+		if (s.kind == BD_SECT_NODE) {
+			if (!*d->info.node)
+				d->info.node = dup_slice(d, s.id);
+			continue;
+		}
+		if (!bd_slice_eq(s.id, "atom_tab"))
+			continue;
+		struct bd_slice rest = s.body;
+		struct bd_slice line;
+		while (bd_slice_next_line(&rest, &line)) {
+			struct bd_slice key;
+			struct bd_slice val;
+			if (!bd_slice_split_kv(line, &key, &val))
+				continue;
+			if (bd_slice_eq(key, "limit"))
+				bd_parse_u64(bd_slice_trim(val), &d->atom_limit);
+			else if (bd_slice_eq(key, "entries"))
+				bd_parse_u64(bd_slice_trim(val), &d->atom_entries);
+		}
+	}
+}
+
+/* ---------------------------------------------------------- truncation */
+
+static void detect_truncation(struct bd_dump *d)
+{
+	struct bd_index *ix = &d->index;
+	struct bd_section last;
+	struct bd_section before;
+	const char *why;
+
+	bd_section_get(d, ix->n - 1, &last);
+	if (last.kind == BD_SECT_END && !d->in.gzip_truncated)
+		return;
+	d->info.truncated = true;
+	if (last.kind == BD_SECT_ABORT && ix->n >= 2) {
+		bd_section_get(d, ix->n - 2, &before);
+		d->info.truncation_reason = dup_slice(d, bd_slice_trim(last.id));
+		d->info.truncated_in = dup_slice(d, before.header);
+		d->info.truncated_at = last.off;
+	} else {
+		if (d->in.gzip_truncated)
+			why = "the gzip file ends early";
+		else if (last.kind == BD_SECT_END)
+			why = "";
+		else if (d->in.size && d->in.data[d->in.size - 1] != '\n')
+			why = "the file ends in the middle of a line (no =end)";
+		else if (d->in.size % 65536 == 0)
+			why = "the file stops at a 64 KiB boundary (no =end): the writer was killed, e.g. by ERL_CRASH_DUMP_SECONDS";
+		else
+			why = "the file ends without =end";
+		d->info.truncation_reason = why;
+		d->info.truncated_in = dup_slice(d, last.header);
+		d->info.truncated_at = d->in.size;
+	}
+	bd_diag(d, d->info.truncated_at, bd_slice_make(d->info.truncated_in, strlen(d->info.truncated_in)),
+		"dump is truncated: %s; sections after this point are missing",
+		d->info.truncation_reason);
+}
+
+/* ------------------------------------------------------------ the scan */
+
+static enum bd_status check_magic(struct bd_dump *d, struct bd_error *err)
+{
+	const char *p = d->in.data;
+	size_t n = d->in.size;
+	const char *name = d->info.file;
+
+	if (!n)
+		return bd_fail(err, BD_EFORMAT, 0, NULL, "'%s' is empty, not a crash dump", name);
+	if (n >= 20 && memcmp(p, "<Erlang crash dump>", 19) == 0)
+		return bd_fail(err, BD_EFORMAT, 0, NULL,
+			       "'%s' is a pre-R10B crash dump ('<Erlang crash dump>'), which is not supported",
+			       name);
+	if (n >= 4 && memcmp(p, "ENC0", 4) == 0)
+		return bd_fail(err, BD_EFORMAT, 0, NULL,
+			       "'%s' is an encrypted crash dump (ENC0) and cannot be read", name);
+	if (n < 16 || memcmp(p, "=erl_crash_dump:", 16) != 0)
+		return bd_fail(err, BD_EFORMAT, 0, NULL,
+			       "'%s' is not an Erlang crash dump (no '=erl_crash_dump:' header)", name);
+	return BD_OK;
+}
+
+enum bd_status bd_index_build(struct bd_dump *d, struct bd_error *err)
+{
+	const char *base = d->in.data;
+	const char *end = base + d->in.size;
+	const char *p;
+	const char *sv;
+	enum bd_status rc;
+	struct bd_section s;
+
+	rc = check_magic(d, err);
+	if (rc)
+		return rc;
+	if (d->in.size > OFF_MASK)
+		return bd_fail(err, BD_ELIMIT, BD_NO_OFFSET, NULL, "'%s' is too large", d->info.file);
+	if (!index_add(d, BD_SECT_ERL_CRASH_DUMP, 0))
+		goto oom;
+
+	/* Lines of a multi-line slogan are text, whatever they start with. */
+	sv = bd_memmem(base, d->in.size, "System version: ", 16);
+	p = sv ? sv : base + 1;
+
+	while (p < end) {
+		const char *q = memchr(p, '=', (size_t)(end - p));
+		if (!q)
+			break;
+		p = q + 1;
+		if (q[-1] != '\n')
+			continue;
+		size_t tlen = header_tag_len(p, end);
+		if (!tlen)
+			continue;
+		enum bd_sect kind = tag_kind(p, tlen);
+		if (!index_add(d, kind, (uint64_t)(q - base)))
+			goto oom;
+		if (kind == BD_SECT_UNKNOWN) {
+			struct bd_slice h = line_at(d, (uint64_t)(q - base));
+			bd_diag(d, (uint64_t)(q - base), h, "unknown section tag '=%.*s': skipped",
+				(int)tlen, p);
+		}
+		if (d->index.n % 65536 == 0 && d->info.bytes && d->progress)
+			d->progress(d->progress_ctx, "indexing", (uint64_t)(q - base), d->in.size);
+	}
+
+	bd_section_get(d, 0, &s);
+	parse_preamble(d, &s);
+	if (!d->info.word_size)
+		d->info.word_size = 8;
+	detect_truncation(d);
+	read_tables(d);
+	d->info.n_sections = d->index.n;
+	return BD_OK;
+oom:
+	return bd_fail(err, BD_ENOMEM, BD_NO_OFFSET, NULL, "cannot grow the section index");
+}

@@ -1,0 +1,142 @@
+/*
+ * Section parsers: each reads one section's text into a plain struct of
+ * slices (into the dump) and numbers. They never read outside the section
+ * and tolerate missing, unknown and partial lines (truncated dumps).
+ */
+#ifndef BD_PARSE_PARSE_H
+#define BD_PARSE_PARSE_H
+
+#include "bd.h"
+#include "index/dump.h"
+#include "index/index.h"
+
+#define BD_UNSET UINT64_MAX
+
+/* =proc:<pid> (crash-dump-format.md section 2). Word counts as written. */
+struct bd_proc {
+	struct bd_slice pid;
+	struct bd_slice state;
+	struct bd_slice name;             /* as written: may be quoted */
+	struct bd_slice spawned_as;
+	struct bd_slice current_call;     /* "Current call" or "Last scheduled in for" */
+	struct bd_slice spawned_by;
+	struct bd_slice started;
+	struct bd_slice link_list;
+	struct bd_slice program_counter;  /* the function part: "gen_server:loop/7" */
+	struct bd_slice cp;               /* the function part of CP (old dumps) */
+	struct bd_slice internal_state;
+	uint64_t message_queue_len;
+	uint64_t heap_fragments;
+	uint64_t heap_fragment_words;
+	uint64_t reductions;
+	uint64_t stack_heap_words;
+	uint64_t old_heap_words;
+	uint64_t heap_unused_words;
+	uint64_t old_heap_unused_words;
+	uint64_t bin_vheap_words;
+	uint64_t old_bin_vheap_words;
+	uint64_t bin_vheap_unused_words;
+	uint64_t old_bin_vheap_unused_words;
+	uint64_t memory_bytes;            /* BD_UNSET before dump 0.2 */
+	uint64_t arity;                   /* live x registers; BD_UNSET if absent */
+	bool has_cp;                      /* marks the old stack layout */
+	bool partial;                     /* cut by truncation */
+};
+
+void bd_parse_proc(const struct bd_section *s, struct bd_proc *out);
+
+/* The function part of "0x00007fb36ffcce34 (gen_server:loop/7 + 596)". */
+struct bd_slice bd_code_location(struct bd_slice value);
+
+/* The function a process is in: Current call, else the program counter. */
+struct bd_slice bd_proc_current_function(const struct bd_proc *p);
+
+/* Memory in bytes; estimated from heap sizes when Memory: is absent. */
+uint64_t bd_proc_memory(const struct bd_proc *p, unsigned word_size, bool *estimated);
+
+/* =ets:<owner> (section 6.6). */
+struct bd_ets {
+	struct bd_slice owner;
+	struct bd_slice slot;
+	struct bd_slice table;
+	struct bd_slice name;
+	struct bd_slice type;         /* empty before OTP 18.3: derive from the tree line */
+	struct bd_slice protection;
+	struct bd_slice compressed;
+	struct bd_slice write_concurrency;
+	struct bd_slice read_concurrency;
+	uint64_t buckets;             /* BD_UNSET for trees */
+	uint64_t objects;
+	uint64_t words;
+	bool ordered;                 /* "Ordered set (AVL tree)" line seen */
+};
+
+void bd_parse_ets(const struct bd_section *s, struct bd_ets *out);
+
+/* =port:<id> (section 6.7). */
+struct bd_port {
+	struct bd_slice id;
+	struct bd_slice state;
+	struct bd_slice connected;
+	struct bd_slice links;
+	struct bd_slice registered_as;
+	struct bd_slice controls;     /* "linked-in driver: tcp_inet", "external process: cat" */
+	uint64_t input;
+	uint64_t output;
+	uint64_t queue;
+};
+
+void bd_parse_port(const struct bd_section *s, struct bd_port *out);
+
+/* =timer:<pid|name> (section 6.8). */
+struct bd_timer {
+	struct bd_slice owner;
+	struct bd_slice message;
+	uint64_t time_left_ms;
+};
+
+void bd_parse_timer(const struct bd_section *s, struct bd_timer *out);
+
+/* =scheduler:N and friends (section 6.1). */
+struct bd_scheduler {
+	struct bd_slice id;
+	enum bd_sect kind;
+	struct bd_slice sleep_flags;
+	struct bd_slice current_process;
+	struct bd_slice current_process_state;
+	struct bd_slice current_port;
+	uint64_t run_queue_max;
+	uint64_t run_queue_high;
+	uint64_t run_queue_normal;
+	uint64_t run_queue_low;
+	uint64_t run_queue_port;
+	bool has_run_queue;
+};
+
+void bd_parse_scheduler(const struct bd_section *s, struct bd_scheduler *out);
+
+/* Per allocator type, summed over instances (section 6.5, both key forms). */
+struct bd_alloc_type {
+	char name[40];
+	unsigned instances;
+	uint64_t mbcs_blocks;
+	uint64_t mbcs_carriers;
+	uint64_t sbcs_blocks;
+	uint64_t sbcs_carriers;
+	uint64_t pool_blocks;
+	uint64_t pool_carriers;
+	uint64_t mbcs_block_count;
+	uint64_t sbcs_block_count;
+	uint64_t mbcs_carrier_count;
+	uint64_t sbcs_carrier_count;
+	uint64_t carriers_max;        /* max ever of mbcs + sbcs carriers size, summed */
+};
+
+/* Add one =allocator:NAME section to types[] (at most cap); returns new count. */
+size_t bd_parse_allocator(const struct bd_section *s, struct bd_alloc_type *types, size_t n,
+			  size_t cap);
+
+/* Strip %T quoting from an atom: 'Elixir.Foo' -> Elixir.Foo (into the arena). */
+struct bd_slice bd_atom_text(struct bd_arena *a, struct bd_slice quoted);
+
+#endif

@@ -1,0 +1,260 @@
+/* Building report trees; see model.h. */
+#include "bd.h"
+#include "report/model.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+
+struct bd_report *rm_report_new(const char *title)
+{
+	struct bd_report *r = bd_calloc(1, sizeof(*r));
+
+	if (!r)
+		return NULL;
+	bd_arena_init(&r->arena);
+	r->b.arena = &r->arena;
+	r->title = title;
+	r->root = rm_obj(&r->b, NULL, NULL);
+	if (!r->root) {
+		bd_report_free(r);
+		return NULL;
+	}
+	rm_flags(rm_str(&r->b, r->root, "schema", BD_JSON_SCHEMA), RM_NOTEXT);
+	return r;
+}
+
+void bd_report_free(struct bd_report *r)
+{
+	if (!r)
+		return;
+	if (r->cleanup)
+		r->cleanup(r->cleanup_ctx);
+	bd_arena_release(&r->arena);
+	bd_free(r);
+}
+
+static struct rm_node *add(struct rm_builder *b, struct rm_node *parent, const char *key,
+			   enum rm_kind kind, bool orphan_ok)
+{
+	struct rm_node *n;
+
+	if (b->oom || (!parent && !orphan_ok))
+		return NULL;
+	n = bd_arena_calloc(b->arena, 1, sizeof(*n));
+	if (!n) {
+		b->oom = true;
+		return NULL;
+	}
+	n->kind = (uint8_t)kind;
+	n->key = key;
+	if (parent) {
+		if (parent->last)
+			parent->last->next = n;
+		else
+			parent->first = n;
+		parent->last = n;
+		parent->n_children++;
+	}
+	return n;
+}
+
+struct rm_node *rm_obj(struct rm_builder *b, struct rm_node *parent, const char *key)
+{
+	return add(b, parent, key, RM_OBJ, true);
+}
+
+struct rm_node *rm_arr(struct rm_builder *b, struct rm_node *parent, const char *key)
+{
+	return add(b, parent, key, RM_ARR, true);
+}
+
+struct rm_node *rm_lazy_arr(struct rm_builder *b, struct rm_node *parent, const char *key,
+			    size_t n_rows, rm_row_fn gen, void *ctx)
+{
+	struct rm_node *n = add(b, parent, key, RM_ARR, false);
+
+	if (n) {
+		n->gen = gen;
+		n->gen_ctx = ctx;
+		n->n_rows = n_rows;
+	}
+	return n;
+}
+
+struct rm_node *rm_null(struct rm_builder *b, struct rm_node *parent, const char *key)
+{
+	return add(b, parent, key, RM_NULL, false);
+}
+
+struct rm_node *rm_bool(struct rm_builder *b, struct rm_node *parent, const char *key, bool v)
+{
+	struct rm_node *n = add(b, parent, key, RM_BOOL, false);
+
+	if (n)
+		n->v.b = v;
+	return n;
+}
+
+struct rm_node *rm_int(struct rm_builder *b, struct rm_node *parent, const char *key, int64_t v)
+{
+	struct rm_node *n = add(b, parent, key, RM_INT, false);
+
+	if (n)
+		n->v.i = v;
+	return n;
+}
+
+struct rm_node *rm_uint(struct rm_builder *b, struct rm_node *parent, const char *key, uint64_t v)
+{
+	struct rm_node *n = add(b, parent, key, RM_UINT, false);
+
+	if (n)
+		n->v.u = v;
+	return n;
+}
+
+struct rm_node *rm_bytes(struct rm_builder *b, struct rm_node *parent, const char *key, uint64_t v)
+{
+	struct rm_node *n = rm_uint(b, parent, key, v);
+
+	if (n)
+		n->unit = RM_UNIT_BYTES;
+	return n;
+}
+
+struct rm_node *rm_float(struct rm_builder *b, struct rm_node *parent, const char *key, double v)
+{
+	struct rm_node *n = add(b, parent, key, RM_FLOAT, false);
+
+	if (n)
+		n->v.f = v;
+	return n;
+}
+
+struct rm_node *rm_ratio(struct rm_builder *b, struct rm_node *parent, const char *key, double v)
+{
+	struct rm_node *n = rm_float(b, parent, key, v);
+
+	if (n)
+		n->unit = RM_UNIT_RATIO;
+	return n;
+}
+
+struct rm_node *rm_slice(struct rm_builder *b, struct rm_node *parent, const char *key,
+			 struct bd_slice v)
+{
+	struct rm_node *n = add(b, parent, key, RM_STR, false);
+
+	if (n)
+		n->v.s = v.ptr ? v : bd_slice_make("", 0);
+	return n;
+}
+
+struct rm_node *rm_str(struct rm_builder *b, struct rm_node *parent, const char *key,
+		       const char *s)
+{
+	char *copy;
+
+	if (!parent || b->oom)
+		return NULL;
+	copy = bd_arena_strndup(b->arena, s, strlen(s));
+	if (!copy) {
+		b->oom = true;
+		return NULL;
+	}
+	return rm_slice(b, parent, key, bd_slice_make(copy, strlen(copy)));
+}
+
+struct rm_node *rm_slice_or_null(struct rm_builder *b, struct rm_node *parent, const char *key,
+				 struct bd_slice v)
+{
+	return v.len ? rm_slice(b, parent, key, v) : rm_null(b, parent, key);
+}
+
+struct rm_node *rm_label(struct rm_node *n, const char *label)
+{
+	if (n)
+		n->label = label;
+	return n;
+}
+
+struct rm_node *rm_flags(struct rm_node *n, unsigned flags)
+{
+	if (n)
+		n->flags |= (uint8_t)flags;
+	return n;
+}
+
+/* ------------------------------------------------------------- shared */
+
+void rm_format_bytes(char *out, size_t cap, uint64_t bytes)
+{
+	static const char *const units[] = { "KiB", "MiB", "GiB", "TiB" };
+	double v = (double)bytes;
+	size_t u = 0;
+
+	if (bytes < 1024) {
+		snprintf(out, cap, "%llu B", (unsigned long long)bytes);
+		return;
+	}
+	v /= 1024;
+	while (v >= 1024 && u + 1 < BD_ARRAY_SIZE(units)) {
+		v /= 1024;
+		u++;
+	}
+	snprintf(out, cap, "%.1f %s", v, units[u]);
+}
+
+const char *rm_node_label(const struct rm_node *n, char *buf, size_t cap)
+{
+	size_t i;
+	const char *k = n->label ? n->label : n->key;
+
+	if (!k)
+		return "";
+	for (i = 0; k[i] && i + 1 < cap; i++)
+		buf[i] = k[i] == '_' ? ' ' : k[i];
+	buf[i] = '\0';
+	return buf;
+}
+
+size_t rm_n_rows(const struct rm_node *arr)
+{
+	return arr->gen ? arr->n_rows : arr->n_children;
+}
+
+const struct rm_node *rm_row(const struct rm_node *arr, size_t i, const struct rm_node **cursor,
+			     struct rm_builder *scratch)
+{
+	if (arr->gen) {
+		bd_arena_release(scratch->arena);
+		scratch->oom = false;
+		return arr->gen(arr->gen_ctx, i, scratch);
+	}
+	*cursor = i == 0 ? arr->first : (*cursor ? (*cursor)->next : NULL);
+	return *cursor;
+}
+
+enum bd_status bd_report_render(const struct bd_report *r, enum bd_format format,
+				 unsigned flags, FILE *out, struct bd_error *err)
+{
+	bool ok;
+
+	if (r->b.oom)
+		return bd_fail(err, BD_ENOMEM, BD_NO_OFFSET, NULL, "out of memory building the report");
+	switch (format) {
+	case BD_FORMAT_JSON:
+		ok = rm_render_json(r, out);
+		break;
+	case BD_FORMAT_MARKDOWN:
+		ok = rm_render_markdown(r, out);
+		break;
+	case BD_FORMAT_TEXT:
+	default:
+		ok = rm_render_text(r, out, flags & BD_RENDER_COLOR);
+		break;
+	}
+	if (!ok || ferror(out))
+		return bd_fail(err, BD_EIO, BD_NO_OFFSET, NULL, "cannot write the report");
+	return BD_OK;
+}

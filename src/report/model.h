@@ -1,0 +1,119 @@
+/*
+ * Report model: a tree of named values that every analysis fills and every
+ * renderer reads, so text, Markdown and JSON can never disagree.
+ *
+ * Objects hold fields in insertion order (which is the output order).
+ * Arrays hold rows; a large array can be "lazy": its rows are produced one
+ * at a time by a callback into a scratch arena while rendering, so a table
+ * of 400 000 processes never exists in memory all at once.
+ */
+#ifndef BD_REPORT_MODEL_H
+#define BD_REPORT_MODEL_H
+
+#include "bd.h"
+
+enum rm_kind {
+	RM_NULL,
+	RM_BOOL,
+	RM_INT,
+	RM_UINT,
+	RM_FLOAT,
+	RM_STR,
+	RM_OBJ,
+	RM_ARR,
+};
+
+enum rm_unit {
+	RM_UNIT_NONE,
+	RM_UNIT_BYTES,   /* text shows "1.5 MiB" */
+	RM_UNIT_RATIO,   /* 0..1; text shows "81.2%" */
+};
+
+enum rm_flag {
+	RM_NOTEXT = 1u << 0,  /* JSON only: hidden in text and Markdown */
+	RM_WIDE = 1u << 1,    /* a table column that may be long */
+	RM_MULTILINE = 1u << 2, /* a string whose line breaks are kept in text */
+};
+
+struct rm_builder {
+	struct bd_arena *arena;
+	bool oom;
+};
+
+struct rm_node;
+typedef struct rm_node *(*rm_row_fn)(void *ctx, size_t i, struct rm_builder *scratch);
+
+struct rm_node {
+	uint8_t kind;
+	uint8_t unit;
+	uint8_t flags;
+	const char *key;    /* field name in JSON; NULL for array elements */
+	const char *label;  /* text heading or column title; NULL: derived from key */
+	union {
+		bool b;
+		int64_t i;
+		uint64_t u;
+		double f;
+		struct bd_slice s;
+	} v;
+	struct rm_node *first;
+	struct rm_node *last;
+	struct rm_node *next;
+	size_t n_children;
+	rm_row_fn gen;      /* lazy array: rows come from gen(gen_ctx, i, scratch) */
+	void *gen_ctx;
+	size_t n_rows;
+};
+
+struct bd_report {
+	struct bd_arena arena;
+	struct rm_builder b;
+	struct rm_node *root;
+	const char *title;          /* "beamdump summary" */
+	void (*cleanup)(void *ctx); /* releases what gen callbacks borrow */
+	void *cleanup_ctx;
+};
+
+/* A new report with "schema" as its first field; NULL on OOM. */
+struct bd_report *rm_report_new(const char *title);
+
+/* Builders: all accept a NULL parent (after an earlier OOM) and do nothing. */
+struct rm_node *rm_obj(struct rm_builder *b, struct rm_node *parent, const char *key);
+struct rm_node *rm_arr(struct rm_builder *b, struct rm_node *parent, const char *key);
+struct rm_node *rm_lazy_arr(struct rm_builder *b, struct rm_node *parent, const char *key,
+			    size_t n_rows, rm_row_fn gen, void *ctx);
+struct rm_node *rm_null(struct rm_builder *b, struct rm_node *parent, const char *key);
+struct rm_node *rm_bool(struct rm_builder *b, struct rm_node *parent, const char *key, bool v);
+struct rm_node *rm_int(struct rm_builder *b, struct rm_node *parent, const char *key, int64_t v);
+struct rm_node *rm_uint(struct rm_builder *b, struct rm_node *parent, const char *key, uint64_t v);
+struct rm_node *rm_bytes(struct rm_builder *b, struct rm_node *parent, const char *key, uint64_t v);
+struct rm_node *rm_float(struct rm_builder *b, struct rm_node *parent, const char *key, double v);
+struct rm_node *rm_ratio(struct rm_builder *b, struct rm_node *parent, const char *key, double v);
+/* The slice is borrowed: it must outlive the report (dump text does). */
+struct rm_node *rm_slice(struct rm_builder *b, struct rm_node *parent, const char *key,
+			 struct bd_slice v);
+/* A copy of s is kept in the builder's arena. */
+struct rm_node *rm_str(struct rm_builder *b, struct rm_node *parent, const char *key,
+		       const char *s);
+/* A string, or null when the slice is empty. */
+struct rm_node *rm_slice_or_null(struct rm_builder *b, struct rm_node *parent, const char *key,
+				 struct bd_slice v);
+
+/* Set a text label / flags on a node; returns the node. NULL-safe. */
+struct rm_node *rm_label(struct rm_node *n, const char *label);
+struct rm_node *rm_flags(struct rm_node *n, unsigned flags);
+
+/* Renderers (pure: model -> stream). */
+bool rm_render_text(const struct bd_report *r, FILE *out, bool color);
+bool rm_render_json(const struct bd_report *r, FILE *out);
+bool rm_render_markdown(const struct bd_report *r, FILE *out);
+
+/* Shared by the renderers. */
+void rm_format_bytes(char *out, size_t cap, uint64_t bytes);
+const char *rm_node_label(const struct rm_node *n, char *buf, size_t cap);
+/* Visit row i of an array (materialised or lazy). */
+const struct rm_node *rm_row(const struct rm_node *arr, size_t i, const struct rm_node **cursor,
+			     struct rm_builder *scratch);
+size_t rm_n_rows(const struct rm_node *arr);
+
+#endif

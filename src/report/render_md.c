@@ -1,0 +1,194 @@
+/*
+ * Markdown renderer, for pasting into a postmortem: a heading per object,
+ * "- **label:** value" lines for scalars, tables for arrays of objects.
+ * Pipes are escaped and multi-line text goes into code blocks.
+ */
+#include "bd.h"
+#include "report/model.h"
+
+#include <math.h>
+#include <stdio.h>
+
+static void md_text(FILE *out, struct bd_slice s)
+{
+	for (size_t i = 0; i < s.len; i++) {
+		char c = s.ptr[i];
+		if (c == '|' || c == '`' || c == '*' || c == '_' || c == '<' || c == '>' ||
+		    c == '[' || c == ']' || c == '\\')
+			fputc('\\', out);
+		fputc(c == '\n' || c == '\r' ? ' ' : c, out);
+	}
+}
+
+static void md_scalar(FILE *out, const struct rm_node *n)
+{
+	char buf[64];
+
+	switch ((enum rm_kind)n->kind) {
+	case RM_NULL:
+		fputs("-", out);
+		break;
+	case RM_BOOL:
+		fputs(n->v.b ? "yes" : "no", out);
+		break;
+	case RM_INT:
+		fprintf(out, "%lld", (long long)n->v.i);
+		break;
+	case RM_UINT:
+		if (n->unit == RM_UNIT_BYTES) {
+			rm_format_bytes(buf, sizeof(buf), n->v.u);
+			fputs(buf, out);
+		} else {
+			fprintf(out, "%llu", (unsigned long long)n->v.u);
+		}
+		break;
+	case RM_FLOAT:
+		if (!isfinite(n->v.f))
+			fputs("-", out);
+		else if (n->unit == RM_UNIT_RATIO)
+			fprintf(out, "%.1f%%", n->v.f * 100.0);
+		else
+			fprintf(out, "%.3g", n->v.f);
+		break;
+	case RM_STR:
+		md_text(out, n->v.s);
+		break;
+	case RM_OBJ:
+	case RM_ARR:
+		break;
+	}
+}
+
+static bool is_scalar(const struct rm_node *n)
+{
+	return n->kind != RM_OBJ && n->kind != RM_ARR;
+}
+
+static void md_table(FILE *out, const struct rm_node *arr)
+{
+	struct bd_arena arena;
+	struct rm_builder scratch = { &arena, false };
+	const struct rm_node *cursor = NULL;
+	const struct rm_node *row;
+	char label[64];
+	size_t n = rm_n_rows(arr);
+
+	bd_arena_init(&arena);
+	row = rm_row(arr, 0, &cursor, &scratch);
+	if (!row) {
+		bd_arena_release(&arena);
+		return;
+	}
+	fputc('|', out);
+	for (const struct rm_node *c = row->first; c; c = c->next)
+		if (!(c->flags & RM_NOTEXT) && is_scalar(c))
+			fprintf(out, " %s |", rm_node_label(c, label, sizeof(label)));
+	fputs("\n|", out);
+	for (const struct rm_node *c = row->first; c; c = c->next)
+		if (!(c->flags & RM_NOTEXT) && is_scalar(c))
+			fputs(c->kind == RM_STR || c->kind == RM_NULL ? " --- |" : " ---: |", out);
+	fputc('\n', out);
+	for (size_t i = 0; i < n; i++) {
+		row = rm_row(arr, i, &cursor, &scratch);
+		if (!row)
+			continue;
+		fputc('|', out);
+		for (const struct rm_node *c = row->first; c; c = c->next) {
+			if ((c->flags & RM_NOTEXT) || !is_scalar(c))
+				continue;
+			fputc(' ', out);
+			md_scalar(out, c);
+			fputs(" |", out);
+		}
+		fputc('\n', out);
+	}
+	bd_arena_release(&arena);
+}
+
+static void md_fields(FILE *out, const struct rm_node *obj, int level);
+
+static void md_array(FILE *out, const struct rm_node *arr, int level)
+{
+	struct bd_arena arena;
+	struct rm_builder scratch = { &arena, false };
+	const struct rm_node *cursor = NULL;
+	size_t n = rm_n_rows(arr);
+	const struct rm_node *first;
+
+	bd_arena_init(&arena);
+	first = n ? rm_row(arr, 0, &cursor, &scratch) : NULL;
+	if (!first) {
+		fputs("_(none)_\n", out);
+	} else if (first->kind == RM_OBJ) {
+		bool flat = true;
+		for (const struct rm_node *c = first->first; c; c = c->next)
+			if (!is_scalar(c) && !(c->flags & RM_NOTEXT))
+				flat = false;
+		if (flat) {
+			md_table(out, arr);
+		} else {
+			for (size_t i = 0; i < n; i++) {
+				const struct rm_node *row = rm_row(arr, i, &cursor, &scratch);
+				if (row)
+					md_fields(out, row, level + 1);
+				fputc('\n', out);
+			}
+		}
+	} else {
+		for (size_t i = 0; i < n; i++) {
+			const struct rm_node *row = rm_row(arr, i, &cursor, &scratch);
+			if (!row)
+				continue;
+			fputs("- ", out);
+			md_scalar(out, row);
+			fputc('\n', out);
+		}
+	}
+	bd_arena_release(&arena);
+}
+
+static void md_fields(FILE *out, const struct rm_node *obj, int level)
+{
+	char label[64];
+	bool any_scalar = false;
+
+	for (const struct rm_node *c = obj->first; c; c = c->next) {
+		if ((c->flags & RM_NOTEXT) || !is_scalar(c))
+			continue;
+		rm_node_label(c, label, sizeof(label));
+		if ((c->flags & RM_MULTILINE) && c->kind == RM_STR && memchr(c->v.s.ptr, '\n', c->v.s.len)) {
+			fprintf(out, "- **%s:**\n\n  ```\n  ", label);
+			for (size_t i = 0; i < c->v.s.len; i++) {
+				fputc(c->v.s.ptr[i], out);
+				if (c->v.s.ptr[i] == '\n')
+					fputs("  ", out);
+			}
+			fputs("\n  ```\n", out);
+		} else {
+			fprintf(out, "- **%s:** ", label);
+			md_scalar(out, c);
+			fputc('\n', out);
+		}
+		any_scalar = true;
+	}
+	for (const struct rm_node *c = obj->first; c; c = c->next) {
+		if ((c->flags & RM_NOTEXT) || is_scalar(c))
+			continue;
+		if (any_scalar)
+			fputc('\n', out);
+		any_scalar = true;
+		fprintf(out, "%.*s %s\n\n", level + 1 > 6 ? 6 : level + 1, "######",
+			rm_node_label(c, label, sizeof(label)));
+		if (c->kind == RM_OBJ)
+			md_fields(out, c, level + 1);
+		else
+			md_array(out, c, level + 1);
+	}
+}
+
+bool rm_render_markdown(const struct bd_report *r, FILE *out)
+{
+	fprintf(out, "# %s\n\n", r->title ? r->title : "beamdump report");
+	md_fields(out, r->root, 1);
+	return !ferror(out);
+}

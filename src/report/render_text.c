@@ -1,0 +1,297 @@
+/*
+ * Text renderer: "label  value" blocks for objects, aligned tables for
+ * arrays of objects. Sized for a terminal: long cells are cut with a
+ * visible "...", numbers are right-aligned, bytes are humanised.
+ */
+#include "bd.h"
+#include "report/model.h"
+
+#include <math.h>
+#include <stdio.h>
+
+#define CELL_MAX 40
+#define WIDE_CELL_MAX 64
+#define CELL_BUF 256
+
+struct text_ctx {
+	FILE *out;
+	bool color;
+};
+
+static size_t display_width(const char *s)
+{
+	size_t w = 0;
+
+	for (; *s; s++)
+		if (((unsigned char)*s & 0xC0) != 0x80)
+			w++;
+	return w;
+}
+
+/* Byte length of the first max_width characters of s. */
+static size_t prefix_bytes(const char *s, size_t max_width)
+{
+	size_t w = 0;
+	size_t i = 0;
+
+	for (; s[i]; i++) {
+		if (((unsigned char)s[i] & 0xC0) != 0x80) {
+			if (w == max_width)
+				break;
+			w++;
+		}
+	}
+	return i;
+}
+
+/* Format a scalar; multi-line strings are flattened unless keep_lines. */
+static const char *format_scalar(const struct rm_node *n, char *buf, size_t cap, bool keep_lines)
+{
+	size_t len;
+
+	switch ((enum rm_kind)n->kind) {
+	case RM_NULL:
+		return "-";
+	case RM_BOOL:
+		return n->v.b ? "yes" : "no";
+	case RM_INT:
+		snprintf(buf, cap, "%lld", (long long)n->v.i);
+		return buf;
+	case RM_UINT:
+		if (n->unit == RM_UNIT_BYTES)
+			rm_format_bytes(buf, cap, n->v.u);
+		else
+			snprintf(buf, cap, "%llu", (unsigned long long)n->v.u);
+		return buf;
+	case RM_FLOAT:
+		if (!isfinite(n->v.f))
+			return "-";
+		if (n->unit == RM_UNIT_RATIO)
+			snprintf(buf, cap, "%.1f%%", n->v.f * 100.0);
+		else
+			snprintf(buf, cap, "%.3g", n->v.f);
+		return buf;
+	case RM_STR:
+		len = n->v.s.len < cap - 1 ? n->v.s.len : cap - 1;
+		memcpy(buf, n->v.s.ptr, len);
+		buf[len] = '\0';
+		for (size_t i = 0; i < len; i++) {
+			if (keep_lines && buf[i] == '\n')
+				continue;
+			if ((unsigned char)buf[i] < 0x20)
+				buf[i] = ' ';
+		}
+		if (len < n->v.s.len && len >= 3)
+			memcpy(buf + len - 3, "...", 3);
+		return buf;
+	case RM_OBJ:
+	case RM_ARR:
+		break;
+	}
+	return "";
+}
+
+static bool is_scalar(const struct rm_node *n)
+{
+	return n->kind != RM_OBJ && n->kind != RM_ARR;
+}
+
+static bool is_numeric(const struct rm_node *n)
+{
+	return n->kind == RM_INT || n->kind == RM_UINT || n->kind == RM_FLOAT;
+}
+
+static void heading(struct text_ctx *t, int indent, const char *label, const char *suffix)
+{
+	fprintf(t->out, "\n%*s%s%s%s%s\n", indent, "", t->color ? "\033[1m" : "", label,
+		t->color ? "\033[0m" : "", suffix);
+}
+
+static void put_cell(struct text_ctx *t, const char *s, size_t width, size_t max, bool right)
+{
+	size_t w = display_width(s);
+	size_t bytes = strlen(s);
+
+	if (w > max) {
+		bytes = prefix_bytes(s, max - 3);
+		fwrite(s, 1, bytes, t->out);
+		fputs("...", t->out);
+		w = max;
+		right = false;
+	} else if (right) {
+		fprintf(t->out, "%*s", (int)(width - w), "");
+		fputs(s, t->out);
+		return;
+	} else {
+		fwrite(s, 1, bytes, t->out);
+	}
+	(void)right;
+	if (width > w)
+		fprintf(t->out, "%*s", (int)(width - w), "");
+}
+
+#define MAX_COLS 24
+
+static void render_table(struct text_ctx *t, const struct rm_node *arr, int indent)
+{
+	struct bd_arena arena;
+	struct rm_builder scratch = { &arena, false };
+	const struct rm_node *cursor = NULL;
+	const struct rm_node *row;
+	const char *keys[MAX_COLS];
+	const char *labels[MAX_COLS];
+	char label_buf[MAX_COLS][64];
+	size_t width[MAX_COLS];
+	size_t max[MAX_COLS];
+	bool right[MAX_COLS];
+	size_t n_cols = 0;
+	size_t n_rows = rm_n_rows(arr);
+	char cell[CELL_BUF];
+
+	bd_arena_init(&arena);
+	row = rm_row(arr, 0, &cursor, &scratch);
+	if (!row)
+		goto out;
+	for (const struct rm_node *c = row->first; c && n_cols < MAX_COLS; c = c->next) {
+		if ((c->flags & RM_NOTEXT) || !is_scalar(c))
+			continue;
+		keys[n_cols] = c->key;
+		labels[n_cols] = rm_node_label(c, label_buf[n_cols], sizeof(label_buf[n_cols]));
+		width[n_cols] = display_width(labels[n_cols]);
+		max[n_cols] = (c->flags & RM_WIDE) ? WIDE_CELL_MAX : CELL_MAX;
+		right[n_cols] = is_numeric(c);
+		n_cols++;
+	}
+	/* pass 1: column widths */
+	for (size_t i = 0; i < n_rows; i++) {
+		row = rm_row(arr, i, &cursor, &scratch);
+		size_t col = 0;
+		for (const struct rm_node *c = row ? row->first : NULL; c && col < n_cols; c = c->next) {
+			if (c->key != keys[col])
+				continue;
+			size_t w = display_width(format_scalar(c, cell, sizeof(cell), false));
+			if (w > max[col])
+				w = max[col];
+			if (w > width[col])
+				width[col] = w;
+			col++;
+		}
+	}
+	/* pass 2: header and rows */
+	fprintf(t->out, "%*s", indent, "");
+	for (size_t col = 0; col < n_cols; col++) {
+		if (col)
+			fputs("  ", t->out);
+		put_cell(t, labels[col], col + 1 == n_cols && !right[col] ? 0 : width[col],
+			 width[col], right[col]);
+	}
+	fputc('\n', t->out);
+	for (size_t i = 0; i < n_rows; i++) {
+		row = rm_row(arr, i, &cursor, &scratch);
+		size_t col = 0;
+		fprintf(t->out, "%*s", indent, "");
+		for (const struct rm_node *c = row ? row->first : NULL; c && col < n_cols; c = c->next) {
+			if (c->key != keys[col])
+				continue;
+			if (col)
+				fputs("  ", t->out);
+			put_cell(t, format_scalar(c, cell, sizeof(cell), false),
+				 col + 1 == n_cols && !right[col] ? 0 : width[col], max[col],
+				 right[col]);
+			col++;
+		}
+		fputc('\n', t->out);
+	}
+out:
+	bd_arena_release(&arena);
+}
+
+static void render_fields(struct text_ctx *t, const struct rm_node *obj, int indent);
+
+static void render_array(struct text_ctx *t, const struct rm_node *arr, int indent)
+{
+	struct bd_arena arena;
+	struct rm_builder scratch = { &arena, false };
+	const struct rm_node *cursor = NULL;
+	const struct rm_node *first;
+	char cell[CELL_BUF];
+	size_t n = rm_n_rows(arr);
+
+	bd_arena_init(&arena);
+	first = n ? rm_row(arr, 0, &cursor, &scratch) : NULL;
+	if (!first) {
+		fprintf(t->out, "%*s(none)\n", indent, "");
+	} else if (first->kind == RM_OBJ) {
+		bool flat = true;
+		for (const struct rm_node *c = first->first; c; c = c->next)
+			if (!is_scalar(c) && !(c->flags & RM_NOTEXT))
+				flat = false;
+		if (flat) {
+			render_table(t, arr, indent);
+		} else {
+			for (size_t i = 0; i < n; i++) {
+				const struct rm_node *row = rm_row(arr, i, &cursor, &scratch);
+				if (i)
+					fputc('\n', t->out);
+				if (row)
+					render_fields(t, row, indent);
+			}
+		}
+	} else {
+		for (size_t i = 0; i < n; i++) {
+			const struct rm_node *row = rm_row(arr, i, &cursor, &scratch);
+			if (row)
+				fprintf(t->out, "%*s%s\n", indent, "",
+					format_scalar(row, cell, sizeof(cell), false));
+		}
+	}
+	bd_arena_release(&arena);
+}
+
+static void render_fields(struct text_ctx *t, const struct rm_node *obj, int indent)
+{
+	size_t label_w = 0;
+	char label[64];
+	char value[4096];
+
+	for (const struct rm_node *c = obj->first; c; c = c->next) {
+		if (!(c->flags & RM_NOTEXT) && is_scalar(c)) {
+			size_t w = display_width(rm_node_label(c, label, sizeof(label)));
+			if (w > label_w)
+				label_w = w;
+		}
+	}
+	for (const struct rm_node *c = obj->first; c; c = c->next) {
+		if (c->flags & RM_NOTEXT)
+			continue;
+		rm_node_label(c, label, sizeof(label));
+		if (is_scalar(c)) {
+			const char *v = format_scalar(c, value, sizeof(value), c->flags & RM_MULTILINE);
+			fprintf(t->out, "%*s%s%*s  ", indent, "", label,
+				(int)(label_w - display_width(label)), "");
+			/* continuation lines line up under the value */
+			for (const char *p = v; *p; p++) {
+				fputc(*p, t->out);
+				if (*p == '\n')
+					fprintf(t->out, "%*s  ", (int)(indent + label_w), "");
+			}
+			fputc('\n', t->out);
+		} else if (c->kind == RM_OBJ) {
+			heading(t, indent, label, "");
+			render_fields(t, c, indent + 2);
+		} else {
+			char count[32];
+			snprintf(count, sizeof(count), " (%zu)", rm_n_rows(c));
+			heading(t, indent, label, count);
+			render_array(t, c, indent + 2);
+		}
+	}
+}
+
+bool rm_render_text(const struct bd_report *r, FILE *out, bool color)
+{
+	struct text_ctx t = { out, color };
+
+	render_fields(&t, r->root, 0);
+	return !ferror(out);
+}

@@ -33,7 +33,7 @@ LIBS       = $(PKG_LIBS) -lm
 LIB_SRCS  := $(sort $(wildcard src/*/*.c))
 LIB_SRCS  := $(filter-out src/cli/% $(EXCLUDE),$(LIB_SRCS))
 CLI_SRCS  := $(wildcard src/cli/*.c)
-TEST_SRCS := $(sort $(wildcard tests/unit/test_*.c))
+TEST_SRCS := $(filter-out $(EXCLUDE),$(sort $(wildcard tests/unit/test_*.c)))
 
 LIB_OBJS  := $(LIB_SRCS:%.c=$(BUILD)/%.o)
 CLI_OBJS  := $(CLI_SRCS:%.c=$(BUILD)/%.o)

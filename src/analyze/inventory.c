@@ -167,7 +167,7 @@ static void add_dump_info(struct rm_builder *b, struct rm_node *root, const stru
 
 	rm_flags(rm_slice(b, o, "slogan", cstr(in->slogan)), RM_MULTILINE);
 	rm_slice(b, o, "time", cstr(in->time));
-	rm_slice_or_null(b, o, "node", cstr(in->node));
+	rm_slice_or_null(b, o, "node", bd_atom_text(b->arena, cstr(in->node)));
 	rm_slice(b, o, "system_version", cstr(in->system_version));
 	rm_slice_or_null(b, o, "otp_release", cstr(in->otp_release));
 	rm_slice_or_null(b, o, "erts_version", cstr(in->erts_version));
@@ -203,6 +203,9 @@ static void add_schedulers(struct rm_builder *b, struct rm_node *root, struct bd
 		bd_section_get(d, i, &s);
 		bd_parse_scheduler(&s, &sc);
 		struct rm_node *o = rm_obj(b, arr, NULL);
+		/* idle dirty schedulers only clutter the text view */
+		if (kind != BD_SECT_SCHEDULER && !sc.current_process.len)
+			rm_flags(o, RM_NOTEXT);
 		rm_slice(b, o, "id", sc.id);
 		rm_str(b, o, "type", type);
 		rm_slice_or_null(b, o, "current_process", sc.current_process);
@@ -319,7 +322,7 @@ void bd_proc_row(struct rm_builder *b, struct rm_node *o, struct bd_dump *d,
 		rm_label(rm_null(b, o, "stack_words"), "stack");
 	else
 		rm_label(rm_uint(b, o, "stack_words", stack_words), "stack");
-	rm_label(rm_uint(b, o, "bin_vheap_words", p->bin_vheap_words), "bin words");
+	rm_flags(rm_uint(b, o, "bin_vheap_words", p->bin_vheap_words), RM_NOTEXT);
 	rm_flags(rm_uint(b, o, "old_bin_vheap_words", p->old_bin_vheap_words), RM_NOTEXT);
 	rm_label(rm_flags(rm_slice_or_null(b, o, "current_function", bd_proc_current_function(p)),
 			  RM_WIDE),
@@ -636,10 +639,10 @@ enum bd_status bd_report_alloc(struct bd_dump *d, struct bd_report **out, struct
 		rm_label(rm_bytes(b, o, "carriers_bytes", tc), "carriers");
 		rm_ratio(b, o, "usage", ratio(tb, tc));
 		rm_label(rm_ratio(b, o, "mbcs_usage", ratio(t->mbcs_blocks, t->mbcs_carriers)), "mbcs usage");
-		rm_label(rm_bytes(b, o, "mbcs_blocks_bytes", t->mbcs_blocks), "mbcs blocks");
-		rm_label(rm_bytes(b, o, "mbcs_carriers_bytes", t->mbcs_carriers), "mbcs carriers");
+		rm_flags(rm_label(rm_bytes(b, o, "mbcs_blocks_bytes", t->mbcs_blocks), "mbcs blocks"), RM_NOTEXT);
+		rm_flags(rm_label(rm_bytes(b, o, "mbcs_carriers_bytes", t->mbcs_carriers), "mbcs carriers"), RM_NOTEXT);
 		rm_label(rm_ratio(b, o, "sbcs_usage", ratio(t->sbcs_blocks, t->sbcs_carriers)), "sbcs usage");
-		rm_label(rm_bytes(b, o, "sbcs_blocks_bytes", t->sbcs_blocks), "sbcs blocks");
+		rm_flags(rm_label(rm_bytes(b, o, "sbcs_blocks_bytes", t->sbcs_blocks), "sbcs blocks"), RM_NOTEXT);
 		rm_label(rm_bytes(b, o, "sbcs_carriers_bytes", t->sbcs_carriers), "sbcs carriers");
 		rm_flags(rm_uint(b, o, "mbcs_carriers", t->mbcs_carrier_count), RM_NOTEXT);
 		rm_flags(rm_uint(b, o, "sbcs_carriers", t->sbcs_carrier_count), RM_NOTEXT);

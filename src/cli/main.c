@@ -142,10 +142,8 @@ static int usage_error(const struct command *c, const char *fmt, ...)
 	va_start(ap, fmt);
 	vfprintf(stderr, fmt, ap);
 	va_end(ap);
-	fprintf(stderr, "\nTry '%s %s--help' for more information.\n", progname,
-		c ? c->name : "");
-	if (c)
-		fputc('\n', stderr);
+	fprintf(stderr, "\nTry '%s %s%s--help' for more information.\n", progname,
+		c ? c->name : "", c ? " " : "");
 	return EXIT_USAGE;
 }
 
@@ -317,7 +315,8 @@ static int exit_for(enum bd_status rc)
 static void report_error(const struct bd_error *err)
 {
 	fprintf(stderr, "%s: ", progname);
-	if (err->offset != BD_NO_OFFSET && err->code != BD_EUSAGE)
+	if (err->offset != BD_NO_OFFSET && err->code != BD_EUSAGE &&
+	    (err->offset || err->section[0]))
 		fprintf(stderr, "at offset %llu%s%s%s: ", (unsigned long long)err->offset,
 			err->section[0] ? " (" : "", err->section, err->section[0] ? ")" : "");
 	fprintf(stderr, "%s\n", err->msg[0] ? err->msg : bd_status_name(err->code));

@@ -90,7 +90,7 @@ static void md_table(FILE *out, const struct rm_node *arr)
 	fputc('\n', out);
 	for (size_t i = 0; i < n; i++) {
 		row = rm_row(arr, i, &cursor, &scratch);
-		if (!row)
+		if (!row || (row->flags & RM_NOTEXT))
 			continue;
 		fputc('|', out);
 		for (const struct rm_node *c = row->first; c; c = c->next) {
@@ -177,8 +177,10 @@ static void md_fields(FILE *out, const struct rm_node *obj, int level)
 		if (any_scalar)
 			fputc('\n', out);
 		any_scalar = true;
-		fprintf(out, "%.*s %s\n\n", level + 1 > 6 ? 6 : level + 1, "######",
-			rm_node_label(c, label, sizeof(label)));
+		rm_node_label(c, label, sizeof(label));
+		if (label[0] >= 'a' && label[0] <= 'z')
+			label[0] = (char)(label[0] - 'a' + 'A');
+		fprintf(out, "%.*s %s\n\n", level + 1 > 6 ? 6 : level + 1, "######", label);
 		if (c->kind == RM_OBJ)
 			md_fields(out, c, level + 1);
 		else

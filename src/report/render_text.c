@@ -103,8 +103,10 @@ static bool is_numeric(const struct rm_node *n)
 
 static void heading(struct text_ctx *t, int indent, const char *label, const char *suffix)
 {
-	fprintf(t->out, "\n%*s%s%s%s%s\n", indent, "", t->color ? "\033[1m" : "", label,
-		t->color ? "\033[0m" : "", suffix);
+	char first = label[0] >= 'a' && label[0] <= 'z' ? (char)(label[0] - 'a' + 'A') : label[0];
+
+	fprintf(t->out, "\n%*s%s%c%s%s%s\n", indent, "", t->color ? "\033[1m" : "", first,
+		label[0] ? label + 1 : "", t->color ? "\033[0m" : "", suffix);
 }
 
 static void put_cell(struct text_ctx *t, const char *s, size_t width, size_t max, bool right)
@@ -165,6 +167,8 @@ static void render_table(struct text_ctx *t, const struct rm_node *arr, int inde
 	/* pass 1: column widths */
 	for (size_t i = 0; i < n_rows; i++) {
 		row = rm_row(arr, i, &cursor, &scratch);
+		if (row && (row->flags & RM_NOTEXT))
+			continue;
 		size_t col = 0;
 		for (const struct rm_node *c = row ? row->first : NULL; c && col < n_cols; c = c->next) {
 			if (c->key != keys[col])
@@ -188,6 +192,8 @@ static void render_table(struct text_ctx *t, const struct rm_node *arr, int inde
 	fputc('\n', t->out);
 	for (size_t i = 0; i < n_rows; i++) {
 		row = rm_row(arr, i, &cursor, &scratch);
+		if (row && (row->flags & RM_NOTEXT))
+			continue;
 		size_t col = 0;
 		fprintf(t->out, "%*s", indent, "");
 		for (const struct rm_node *c = row ? row->first : NULL; c && col < n_cols; c = c->next) {

@@ -79,6 +79,18 @@ bool bd_slice_split_kv(struct bd_slice line, struct bd_slice *key, struct bd_sli
 /* Find needle in hay; NULL if absent. */
 const char *bd_memmem(const char *hay, size_t hay_len, const char *needle, size_t needle_len);
 
+/* Value of a hex digit (either case), or -1. */
+static inline int bd_hex_digit(char c)
+{
+	if (c >= '0' && c <= '9')
+		return c - '0';
+	if (c >= 'a' && c <= 'f')
+		return c - 'a' + 10;
+	if (c >= 'A' && c <= 'F')
+		return c - 'A' + 10;
+	return -1;
+}
+
 /* Checked parsing of whole slices; false on any stray character or overflow. */
 bool bd_parse_u64(struct bd_slice s, uint64_t *out);
 bool bd_parse_i64(struct bd_slice s, int64_t *out);

@@ -102,17 +102,6 @@ bool bd_parse_i64(struct bd_slice s, int64_t *out)
 	return true;
 }
 
-static int hex_digit(char c)
-{
-	if (c >= '0' && c <= '9')
-		return c - '0';
-	if (c >= 'a' && c <= 'f')
-		return c - 'a' + 10;
-	if (c >= 'A' && c <= 'F')
-		return c - 'A' + 10;
-	return -1;
-}
-
 bool bd_parse_hex(struct bd_slice s, uint64_t *out)
 {
 	uint64_t v = 0;
@@ -122,7 +111,7 @@ bool bd_parse_hex(struct bd_slice s, uint64_t *out)
 	if (!s.len || s.len > 16)
 		return false;
 	for (size_t i = 0; i < s.len; i++) {
-		int d = hex_digit(s.ptr[i]);
+		int d = bd_hex_digit(s.ptr[i]);
 		if (d < 0)
 			return false;
 		v = (v << 4) | (uint64_t)d;

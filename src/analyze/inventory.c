@@ -514,7 +514,7 @@ enum bd_status bd_report_ets(struct bd_dump *d, size_t limit, struct bd_report *
 		qsort(recs, n, sizeof(*recs), ets_cmp);
 	rm_uint(b, r->root, "tables", n);
 	rm_bytes(b, r->root, "total_bytes", total_words * d->info.word_size);
-	arr = rm_arr(b, r->root, "ets");
+	arr = rm_label(rm_arr(b, r->root, "ets"), "ETS tables");
 	for (size_t i = 0; i < n && (!limit || i < limit); i++) {
 		struct bd_section s;
 		struct bd_ets e;

@@ -174,7 +174,8 @@ static void name_map_build(struct bd_dump *d)
 			struct bd_slice line;
 			bd_section_get(d, i, &s);
 			rest = s.body;
-			while (bd_slice_next_line(&rest, &line)) {
+			/* Name: follows State: and precedes Spawned as: (format doc section 2) */
+			for (int k = 0; k < 3 && bd_slice_next_line(&rest, &line); k++) {
 				if (!bd_slice_starts(line, "Name: "))
 					continue;
 				if (pass == 0) {

@@ -1,0 +1,706 @@
+/*
+ * Heap lines and term sizes (crash-dump-format.md 3.1-3.5).
+ *
+ * A heap section is indexed by address once (open addressing, 16 bytes an
+ * object); objects are re-parsed from the mapping when visited. Sizes are
+ * computed by an explicit-stack post-order walk memoised by address, so a
+ * million-element list is a loop, shared subterms are sized once, and a
+ * pointer cycle in a corrupt dump ends the walk instead of the process.
+ */
+#include "bd.h"
+#include "term/heap.h"
+#include "term/etf.h"
+#include "util/base64.h"
+
+#include <stdio.h>
+
+/* ------------------------------------------------------------ elements */
+
+static size_t hex_run(const char *p, const char *end, uint64_t *out)
+{
+	size_t n = 0;
+	uint64_t v = 0;
+
+	while (p + n < end && n < 17) {
+		int dgt = bd_hex_digit(p[n]);
+		if (dgt < 0)
+			break;
+		v = (v << 4) | (uint64_t)dgt;
+		n++;
+	}
+	if (n == 0 || n > 16)
+		return 0;
+	*out = v;
+	return n;
+}
+
+/* "<...>" */
+static size_t angle(const char *p, const char *end)
+{
+	const char *q;
+
+	if (p >= end || *p != '<')
+		return 0;
+	q = memchr(p, '>', (size_t)(end - p));
+	return q ? (size_t)(q - p) + 1 : 0;
+}
+
+size_t bd_elem_parse(const char *p, const char *end, struct bd_elem *e)
+{
+	size_t n;
+	uint64_t len;
+
+	memset(e, 0, sizeof(*e));
+	if (p >= end)
+		return 0;
+	switch (*p) {
+	case 'N':
+		e->kind = BD_ELEM_NIL;
+		return 1;
+	case 'I': {
+		const char *q = p + 1;
+		bool neg = q < end && *q == '-';
+		uint64_t v = 0;
+		if (neg)
+			q++;
+		const char *digits = q;
+		while (q < end && *q >= '0' && *q <= '9' && q - digits < 20)
+			v = v * 10 + (uint64_t)(*q++ - '0');
+		if (q == digits || v > INT64_MAX)
+			return 0;
+		e->kind = BD_ELEM_SMALL;
+		e->small = neg ? -(int64_t)v : (int64_t)v;
+		return (size_t)(q - p);
+	}
+	case 'A':
+		n = hex_run(p + 1, end, &len);
+		if (!n || p + 1 + n >= end || p[1 + n] != ':' ||
+		    len > (uint64_t)(end - (p + 2 + n)))
+			return 0;
+		e->kind = BD_ELEM_ATOM;
+		e->text = bd_slice_make(p + 2 + n, (size_t)len);
+		return 2 + n + (size_t)len;
+	case 'P':
+	case 'p':
+		n = angle(p + 1, end);
+		if (!n)
+			return 0;
+		e->kind = *p == 'P' ? BD_ELEM_PID : BD_ELEM_PORT;
+		e->text = bd_slice_make(p + 1, n);
+		return 1 + n;
+	case 'H':
+		n = hex_run(p + 1, end, &e->addr);
+		if (!n || !e->addr)
+			return 0;
+		e->kind = BD_ELEM_PTR;
+		return 1 + n;
+	case 'S': {
+		const char *nl = memchr(p, '\n', (size_t)(end - p));
+		size_t l = nl ? (size_t)(nl - p) : (size_t)(end - p);
+		if (l > 1 && p[l - 1] == '\r')
+			l--;
+		e->kind = BD_ELEM_TEXT;
+		e->text = bd_slice_make(p + 1, l - 1);
+		return l;
+	}
+	default:
+		return 0;
+	}
+}
+
+/* ------------------------------------------------------------- objects */
+
+static size_t to_eol(const char *p, const char *end)
+{
+	const char *nl = memchr(p, '\n', (size_t)(end - p));
+	size_t n = nl ? (size_t)(nl - p) : (size_t)(end - p);
+
+	if (n && p[n - 1] == '\r')
+		n--;
+	return n;
+}
+
+/* n elements separated by sep starting at p; returns the bytes, 0 if bad. */
+static size_t elem_list(const char *p, const char *end, uint64_t n, char sep)
+{
+	const char *q = p;
+	struct bd_elem e;
+
+	for (uint64_t i = 0; i < n; i++) {
+		size_t len = bd_elem_parse(q, end, &e);
+		if (!len)
+			return 0;
+		q += len;
+		if (i + 1 < n) {
+			if (q >= end || *q != sep)
+				return 0;
+			q++;
+		}
+	}
+	return (size_t)(q - p);
+}
+
+size_t bd_obj_parse(const char *p, const char *end, struct bd_obj *o)
+{
+	const char *q;
+	size_t n;
+	size_t len;
+	uint64_t v;
+	struct bd_elem e;
+
+	memset(o, 0, sizeof(*o));
+	if (p >= end)
+		return 0;
+	switch (*p) {
+	case 'l':
+		o->kind = BD_OBJ_CONS;
+		n = bd_elem_parse(p + 1, end, &e);
+		if (!n || p + 1 + n >= end || p[1 + n] != '|')
+			return 0;
+		len = bd_elem_parse(p + 2 + n, end, &e);
+		if (!len)
+			return 0;
+		o->n_elems = 2;
+		o->elems_text = bd_slice_make(p + 1, n + 1 + len);
+		o->text = bd_slice_make(p, 2 + n + len);
+		return o->text.len;
+	case 't':
+		o->kind = BD_OBJ_TUPLE;
+		n = hex_run(p + 1, end, &o->size);
+		if (!n || p + 1 + n >= end || p[1 + n] != ':')
+			return 0;
+		q = p + 2 + n;
+		/* each element takes at least one byte: reject absurd arities early */
+		if (o->size > (uint64_t)(end - q))
+			return 0;
+		len = elem_list(q, end, o->size, ',');
+		if (o->size && !len)
+			return 0;
+		o->n_elems = o->size;
+		o->elems_text = bd_slice_make(q, len);
+		o->text = bd_slice_make(p, (size_t)(q - p) + len);
+		return o->text.len;
+	case 'F':
+		o->kind = BD_OBJ_FLOAT;
+		n = hex_run(p + 1, end, &v);
+		if (!n || p + 1 + n >= end || p[1 + n] != ':' || v > (uint64_t)(end - (p + 2 + n)))
+			return 0;
+		o->text = bd_slice_make(p, 2 + n + (size_t)v);
+		return o->text.len;
+	case 'B':
+		o->kind = BD_OBJ_BIG;
+		o->text = bd_slice_make(p, to_eol(p, end));
+		return o->text.len;
+	case 'Y':
+		if (p + 1 >= end)
+			return 0;
+		o->text = bd_slice_make(p, to_eol(p, end));
+		q = p + 2;
+		n = hex_run(q, end, &v);
+		if (!n || q + n >= end || q[n] != ':')
+			return 0;
+		if (p[1] == 'h') {
+			o->kind = BD_OBJ_HEAP_BIN;
+			o->size = v;
+			return o->text.len;
+		}
+		if (p[1] != 'c' && p[1] != 's')
+			return 0;
+		o->kind = p[1] == 'c' ? BD_OBJ_REFC_BIN : BD_OBJ_SUB_BIN;
+		o->ref = v;
+		q += n + 1;
+		n = hex_run(q, end, &o->offset);
+		if (!n || q + n >= end || q[n] != ':')
+			return 0;
+		q += n + 1;
+		if (!hex_run(q, end, &o->size))
+			return 0;
+		return o->text.len;
+	case 'M':
+		if (p + 1 >= end)
+			return 0;
+		q = p + 2;
+		n = hex_run(q, end, &o->size);
+		if (!n || q + n >= end || q[n] != ':')
+			return 0;
+		q += n + 1;
+		if (p[1] == 'f') {
+			o->kind = BD_OBJ_FLATMAP;
+			len = bd_elem_parse(q, end, &o->keys);
+			if (!len || q + len >= end || q[len] != ':')
+				return 0;
+			q += len + 1;
+			o->n_elems = o->size;
+		} else if (p[1] == 'h') {
+			o->kind = BD_OBJ_HASHMAP;
+			n = hex_run(q, end, &o->n_elems);
+			if (!n || q + n >= end || q[n] != ':')
+				return 0;
+			q += n + 1;
+		} else if (p[1] == 'n') {
+			o->kind = BD_OBJ_HASHNODE;
+			o->n_elems = o->size;
+		} else {
+			return 0;
+		}
+		if (o->n_elems > (uint64_t)(end - q))
+			return 0;
+		len = elem_list(q, end, o->n_elems, ',');
+		if (o->n_elems && !len)
+			return 0;
+		o->elems_text = bd_slice_make(q, len);
+		o->text = bd_slice_make(p, (size_t)(q - p) + len);
+		return o->text.len;
+	case 'P':
+	case 'p':
+		n = angle(p + 1, end);
+		if (!n)
+			return 0;
+		o->kind = *p == 'P' ? BD_OBJ_EXT_PID : BD_OBJ_EXT_PORT;
+		o->text = bd_slice_make(p, 1 + n);
+		return o->text.len;
+	case 'E':
+		o->kind = BD_OBJ_EXT_TERM;
+		n = hex_run(p + 1, end, &o->size);
+		if (!n || p + 1 + n >= end || p[1 + n] != ':')
+			return 0;
+		o->text = bd_slice_make(p, to_eol(p, end));
+		return o->text.len;
+	case 'R':
+		o->kind = BD_OBJ_FUN_REF;
+		o->text = bd_slice_make(p, to_eol(p, end));
+		return o->text.len;
+	default:
+		/* unknown tags are kept as opaque lines (format doc 8.21) */
+		o->kind = BD_OBJ_UNKNOWN;
+		o->text = bd_slice_make(p, to_eol(p, end));
+		return o->text.len;
+	}
+}
+
+/* --------------------------------------------------------- heap index */
+
+static uint64_t mix(uint64_t x)
+{
+	x ^= x >> 33;
+	x *= 0xff51afd7ed558ccdull;
+	x ^= x >> 33;
+	return x;
+}
+
+static bool heap_put(struct bd_heap *h, uint64_t addr, uint64_t off)
+{
+	if (2 * (h->n + 1) > h->cap) {
+		size_t cap = h->cap ? h->cap * 2 : 1024;
+		uint64_t *addrs = bd_calloc(cap, sizeof(*addrs));
+		uint64_t *offs = bd_calloc(cap, sizeof(*offs));
+		if (!addrs || !offs) {
+			bd_free(addrs);
+			bd_free(offs);
+			return false;
+		}
+		for (size_t i = 0; i < h->cap; i++) {
+			if (!h->addrs[i])
+				continue;
+			size_t j = (size_t)mix(h->addrs[i]) & (cap - 1);
+			while (addrs[j])
+				j = (j + 1) & (cap - 1);
+			addrs[j] = h->addrs[i];
+			offs[j] = h->offs[i];
+		}
+		bd_free(h->addrs);
+		bd_free(h->offs);
+		h->addrs = addrs;
+		h->offs = offs;
+		h->cap = cap;
+	}
+	size_t j = (size_t)mix(addr) & (h->cap - 1);
+	while (h->addrs[j] && h->addrs[j] != addr)
+		j = (j + 1) & (h->cap - 1);
+	if (!h->addrs[j])
+		h->n++;
+	h->addrs[j] = addr;
+	h->offs[j] = off;
+	return true;
+}
+
+enum bd_status bd_heap_add_section(struct bd_heap *h, struct bd_dump *d, size_t i,
+				   struct bd_error *err)
+{
+	struct bd_section s;
+	const char *p;
+	const char *end;
+
+	bd_section_get(d, i, &s);
+	p = s.body.ptr;
+	end = p + s.body.len;
+	while (p < end) {
+		uint64_t addr;
+		struct bd_obj o;
+		size_t n = hex_run(p, end, &addr);
+		size_t len = 0;
+		if (n && p + n < end && p[n] == ':' && addr)
+			len = bd_obj_parse(p + n + 1, end, &o);
+		if (len) {
+			if (!heap_put(h, addr, (uint64_t)(p + n + 1 - d->in.data)))
+				return bd_fail(err, BD_ENOMEM, s.off, NULL, "cannot index a heap");
+			p += n + 1 + len;
+		} else {
+			h->n_bad++;
+		}
+		/* to the next line: past the object, or past a line we cannot read */
+		const char *nl = memchr(p, '\n', (size_t)(end - p));
+		p = nl ? nl + 1 : end;
+	}
+	return BD_OK;
+}
+
+void bd_heap_release(struct bd_heap *h)
+{
+	bd_free(h->addrs);
+	bd_free(h->offs);
+	memset(h, 0, sizeof(*h));
+}
+
+bool bd_heap_get(const struct bd_heap *h, const struct bd_dump *d, uint64_t addr,
+		 struct bd_obj *obj)
+{
+	size_t j;
+
+	if (!h || !h->cap || !addr)
+		return false;
+	j = (size_t)mix(addr) & (h->cap - 1);
+	while (h->addrs[j]) {
+		if (h->addrs[j] == addr) {
+			const char *p = d->in.data + h->offs[j];
+			return bd_obj_parse(p, d->in.data + d->in.size, obj) != 0;
+		}
+		j = (j + 1) & (h->cap - 1);
+	}
+	return false;
+}
+
+bool bd_term_resolve(const struct bd_term_ctx *c, uint64_t addr, struct bd_obj *obj)
+{
+	return bd_heap_get(c->heap, c->d, addr, obj) || bd_heap_get(c->literals, c->d, addr, obj);
+}
+
+/* --------------------------------------------------------------- sizes */
+
+#define PROC_BIN_WORDS 6
+#define EXTERNAL_PID_WORDS 4
+
+/* Bit length of a decimal bignum ("B-000123"), exactly. */
+static uint64_t big_bits(struct bd_slice text)
+{
+	uint32_t limbs[512];
+	size_t n = 0;
+	size_t i = 1;
+
+	if (i < text.len && text.ptr[i] == '-')
+		i++;
+	for (; i < text.len; i++) {
+		unsigned dgt = (unsigned)(text.ptr[i] - '0');
+		uint64_t carry = dgt;
+		if (dgt > 9)
+			break;
+		for (size_t k = 0; k < n; k++) {
+			uint64_t t = (uint64_t)limbs[k] * 10 + carry;
+			limbs[k] = (uint32_t)t;
+			carry = t >> 32;
+		}
+		if (carry) {
+			if (n == BD_ARRAY_SIZE(limbs))
+				return (uint64_t)text.len * 4; /* beyond 16 kbit: an upper bound */
+			limbs[n++] = (uint32_t)carry;
+		}
+	}
+	if (!n)
+		return 0;
+	uint64_t bits = (uint64_t)(n - 1) * 32;
+	for (uint32_t top = limbs[n - 1]; top; top >>= 1)
+		bits++;
+	return bits;
+}
+
+struct etf_kind_ctx {
+	enum bd_etf_kind kind;
+	uint64_t n_free;
+	uint64_t n_ids;
+	bool seen;
+};
+
+static int first_event(void *ctx, const struct bd_etf_event *ev)
+{
+	struct etf_kind_ctx *k = ctx;
+
+	if (k->seen)
+		return 0;
+	k->seen = true;
+	k->kind = ev->kind;
+	if (ev->kind == BD_ETF_FUN)
+		k->n_free = ev->fun.n_free;
+	if (ev->kind == BD_ETF_REF)
+		k->n_ids = ev->ref.n_ids;
+	return 0;
+}
+
+/* Words of an E object: refs, funs and export funs (format doc 3.4). */
+static uint64_t ext_term_words(const struct bd_term_ctx *c, const struct bd_obj *o)
+{
+	uint8_t buf[2048];
+	size_t n = 0;
+	struct bd_slice payload;
+	const char *colon = memchr(o->text.ptr, ':', o->text.len);
+	struct etf_kind_ctx k = { BD_ETF_NIL, 0, 0, false };
+	struct bd_etf_error e;
+	int rc;
+
+	if (!colon)
+		return 0;
+	payload = bd_slice_make(colon + 1, o->text.len - (size_t)(colon + 1 - o->text.ptr));
+	if (c->d->info.version_major == 0 && c->d->info.version_minor < 5)
+		rc = bd_hex_decode(payload.ptr, payload.len, buf, sizeof(buf), &n);
+	else
+		rc = bd_base64_decode(payload.ptr, payload.len, buf, sizeof(buf), &n);
+	if (rc != 0)
+		return 0;
+	memset(&e, 0, sizeof(e));
+	bd_etf_decode(buf, n, first_event, &k, &e);
+	switch (k.kind) {
+	case BD_ETF_REF:
+		return 1 + (k.n_ids * 4 + c->d->info.word_size - 1) / c->d->info.word_size;
+	case BD_ETF_FUN:
+		return 5 + k.n_free;
+	case BD_ETF_EXPORT:
+		return 2;
+	case BD_ETF_PID:
+	case BD_ETF_PORT:
+		return EXTERNAL_PID_WORDS;
+	default:
+		return 0;
+	}
+}
+
+/* Own words of an object, not counting its children. */
+static uint64_t own_words(const struct bd_term_ctx *c, const struct bd_obj *o)
+{
+	unsigned w = c->d->info.word_size;
+	struct bd_obj orig;
+
+	switch (o->kind) {
+	case BD_OBJ_CONS:
+		return 2;
+	case BD_OBJ_TUPLE:
+		return o->size + 1;
+	case BD_OBJ_FLOAT:
+		return w == 8 ? 2 : 3;
+	case BD_OBJ_BIG:
+		return 1 + (big_bits(o->text) + 8 * w - 1) / (8 * w);
+	case BD_OBJ_HEAP_BIN:
+		return 2 + (o->size + w - 1) / w;
+	case BD_OBJ_REFC_BIN:
+		return PROC_BIN_WORDS;
+	case BD_OBJ_SUB_BIN:
+		/* copying a slice of a heap binary makes a heap binary */
+		if (bd_term_resolve(c, o->ref, &orig) && orig.kind == BD_OBJ_HEAP_BIN)
+			return 2 + (o->size + w - 1) / w;
+		return PROC_BIN_WORDS;
+	case BD_OBJ_FLATMAP:
+		return o->size + 3;
+	case BD_OBJ_HASHMAP:
+		return o->n_elems + 2;
+	case BD_OBJ_HASHNODE:
+		return o->n_elems + 1;
+	case BD_OBJ_EXT_PID:
+	case BD_OBJ_EXT_PORT:
+		return EXTERNAL_PID_WORDS;
+	case BD_OBJ_EXT_TERM:
+		return ext_term_words(c, o);
+	case BD_OBJ_FUN_REF:
+		return 3;
+	case BD_OBJ_UNKNOWN:
+		break;
+	}
+	return 0;
+}
+
+/* Memo: address -> flat size; IN_PROGRESS marks the current path. */
+#define IN_PROGRESS UINT64_MAX
+
+struct memo {
+	uint64_t *addrs;
+	uint64_t *vals;
+	size_t cap;
+	size_t n;
+};
+
+static uint64_t *memo_slot(struct memo *m, uint64_t addr, bool *fresh)
+{
+	if (2 * (m->n + 1) > m->cap) {
+		struct memo g = { NULL, NULL, m->cap ? m->cap * 2 : 256, 0 };
+		g.addrs = bd_calloc(g.cap, sizeof(*g.addrs));
+		g.vals = bd_calloc(g.cap, sizeof(*g.vals));
+		if (!g.addrs || !g.vals) {
+			bd_free(g.addrs);
+			bd_free(g.vals);
+			return NULL;
+		}
+		for (size_t i = 0; i < m->cap; i++) {
+			if (!m->addrs[i])
+				continue;
+			bool f;
+			uint64_t *v = memo_slot(&g, m->addrs[i], &f);
+			*v = m->vals[i];
+		}
+		bd_free(m->addrs);
+		bd_free(m->vals);
+		*m = g;
+	}
+	size_t j = (size_t)mix(addr) & (m->cap - 1);
+	while (m->addrs[j] && m->addrs[j] != addr)
+		j = (j + 1) & (m->cap - 1);
+	*fresh = !m->addrs[j];
+	if (*fresh) {
+		m->addrs[j] = addr;
+		m->n++;
+	}
+	return &m->vals[j];
+}
+
+struct frame {
+	uint64_t addr;
+	uint64_t sum;          /* own words + children done so far */
+	const char *next;      /* next child element in the object text */
+	const char *end;
+	uint64_t left;         /* children still to visit */
+	char sep;
+};
+
+static void frame_children(struct frame *f, const struct bd_obj *o)
+{
+	f->next = o->elems_text.ptr;
+	f->end = o->elems_text.ptr + o->elems_text.len;
+	f->left = o->n_elems;
+	f->sep = o->kind == BD_OBJ_CONS ? '|' : ',';
+}
+
+enum bd_status bd_term_size(const struct bd_term_ctx *c, const struct bd_elem *root,
+			    struct bd_term_size *out, struct bd_error *err)
+{
+	struct memo memo = { NULL, NULL, 0, 0 };
+	struct memo bins = { NULL, NULL, 0, 0 };
+	struct frame *stack = NULL;
+	size_t depth = 0;
+	size_t cap = 0;
+	enum bd_status rc = BD_OK;
+	uint64_t pending = 0; /* flat size of the last finished child */
+	bool have_pending = false;
+
+	memset(out, 0, sizeof(*out));
+	if (root->kind != BD_ELEM_PTR)
+		return BD_OK; /* immediates take no heap words */
+
+	struct bd_elem cur = *root;
+	for (;;) {
+		/* descend into cur (a pointer) unless memoised */
+		if (cur.kind == BD_ELEM_PTR) {
+			bool fresh;
+			bool literal = false;
+			uint64_t *v = memo_slot(&memo, cur.addr, &fresh);
+			struct bd_obj o;
+			if (!v)
+				goto oom;
+			if (!fresh) {
+				/* shared (or a cycle in a corrupt dump: counted as missing) */
+				if (*v == IN_PROGRESS)
+					out->n_missing++;
+				pending = *v == IN_PROGRESS ? 0 : *v;
+				have_pending = true;
+			} else if (!bd_heap_get(c->heap, c->d, cur.addr, &o) &&
+				   !(literal = bd_heap_get(c->literals, c->d, cur.addr, &o))) {
+				out->n_missing++;
+				*v = 0;
+				pending = 0;
+				have_pending = true;
+			} else {
+				uint64_t own = own_words(c, &o);
+				*v = IN_PROGRESS;
+				out->shared_words += own;
+				if (literal)
+					out->literal_words += own;
+				if (o.kind == BD_OBJ_REFC_BIN) {
+					bool bfresh;
+					uint64_t *bv = memo_slot(&bins, o.ref ? o.ref : 1, &bfresh);
+					if (!bv)
+						goto oom;
+					if (bfresh)
+						out->binary_bytes += o.size;
+				}
+				if (!bd_grow((void **)&stack, &cap, depth + 1, sizeof(*stack)))
+					goto oom;
+				struct frame *f = &stack[depth++];
+				f->addr = cur.addr;
+				f->sum = own;
+				frame_children(f, &o);
+				if (o.kind == BD_OBJ_FLATMAP) {
+					/* the keys tuple is a child too, visited first */
+					cur = o.keys;
+					continue;
+				}
+				have_pending = false;
+			}
+		} else {
+			pending = 0;
+			have_pending = true;
+		}
+
+		/* climb: add the finished child, take the next one or finish the frame */
+		for (;;) {
+			if (!depth)
+				goto done;
+			struct frame *f = &stack[depth - 1];
+			if (have_pending) {
+				f->sum += pending;
+				have_pending = false;
+			}
+			if (f->left && f->next < f->end) {
+				size_t len = bd_elem_parse(f->next, f->end, &cur);
+				if (!len) {
+					out->n_missing++;
+					f->left = 0;
+					continue;
+				}
+				f->next += len;
+				if (f->next < f->end && *f->next == f->sep)
+					f->next++;
+				f->left--;
+				break;
+			}
+			bool fresh;
+			uint64_t *v = memo_slot(&memo, f->addr, &fresh);
+			if (!v)
+				goto oom;
+			*v = f->sum;
+			pending = f->sum;
+			have_pending = true;
+			depth--;
+			if (!depth) {
+				out->flat_words = pending;
+				goto done;
+			}
+		}
+	}
+done:
+	if (!depth && have_pending && !out->flat_words)
+		out->flat_words = pending;
+	bd_free(stack);
+	bd_free(memo.addrs);
+	bd_free(memo.vals);
+	bd_free(bins.addrs);
+	bd_free(bins.vals);
+	return rc;
+oom:
+	rc = bd_fail(err, BD_ENOMEM, BD_NO_OFFSET, NULL, "out of memory sizing a term");
+	goto done;
+}

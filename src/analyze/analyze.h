@@ -14,6 +14,9 @@ void bd_stack_map_free(struct bd_stack_map *m);
 /* Stack depth in words (slots printed), or BD_UNSET if the process has no stack section. */
 uint64_t bd_stack_words(const struct bd_stack_map *m, struct bd_slice pid);
 
+/* Lines in a section body (a stack's depth in words). */
+uint64_t bd_count_lines(struct bd_slice body);
+
 /* A process row as in `procs` (JSON keys are the public contract). */
 void bd_proc_row(struct rm_builder *b, struct rm_node *row, struct bd_dump *d,
 		 const struct bd_proc *p, uint64_t stack_words);

@@ -84,9 +84,6 @@ void bd_stack_map_free(struct bd_stack_map *m)
 uint64_t bd_stack_words(const struct bd_stack_map *m, struct bd_slice pid)
 {
 	struct bd_section s;
-	uint64_t n = 0;
-	const char *p;
-	const char *end;
 	uint32_t slot;
 
 	if (!m)
@@ -95,14 +92,21 @@ uint64_t bd_stack_words(const struct bd_stack_map *m, struct bd_slice pid)
 	if (!slot)
 		return BD_UNSET;
 	bd_section_get(m->d, slot - 1, &s);
-	/* one line a stack slot; atoms with raw newlines are not in y registers' count */
-	p = s.body.ptr;
-	end = p + s.body.len;
+	return bd_count_lines(s.body);
+}
+
+/* One line a stack slot. */
+uint64_t bd_count_lines(struct bd_slice body)
+{
+	const char *p = body.ptr;
+	const char *end = p + body.len;
+	uint64_t n = 0;
+
 	while (p < end && (p = memchr(p, '\n', (size_t)(end - p))) != NULL) {
 		n++;
 		p++;
 	}
-	if (s.body.len && s.body.ptr[s.body.len - 1] != '\n')
+	if (body.len && body.ptr[body.len - 1] != '\n')
 		n++;
 	return n;
 }
@@ -267,6 +271,7 @@ enum bd_status bd_report_summary(struct bd_dump *d, struct bd_report **out, stru
 
 struct proc_rec {
 	uint64_t key;
+	uint64_t stack_words;  /* filled for the rows shown */
 	uint32_t pid_num;
 	uint32_t section;
 };
@@ -340,8 +345,79 @@ static struct rm_node *proc_row_gen(void *ctx, size_t i, struct rm_builder *b)
 
 	bd_section_get(c->d, c->recs[i].section, &s);
 	bd_parse_proc(&s, &p);
-	bd_proc_row(b, o, c->d, &p, bd_stack_words(c->stacks, p.pid));
+	bd_proc_row(b, o, c->d, &p, c->recs[i].stack_words);
 	return o;
+}
+
+/*
+ * Keep the best `limit` records in a heap whose root is the worst of them,
+ * so `procs --limit N` needs O(N) memory however many processes there are.
+ */
+static void heap_sift_down(struct proc_rec *h, size_t n, size_t i)
+{
+	for (;;) {
+		size_t worst = i;
+		size_t l = 2 * i + 1;
+		size_t r = l + 1;
+		if (l < n && rec_cmp(&h[l], &h[worst]) > 0)
+			worst = l;
+		if (r < n && rec_cmp(&h[r], &h[worst]) > 0)
+			worst = r;
+		if (worst == i)
+			return;
+		struct proc_rec t = h[i];
+		h[i] = h[worst];
+		h[worst] = t;
+		i = worst;
+	}
+}
+
+static void heap_sift_up(struct proc_rec *h, size_t i)
+{
+	while (i) {
+		size_t parent = (i - 1) / 2;
+		if (rec_cmp(&h[i], &h[parent]) <= 0)
+			return;
+		struct proc_rec t = h[i];
+		h[i] = h[parent];
+		h[parent] = t;
+		i = parent;
+	}
+}
+
+/* Stack depths of the selected rows: one pass over =proc_stack sections. */
+static void fill_stack_words(struct procs_ctx *c)
+{
+	struct bd_dump *d = c->d;
+	struct bd_stack_map *m = c->stacks;
+
+	if (!m && c->n <= 64) {
+		/* a few rows: compare ids directly instead of mapping every stack */
+		for (size_t i = bd_section_find(d, BD_SECT_PROC_STACK, 0); i < d->index.n;
+		     i = bd_section_find(d, BD_SECT_PROC_STACK, i + 1)) {
+			struct bd_section st;
+			bd_section_get(d, i, &st);
+			for (size_t k = 0; k < c->n; k++) {
+				struct bd_section s;
+				if (c->recs[k].stack_words != BD_UNSET)
+					continue;
+				bd_section_get(d, c->recs[k].section, &s);
+				if (s.id.len == st.id.len && memcmp(s.id.ptr, st.id.ptr, s.id.len) == 0) {
+					c->recs[k].stack_words = bd_count_lines(st.body);
+				}
+			}
+		}
+		return;
+	}
+	if (!m)
+		m = bd_stack_map_new(d);
+	for (size_t i = 0; i < c->n; i++) {
+		struct bd_section s;
+		bd_section_get(d, c->recs[i].section, &s);
+		c->recs[i].stack_words = bd_stack_words(m, s.id);
+	}
+	if (m != c->stacks)
+		bd_stack_map_free(m);
 }
 
 static bool state_matches(struct bd_slice state, const char *want)
@@ -395,7 +471,8 @@ enum bd_status bd_report_procs(struct bd_dump *d, const struct bd_procs_opts *op
 	struct procs_ctx *c;
 	struct bd_report *r;
 	struct bd_arena scratch;
-	size_t cap = 0;
+	size_t cap;
+	size_t matching = 0;
 	enum bd_status rc;
 
 	*out = NULL;
@@ -416,8 +493,15 @@ enum bd_status bd_report_procs(struct bd_dump *d, const struct bd_procs_opts *op
 	r->cleanup = procs_cleanup;
 	r->cleanup_ctx = c;
 	c->d = d;
-	c->stacks = bd_stack_map_new(d);
-	if (!c->stacks)
+	/* the stack map costs memory: build it only when sorting by stack depth */
+	if (opts->sort == BD_SORT_STACK) {
+		c->stacks = bd_stack_map_new(d);
+		if (!c->stacks)
+			goto oom;
+	}
+	cap = opts->limit ? opts->limit : d->index.count[BD_SECT_PROC];
+	c->recs = bd_calloc(cap ? cap : 1, sizeof(*c->recs));
+	if (!c->recs)
 		goto oom;
 	bd_arena_init(&scratch);
 	for (size_t i = bd_section_find(d, BD_SECT_PROC, 0); i < d->index.n;
@@ -425,6 +509,7 @@ enum bd_status bd_report_procs(struct bd_dump *d, const struct bd_procs_opts *op
 		struct bd_section s;
 		struct bd_proc p;
 		struct bd_pid pid = { 0, 0, 0 };
+		struct proc_rec rec;
 		bd_section_get(d, i, &s);
 		bd_parse_proc(&s, &p);
 		if (opts->state && !state_matches(p.state, opts->state))
@@ -436,25 +521,30 @@ enum bd_status bd_report_procs(struct bd_dump *d, const struct bd_procs_opts *op
 			if (!ok)
 				continue;
 		}
-		if (!bd_grow((void **)&c->recs, &cap, c->n + 1, sizeof(*c->recs))) {
-			bd_arena_release(&scratch);
-			goto oom;
-		}
 		bd_parse_pid(p.pid, &pid);
-		c->recs[c->n].key = sort_key(c, &p, opts->sort);
-		c->recs[c->n].pid_num = pid.num;
-		c->recs[c->n].section = (uint32_t)i;
-		c->n++;
+		rec.key = sort_key(c, &p, opts->sort);
+		rec.stack_words = BD_UNSET;
+		rec.pid_num = pid.num;
+		rec.section = (uint32_t)i;
+		matching++;
+		if (c->n < cap) {
+			c->recs[c->n++] = rec;
+			if (opts->limit)
+				heap_sift_up(c->recs, c->n - 1);
+		} else if (rec_cmp(&rec, &c->recs[0]) < 0) {
+			c->recs[0] = rec;
+			heap_sift_down(c->recs, c->n, 0);
+		}
 	}
 	bd_arena_release(&scratch);
 	bd_regex_free(re);
 	re = NULL;
 	if (c->n)
 		qsort(c->recs, c->n, sizeof(*c->recs), rec_cmp);
+	fill_stack_words(c);
 	rm_uint(&r->b, r->root, "total_processes", d->index.count[BD_SECT_PROC]);
-	rm_uint(&r->b, r->root, "matching_processes", c->n);
-	rm_lazy_arr(&r->b, r->root, "processes",
-		    opts->limit && opts->limit < c->n ? opts->limit : c->n, proc_row_gen, c);
+	rm_uint(&r->b, r->root, "matching_processes", matching);
+	rm_lazy_arr(&r->b, r->root, "processes", c->n, proc_row_gen, c);
 	if (r->b.oom)
 		goto oom;
 	*out = r;

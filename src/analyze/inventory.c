@@ -140,6 +140,77 @@ static void add_memory(struct rm_builder *b, struct rm_node *root, struct bd_dum
 	}
 }
 
+/* =loaded_modules: code sizes in bytes. */
+static void add_loaded_code(struct rm_builder *b, struct rm_node *root, struct bd_dump *d)
+{
+	struct rm_node *o = rm_obj(b, root, "loaded_code");
+	size_t i = bd_section_find(d, BD_SECT_LOADED_MODULES, 0);
+	uint64_t cur = 0;
+	uint64_t old = 0;
+	bool seen = false;
+
+	if (i < d->index.n) {
+		struct bd_section s;
+		struct bd_slice rest;
+		struct bd_slice line;
+		bd_section_get(d, i, &s);
+		rest = s.body;
+		while (bd_slice_next_line(&rest, &line)) {
+			struct bd_slice k;
+			struct bd_slice v;
+			if (!bd_slice_split_kv(line, &k, &v))
+				continue;
+			if (bd_slice_eq(k, "Current code"))
+				seen = bd_parse_u64(bd_slice_trim(v), &cur);
+			else if (bd_slice_eq(k, "Old code"))
+				bd_parse_u64(bd_slice_trim(v), &old);
+		}
+	}
+	rm_uint(b, o, "modules", d->index.count[BD_SECT_MOD]);
+	if (seen) {
+		rm_label(rm_bytes(b, o, "current_bytes", cur), "current code");
+		rm_label(rm_bytes(b, o, "old_bytes", old), "old code");
+	} else {
+		rm_label(rm_null(b, o, "current_bytes"), "current code");
+		rm_label(rm_null(b, o, "old_bytes"), "old code");
+	}
+}
+
+/* =allocated_areas: "name: allocated [used]" in bytes (format doc 6.4). */
+static void add_allocated_areas(struct rm_builder *b, struct rm_node *root, struct bd_dump *d)
+{
+	struct rm_node *arr = rm_arr(b, root, "allocated_areas");
+	size_t i = bd_section_find(d, BD_SECT_ALLOCATED_AREAS, 0);
+	struct bd_section s;
+	struct bd_slice rest;
+	struct bd_slice line;
+
+	if (i == d->index.n)
+		return;
+	bd_section_get(d, i, &s);
+	rest = s.body;
+	while (bd_slice_next_line(&rest, &line)) {
+		struct bd_slice k;
+		struct bd_slice v;
+		uint64_t allocated = 0;
+		uint64_t used = 0;
+		if (!bd_slice_split_kv(line, &k, &v))
+			continue;
+		v = bd_slice_trim(v);
+		const char *sp = memchr(v.ptr, ' ', v.len);
+		struct bd_slice first = bd_slice_make(v.ptr, sp ? (size_t)(sp - v.ptr) : v.len);
+		if (!bd_parse_u64(first, &allocated))
+			continue;
+		struct rm_node *o = rm_obj(b, arr, NULL);
+		rm_slice(b, o, "name", k);
+		rm_label(rm_bytes(b, o, "allocated_bytes", allocated), "allocated");
+		if (sp && bd_parse_u64(bd_slice_trim(bd_slice_make(sp, v.len - (size_t)(sp - v.ptr))), &used))
+			rm_label(rm_bytes(b, o, "used_bytes", used), "used");
+		else
+			rm_label(rm_null(b, o, "used_bytes"), "used");
+	}
+}
+
 static void add_diagnostics(struct rm_builder *b, struct rm_node *root, const struct bd_dump *d)
 {
 	struct rm_node *arr = rm_arr(b, root, "diagnostics");
@@ -257,6 +328,8 @@ enum bd_status bd_report_summary(struct bd_dump *d, struct bd_report **out, stru
 	rm_uint(b, counts, "connected_nodes",
 		d->index.count[BD_SECT_VISIBLE_NODE] + d->index.count[BD_SECT_HIDDEN_NODE]);
 	add_memory(b, r->root, d);
+	add_loaded_code(b, r->root, d);
+	add_allocated_areas(b, r->root, d);
 	add_schedulers(b, r->root, d);
 	add_diagnostics(b, r->root, d);
 	if (b->oom) {

@@ -116,15 +116,11 @@ uint64_t bd_count_lines(struct bd_slice body)
 static void add_memory(struct rm_builder *b, struct rm_node *root, struct bd_dump *d)
 {
 	struct rm_node *mem = rm_obj(b, root, "memory");
-	size_t i = bd_section_find(d, BD_SECT_MEMORY, 0);
-	struct bd_section s;
 	struct bd_slice rest;
 	struct bd_slice line;
 
-	if (i == d->index.n)
+	if (!bd_section_body(d, BD_SECT_MEMORY, &rest))
 		return;
-	bd_section_get(d, i, &s);
-	rest = s.body;
 	while (bd_slice_next_line(&rest, &line)) {
 		struct bd_slice k;
 		struct bd_slice v;
@@ -144,17 +140,13 @@ static void add_memory(struct rm_builder *b, struct rm_node *root, struct bd_dum
 static void add_loaded_code(struct rm_builder *b, struct rm_node *root, struct bd_dump *d)
 {
 	struct rm_node *o = rm_obj(b, root, "loaded_code");
-	size_t i = bd_section_find(d, BD_SECT_LOADED_MODULES, 0);
+	struct bd_slice rest;
+	struct bd_slice line;
 	uint64_t cur = 0;
 	uint64_t old = 0;
 	bool seen = false;
 
-	if (i < d->index.n) {
-		struct bd_section s;
-		struct bd_slice rest;
-		struct bd_slice line;
-		bd_section_get(d, i, &s);
-		rest = s.body;
+	if (bd_section_body(d, BD_SECT_LOADED_MODULES, &rest)) {
 		while (bd_slice_next_line(&rest, &line)) {
 			struct bd_slice k;
 			struct bd_slice v;
@@ -180,15 +172,11 @@ static void add_loaded_code(struct rm_builder *b, struct rm_node *root, struct b
 static void add_allocated_areas(struct rm_builder *b, struct rm_node *root, struct bd_dump *d)
 {
 	struct rm_node *arr = rm_arr(b, root, "allocated_areas");
-	size_t i = bd_section_find(d, BD_SECT_ALLOCATED_AREAS, 0);
-	struct bd_section s;
 	struct bd_slice rest;
 	struct bd_slice line;
 
-	if (i == d->index.n)
+	if (!bd_section_body(d, BD_SECT_ALLOCATED_AREAS, &rest))
 		return;
-	bd_section_get(d, i, &s);
-	rest = s.body;
 	while (bd_slice_next_line(&rest, &line)) {
 		struct bd_slice k;
 		struct bd_slice v;
@@ -737,16 +725,12 @@ static int alloc_cmp(const void *a, const void *b)
 
 static uint64_t memory_total(struct bd_dump *d)
 {
-	size_t i = bd_section_find(d, BD_SECT_MEMORY, 0);
-	struct bd_section s;
 	struct bd_slice rest;
 	struct bd_slice line;
 	uint64_t total = 0;
 
-	if (i == d->index.n)
+	if (!bd_section_body(d, BD_SECT_MEMORY, &rest))
 		return 0;
-	bd_section_get(d, i, &s);
-	rest = s.body;
 	while (bd_slice_next_line(&rest, &line)) {
 		struct bd_slice k;
 		struct bd_slice v;

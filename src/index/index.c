@@ -175,6 +175,18 @@ size_t bd_section_find(const struct bd_dump *d, enum bd_sect kind, size_t start)
 	return d->index.n;
 }
 
+bool bd_section_body(const struct bd_dump *d, enum bd_sect kind, struct bd_slice *body)
+{
+	size_t i = bd_section_find(d, kind, 0);
+	struct bd_section s;
+
+	if (i == d->index.n)
+		return false;
+	bd_section_get(d, i, &s);
+	*body = s.body;
+	return true;
+}
+
 static char *dup_slice(struct bd_dump *d, struct bd_slice s)
 {
 	return bd_arena_strndup(&d->arena, s.ptr, s.len);

@@ -85,6 +85,9 @@ enum bd_status bd_index_build(struct bd_dump *d, struct bd_error *err);
 /* Section i (i < d->index.n). */
 void bd_section_get(const struct bd_dump *d, size_t i, struct bd_section *out);
 
+/* Body of the first section of a kind (=memory, =loaded_modules, ...); false if none. */
+bool bd_section_body(const struct bd_dump *d, enum bd_sect kind, struct bd_slice *body);
+
 /* First section of a kind at or after index start; d->index.n if none. */
 size_t bd_section_find(const struct bd_dump *d, enum bd_sect kind, size_t start);
 

@@ -76,6 +76,18 @@ bool bd_slice_next_line(struct bd_slice *rest, struct bd_slice *line);
 /* Split "Key: value" at the first ": " (or a trailing ':'). */
 bool bd_slice_split_kv(struct bd_slice line, struct bd_slice *key, struct bd_slice *value);
 
+/* FNV-1a of a slice, for small hash tables keyed by dump text (pids). */
+static inline uint64_t bd_hash_slice(struct bd_slice s)
+{
+	uint64_t h = 1469598103934665603ull;
+
+	for (size_t i = 0; i < s.len; i++) {
+		h ^= (unsigned char)s.ptr[i];
+		h *= 1099511628211ull;
+	}
+	return h;
+}
+
 /* Find needle in hay; NULL if absent. */
 const char *bd_memmem(const char *hay, size_t hay_len, const char *needle, size_t needle_len);
 

@@ -16,17 +16,6 @@ struct bd_stack_map {
 	size_t cap;
 };
 
-static uint64_t hash_bytes(struct bd_slice s)
-{
-	uint64_t h = 1469598103934665603ull;
-
-	for (size_t i = 0; i < s.len; i++) {
-		h ^= (unsigned char)s.ptr[i];
-		h *= 1099511628211ull;
-	}
-	return h;
-}
-
 static struct bd_slice section_id(const struct bd_dump *d, size_t i)
 {
 	struct bd_section s;
@@ -37,7 +26,7 @@ static struct bd_slice section_id(const struct bd_dump *d, size_t i)
 
 static uint32_t *stack_slot(const struct bd_stack_map *m, struct bd_slice pid)
 {
-	size_t i = (size_t)hash_bytes(pid) & (m->cap - 1);
+	size_t i = (size_t)bd_hash_slice(pid) & (m->cap - 1);
 
 	while (m->slots[i]) {
 		struct bd_slice id = section_id(m->d, m->slots[i] - 1);

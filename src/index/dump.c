@@ -127,20 +127,9 @@ struct bd_name_map {
 	size_t n;
 };
 
-static uint64_t hash_slice(struct bd_slice s)
-{
-	uint64_t h = 1469598103934665603ull;
-
-	for (size_t i = 0; i < s.len; i++) {
-		h ^= (unsigned char)s.ptr[i];
-		h *= 1099511628211ull;
-	}
-	return h;
-}
-
 static struct name_entry *name_slot(const struct bd_name_map *m, struct bd_slice pid)
 {
-	size_t i = (size_t)hash_slice(pid) & (m->cap - 1);
+	size_t i = (size_t)bd_hash_slice(pid) & (m->cap - 1);
 
 	while (m->slots[i].pid.len) {
 		if (m->slots[i].pid.len == pid.len && memcmp(m->slots[i].pid.ptr, pid.ptr, pid.len) == 0)

@@ -808,6 +808,17 @@ static int decode_raw(const uint8_t *buf, size_t len, bd_etf_event_fn fn,
 	return rc;
 }
 
+/* Allocation of the decoder or printer itself failed: no context to fail() on. */
+static int no_memory(struct bd_etf_error *err)
+{
+	if (err) {
+		memset(err, 0, sizeof(*err));
+		err->code = BD_ETF_ENOMEM;
+		snprintf(err->message, sizeof(err->message), "out of memory");
+	}
+	return BD_ETF_ENOMEM;
+}
+
 int bd_etf_decode_ex(const uint8_t *buf, size_t len,
 		     const struct bd_etf_decode_opts *opts, bd_etf_event_fn fn,
 		     void *ctx, size_t *consumed, struct bd_etf_error *err)
@@ -818,13 +829,7 @@ int bd_etf_decode_ex(const uint8_t *buf, size_t len,
 	/* the decoder holds atom scratch space: keep it off small stacks */
 	d = malloc(sizeof(*d));
 	if (!d) {
-		if (err) {
-			memset(err, 0, sizeof(*err));
-			err->code = BD_ETF_ENOMEM;
-			snprintf(err->message, sizeof(err->message),
-				 "out of memory");
-		}
-		return BD_ETF_ENOMEM;
+		return no_memory(err);
 	}
 	d->buf = buf;
 	d->len = len;
@@ -1730,13 +1735,7 @@ int bd_etf_print(const uint8_t *buf, size_t len,
 
 	p = malloc(sizeof(*p));
 	if (!p) {
-		if (err) {
-			memset(err, 0, sizeof(*err));
-			err->code = BD_ETF_ENOMEM;
-			snprintf(err->message, sizeof(err->message),
-				 "out of memory");
-		}
-		return BD_ETF_ENOMEM;
+		return no_memory(err);
 	}
 	p->local = opts && opts->local_node ? opts->local_node : "nonode@nohost";
 	p->local_len = strlen(p->local);

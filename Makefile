@@ -27,8 +27,8 @@ PKG_CFLAGS   := $(shell pkg-config --cflags $(PKGS) 2>/dev/null)
 PKG_LIBS     := $(shell pkg-config --libs $(PKGS) 2>/dev/null || echo -lz -lpcre2-8)
 CMOCKA_LIBS  := $(shell pkg-config --libs cmocka 2>/dev/null || echo -lcmocka)
 
-ALL_CFLAGS = $(CSTD) $(WARN) -Iinclude -Isrc $(PKG_CFLAGS) -fvisibility=hidden -MMD -MP $(CFLAGS)
-LIBS       = $(PKG_LIBS) -lm
+ALL_CFLAGS = $(CSTD) $(WARN) -Iinclude -Isrc $(PKG_CFLAGS) -pthread -fvisibility=hidden -MMD -MP $(CFLAGS)
+LIBS       = $(PKG_LIBS) -lm -pthread
 
 LIB_SRCS  := $(sort $(wildcard src/*/*.c))
 LIB_SRCS  := $(filter-out src/cli/% $(EXCLUDE),$(LIB_SRCS))
@@ -114,5 +114,8 @@ uninstall:
 
 clean:
 	rm -rf build
+
+# fuzz targets (clang, libFuzzer) and the corpus replay run by make test
+-include tests/fuzz/fuzz.mk
 
 -include $(LIB_OBJS:.o=.d) $(CLI_OBJS:.o=.d)

@@ -193,6 +193,38 @@ BD_API enum bd_status bd_report_ets(struct bd_dump *dump, size_t limit, struct b
 BD_API enum bd_status bd_report_alloc(struct bd_dump *dump, struct bd_report **out,
 				      struct bd_error *err);
 
+/* ---------------------------------------------------------- one process */
+
+enum bd_term_syntax {
+	BD_TERM_ERLANG = 0,
+	BD_TERM_ELIXIR,
+};
+
+/* How terms are printed; zero fields take the defaults. */
+struct bd_term_opts {
+	enum bd_term_syntax syntax;
+	unsigned depth;    /* nesting levels shown; 0: 8 */
+	size_t width;      /* elements shown per list, tuple, map or binary; 0: 20 */
+	size_t max_bytes;  /* bytes of one printed term; 0: 4096 */
+};
+
+struct bd_proc_opts {
+	struct bd_term_opts terms;
+	size_t messages;   /* messages printed, oldest first; 0: 10 */
+	size_t shapes;     /* message shapes listed, most frequent first; 0: 10 */
+};
+
+/*
+ * proc: everything about one process, named by pid ("<0.80.0>" or
+ * "0.80.0") or registered name: its =proc fields, links and monitors,
+ * the stack as frames, the dictionary, the message queue (count, shapes,
+ * the first messages) and, for OTP behaviours, the callback module and the
+ * state with its sizes. BD_ENOTFOUND if the dump has no such process.
+ */
+BD_API enum bd_status bd_report_proc(struct bd_dump *dump, const char *process,
+				     const struct bd_proc_opts *opts, struct bd_report **out,
+				     struct bd_error *err);
+
 #ifdef __cplusplus
 }
 #endif

@@ -53,6 +53,11 @@ static inline bool bd_slice_eq(struct bd_slice s, const char *lit)
 	return s.len == n && memcmp(s.ptr, lit, n) == 0;
 }
 
+static inline bool bd_slice_eqs(struct bd_slice a, struct bd_slice b)
+{
+	return a.len == b.len && (a.len == 0 || memcmp(a.ptr, b.ptr, a.len) == 0);
+}
+
 static inline bool bd_slice_starts(struct bd_slice s, const char *lit)
 {
 	size_t n = strlen(lit);
@@ -101,6 +106,25 @@ static inline int bd_hex_digit(char c)
 	if (c >= 'A' && c <= 'F')
 		return c - 'A' + 10;
 	return -1;
+}
+
+/* Hex digits at p (at most 16): their count, or 0 if none or too many. */
+static inline size_t bd_hex_prefix(const char *p, const char *end, uint64_t *out)
+{
+	size_t n = 0;
+	uint64_t v = 0;
+
+	while (p + n < end && n < 17) {
+		int dgt = bd_hex_digit(p[n]);
+		if (dgt < 0)
+			break;
+		v = (v << 4) | (uint64_t)dgt;
+		n++;
+	}
+	if (n == 0 || n > 16)
+		return 0;
+	*out = v;
+	return n;
 }
 
 /* Checked parsing of whole slices; false on any stray character or overflow. */

@@ -6,6 +6,8 @@
 #include "index/dump.h"
 #include "parse/parse.h"
 #include "report/model.h"
+#include "term/print.h"
+#include "term/process.h"
 
 /* pid -> =proc_stack section, for stack depths; built on first use. */
 struct bd_stack_map;
@@ -20,5 +22,28 @@ uint64_t bd_count_lines(struct bd_slice body);
 /* A process row as in `procs` (JSON keys are the public contract). */
 void bd_proc_row(struct rm_builder *b, struct rm_node *row, struct bd_dump *d,
 		 const struct bd_proc *p, uint64_t stack_words);
+
+/* An OTP behaviour process and where its state is (format doc 4.5). */
+struct bd_behaviour {
+	const char *kind;              /* "gen_server", "gen_statem", "gen_event", "supervisor",
+					  "unknown" (hibernated, undeclared); NULL: not a behaviour */
+	struct bd_slice module;        /* the callback module (atom text) */
+	bool has_state;
+	struct bd_elem state;          /* gen_statem: the data; gen_event: the handler list */
+	struct bd_elem statem_state;   /* gen_statem: the state name (kind 0 if not found) */
+	size_t frame;                  /* the frame it was found in, SIZE_MAX if none */
+	bool suspended;                /* in sys:suspend_loop */
+	bool hibernated;               /* state not in the dump (x registers) */
+	uint64_t hibernated_heap_words;/* upper bound of a hibernated state: live heap words */
+};
+
+void bd_find_behaviour(const struct bd_process *p, struct bd_behaviour *out);
+
+/* Printing options from the public ones, with the defaults filled in. */
+struct bd_print_opts bd_print_opts_from(const struct bd_term_opts *t);
+/* Add the printed term e to parent (a string node). */
+struct rm_node *bd_rm_term(struct rm_builder *b, struct rm_node *parent, const char *key,
+			   const struct bd_term_ctx *c, const struct bd_elem *e,
+			   const struct bd_print_opts *o);
 
 #endif

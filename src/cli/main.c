@@ -28,20 +28,32 @@ static const char *progname = "beamdump";
 
 struct options {
 	const char *dump;
+	const char *target;  /* proc: PID or NAME */
 	const char *output;
 	enum bd_format format;
 	struct bd_procs_opts procs;
+	struct bd_term_opts terms;
 	size_t limit;
+	size_t messages;
 	bool limit_set;
+};
+
+/* Options a command takes besides --format, --output and --help. */
+enum {
+	OPT_LIMIT = 1u << 0,    /* -n/--limit */
+	OPT_FILTER = 1u << 1,   /* --sort, --match, --state */
+	OPT_TERMS = 1u << 2,    /* --syntax, --depth, --width */
+	OPT_MESSAGES = 1u << 3, /* --messages */
+	OPT_TARGET = 1u << 4,   /* a second positional argument */
 };
 
 struct command {
 	const char *name;
 	const char *summary;
-	const char *usage;  /* options after DUMP */
+	const char *usage;  /* arguments after DUMP */
 	const char *help;   /* option lines */
 	unsigned formats;   /* bit per enum bd_format */
-	bool takes_sort;
+	unsigned opts;
 	int (*run)(struct bd_dump *d, const struct options *o, struct bd_report **r,
 		   struct bd_error *err);
 };
@@ -78,6 +90,22 @@ static int run_alloc(struct bd_dump *d, const struct options *o, struct bd_repor
 	return bd_report_alloc(d, r, err);
 }
 
+static int run_proc(struct bd_dump *d, const struct options *o, struct bd_report **r,
+		    struct bd_error *err)
+{
+	struct bd_proc_opts p;
+
+	memset(&p, 0, sizeof(p));
+	p.terms = o->terms;
+	p.messages = o->messages;
+	return bd_report_proc(d, o->target, &p, r, err);
+}
+
+#define TERMS_HELP \
+	"      --syntax S    print terms in erlang (default) or elixir syntax\n" \
+	"      --depth N     nesting levels printed (default 8)\n" \
+	"      --width N     elements printed per list, tuple, map or binary (default 20)\n"
+
 static const char common_help[] =
 	"  -f, --format FMT  text (default), json or markdown\n"
 	"  -o, --output FILE write the report to FILE instead of standard output\n"
@@ -85,7 +113,7 @@ static const char common_help[] =
 
 static const struct command commands[] = {
 	{ "summary", "what killed the node, when, versions, truncation, counts, memory", "",
-	  "", FMT_TEXT_JSON, false, run_summary },
+	  "", FMT_TEXT_JSON, 0, run_summary },
 	{ "procs", "the process table, sorted (recon's proc_count on a dump)",
 	  " [--sort KEY] [--limit N] [--match REGEX] [--state STATE]",
 	  "  -s, --sort KEY    memory (default), mq, reductions, heap, stack or binary\n"
@@ -94,12 +122,18 @@ static const struct command commands[] = {
 	  "                    current function matches the PCRE2 regex RE\n"
 	  "      --state S     keep processes in state S (Waiting, Running, Scheduled,\n"
 	  "                    Garbing, Suspended, Exiting, ...; case-insensitive)\n",
-	  FMT_TEXT_JSON, true, run_procs },
+	  FMT_TEXT_JSON, OPT_LIMIT | OPT_FILTER, run_procs },
+	{ "proc", "one process: fields, links, stack, dictionary, messages, behaviour state",
+	  " PID|NAME [--syntax S] [--depth N] [--width N] [--messages N]",
+	  "  PID|NAME          a pid (<0.80.0> or 0.80.0) or a registered name\n"
+	  TERMS_HELP
+	  "      --messages N  messages printed, oldest first (default 10)\n",
+	  FMT_TEXT_JSON, OPT_TERMS | OPT_MESSAGES | OPT_TARGET, run_proc },
 	{ "ets", "ETS tables by memory, with owner, name, type and objects", " [--limit N]",
-	  "  -n, --limit N     show the N largest tables (default: all)\n", FMT_TEXT_JSON, false,
-	  run_ets },
+	  "  -n, --limit N     show the N largest tables (default: all)\n", FMT_TEXT_JSON,
+	  OPT_LIMIT, run_ets },
 	{ "alloc", "per allocator type: blocks against carriers (usage), mbcs and sbcs", "", "",
-	  FMT_TEXT_JSON, false, run_alloc },
+	  FMT_TEXT_JSON, 0, run_alloc },
 };
 
 static void usage_main(FILE *out)
@@ -232,9 +266,12 @@ static int parse_args(const struct command *c, int argc, char **argv, struct opt
 			return EXIT_OK;
 		}
 		if (a[0] != '-' || strcmp(a, "-") == 0) {
-			if (o->dump)
+			if (!o->dump)
+				o->dump = a;
+			else if ((c->opts & OPT_TARGET) && !o->target)
+				o->target = a;
+			else
 				return usage_error(c, "unexpected argument '%s'", a);
-			o->dump = a;
 			continue;
 		}
 		v = option_value(a, "--format", "-f", &i, argc, argv, &m);
@@ -252,7 +289,45 @@ static int parse_args(const struct command *c, int argc, char **argv, struct opt
 			o->output = v;
 			continue;
 		}
-		if (strcmp(c->name, "procs") == 0 || strcmp(c->name, "ets") == 0) {
+		if (c->opts & OPT_TERMS) {
+			v = option_value(a, "--syntax", NULL, &i, argc, argv, &m);
+			if (m) {
+				if (v && strcmp(v, "erlang") == 0)
+					o->terms.syntax = BD_TERM_ERLANG;
+				else if (v && strcmp(v, "elixir") == 0)
+					o->terms.syntax = BD_TERM_ELIXIR;
+				else
+					return usage_error(c, "unknown syntax '%s' (erlang or elixir)",
+							   v ? v : "");
+				continue;
+			}
+			v = option_value(a, "--depth", NULL, &i, argc, argv, &m);
+			if (m) {
+				size_t depth;
+				if (!v || !parse_size(v, &depth) || depth == 0 || depth > 1000000)
+					return usage_error(c, "--depth needs a whole number from 1, not '%s'",
+							   v ? v : "");
+				o->terms.depth = (unsigned)depth;
+				continue;
+			}
+			v = option_value(a, "--width", NULL, &i, argc, argv, &m);
+			if (m) {
+				if (!v || !parse_size(v, &o->terms.width) || o->terms.width == 0)
+					return usage_error(c, "--width needs a whole number from 1, not '%s'",
+							   v ? v : "");
+				continue;
+			}
+		}
+		if (c->opts & OPT_MESSAGES) {
+			v = option_value(a, "--messages", NULL, &i, argc, argv, &m);
+			if (m) {
+				if (!v || !parse_size(v, &o->messages) || o->messages == 0)
+					return usage_error(c, "--messages needs a whole number from 1, not '%s'",
+							   v ? v : "");
+				continue;
+			}
+		}
+		if (c->opts & OPT_LIMIT) {
 			v = option_value(a, "--limit", "-n", &i, argc, argv, &m);
 			if (m) {
 				if (!v || !parse_size(v, &o->limit))
@@ -262,7 +337,7 @@ static int parse_args(const struct command *c, int argc, char **argv, struct opt
 				continue;
 			}
 		}
-		if (c->takes_sort) {
+		if (c->opts & OPT_FILTER) {
 			v = option_value(a, "--sort", "-s", &i, argc, argv, &m);
 			if (m) {
 				if (!v || !parse_sort(v, &o->procs.sort))
@@ -289,6 +364,8 @@ static int parse_args(const struct command *c, int argc, char **argv, struct opt
 	}
 	if (!o->dump)
 		return usage_error(c, "no dump given");
+	if ((c->opts & OPT_TARGET) && !o->target)
+		return usage_error(c, "no process given (a pid like <0.80.0>, or a registered name)");
 	return EXIT_OK;
 }
 

@@ -92,6 +92,9 @@ void bd_dump_free(struct bd_dump *d)
 {
 	if (!d)
 		return;
+	if (d->literals && d->literals_free)
+		d->literals_free(d->literals);
+	bd_free(d->procs);
 	bd_input_close(&d->in);
 	bd_free(d->index.entries);
 	bd_free(d->diags);
@@ -188,4 +191,164 @@ struct bd_slice bd_dump_proc_name(struct bd_dump *d, struct bd_slice pid)
 	if (!d->names || !d->names->slots || !pid.len)
 		return bd_slice_make("", 0);
 	return name_slot(d->names, pid)->name;
+}
+
+/* The pid a name is registered to; a linear scan, since it is asked once. */
+struct bd_slice bd_dump_find_name(struct bd_dump *d, struct bd_slice name)
+{
+	if (!d->names)
+		name_map_build(d);
+	if (!d->names || !d->names->slots || !name.len)
+		return bd_slice_make("", 0);
+	for (size_t i = 0; i < d->names->cap; i++) {
+		struct name_entry *e = &d->names->slots[i];
+		struct bd_slice n = e->name;
+		if (!e->pid.len)
+			continue;
+		if (n.len >= 2 && n.ptr[0] == '\'' && n.ptr[n.len - 1] == '\'')
+			n = bd_slice_make(n.ptr + 1, n.len - 2);
+		if ((n.len == name.len && memcmp(n.ptr, name.ptr, n.len) == 0) ||
+		    (e->name.len == name.len && memcmp(e->name.ptr, name.ptr, name.len) == 0))
+			return e->pid;
+	}
+	return bd_slice_make("", 0);
+}
+
+/* ------------------------------------------------- pid -> its sections */
+
+/*
+ * Slots hold the index of the =proc section and of the first of its
+ * per-process sections (=proc_messages ... =proc_heap, grouped by process);
+ * ids are compared by reading the section headers, so a slot is 8 bytes.
+ */
+struct proc_slot {
+	uint32_t proc;   /* section index + 1; 0 = empty */
+	uint32_t extra;  /* section index + 1 of its first per-process section; 0 = none */
+};
+
+struct bd_proc_map {
+	size_t cap; /* power of two */
+	struct proc_slot slots[];
+};
+
+static bool is_proc_extra(enum bd_sect k)
+{
+	return k == BD_SECT_PROC_MESSAGES || k == BD_SECT_PROC_DICTIONARY ||
+	       k == BD_SECT_PROC_STACK || k == BD_SECT_PROC_HEAP;
+}
+
+static struct bd_slice section_id(const struct bd_dump *d, size_t i)
+{
+	struct bd_section s;
+	bd_section_get(d, i, &s);
+	return s.id;
+}
+
+static struct proc_slot *proc_slot(const struct bd_dump *d, struct bd_proc_map *m,
+				   struct bd_slice pid)
+{
+	size_t i = (size_t)bd_hash_slice(pid) & (m->cap - 1);
+
+	while (m->slots[i].proc) {
+		struct bd_slice id = section_id(d, m->slots[i].proc - 1);
+		if (bd_slice_eqs(id, pid))
+			break;
+		i = (i + 1) & (m->cap - 1);
+	}
+	return &m->slots[i];
+}
+
+/*
+ * Every process with per-process sections has a =proc_stack; its messages
+ * and dictionary come just before it and its heap just after, so only the
+ * stacks are read here (one header per process). full_groups also keys
+ * groups without a stack, for truncated dumps: it reads every header.
+ */
+static struct bd_proc_map *proc_map_build(struct bd_dump *d, bool full_groups)
+{
+	size_t n = d->index.count[BD_SECT_PROC];
+	size_t cap = 16;
+	struct bd_proc_map *m;
+	struct bd_slice prev = { "", 0 };
+
+	/* section indexes are stored in 32 bits */
+	if (d->index.n >= UINT32_MAX)
+		return NULL;
+	while (cap < 2 * n + 2)
+		cap *= 2;
+	m = bd_calloc(1, sizeof(*m) + cap * sizeof(m->slots[0]));
+	if (!m)
+		return NULL;
+	m->cap = cap;
+	for (size_t i = bd_section_find(d, BD_SECT_PROC, 0); i < d->index.n;
+	     i = bd_section_find(d, BD_SECT_PROC, i + 1)) {
+		struct bd_slice id = section_id(d, i);
+		struct proc_slot *s = proc_slot(d, m, id);
+		if (id.len && !s->proc)
+			s->proc = (uint32_t)(i + 1);
+	}
+	for (size_t i = 0; i < d->index.n; i++) {
+		enum bd_sect k = (enum bd_sect)(d->index.entries[i] >> 56);
+		struct bd_slice id;
+		struct proc_slot *s;
+		if (full_groups ? !is_proc_extra(k) : k != BD_SECT_PROC_STACK)
+			continue;
+		id = section_id(d, i);
+		if (full_groups && bd_slice_eqs(id, prev))
+			continue;
+		prev = id;
+		s = proc_slot(d, m, id);
+		if (s->proc && !s->extra)
+			s->extra = (uint32_t)(i + 1);
+	}
+	return m;
+}
+
+static bool same_process(const struct bd_dump *d, size_t i, struct bd_slice pid)
+{
+	return is_proc_extra((enum bd_sect)(d->index.entries[i] >> 56)) &&
+	       bd_slice_eqs(section_id(d, i), pid);
+}
+
+bool bd_dump_proc_sections(struct bd_dump *d, struct bd_slice pid, struct bd_proc_sections *out)
+{
+	struct proc_slot *s;
+	size_t first;
+
+	out->proc = out->messages = out->dictionary = out->stack = out->heap = BD_NO_SECTION;
+	if (!d->procs)
+		d->procs = proc_map_build(d, false);
+	if (!d->procs || !pid.len)
+		return false;
+	s = proc_slot(d, d->procs, pid);
+	if (!s->proc)
+		return false;
+	if (!s->extra && !d->procs_full) {
+		/* no stack: look again among all groups, once per dump */
+		struct bd_proc_map *full = proc_map_build(d, true);
+		if (full) {
+			bd_free(d->procs);
+			d->procs = full;
+			d->procs_full = true;
+			s = proc_slot(d, d->procs, pid);
+		}
+	}
+	out->proc = s->proc - 1;
+	if (!s->extra)
+		return true;
+	first = s->extra - 1;
+	while (first > 0 && same_process(d, first - 1, pid))
+		first--;
+	for (size_t i = first; i < d->index.n && same_process(d, i, pid); i++) {
+		enum bd_sect k = (enum bd_sect)(d->index.entries[i] >> 56);
+		if (k == BD_SECT_PROC_MESSAGES)
+			out->messages = i;
+		else if (k == BD_SECT_PROC_DICTIONARY)
+			out->dictionary = i;
+		else if (k == BD_SECT_PROC_STACK)
+			out->stack = i;
+		else
+			out->heap = i;
+	}
+	return true;
 }

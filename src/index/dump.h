@@ -24,7 +24,33 @@ struct bd_dump {
 	void *progress_ctx;
 	/* pid -> registered name, built on first use */
 	struct bd_name_map *names;
+	/* pid -> its sections, built on first use */
+	struct bd_proc_map *procs;
+	bool procs_full;               /* procs also keys processes without a stack */
+	/* The literal heap index of the term stage, built on first use. */
+	void *literals;
+	void (*literals_free)(void *literals);
 };
+
+/* The sections of one process: indexes into the section index, BD_NO_SECTION if absent. */
+#define BD_NO_SECTION SIZE_MAX
+struct bd_proc_sections {
+	size_t proc;
+	size_t messages;
+	size_t dictionary;
+	size_t stack;
+	size_t heap;
+};
+
+/*
+ * Find the sections of the process pid ("<0.80.0>"). The map behind it is
+ * built on the first call in one pass over the index (8 bytes a process).
+ * Returns false if the dump has no =proc for pid.
+ */
+bool bd_dump_proc_sections(struct bd_dump *d, struct bd_slice pid, struct bd_proc_sections *out);
+
+/* The pid registered as name (as written in Name:, quotes optional), or empty. */
+struct bd_slice bd_dump_find_name(struct bd_dump *d, struct bd_slice name);
 
 /* Registered name of a pid in this dump (slice into the dump), or empty. */
 struct bd_slice bd_dump_proc_name(struct bd_dump *d, struct bd_slice pid);

@@ -54,6 +54,23 @@ struct bd_slice bd_proc_current_function(const struct bd_proc *p);
 /* Memory in bytes; estimated from heap sizes when Memory: is absent. */
 uint64_t bd_proc_memory(const struct bd_proc *p, unsigned word_size, bool *estimated);
 
+/* One entry of a process's `Link list:`. */
+enum bd_link_kind {
+	BD_LINK,          /* a link to target (pid or port) */
+	BD_MONITOR_TO,    /* this process monitors target (pid, {Name,Node}, ...) */
+	BD_MONITOR_FROM,  /* target monitors this process */
+};
+
+struct bd_link {
+	enum bd_link_kind kind;
+	struct bd_slice target;
+	struct bd_slice ref;   /* "#Ref<0.1.2.3>" for monitors */
+	struct bd_slice text;  /* the whole entry */
+};
+
+/* Iterate over a Link list value ("[<0.1.0>, {to,<0.2.0>,#Ref<...>}]"). */
+bool bd_next_link(struct bd_slice *rest, struct bd_link *out);
+
 /* =ets:<owner> (section 6.6). */
 struct bd_ets {
 	struct bd_slice owner;

@@ -16,24 +16,6 @@
 
 /* ------------------------------------------------------------ elements */
 
-static size_t hex_run(const char *p, const char *end, uint64_t *out)
-{
-	size_t n = 0;
-	uint64_t v = 0;
-
-	while (p + n < end && n < 17) {
-		int dgt = bd_hex_digit(p[n]);
-		if (dgt < 0)
-			break;
-		v = (v << 4) | (uint64_t)dgt;
-		n++;
-	}
-	if (n == 0 || n > 16)
-		return 0;
-	*out = v;
-	return n;
-}
-
 /* "<...>" */
 static size_t angle(const char *p, const char *end)
 {
@@ -73,7 +55,7 @@ size_t bd_elem_parse(const char *p, const char *end, struct bd_elem *e)
 		return (size_t)(q - p);
 	}
 	case 'A':
-		n = hex_run(p + 1, end, &len);
+		n = bd_hex_prefix(p + 1, end, &len);
 		if (!n || p + 1 + n >= end || p[1 + n] != ':' ||
 		    len > (uint64_t)(end - (p + 2 + n)))
 			return 0;
@@ -89,7 +71,7 @@ size_t bd_elem_parse(const char *p, const char *end, struct bd_elem *e)
 		e->text = bd_slice_make(p + 1, n);
 		return 1 + n;
 	case 'H':
-		n = hex_run(p + 1, end, &e->addr);
+		n = bd_hex_prefix(p + 1, end, &e->addr);
 		if (!n || !e->addr)
 			return 0;
 		e->kind = BD_ELEM_PTR;
@@ -166,7 +148,7 @@ size_t bd_obj_parse(const char *p, const char *end, struct bd_obj *o)
 		return o->text.len;
 	case 't':
 		o->kind = BD_OBJ_TUPLE;
-		n = hex_run(p + 1, end, &o->size);
+		n = bd_hex_prefix(p + 1, end, &o->size);
 		if (!n || p + 1 + n >= end || p[1 + n] != ':')
 			return 0;
 		q = p + 2 + n;
@@ -182,7 +164,7 @@ size_t bd_obj_parse(const char *p, const char *end, struct bd_obj *o)
 		return o->text.len;
 	case 'F':
 		o->kind = BD_OBJ_FLOAT;
-		n = hex_run(p + 1, end, &v);
+		n = bd_hex_prefix(p + 1, end, &v);
 		if (!n || p + 1 + n >= end || p[1 + n] != ':' || v > (uint64_t)(end - (p + 2 + n)))
 			return 0;
 		o->text = bd_slice_make(p, 2 + n + (size_t)v);
@@ -196,7 +178,7 @@ size_t bd_obj_parse(const char *p, const char *end, struct bd_obj *o)
 			return 0;
 		o->text = bd_slice_make(p, to_eol(p, end));
 		q = p + 2;
-		n = hex_run(q, end, &v);
+		n = bd_hex_prefix(q, end, &v);
 		if (!n || q + n >= end || q[n] != ':')
 			return 0;
 		if (p[1] == 'h') {
@@ -209,18 +191,18 @@ size_t bd_obj_parse(const char *p, const char *end, struct bd_obj *o)
 		o->kind = p[1] == 'c' ? BD_OBJ_REFC_BIN : BD_OBJ_SUB_BIN;
 		o->ref = v;
 		q += n + 1;
-		n = hex_run(q, end, &o->offset);
+		n = bd_hex_prefix(q, end, &o->offset);
 		if (!n || q + n >= end || q[n] != ':')
 			return 0;
 		q += n + 1;
-		if (!hex_run(q, end, &o->size))
+		if (!bd_hex_prefix(q, end, &o->size))
 			return 0;
 		return o->text.len;
 	case 'M':
 		if (p + 1 >= end)
 			return 0;
 		q = p + 2;
-		n = hex_run(q, end, &o->size);
+		n = bd_hex_prefix(q, end, &o->size);
 		if (!n || q + n >= end || q[n] != ':')
 			return 0;
 		q += n + 1;
@@ -233,7 +215,7 @@ size_t bd_obj_parse(const char *p, const char *end, struct bd_obj *o)
 			o->n_elems = o->size;
 		} else if (p[1] == 'h') {
 			o->kind = BD_OBJ_HASHMAP;
-			n = hex_run(q, end, &o->n_elems);
+			n = bd_hex_prefix(q, end, &o->n_elems);
 			if (!n || q + n >= end || q[n] != ':')
 				return 0;
 			q += n + 1;
@@ -261,7 +243,7 @@ size_t bd_obj_parse(const char *p, const char *end, struct bd_obj *o)
 		return o->text.len;
 	case 'E':
 		o->kind = BD_OBJ_EXT_TERM;
-		n = hex_run(p + 1, end, &o->size);
+		n = bd_hex_prefix(p + 1, end, &o->size);
 		if (!n || p + 1 + n >= end || p[1 + n] != ':')
 			return 0;
 		o->text = bd_slice_make(p, to_eol(p, end));
@@ -288,40 +270,88 @@ static uint64_t mix(uint64_t x)
 	return x;
 }
 
-static bool heap_put(struct bd_heap *h, uint64_t addr, uint64_t off)
+/*
+ * A slot packs where an object's line starts (40 bits: dumps up to 1 TiB)
+ * under 24 bits of its address's hash, so a heap costs 8 bytes a slot;
+ * the full address is read back from the line to confirm a match.
+ */
+#define SLOT_OFF_BITS 40
+#define SLOT_OFF_MASK ((UINT64_C(1) << SLOT_OFF_BITS) - 1)
+
+static uint64_t slot_tag(uint64_t hash)
 {
-	if (2 * (h->n + 1) > h->cap) {
-		size_t cap = h->cap ? h->cap * 2 : 1024;
-		uint64_t *addrs = bd_calloc(cap, sizeof(*addrs));
-		uint64_t *offs = bd_calloc(cap, sizeof(*offs));
-		if (!addrs || !offs) {
-			bd_free(addrs);
-			bd_free(offs);
-			return false;
-		}
-		for (size_t i = 0; i < h->cap; i++) {
-			if (!h->addrs[i])
-				continue;
-			size_t j = (size_t)mix(h->addrs[i]) & (cap - 1);
-			while (addrs[j])
-				j = (j + 1) & (cap - 1);
-			addrs[j] = h->addrs[i];
-			offs[j] = h->offs[i];
-		}
-		bd_free(h->addrs);
-		bd_free(h->offs);
-		h->addrs = addrs;
-		h->offs = offs;
-		h->cap = cap;
+	return (hash >> SLOT_OFF_BITS) << SLOT_OFF_BITS;
+}
+
+/* The address at the start of a heap line (0 if unreadable). */
+static uint64_t line_addr(const struct bd_dump *d, uint64_t off)
+{
+	uint64_t addr = 0;
+
+	bd_hex_prefix(d->in.data + off, d->in.data + d->in.size, &addr);
+	return addr;
+}
+
+static void slot_insert(uint64_t *slots, size_t cap, uint64_t hash, uint64_t slot)
+{
+	size_t j = (size_t)hash & (cap - 1);
+
+	while (slots[j])
+		j = (j + 1) & (cap - 1);
+	slots[j] = slot;
+}
+
+/* Grow to hold need objects at a load of at most 3/4. */
+static bool heap_reserve(struct bd_heap *h, const struct bd_dump *d, size_t need)
+{
+	size_t cap = h->cap ? h->cap : 64;
+	uint64_t *slots;
+
+	while (need > cap / 4 * 3)
+		cap *= 2;
+	if (cap == h->cap)
+		return true;
+	slots = bd_calloc(cap, sizeof(*slots));
+	if (!slots)
+		return false;
+	for (size_t i = 0; i < h->cap; i++) {
+		uint64_t off;
+		if (!h->slots[i])
+			continue;
+		off = (h->slots[i] & SLOT_OFF_MASK) - 1;
+		slot_insert(slots, cap, mix(line_addr(d, off)), h->slots[i]);
 	}
-	size_t j = (size_t)mix(addr) & (h->cap - 1);
-	while (h->addrs[j] && h->addrs[j] != addr)
-		j = (j + 1) & (h->cap - 1);
-	if (!h->addrs[j])
-		h->n++;
-	h->addrs[j] = addr;
-	h->offs[j] = off;
+	bd_free(h->slots);
+	h->slots = slots;
+	h->cap = cap;
 	return true;
+}
+
+/* The slot of addr, or of the empty place where it would go. */
+static size_t heap_find(const struct bd_heap *h, const struct bd_dump *d, uint64_t addr,
+			uint64_t hash)
+{
+	size_t j = (size_t)hash & (h->cap - 1);
+	uint64_t tag = slot_tag(hash);
+
+	while (h->slots[j]) {
+		if ((h->slots[j] & ~SLOT_OFF_MASK) == tag &&
+		    line_addr(d, (h->slots[j] & SLOT_OFF_MASK) - 1) == addr)
+			break;
+		j = (j + 1) & (h->cap - 1);
+	}
+	return j;
+}
+
+static size_t count_lines(const char *p, const char *end)
+{
+	size_t n = 0;
+
+	while (p < end && (p = memchr(p, '\n', (size_t)(end - p))) != NULL) {
+		n++;
+		p++;
+	}
+	return n + 1;
 }
 
 enum bd_status bd_heap_add_section(struct bd_heap *h, struct bd_dump *d, size_t i,
@@ -334,16 +364,25 @@ enum bd_status bd_heap_add_section(struct bd_heap *h, struct bd_dump *d, size_t 
 	bd_section_get(d, i, &s);
 	p = s.body.ptr;
 	end = p + s.body.len;
+	if ((uint64_t)(end - d->in.data) >= SLOT_OFF_MASK)
+		return bd_fail(err, BD_ELIMIT, s.off, NULL, "heap beyond 1 TiB into the dump");
+	/* sized once from the line count, so the table is not rebuilt while filling */
+	if (!heap_reserve(h, d, h->n + count_lines(p, end)))
+		return bd_fail(err, BD_ENOMEM, s.off, NULL, "cannot index a heap");
 	while (p < end) {
 		uint64_t addr;
 		struct bd_obj o;
-		size_t n = hex_run(p, end, &addr);
+		size_t n = bd_hex_prefix(p, end, &addr);
 		size_t len = 0;
 		if (n && p + n < end && p[n] == ':' && addr)
 			len = bd_obj_parse(p + n + 1, end, &o);
 		if (len) {
-			if (!heap_put(h, addr, (uint64_t)(p + n + 1 - d->in.data)))
-				return bd_fail(err, BD_ENOMEM, s.off, NULL, "cannot index a heap");
+			uint64_t hash = mix(addr);
+			size_t j = heap_find(h, d, addr, hash);
+			if (!h->slots[j])
+				h->n++;
+			/* a repeated address keeps its last line, as a lookup table would */
+			h->slots[j] = slot_tag(hash) | (uint64_t)(p - d->in.data + 1);
 			p += n + 1 + len;
 		} else {
 			h->n_bad++;
@@ -355,10 +394,14 @@ enum bd_status bd_heap_add_section(struct bd_heap *h, struct bd_dump *d, size_t 
 	return BD_OK;
 }
 
+void bd_heap_defer_section(struct bd_heap *h, size_t i)
+{
+	h->deferred = i + 1;
+}
+
 void bd_heap_release(struct bd_heap *h)
 {
-	bd_free(h->addrs);
-	bd_free(h->offs);
+	bd_free(h->slots);
 	memset(h, 0, sizeof(*h));
 }
 
@@ -366,23 +409,80 @@ bool bd_heap_get(const struct bd_heap *h, const struct bd_dump *d, uint64_t addr
 		 struct bd_obj *obj)
 {
 	size_t j;
+	const char *p;
+	const char *end = d->in.data + d->in.size;
 
 	if (!h || !h->cap || !addr)
 		return false;
-	j = (size_t)mix(addr) & (h->cap - 1);
-	while (h->addrs[j]) {
-		if (h->addrs[j] == addr) {
-			const char *p = d->in.data + h->offs[j];
-			return bd_obj_parse(p, d->in.data + d->in.size, obj) != 0;
+	j = heap_find(h, d, addr, mix(addr));
+	if (!h->slots[j])
+		return false;
+	p = d->in.data + (h->slots[j] & SLOT_OFF_MASK) - 1;
+	p = memchr(p, ':', (size_t)(end - p));
+	return p && bd_obj_parse(p + 1, end, obj) != 0;
+}
+
+/* The start of the heap line "ADDR:object" whose object text starts at obj. */
+static const char *line_start(const struct bd_dump *d, const char *obj)
+{
+	const char *p = obj - 1; /* the ':' */
+
+	while (p > d->in.data && bd_hex_digit(p[-1]) >= 0)
+		p--;
+	return p;
+}
+
+static bool hinted(const char *p, const char *end, uint64_t addr, struct bd_obj *obj)
+{
+	uint64_t a = 0;
+	size_t n;
+
+	if (!p)
+		return false;
+	n = bd_hex_prefix(p, end, &a);
+	return n && a == addr && p + n < end && p[n] == ':' && bd_obj_parse(p + n + 1, end, obj);
+}
+
+/* Resolve addr; *literal tells whether it was found in the literal areas. */
+static bool resolve(const struct bd_term_ctx *c, uint64_t addr, struct bd_obj *obj, bool *literal)
+{
+	const char *end = c->d->in.data + c->d->in.size;
+	struct bd_resolve_hint *h = c->hint;
+	bool found;
+
+	*literal = false;
+	if (h && (hinted(h->next[0], end, addr, obj) || hinted(h->last[0], end, addr, obj))) {
+		found = true;
+	} else if (h && (hinted(h->next[1], end, addr, obj) || hinted(h->last[1], end, addr, obj))) {
+		found = *literal = true;
+	} else if (c->heap && c->heap->deferred) {
+		/* literals first: the heap's table is not built until it must be */
+		found = *literal = bd_heap_get(c->literals, c->d, addr, obj);
+		if (!found) {
+			size_t i = c->heap->deferred - 1;
+			c->heap->deferred = 0;
+			c->heap->failed = bd_heap_add_section(c->heap, c->d, i, NULL) != BD_OK;
+			found = bd_heap_get(c->heap, c->d, addr, obj);
 		}
-		j = (j + 1) & (h->cap - 1);
+	} else {
+		found = bd_heap_get(c->heap, c->d, addr, obj);
+		if (!found)
+			found = *literal = bd_heap_get(c->literals, c->d, addr, obj);
 	}
-	return false;
+	if (found && h) {
+		const char *after = obj->text.ptr + obj->text.len;
+		const char *nl = memchr(after, '\n', (size_t)(end - after));
+		h->last[*literal] = line_start(c->d, obj->text.ptr);
+		h->next[*literal] = nl ? nl + 1 : NULL;
+	}
+	return found;
 }
 
 bool bd_term_resolve(const struct bd_term_ctx *c, uint64_t addr, struct bd_obj *obj)
 {
-	return bd_heap_get(c->heap, c->d, addr, obj) || bd_heap_get(c->literals, c->d, addr, obj);
+	bool literal;
+
+	return resolve(c, addr, obj, &literal);
 }
 
 /* --------------------------------------------------------------- sizes */
@@ -538,7 +638,8 @@ struct memo {
 static uint64_t *memo_slot(struct memo *m, uint64_t addr, bool *fresh)
 {
 	if (2 * (m->n + 1) > m->cap) {
-		struct memo g = { NULL, NULL, m->cap ? m->cap * 2 : 256, 0 };
+		/* most terms are small: start small, a table is made per term */
+		struct memo g = { NULL, NULL, m->cap ? m->cap * 2 : 16, 0 };
 		g.addrs = bd_calloc(g.cap, sizeof(*g.addrs));
 		g.vals = bd_calloc(g.cap, sizeof(*g.vals));
 		if (!g.addrs || !g.vals) {
@@ -617,8 +718,7 @@ enum bd_status bd_term_size(const struct bd_term_ctx *c, const struct bd_elem *r
 					out->n_missing++;
 				pending = *v == IN_PROGRESS ? 0 : *v;
 				have_pending = true;
-			} else if (!bd_heap_get(c->heap, c->d, cur.addr, &o) &&
-				   !(literal = bd_heap_get(c->literals, c->d, cur.addr, &o))) {
+			} else if (!resolve(c, cur.addr, &o, &literal)) {
 				out->n_missing++;
 				*v = 0;
 				pending = 0;
@@ -703,4 +803,45 @@ done:
 oom:
 	rc = bd_fail(err, BD_ENOMEM, BD_NO_OFFSET, NULL, "out of memory sizing a term");
 	goto done;
+}
+
+/* ------------------------------------------------------------ literals */
+
+static void literals_free(void *p)
+{
+	struct bd_heap *h = p;
+	bd_heap_release(h);
+	bd_free(h);
+}
+
+/*
+ * Literal areas are shared by every process, so they are indexed once per
+ * dump. Before dump version 0.5 there is no =literals section and a heap
+ * pointer may lead into another process's =proc_heap (format doc 11.6), so
+ * then every heap section is indexed.
+ */
+const struct bd_heap *bd_dump_literals(struct bd_dump *d)
+{
+	enum bd_sect kind = BD_SECT_LITERALS;
+	struct bd_heap *h;
+
+	if (d->literals)
+		return d->literals;
+	if (!d->index.count[BD_SECT_LITERALS]) {
+		bool old = d->info.version_major == 0 && d->info.version_minor < 5;
+		if (!old)
+			return NULL;
+		kind = BD_SECT_PROC_HEAP;
+	}
+	h = bd_calloc(1, sizeof(*h));
+	if (!h)
+		return NULL;
+	for (size_t i = bd_section_find(d, kind, 0); i < d->index.n;
+	     i = bd_section_find(d, kind, i + 1)) {
+		if (bd_heap_add_section(h, d, i, NULL) != BD_OK)
+			break; /* out of memory: what is indexed still resolves */
+	}
+	d->literals = h;
+	d->literals_free = literals_free;
+	return h;
 }

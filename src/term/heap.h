@@ -68,26 +68,52 @@ size_t bd_obj_parse(const char *p, const char *end, struct bd_obj *out);
 
 /* Address -> object offset, for one heap section (or all of them). */
 struct bd_heap {
-	uint64_t *addrs;   /* 0 = empty slot */
-	uint64_t *offs;    /* dump offset of the object text */
+	uint64_t *slots;   /* hash bits | line offset + 1; 0 = empty */
 	size_t cap;        /* power of two */
 	size_t n;
 	size_t n_bad;      /* lines that could not be read */
+	size_t deferred;   /* 1 + a section to index on the first lookup; 0: none */
+	bool failed;       /* indexing the deferred section ran out of memory */
 };
 
 /* Add every "ADDR:object" line of section i to h (h zeroed before first use). */
 enum bd_status bd_heap_add_section(struct bd_heap *h, struct bd_dump *d, size_t i,
 				   struct bd_error *err);
+/*
+ * Index section i only when a lookup first needs it (h zeroed before).
+ * Walks that follow the dump's own order are served by the resolve hint
+ * alone, so a million-message queue read in order never builds the table.
+ */
+void bd_heap_defer_section(struct bd_heap *h, size_t i);
 void bd_heap_release(struct bd_heap *h);
 /* Find addr; fills *obj. */
 bool bd_heap_get(const struct bd_heap *h, const struct bd_dump *d, uint64_t addr,
 		 struct bd_obj *obj);
 
+/*
+ * The dump-wide heap that every process's pointers may reach: =literals,
+ * or all heaps in dumps older than 0.5. Built on first use (not thread-safe:
+ * call it before starting threads); NULL if the dump has none.
+ */
+const struct bd_heap *bd_dump_literals(struct bd_dump *d);
+
+/*
+ * The dump writes heap lines in the order a walk reaches them, so the line
+ * after the last object found is usually the next one asked for: trying it
+ * first turns most lookups into a sequential read. Heap and literal
+ * lookups interleave, so each keeps its own. One per thread.
+ */
+struct bd_resolve_hint {
+	const char *next[2];  /* the line after the last object found in the heap, in literals */
+	const char *last[2];  /* that object's own line: walks often look twice */
+};
+
 /* Where pointers of one process resolve: its heap, then literals. */
 struct bd_term_ctx {
 	struct bd_dump *d;
-	const struct bd_heap *heap;
+	struct bd_heap *heap;            /* may be indexed on first use */
 	const struct bd_heap *literals;  /* may be NULL */
+	struct bd_resolve_hint *hint;    /* may be NULL */
 };
 
 bool bd_term_resolve(const struct bd_term_ctx *c, uint64_t addr, struct bd_obj *obj);

@@ -131,7 +131,7 @@ static void state_sizes_equal_flat_size_measured_in_the_live_node(void **state)
 		assert_true(want > 0);
 
 		heap_of(d, servers[k].pid, BD_SECT_PROC_HEAP, &heap);
-		struct bd_term_ctx c = { d, &heap, &literals };
+		struct bd_term_ctx c = { d, &heap, &literals, NULL };
 		struct bd_elem st = loop_state(d, servers[k].pid);
 		assert_int_equal(bd_term_size(&c, &st, &sz, &err), BD_OK);
 		if (sz.flat_words != want)
@@ -174,7 +174,7 @@ static void long_lists_and_cycles_are_sized_without_recursion(void **state)
 	heap_of(d, "<0.1.0>", BD_SECT_PROC_HEAP, &heap);
 	assert_int_equal(heap.n, n + 2);
 
-	struct bd_term_ctx c = { d, &heap, NULL };
+	struct bd_term_ctx c = { d, &heap, NULL, NULL };
 	struct bd_elem root = { BD_ELEM_PTR, 0, 0x1000, { NULL, 0 } };
 	assert_int_equal(bd_term_size(&c, &root, &sz, &err), BD_OK);
 	assert_int_equal(sz.flat_words, 2 * n);

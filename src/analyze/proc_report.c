@@ -1,0 +1,379 @@
+/* `proc`: everything about one process. */
+#include "bd.h"
+#include "analyze/analyze.h"
+#include "term/print.h"
+#include "term/shape.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+
+#define DEFAULT_DEPTH 8
+#define DEFAULT_WIDTH 20
+#define DEFAULT_MAX_BYTES 4096
+#define DEFAULT_MESSAGES 10
+#define DEFAULT_SHAPES 10
+#define SHAPE_DEPTH 3
+#define MAX_DISTINCT_SHAPES 4096
+
+struct bd_print_opts bd_print_opts_from(const struct bd_term_opts *t)
+{
+	struct bd_print_opts o;
+
+	memset(&o, 0, sizeof(o));
+	o.syntax = t && t->syntax == BD_TERM_ELIXIR ? BD_SYNTAX_ELIXIR : BD_SYNTAX_ERLANG;
+	o.depth = t && t->depth ? t->depth : DEFAULT_DEPTH;
+	o.width = t && t->width ? t->width : DEFAULT_WIDTH;
+	o.max_bytes = t && t->max_bytes ? t->max_bytes : DEFAULT_MAX_BYTES;
+	return o;
+}
+
+/* The printed term as a report string (copied into the report's arena). */
+struct rm_node *bd_rm_term(struct rm_builder *b, struct rm_node *parent, const char *key,
+			   const struct bd_term_ctx *c, const struct bd_elem *e,
+			   const struct bd_print_opts *o)
+{
+	struct bd_buf buf = BD_BUF_INIT;
+	struct rm_node *n;
+
+	if (bd_term_print(c, e, o, &buf, NULL) != BD_OK || buf.oom) {
+		bd_buf_release(&buf);
+		b->oom = true;
+		return NULL;
+	}
+	n = rm_str(b, parent, key, buf.ptr);
+	bd_buf_release(&buf);
+	return n;
+}
+
+/* ---------------------------------------------------- message shapes */
+
+struct shape_count {
+	char *shape;     /* NULL: empty slot */
+	uint64_t count;
+};
+
+struct shape_table {
+	struct shape_count *slots;
+	size_t cap;      /* power of two */
+	size_t n;
+	uint64_t other;  /* messages whose shape did not fit in the table */
+	struct bd_arena arena;
+};
+
+static bool shape_add(struct shape_table *t, const char *s, size_t len)
+{
+	size_t i = (size_t)bd_hash_slice(bd_slice_make(s, len)) & (t->cap - 1);
+
+	while (t->slots[i].shape) {
+		if (strlen(t->slots[i].shape) == len && memcmp(t->slots[i].shape, s, len) == 0) {
+			t->slots[i].count++;
+			return true;
+		}
+		i = (i + 1) & (t->cap - 1);
+	}
+	if (t->n >= MAX_DISTINCT_SHAPES) {
+		t->other++;
+		return true;
+	}
+	t->slots[i].shape = bd_arena_strndup(&t->arena, s, len);
+	if (!t->slots[i].shape)
+		return false;
+	t->slots[i].count = 1;
+	t->n++;
+	return true;
+}
+
+static int shape_cmp(const void *a, const void *b)
+{
+	const struct shape_count *x = a;
+	const struct shape_count *y = b;
+
+	if (!x->shape || !y->shape)
+		return !x->shape - !y->shape;
+	if (x->count != y->count)
+		return x->count > y->count ? -1 : 1;
+	return strcmp(x->shape, y->shape);
+}
+
+/*
+ * The queue: count, words, a histogram of shapes and the first messages.
+ * One pass over =proc_messages; each message is sized and shaped once.
+ */
+static enum bd_status fill_messages(struct rm_builder *b, struct rm_node *m,
+				    const struct bd_process *p, const struct bd_proc_opts *opts,
+				    const struct bd_print_opts *po, struct bd_error *err)
+{
+	struct rm_node *first = NULL;
+	struct shape_table t;
+	struct bd_slice rest = bd_process_messages(p);
+	struct bd_buf shape = BD_BUF_INIT;
+	struct bd_elem msg;
+	struct bd_resolve_hint queue_start, queue_end;
+	size_t n_bad = 0;
+	uint64_t listed = 0;
+	uint64_t words = 0;
+	uint64_t missing = 0;
+	size_t n_print = opts && opts->messages ? opts->messages : DEFAULT_MESSAGES;
+	size_t n_shapes = opts && opts->shapes ? opts->shapes : DEFAULT_SHAPES;
+	enum bd_status rc = BD_OK;
+
+	memset(&t, 0, sizeof(t));
+	bd_arena_init(&t.arena);
+	t.cap = MAX_DISTINCT_SHAPES * 2;
+	t.slots = bd_calloc(t.cap, sizeof(*t.slots));
+	if (!t.slots) {
+		rc = bd_fail(err, BD_ENOMEM, BD_NO_OFFSET, NULL, "cannot count message shapes");
+		goto out;
+	}
+	rm_label(rm_uint(b, m, "count", p->proc.message_queue_len), "queue length");
+	queue_start = *p->ctx.hint;
+	while (bd_next_message(&rest, &msg, &n_bad)) {
+		struct bd_term_size sz;
+		/* both walks start where the message's lines start */
+		struct bd_resolve_hint start = *p->ctx.hint;
+		rc = bd_term_size(&p->ctx, &msg, &sz, err);
+		if (rc)
+			goto out;
+		words += sz.flat_words;
+		missing += sz.n_missing;
+		*p->ctx.hint = start;
+		bd_buf_reset(&shape);
+		rc = bd_term_shape(&p->ctx, &msg, SHAPE_DEPTH, po->syntax, &shape, err);
+		if (rc)
+			goto out;
+		if (!shape_add(&t, shape.ptr, shape.len)) {
+			rc = bd_fail(err, BD_ENOMEM, BD_NO_OFFSET, NULL, "cannot count message shapes");
+			goto out;
+		}
+		listed++;
+	}
+	rm_label(rm_uint(b, m, "listed", listed), "listed in the dump");
+	rm_label(rm_uint(b, m, "words", words), "words (flat)");
+	rm_label(rm_bytes(b, m, "bytes", words * p->d->info.word_size), "size");
+	if (missing || n_bad)
+		rm_label(rm_uint(b, m, "incomplete", missing + n_bad), "incomplete terms");
+	qsort(t.slots, t.cap, sizeof(*t.slots), shape_cmp);
+	struct rm_node *shapes = rm_arr(b, m, "shapes");
+	for (size_t i = 0; i < t.n && i < n_shapes; i++) {
+		struct rm_node *row = rm_obj(b, shapes, NULL);
+		rm_flags(rm_str(b, row, "shape", t.slots[i].shape), RM_WIDE);
+		rm_uint(b, row, "count", t.slots[i].count);
+		rm_ratio(b, row, "share", listed ? (double)t.slots[i].count / (double)listed : 0);
+	}
+	if (t.other)
+		rm_label(rm_uint(b, m, "other_shapes", t.other), "messages of other shapes");
+	/* a second pass prints the oldest few */
+	first = rm_label(rm_arr(b, m, "first"), "first messages");
+	rest = bd_process_messages(p);
+	queue_end = *p->ctx.hint;
+	*p->ctx.hint = queue_start;
+	for (size_t i = 0; i < n_print && bd_next_message(&rest, &msg, NULL); i++)
+		rm_flags(bd_rm_term(b, first, NULL, &p->ctx, &msg, po), RM_MULTILINE);
+	*p->ctx.hint = queue_end;
+out:
+	bd_buf_release(&shape);
+	bd_free(t.slots);
+	bd_arena_release(&t.arena);
+	return rc;
+}
+
+/* ------------------------------------------------------------ pieces */
+
+static void add_links(struct rm_builder *b, struct rm_node *o, struct bd_process *p)
+{
+	struct rm_node *links = rm_arr(b, o, "links");
+	struct rm_node *mons = rm_arr(b, o, "monitors");
+	struct bd_slice rest = p->proc.link_list;
+	struct bd_link l;
+
+	while (bd_next_link(&rest, &l)) {
+		struct rm_node *row;
+		if (l.kind == BD_LINK) {
+			row = rm_obj(b, links, NULL);
+			rm_slice(b, row, "pid", l.target);
+			rm_slice_or_null(b, row, "name",
+					 bd_atom_text(b->arena, bd_dump_proc_name(p->d, l.target)));
+			continue;
+		}
+		row = rm_obj(b, mons, NULL);
+		rm_str(b, row, "direction", l.kind == BD_MONITOR_TO ? "monitors" : "monitored_by");
+		rm_slice(b, row, "pid", l.target);
+		rm_slice_or_null(b, row, "name",
+				 bd_atom_text(b->arena, bd_dump_proc_name(p->d, l.target)));
+		rm_flags(rm_slice(b, row, "ref", l.ref), RM_WIDE);
+	}
+}
+
+static void fill_stack(struct rm_builder *b, struct rm_node *stack, const struct bd_process *p)
+{
+	struct bd_print_opts small = { BD_SYNTAX_ERLANG, 3, 5, 120 };
+
+	for (size_t i = 0; i < p->n_frames; i++) {
+		const struct bd_frame *f = &p->frames[i];
+		struct rm_node *row = rm_obj(b, stack, NULL);
+		struct rm_node *values;
+		rm_flags(rm_slice(b, row, "function", f->function), RM_WIDE);
+		rm_label(rm_uint(b, row, "slots", f->n), "y registers");
+		values = rm_flags(rm_arr(b, row, "values"), RM_NOTEXT);
+		for (size_t k = 0; k < f->n; k++) {
+			const struct bd_slot *s = &p->slots[f->first + k];
+			if (s->is_catch)
+				rm_slice(b, values, NULL, s->elem.text);
+			else
+				bd_rm_term(b, values, NULL, &p->ctx, &s->elem, &small);
+		}
+	}
+}
+
+static void fill_dictionary(struct rm_builder *b, struct rm_node *dict, const struct bd_process *p,
+			    const struct bd_print_opts *po)
+{
+	struct bd_slice rest = bd_process_dictionary(p);
+	struct bd_elem key, value;
+
+	while (bd_next_dict_entry(p, &rest, &key, &value, NULL)) {
+		struct rm_node *row = rm_obj(b, dict, NULL);
+		bd_rm_term(b, row, "key", &p->ctx, &key, po);
+		rm_flags(bd_rm_term(b, row, "value", &p->ctx, &value, po), RM_WIDE);
+	}
+}
+/* The behaviour's fields; the state object is returned to be filled later. */
+static struct rm_node *add_behaviour_head(struct rm_builder *b, struct rm_node *o,
+					  const struct bd_behaviour *beh)
+{
+	if (beh->kind)
+		rm_str(b, o, "behaviour", beh->kind);
+	else
+		rm_null(b, o, "behaviour");
+	rm_slice_or_null(b, o, "module", beh->module);
+	rm_bool(b, o, "hibernated", beh->hibernated);
+	if (beh->suspended)
+		rm_bool(b, o, "suspended", true);
+	if (beh->has_state)
+		return rm_obj(b, o, "state");
+	rm_null(b, o, "state");
+	if (beh->hibernated)
+		rm_label(rm_uint(b, o, "hibernated_heap_words", beh->hibernated_heap_words),
+			 "state not in the dump (hibernated); live heap words");
+	return NULL;
+}
+
+static enum bd_status fill_state(struct rm_builder *b, struct rm_node *st,
+				 const struct bd_process *p, const struct bd_behaviour *beh,
+				 const struct bd_print_opts *po, struct bd_error *err)
+{
+	struct bd_term_size sz;
+	struct bd_buf shape = BD_BUF_INIT;
+	enum bd_status rc = bd_term_size(&p->ctx, &beh->state, &sz, err);
+
+	if (rc)
+		return rc;
+	rm_slice(b, st, "found_in", p->frames[beh->frame].function);
+	if (beh->statem_state.kind || beh->statem_state.text.len)
+		bd_rm_term(b, st, "state_name", &p->ctx, &beh->statem_state, po);
+	rm_label(rm_uint(b, st, "words", sz.flat_words), "words (flat_size)");
+	rm_label(rm_bytes(b, st, "bytes", sz.flat_words * p->d->info.word_size), "size");
+	rm_label(rm_uint(b, st, "shared_words", sz.shared_words), "words (shared once)");
+	rm_label(rm_uint(b, st, "literal_words", sz.literal_words), "in literal areas");
+	rm_label(rm_bytes(b, st, "binary_bytes", sz.binary_bytes), "off-heap binaries");
+	if (sz.n_missing)
+		rm_label(rm_uint(b, st, "missing", sz.n_missing), "pointers not in the dump");
+	rc = bd_term_shape_summary(&p->ctx, &beh->state, po->syntax, &shape, err);
+	if (!rc)
+		rm_flags(rm_str(b, st, "shape", shape.ptr), RM_MULTILINE);
+	bd_buf_release(&shape);
+	if (!rc)
+		rm_flags(bd_rm_term(b, st, "printed", &p->ctx, &beh->state, po), RM_MULTILINE);
+	return rc;
+}
+
+static uint64_t stack_words(const struct bd_process *p)
+{
+	struct bd_section s;
+
+	if (p->sect.stack == BD_NO_SECTION)
+		return BD_UNSET;
+	bd_section_get(p->d, p->sect.stack, &s);
+	return bd_count_lines(s.body);
+}
+
+/* "<0.80.0>", "0.80.0" or a registered name -> the pid as written in the dump. */
+static struct bd_slice resolve_process(struct bd_dump *d, const char *arg, char *buf, size_t cap)
+{
+	size_t len = strlen(arg);
+	unsigned a, b2, c;
+	char tail;
+
+	if (len && arg[0] == '<')
+		return bd_slice_make(arg, len);
+	if (sscanf(arg, "%u.%u.%u%c", &a, &b2, &c, &tail) == 3) {
+		snprintf(buf, cap, "<%u.%u.%u>", a, b2, c);
+		return bd_slice_make(buf, strlen(buf));
+	}
+	return bd_dump_find_name(d, bd_slice_make(arg, len));
+}
+
+enum bd_status bd_report_proc(struct bd_dump *d, const char *process,
+			      const struct bd_proc_opts *opts, struct bd_report **out,
+			      struct bd_error *err)
+{
+	struct bd_process p;
+	struct bd_behaviour beh;
+	struct bd_report *r;
+	struct rm_builder *b;
+	struct rm_node *o, *st, *stack, *dict, *msgs;
+	struct bd_print_opts po = bd_print_opts_from(opts ? &opts->terms : NULL);
+	char pidbuf[64];
+	struct bd_slice pid;
+	enum bd_status rc;
+
+	*out = NULL;
+	pid = resolve_process(d, process, pidbuf, sizeof(pidbuf));
+	if (!pid.len)
+		return bd_fail(err, BD_ENOTFOUND, BD_NO_OFFSET, NULL,
+			       "no process is registered as %s in the dump", process);
+	rc = bd_process_open(&p, d, pid, err);
+	if (rc)
+		return rc;
+	r = rm_report_new("beamdump proc");
+	if (!r) {
+		bd_process_close(&p);
+		return bd_fail(err, BD_ENOMEM, BD_NO_OFFSET, NULL, "cannot allocate the report");
+	}
+	b = &r->b;
+	o = rm_label(rm_obj(b, r->root, "process"), "Process");
+	bd_proc_row(b, o, d, &p.proc, stack_words(&p));
+	/*
+	 * Containers are made in display order but filled in the order the
+	 * dump wrote the heap (messages, dictionary, stack), so that most
+	 * lookups are the next line (see struct bd_resolve_hint).
+	 */
+	bd_find_behaviour(&p, &beh);
+	st = add_behaviour_head(b, o, &beh);
+	add_links(b, o, &p);
+	stack = rm_arr(b, o, "stack");
+	dict = rm_arr(b, o, "dictionary");
+	msgs = rm_obj(b, o, "messages");
+	rc = fill_messages(b, msgs, &p, opts, &po, err);
+	if (!rc) {
+		fill_dictionary(b, dict, &p, &po);
+		fill_stack(b, stack, &p);
+		if (st)
+			rc = fill_state(b, st, &p, &beh, &po, err);
+	}
+	if (p.heap.failed)
+		rc = bd_fail(err, BD_ENOMEM, BD_NO_OFFSET, NULL, "out of memory indexing the heap of %.*s",
+			     (int)p.pid.len, p.pid.ptr);
+	if (p.n_bad_stack_lines || p.heap.n_bad)
+		rm_label(rm_uint(b, o, "unreadable_lines", p.n_bad_stack_lines + p.heap.n_bad),
+			 "unreadable stack/heap lines");
+	bd_process_close(&p);
+	if (!rc && b->oom)
+		rc = bd_fail(err, BD_ENOMEM, BD_NO_OFFSET, NULL, "out of memory building the report");
+	if (rc) {
+		bd_report_free(r);
+		return rc;
+	}
+	*out = r;
+	return BD_OK;
+}

@@ -1,0 +1,2150 @@
+/*
+ * Heap terms as Erlang or Elixir text (crash-dump-format.md 3.1-3.6).
+ *
+ * Input: an element and the heap/literal index of one process. Output:
+ * text appended to a bd_buf. Containers are walked with an explicit stack
+ * of frames; a list is one frame that follows its chain of cons cells, so
+ * its length costs nothing on the stack. The addresses of the open frames
+ * form the current path: a pointer back into it is a cycle (only corrupt
+ * dumps have them, the dump being a DAG). A cycle that runs along a tail
+ * chain without returning to the list's first cell is caught by Brent's
+ * method, so tails need no per-cell memory.
+ */
+#include "bd.h"
+#include "term/print.h"
+#include "term/etf.h"
+#include "util/base64.h"
+
+#include <inttypes.h>
+#include <locale.h>
+#include <math.h>
+#include <stdio.h>
+#include <stdlib.h>
+
+/* ------------------------------------------------------------- output */
+
+/* A bd_buf with an optional byte budget counted from where printing began. */
+struct sink {
+	struct bd_buf *b;
+	size_t start;
+	size_t max;   /* 0: unlimited */
+	bool full;    /* the budget was hit and "..." written */
+};
+
+/* Bytes that may still be written before the cut; SIZE_MAX if unlimited. */
+static size_t sink_room(const struct sink *s)
+{
+	if (s->full)
+		return 0;
+	if (!s->max)
+		return SIZE_MAX;
+	return s->max - (s->b->len - s->start);
+}
+
+/* Callers pass whole UTF-8 sequences, so a cut never splits a character. */
+static void put(struct sink *s, const char *p, size_t n)
+{
+	size_t room;
+
+	if (s->full || s->b->oom)
+		return;
+	room = sink_room(s);
+	if (n > room) {
+		size_t k = room;
+		while (k > 0 && ((unsigned char)p[k] & 0xc0) == 0x80)
+			k--;
+		bd_buf_add(s->b, p, k);
+		bd_buf_add(s->b, "...", 3);
+		s->full = true;
+		return;
+	}
+	bd_buf_add(s->b, p, n);
+}
+
+static void puts_(struct sink *s, const char *str)
+{
+	put(s, str, strlen(str));
+}
+
+static void put_u64(struct sink *s, uint64_t v)
+{
+	char b[24];
+	size_t i = sizeof(b);
+
+	do {
+		b[--i] = (char)('0' + v % 10);
+		v /= 10;
+	} while (v);
+	put(s, b + i, sizeof(b) - i);
+}
+
+static void put_i64(struct sink *s, int64_t v)
+{
+	if (v < 0) {
+		put(s, "-", 1);
+		put_u64(s, (uint64_t)(-(v + 1)) + 1);
+	} else {
+		put_u64(s, (uint64_t)v);
+	}
+}
+
+static void put_hex_addr(struct sink *s, uint64_t a)
+{
+	char b[24];
+
+	snprintf(b, sizeof(b), "0x%" PRIx64, a);
+	puts_(s, b);
+}
+
+static void put_cp(struct sink *s, uint32_t cp)
+{
+	char b[4];
+
+	if (cp < 0x80) {
+		b[0] = (char)cp;
+		put(s, b, 1);
+	} else if (cp < 0x800) {
+		b[0] = (char)(0xc0 | cp >> 6);
+		b[1] = (char)(0x80 | (cp & 0x3f));
+		put(s, b, 2);
+	} else if (cp < 0x10000) {
+		b[0] = (char)(0xe0 | cp >> 12);
+		b[1] = (char)(0x80 | (cp >> 6 & 0x3f));
+		b[2] = (char)(0x80 | (cp & 0x3f));
+		put(s, b, 3);
+	} else {
+		b[0] = (char)(0xf0 | cp >> 18);
+		b[1] = (char)(0x80 | (cp >> 12 & 0x3f));
+		b[2] = (char)(0x80 | (cp >> 6 & 0x3f));
+		b[3] = (char)(0x80 | (cp & 0x3f));
+		put(s, b, 4);
+	}
+}
+
+/* ----------------------------------------------------------- characters */
+
+#define UTF8_BAD (-1)         /* not UTF-8: one byte consumed */
+#define UTF8_INCOMPLETE (-2)  /* a valid start cut by the end of the text */
+
+static int32_t utf8_next(const unsigned char *s, size_t n, size_t *i)
+{
+	unsigned char c = s[*i];
+	uint32_t cp;
+	uint32_t min;
+	size_t extra;
+
+	if (c < 0x80) {
+		(*i)++;
+		return c;
+	}
+	if (c >= 0xc2 && c <= 0xdf) {
+		extra = 1;
+		min = 0x80;
+	} else if (c >= 0xe0 && c <= 0xef) {
+		extra = 2;
+		min = 0x800;
+	} else if (c >= 0xf0 && c <= 0xf4) {
+		extra = 3;
+		min = 0x10000;
+	} else {
+		(*i)++;
+		return UTF8_BAD;
+	}
+	cp = c & (0x3fu >> extra);
+	for (size_t k = 1; k <= extra; k++) {
+		if (*i + k >= n)
+			return UTF8_INCOMPLETE;
+		if ((s[*i + k] & 0xc0) != 0x80) {
+			(*i)++;
+			return UTF8_BAD;
+		}
+		cp = cp << 6 | (s[*i + k] & 0x3f);
+	}
+	if (cp < min || cp > 0x10ffff || (cp >= 0xd800 && cp <= 0xdfff)) {
+		(*i)++;
+		return UTF8_BAD;
+	}
+	*i += extra + 1;
+	return (int32_t)cp;
+}
+
+/* io_lib:printable_latin1_list/1 */
+static bool latin1_printable(uint32_t c)
+{
+	return (c >= 32 && c <= 126) || (c >= 160 && c <= 255) || (c >= 8 && c <= 13) || c == 27;
+}
+
+/* io_lib:printable_unicode_list/1 */
+static bool unicode_printable(uint32_t c)
+{
+	return latin1_printable(c) || (c > 255 && c < 0xd800) || (c >= 0xe000 && c < 0xfffe) ||
+	       (c >= 0x10000 && c <= 0x10ffff);
+}
+
+/* List.ascii_printable?/1 (Elixir charlists) */
+static bool ascii_printable(uint32_t c)
+{
+	return (c >= 32 && c <= 126) || (c >= 7 && c <= 13) || c == 27;
+}
+
+/* String.printable?/1, per code point (Elixir strings) */
+static bool elixir_printable(uint32_t c)
+{
+	return (c >= 32 && c <= 126) || (c >= 7 && c <= 13) || c == 27 ||
+	       (c >= 0xa0 && c <= 0xd7ff) || (c >= 0xe000 && c <= 0xfffd) ||
+	       (c >= 0x10000 && c <= 0x10ffff);
+}
+
+/* One character inside Erlang quotes q, escaped as io_lib does. */
+static void put_erl_char(struct sink *s, uint32_t c, char q)
+{
+	static const char named[] = "btnvfr";
+	char b[16];
+
+	if (c == (uint32_t)q || c == '\\') {
+		b[0] = '\\';
+		b[1] = (char)c;
+		put(s, b, 2);
+	} else if (c >= 8 && c <= 13) {
+		b[0] = '\\';
+		b[1] = named[c - 8];
+		put(s, b, 2);
+	} else if (c == 27) {
+		put(s, "\\e", 2);
+	} else if (c == 127) {
+		put(s, "\\d", 2);
+	} else if (c < 32 || (c >= 128 && c < 160)) {
+		b[0] = '\\';
+		b[1] = (char)('0' + (c >> 6));
+		b[2] = (char)('0' + (c >> 3 & 7));
+		b[3] = (char)('0' + (c & 7));
+		put(s, b, 4);
+	} else if (unicode_printable(c)) {
+		put_cp(s, c);
+	} else {
+		snprintf(b, sizeof(b), "\\x{%" PRIX32 "}", c);
+		puts_(s, b);
+	}
+}
+
+/* One character inside Elixir double quotes; next is the following one (for "#{"). */
+static void put_ex_char(struct sink *s, uint32_t c, uint32_t next)
+{
+	static const char named[] = "abtnvfr";
+	char b[16];
+
+	if (c == '"' || c == '\\') {
+		b[0] = '\\';
+		b[1] = (char)c;
+		put(s, b, 2);
+	} else if (c == '#' && next == '{') {
+		put(s, "\\#", 2);
+	} else if (c >= 7 && c <= 13) {
+		b[0] = '\\';
+		b[1] = named[c - 7];
+		put(s, b, 2);
+	} else if (c == 27) {
+		put(s, "\\e", 2);
+	} else if (c == 0) {
+		put(s, "\\0", 2);
+	} else if (elixir_printable(c)) {
+		put_cp(s, c);
+	} else if (c < 256) {
+		snprintf(b, sizeof(b), "\\x%02" PRIX32, c);
+		puts_(s, b);
+	} else {
+		snprintf(b, sizeof(b), "\\u{%" PRIX32 "}", c);
+		puts_(s, b);
+	}
+}
+
+/* Text of an atom (possibly invalid UTF-8) inside quotes. */
+static void put_quoted_text(struct sink *s, struct bd_slice t, enum bd_syntax syn, char q)
+{
+	const unsigned char *u = (const unsigned char *)t.ptr;
+	size_t i = 0;
+
+	while (i < t.len) {
+		size_t at = i;
+		int32_t c = utf8_next(u, t.len, &i);
+		if (c < 0) {
+			char b[16];
+			if (i == at)
+				i++; /* an incomplete sequence at the end */
+			snprintf(b, sizeof(b), syn == BD_SYNTAX_ELIXIR ? "\\x%02X" : "\\x{%X}",
+				 (unsigned)u[at]);
+			puts_(s, b);
+			continue;
+		}
+		if (syn == BD_SYNTAX_ELIXIR) {
+			uint32_t next = i < t.len ? u[i] : 0;
+			put_ex_char(s, (uint32_t)c, next);
+		} else {
+			put_erl_char(s, (uint32_t)c, q);
+		}
+	}
+}
+
+/* ---------------------------------------------------------------- atoms */
+
+static bool is_lower(uint32_t c)
+{
+	return (c >= 'a' && c <= 'z') || (c >= 0xdf && c <= 0xff && c != 0xf7);
+}
+
+static bool is_name_char(uint32_t c)
+{
+	return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') ||
+	       c == '_' || c == '@' || (c >= 0xc0 && c <= 0xff && c != 0xd7 && c != 0xf7);
+}
+
+static bool slice_in(struct bd_slice t, const char *const *words, size_t n)
+{
+	for (size_t k = 0; k < n; k++)
+		if (bd_slice_eq(t, words[k]))
+			return true;
+	return false;
+}
+
+/* io_lib:write_atom/1 of OTP 25: no quotes for lower-case names that are not reserved */
+static bool erl_atom_bare(struct bd_slice t)
+{
+	static const char *const reserved[] = {
+		"after", "and",  "andalso", "band",    "begin", "bnot", "bor",
+		"bsl",	 "bsr",  "bxor",    "case",    "catch", "cond", "div",
+		"end",	 "fun",  "if",	    "let",     "not",   "of",   "or",
+		"orelse", "receive", "rem", "try",     "when",  "xor",
+	};
+	const unsigned char *u = (const unsigned char *)t.ptr;
+	size_t i = 0;
+
+	if (!t.len)
+		return false;
+	for (bool first = true; i < t.len; first = false) {
+		int32_t c = utf8_next(u, t.len, &i);
+		if (c < 0 || (first ? !is_lower((uint32_t)c) : !is_name_char((uint32_t)c)))
+			return false;
+	}
+	return !slice_in(t, reserved, BD_ARRAY_SIZE(reserved));
+}
+
+/* [A-Za-z_][A-Za-z0-9_@]*[?!]? : an Elixir atom or keyword key without quotes */
+static bool ex_identifier(struct bd_slice t)
+{
+	if (!t.len)
+		return false;
+	for (size_t i = 0; i < t.len; i++) {
+		char c = t.ptr[i];
+		bool alpha = (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || c == '_';
+		bool digit = (c >= '0' && c <= '9') || c == '@';
+		bool last_mark = (c == '?' || c == '!') && i == t.len - 1;
+		if (i == 0 ? !alpha : !(alpha || digit || last_mark))
+			return false;
+	}
+	return true;
+}
+
+/* "Elixir.A.B": every segment after the prefix is an alias */
+static bool ex_alias(struct bd_slice t)
+{
+	bool start = true;
+
+	if (!bd_slice_starts(t, "Elixir.") || t.len == 7)
+		return false;
+	for (size_t i = 7; i < t.len; i++) {
+		char c = t.ptr[i];
+		if (start) {
+			if (!(c >= 'A' && c <= 'Z'))
+				return false;
+			start = false;
+		} else if (c == '.') {
+			start = true;
+		} else if (!((c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') ||
+			     (c >= '0' && c <= '9') || c == '_')) {
+			return false;
+		}
+	}
+	return !start;
+}
+
+static bool ex_operator(struct bd_slice t)
+{
+	static const char *const ops[] = {
+		"+",  "-",   "*",   "/",   "==",  "!=",  "===", "!==", "<",   ">",	 "<=",
+		">=", "&&",  "||",  "!",   "<>",  "++",  "--",  "..",  "|>",  "=~",	 "<-",
+		"->", "::",  "\\\\", "^",  "^^^", "&&&", "|||", "<<<", ">>>", "~>>", "<<~",
+		"~>", "<~",  "<~>", "<|>", "@",   "&",   "=",   "|",   "**",  "+++", "---",
+		"%",  "%{}", "{}",  "<<>>", "...", "..//", ".",
+	};
+	return slice_in(t, ops, BD_ARRAY_SIZE(ops));
+}
+
+static void put_atom(struct sink *s, struct bd_slice t, enum bd_syntax syn)
+{
+	if (syn == BD_SYNTAX_ELIXIR) {
+		if (bd_slice_eq(t, "true") || bd_slice_eq(t, "false") || bd_slice_eq(t, "nil") ||
+		    bd_slice_eq(t, "Elixir")) {
+			put(s, t.ptr, t.len);
+		} else if (ex_alias(t)) {
+			put(s, t.ptr + 7, t.len - 7);
+		} else if (ex_identifier(t) || ex_operator(t)) {
+			put(s, ":", 1);
+			put(s, t.ptr, t.len);
+		} else {
+			put(s, ":\"", 2);
+			put_quoted_text(s, t, syn, '"');
+			put(s, "\"", 1);
+		}
+		return;
+	}
+	if (erl_atom_bare(t)) {
+		put(s, t.ptr, t.len);
+		return;
+	}
+	put(s, "'", 1);
+	put_quoted_text(s, t, syn, '\'');
+	put(s, "'", 1);
+}
+
+/* An Elixir keyword key: "a: ", "Foo: " or "\"with space\": " */
+static void put_kw_key(struct sink *s, struct bd_slice t)
+{
+	if (ex_identifier(t)) {
+		put(s, t.ptr, t.len);
+	} else {
+		put(s, "\"", 1);
+		put_quoted_text(s, t, BD_SYNTAX_ELIXIR, '"');
+		put(s, "\"", 1);
+	}
+	put(s, ": ", 2);
+}
+
+void bd_print_atom(struct bd_slice name, enum bd_syntax syntax, struct bd_buf *out)
+{
+	struct sink s = { out, out->len, 0, false };
+
+	put_atom(&s, name, syntax);
+}
+
+void bd_print_kw_key(struct bd_slice name, struct bd_buf *out)
+{
+	struct sink s = { out, out->len, 0, false };
+
+	put_kw_key(&s, name);
+}
+
+/* --------------------------------------------------------------- numbers */
+
+/* Text after the first ':' of an object line ("F1A:2.5e+00" -> "2.5e+00"). */
+static struct bd_slice after_colon(struct bd_slice t)
+{
+	const char *c = memchr(t.ptr, ':', t.len);
+
+	if (!c)
+		return bd_slice_make(t.ptr + t.len, 0);
+	return bd_slice_make(c + 1, t.len - (size_t)(c + 1 - t.ptr));
+}
+
+/* Past this many hex digits a B16# bignum stays in base 16: the conversion is quadratic. */
+#define BIG_HEX_MAX 8192
+
+/* hex digits -> decimal, by repeated division of 32-bit limbs by 10^9 */
+static bool put_hex_as_decimal(struct sink *s, struct bd_slice hex)
+{
+	size_t n_limbs = (hex.len + 7) / 8;
+	uint32_t *limbs = bd_calloc(n_limbs, sizeof(*limbs));
+	uint32_t *chunks = bd_calloc(n_limbs * 2 + 1, sizeof(*chunks));
+	size_t n_chunks = 0;
+	char b[16];
+
+	if (!limbs || !chunks) {
+		bd_free(limbs);
+		bd_free(chunks);
+		return false;
+	}
+	for (size_t i = 0; i < hex.len; i++) {
+		size_t bit = 4 * (hex.len - 1 - i);
+		limbs[bit / 32] |= (uint32_t)bd_hex_digit(hex.ptr[i]) << (bit % 32);
+	}
+	while (n_limbs && !limbs[n_limbs - 1])
+		n_limbs--;
+	while (n_limbs) {
+		uint64_t rem = 0;
+		for (size_t i = n_limbs; i-- > 0;) {
+			uint64_t cur = rem << 32 | limbs[i];
+			limbs[i] = (uint32_t)(cur / 1000000000u);
+			rem = cur % 1000000000u;
+		}
+		chunks[n_chunks++] = (uint32_t)rem;
+		while (n_limbs && !limbs[n_limbs - 1])
+			n_limbs--;
+	}
+	if (!n_chunks)
+		chunks[n_chunks++] = 0;
+	put_u64(s, chunks[n_chunks - 1]);
+	for (size_t i = n_chunks - 1; i-- > 0;) {
+		snprintf(b, sizeof(b), "%09" PRIu32, chunks[i]);
+		put(s, b, 9);
+	}
+	bd_free(limbs);
+	bd_free(chunks);
+	return true;
+}
+
+static void put_unknown(struct sink *s, struct bd_slice t);
+
+/* "B123", "B-000123" (leading zeros happen), "B16#7F", "B-16#7F" */
+static bool put_big(struct sink *s, struct bd_slice t)
+{
+	struct bd_slice v = bd_slice_skip(t, 1);
+	bool neg = v.len && v.ptr[0] == '-';
+	bool hex;
+	size_t i;
+
+	if (neg)
+		v = bd_slice_skip(v, 1);
+	hex = bd_slice_starts(v, "16#");
+	if (hex)
+		v = bd_slice_skip(v, 3);
+	if (!v.len)
+		goto bad;
+	for (i = 0; i < v.len; i++)
+		if (hex ? bd_hex_digit(v.ptr[i]) < 0 : !(v.ptr[i] >= '0' && v.ptr[i] <= '9'))
+			goto bad;
+	for (i = 0; i + 1 < v.len && v.ptr[i] == '0'; i++)
+		;
+	v = bd_slice_skip(v, i);
+	if (neg && !(v.len == 1 && v.ptr[0] == '0'))
+		put(s, "-", 1);
+	if (!hex) {
+		put(s, v.ptr, v.len);
+	} else if (v.len > BIG_HEX_MAX) {
+		put(s, "16#", 3);
+		put(s, v.ptr, v.len);
+	} else if (!put_hex_as_decimal(s, v)) {
+		return false;
+	}
+	return true;
+bad:
+	put_unknown(s, t);
+	return true;
+}
+
+struct floatfmt {
+	locale_t loc;  /* "C" numeric locale, made on first use */
+	bool tried;
+};
+
+static double c_strtod(struct floatfmt *f, const char *p, char **end)
+{
+	locale_t old = (locale_t)0;
+	double v;
+
+	if (!f->tried) {
+		f->loc = newlocale(LC_NUMERIC_MASK, "C", (locale_t)0);
+		f->tried = true;
+	}
+	if (f->loc)
+		old = uselocale(f->loc);
+	v = strtod(p, end);
+	if (f->loc)
+		uselocale(old);
+	return v;
+}
+
+static int c_snprintf_e(struct floatfmt *f, char *b, size_t n, int prec, double v)
+{
+	locale_t old = (locale_t)0;
+	int r;
+
+	if (f->loc)
+		old = uselocale(f->loc);
+	r = snprintf(b, n, "%.*e", prec, v);
+	if (f->loc)
+		uselocale(old);
+	return r;
+}
+
+/* Digits of b ("d.ddde+x") into dig, exponent into *e; returns the digit count. */
+static size_t split_e(const char *b, char *dig, int *e)
+{
+	size_t k = 0;
+	const char *p = b;
+
+	for (; *p && *p != 'e'; p++)
+		if (*p >= '0' && *p <= '9')
+			dig[k++] = *p;
+	dig[k] = '\0';
+	*e = *p ? atoi(p + 1) : 0;
+	return k;
+}
+
+/*
+ * The shortest digits that read back as v (v > 0, finite). The correctly
+ * rounded digits of each length are tried, then their neighbours: next to
+ * a power of two the rounding interval is lopsided and a neighbour may
+ * read back when the nearest does not.
+ */
+static size_t shortest_digits(struct floatfmt *f, double v, char *dig, int *e)
+{
+	char b[48];
+
+	for (int prec = 1; prec <= 17; prec++) {
+		c_snprintf_e(f, b, sizeof(b), prec - 1, v);
+		size_t n = split_e(b, dig, e);
+		bool ok = c_strtod(f, b, NULL) == v;
+		for (int delta = 1; !ok && delta >= -1; delta -= 2) {
+			char alt[24];
+			size_t j = n;
+			memcpy(alt, dig, n + 1);
+			while (j-- > 0) {
+				if (delta > 0 && alt[j] == '9') {
+					alt[j] = '0';
+				} else if (delta < 0 && alt[j] == '0') {
+					alt[j] = '9';
+				} else {
+					alt[j] = (char)(alt[j] + delta);
+					break;
+				}
+			}
+			if (j == (size_t)-1 || alt[0] == '0')
+				continue;
+			snprintf(b, sizeof(b), "%c.%se%d", alt[0], alt + 1, *e);
+			if (c_strtod(f, b, NULL) == v) {
+				memcpy(dig, alt, n + 1);
+				ok = true;
+			}
+		}
+		if (ok) {
+			while (n > 1 && dig[n - 1] == '0')
+				dig[--n] = '\0';
+			return n;
+		}
+	}
+	c_snprintf_e(f, b, sizeof(b), 16, v);
+	return split_e(b, dig, e);
+}
+
+static size_t int_width(int e)
+{
+	size_t n = e < 0 ? 2 : 1;
+
+	for (e = e < 0 ? -e : e; e >= 10; e /= 10)
+		n++;
+	return n;
+}
+
+/* io_lib_format:fwrite_g/1: plain unless the exponent form is shorter or |v| >= 2^53 */
+static void put_double(struct sink *s, struct floatfmt *f, double v)
+{
+	char dig[24];
+	char b[48];
+	int e;
+	size_t n;
+	size_t plain;
+	size_t expo;
+	int place;
+
+	if (v == 0) {
+		puts_(s, signbit(v) ? "-0.0" : "0.0");
+		return;
+	}
+	if (v < 0)
+		put(s, "-", 1);
+	n = shortest_digits(f, fabs(v), dig, &e);
+	place = e + 1; /* digits before the point */
+	if (place <= 0)
+		plain = 2 + (size_t)-place + n;
+	else if ((size_t)place >= n)
+		plain = (size_t)place + 2;
+	else
+		plain = n + 1;
+	expo = (n == 1 ? 3 : n + 1) + 1 + int_width(e);
+	if (plain > expo || fabs(v) >= 9007199254740992.0) {
+		snprintf(b, sizeof(b), "%c.%se%d", dig[0], n == 1 ? "0" : dig + 1, e);
+		puts_(s, b);
+	} else if (place <= 0) {
+		put(s, "0.", 2);
+		for (int i = 0; i < -place; i++)
+			put(s, "0", 1);
+		put(s, dig, n);
+	} else if ((size_t)place >= n) {
+		put(s, dig, n);
+		for (size_t i = n; i < (size_t)place; i++)
+			put(s, "0", 1);
+		put(s, ".0", 2);
+	} else {
+		put(s, dig, (size_t)place);
+		put(s, ".", 1);
+		put(s, dig + place, n - (size_t)place);
+	}
+}
+
+/* "F1A:2.50000000000000000000e+00" (%.20e) */
+static void put_float_obj(struct sink *s, struct floatfmt *f, struct bd_slice t)
+{
+	struct bd_slice v = after_colon(t);
+	char b[64];
+	char *end;
+	double d;
+
+	if (!v.len || v.len >= sizeof(b))
+		goto bad;
+	memcpy(b, v.ptr, v.len);
+	b[v.len] = '\0';
+	d = c_strtod(f, b, &end);
+	if (end != b + v.len || !isfinite(d))
+		goto bad;
+	put_double(s, f, d);
+	return;
+bad:
+	put_unknown(s, t);
+}
+
+/* "<unknown Zq99>", clipped and with unprintable bytes as '?' */
+static void put_unknown(struct sink *s, struct bd_slice t)
+{
+	char b[48];
+	size_t n = t.len < 32 ? t.len : 32;
+
+	for (size_t i = 0; i < n; i++) {
+		unsigned char c = (unsigned char)t.ptr[i];
+		b[i] = c >= 32 && c < 127 ? (char)c : '?';
+	}
+	put(s, "<unknown ", 9);
+	put(s, b, n);
+	put(s, n < t.len ? "...>" : ">", n < t.len ? 4 : 1);
+}
+
+/* ------------------------------------------------------ binary index */
+
+struct bd_bin_entry {
+	uint64_t addr;
+	size_t section;
+};
+
+static int bin_cmp(const void *a, const void *b)
+{
+	const struct bd_bin_entry *x = a;
+	const struct bd_bin_entry *y = b;
+
+	return x->addr < y->addr ? -1 : x->addr > y->addr;
+}
+
+enum bd_status bd_bin_index_build(const struct bd_dump *d, struct bd_bin_index *out,
+				  struct bd_error *err)
+{
+	size_t cap = 0;
+
+	memset(out, 0, sizeof(*out));
+	for (size_t i = bd_section_find(d, BD_SECT_BINARY, 0); i < d->index.n;
+	     i = bd_section_find(d, BD_SECT_BINARY, i + 1)) {
+		struct bd_section s;
+		uint64_t addr;
+		bd_section_get(d, i, &s);
+		if (!bd_parse_hex(s.id, &addr))
+			continue;
+		if (!bd_grow((void **)&out->v, &cap, out->n + 1, sizeof(*out->v))) {
+			bd_bin_index_release(out);
+			return bd_fail(err, BD_ENOMEM, BD_NO_OFFSET, NULL,
+				       "out of memory indexing binaries");
+		}
+		out->v[out->n].addr = addr;
+		out->v[out->n].section = i;
+		out->n++;
+	}
+	if (out->n)
+		qsort(out->v, out->n, sizeof(*out->v), bin_cmp);
+	return BD_OK;
+}
+
+void bd_bin_index_release(struct bd_bin_index *bi)
+{
+	bd_free(bi->v);
+	memset(bi, 0, sizeof(*bi));
+}
+
+/* The body is "<HEX size>:<payload>" on one line. */
+bool bd_bin_index_get(const struct bd_bin_index *bi, const struct bd_dump *d, uint64_t addr,
+		      struct bd_slice *payload, uint64_t *size)
+{
+	size_t lo = 0;
+	size_t hi = bi ? bi->n : 0;
+
+	while (lo < hi) {
+		size_t mid = lo + (hi - lo) / 2;
+		if (bi->v[mid].addr < addr) {
+			lo = mid + 1;
+		} else if (bi->v[mid].addr > addr) {
+			hi = mid;
+		} else {
+			struct bd_section s;
+			struct bd_slice line;
+			struct bd_slice body;
+			bd_section_get(d, bi->v[mid].section, &s);
+			body = s.body;
+			if (!bd_slice_next_line(&body, &line))
+				return false;
+			size_t n = bd_hex_prefix(line.ptr, line.ptr + line.len, size);
+			if (!n || n >= line.len || line.ptr[n] != ':')
+				return false;
+			*payload = bd_slice_skip(line, n + 1);
+			return true;
+		}
+	}
+	return false;
+}
+
+/* ---------------------------------------------------------- binaries */
+
+/* Bytes [off, off + size) of a payload given as base64 or hex text. */
+struct binview {
+	struct bd_slice text;
+	bool hex;
+	uint64_t off;
+	uint64_t size;
+	bool missing;   /* the payload is not in the dump */
+};
+
+static bool old_encoding(const struct bd_term_ctx *c)
+{
+	return c->d->info.version_major == 0 && c->d->info.version_minor < 5;
+}
+
+static bool view_read(const struct binview *v, uint64_t pos, size_t n, uint8_t *dst)
+{
+	size_t got = 0;
+	uint64_t at = v->off + pos;
+
+	if (v->hex) {
+		if (at > v->text.len / 2 || n > v->text.len / 2 - at)
+			return false;
+		return bd_hex_decode(v->text.ptr + 2 * at, 2 * n, dst, n, &got) == BD_BASE64_OK &&
+		       got == n;
+	}
+	return bd_base64_decode_range(v->text.ptr, v->text.len, at, n, dst, &got) ==
+		       BD_BASE64_OK &&
+	       got == n;
+}
+
+/* Payload of a Yc pointing at the =binary section addr. */
+static bool refc_view(const struct bd_term_ctx *c, const struct bd_bin_index *bins, uint64_t addr,
+		      uint64_t off, uint64_t size, struct binview *v)
+{
+	struct bd_slice payload;
+	uint64_t psize;
+
+	if (!bd_bin_index_get(bins, c->d, addr, &payload, &psize))
+		return false;
+	/* OTP 27 bare BinRefs put a pointer in the offset field (format doc 3.2) */
+	if (off >= psize)
+		off = 0;
+	if (size > psize - off)
+		return false;
+	v->text = payload;
+	v->hex = old_encoding(c);
+	v->off = off;
+	v->size = size;
+	return true;
+}
+
+static bool heap_bin_view(const struct bd_term_ctx *c, const struct bd_obj *o, uint64_t off,
+			  uint64_t size, struct binview *v)
+{
+	if (off > o->size || size > o->size - off)
+		return false;
+	v->text = after_colon(bd_slice_skip(o->text, 2));
+	v->hex = old_encoding(c);
+	v->off = off;
+	v->size = size;
+	return true;
+}
+
+/* A Ys target: the original Yc/Yh line, or a =binary section (format doc 3.2, 3.5). */
+static bool sub_view(const struct bd_term_ctx *c, const struct bd_bin_index *bins,
+		     const struct bd_obj *o, struct binview *v)
+{
+	for (int pass = 0; pass < 2; pass++) {
+		/* OTP 27 may tag the target's low bits */
+		uint64_t t = pass ? o->ref & ~(uint64_t)7 : o->ref;
+		struct bd_obj orig;
+		if (pass && t == o->ref)
+			break;
+		if (bd_term_resolve(c, t, &orig)) {
+			if (orig.kind == BD_OBJ_HEAP_BIN)
+				return heap_bin_view(c, &orig, o->offset, o->size, v);
+			if (orig.kind == BD_OBJ_REFC_BIN)
+				return refc_view(c, bins, orig.ref, orig.offset + o->offset,
+						 o->size, v);
+			return false;
+		}
+		if (refc_view(c, bins, t, o->offset, o->size, v))
+			return true;
+	}
+	return false;
+}
+
+/* ------------------------------------------------------------ maps */
+
+static void cursor_init(struct bd_map_cursor *k, const struct bd_obj *o)
+{
+	k->next = o->elems_text.ptr;
+	k->end = o->elems_text.ptr + o->elems_text.len;
+	k->left = o->n_elems;
+}
+
+/* Next element of a comma- or bar-separated run; false at its end or if malformed. */
+static bool cursor_next(struct bd_map_cursor *k, char sep, struct bd_elem *e)
+{
+	size_t n;
+
+	if (!k->left || k->next >= k->end)
+		return false;
+	n = bd_elem_parse(k->next, k->end, e);
+	if (!n) {
+		k->left = 0;
+		return false;
+	}
+	k->next += n;
+	if (k->next < k->end && *k->next == sep)
+		k->next++;
+	k->left--;
+	return true;
+}
+
+bool bd_map_iter_init(struct bd_map_iter *it, const struct bd_term_ctx *c,
+		      const struct bd_obj *map, uint64_t *bad_addr)
+{
+	memset(it, 0, sizeof(*it));
+	it->c = c;
+	it->size = map->size;
+	*bad_addr = 0;
+	if (map->kind == BD_OBJ_HASHMAP) {
+		it->hashed = true;
+		cursor_init(&it->lv[0], map);
+		it->n_lv = 1;
+		it->lv_addr[0] = 0;
+		return true;
+	}
+	struct bd_obj keys;
+	if (map->keys.kind != BD_ELEM_PTR)
+		return map->size == 0;
+	*bad_addr = map->keys.addr;
+	if (!bd_term_resolve(c, map->keys.addr, &keys) || keys.kind != BD_OBJ_TUPLE ||
+	    keys.size != map->size)
+		return false;
+	*bad_addr = 0;
+	cursor_init(&it->keys, &keys);
+	cursor_init(&it->vals, map);
+	return true;
+}
+
+static enum bd_map_step hamt_next(struct bd_map_iter *it, struct bd_elem *key, struct bd_elem *val,
+				  uint64_t *bad_addr)
+{
+	while (it->n_lv) {
+		struct bd_map_cursor *k = &it->lv[it->n_lv - 1];
+		struct bd_elem e;
+		struct bd_obj o;
+		if (!k->left || k->next >= k->end) {
+			it->n_lv--;
+			continue;
+		}
+		/* nodes that lead to no leaf: bounded, for DAGs of empty nodes */
+		if (it->nodes > (it->size + 1) * BD_MAP_ITER_LEVELS) {
+			it->n_lv = 0;
+			*bad_addr = 0;
+			return BD_MAP_BAD;
+		}
+		if (!cursor_next(k, ',', &e))
+			continue;
+		/* leaves beyond the declared size: a corrupt map, stop here */
+		if (it->items >= it->size) {
+			it->n_lv = 0;
+			return BD_MAP_BAD;
+		}
+		it->items++;
+		*bad_addr = e.addr;
+		if (e.kind != BD_ELEM_PTR || !bd_term_resolve(it->c, e.addr, &o))
+			return BD_MAP_BAD;
+		if (o.kind == BD_OBJ_HASHNODE) {
+			bool loop = false;
+			for (unsigned i = 0; i < it->n_lv; i++)
+				loop = loop || it->lv_addr[i] == e.addr;
+			it->items--;
+			it->nodes++;
+			if (loop || it->n_lv == BD_MAP_ITER_LEVELS) {
+				*bad_addr = 0;
+				return BD_MAP_BAD;
+			}
+			it->lv_addr[it->n_lv] = e.addr;
+			cursor_init(&it->lv[it->n_lv++], &o);
+			continue;
+		}
+		/* leaves are cons cells [K|V] */
+		struct bd_map_cursor leaf;
+		cursor_init(&leaf, &o);
+		if (o.kind != BD_OBJ_CONS || !cursor_next(&leaf, '|', key) ||
+		    !cursor_next(&leaf, '|', val))
+			return BD_MAP_BAD;
+		return BD_MAP_PAIR;
+	}
+	return BD_MAP_END;
+}
+
+enum bd_map_step bd_map_iter_next(struct bd_map_iter *it, struct bd_elem *key,
+				  struct bd_elem *val, uint64_t *bad_addr)
+{
+	*bad_addr = 0;
+	if (it->hashed)
+		return hamt_next(it, key, val, bad_addr);
+	if (!it->keys.left)
+		return BD_MAP_END;
+	it->items++;
+	if (!cursor_next(&it->keys, ',', key) || !cursor_next(&it->vals, ',', val)) {
+		it->keys.left = 0;
+		return BD_MAP_BAD;
+	}
+	return BD_MAP_PAIR;
+}
+
+/* ---------------------------------------------------- external terms */
+
+bool bd_ext_term_bytes(const struct bd_term_ctx *c, const struct bd_obj *o, uint8_t *local,
+		       size_t cap, uint8_t **bytes, size_t *len)
+{
+	struct bd_slice p = after_colon(o->text);
+	bool hex = old_encoding(c);
+	size_t need = hex ? p.len / 2 + 1 : bd_base64_decoded_len(p.len);
+	uint8_t *buf = local;
+	int rc;
+
+	if (need > cap) {
+		buf = bd_malloc(need);
+		if (!buf)
+			return false;
+	}
+	if (hex)
+		rc = bd_hex_decode(p.ptr, p.len, buf, need, len);
+	else
+		rc = bd_base64_decode(p.ptr, p.len, buf, need, len);
+	if (rc != BD_BASE64_OK) {
+		if (buf != local)
+			bd_free(buf);
+		return false;
+	}
+	*bytes = buf;
+	return true;
+}
+
+struct first_kind {
+	int kind;
+};
+
+static int take_first_kind(void *ctx, const struct bd_etf_event *ev)
+{
+	struct first_kind *k = ctx;
+
+	k->kind = (int)ev->kind;
+	return 1;
+}
+
+int bd_ext_term_kind(const struct bd_term_ctx *c, const struct bd_obj *o)
+{
+	uint8_t local[1024];
+	uint8_t *bytes;
+	size_t len;
+	struct first_kind k = { -1 };
+
+	if (!bd_ext_term_bytes(c, o, local, sizeof(local), &bytes, &len))
+		return -1;
+	bd_etf_decode(bytes, len, take_first_kind, &k, NULL);
+	if (bytes != local)
+		bd_free(bytes);
+	return k.kind;
+}
+
+/* -------------------------------------------------------------- printer */
+
+struct addrset {
+	uint64_t *v;   /* 0 = empty */
+	size_t cap;    /* power of two */
+	size_t n;
+};
+
+static size_t addr_hash(uint64_t a, size_t cap)
+{
+	a ^= a >> 31;
+	a *= 0x9e3779b97f4a7c15ull;
+	a ^= a >> 29;
+	return (size_t)a & (cap - 1);
+}
+
+static bool set_has(const struct addrset *s, uint64_t a)
+{
+	if (!s->cap)
+		return false;
+	for (size_t i = addr_hash(a, s->cap); s->v[i]; i = (i + 1) & (s->cap - 1))
+		if (s->v[i] == a)
+			return true;
+	return false;
+}
+
+static void set_put(uint64_t *v, size_t cap, uint64_t a)
+{
+	size_t i = addr_hash(a, cap);
+
+	while (v[i])
+		i = (i + 1) & (cap - 1);
+	v[i] = a;
+}
+
+static bool set_add(struct addrset *s, uint64_t a)
+{
+	if (2 * (s->n + 1) > s->cap) {
+		size_t cap = s->cap ? 2 * s->cap : 64;
+		uint64_t *v = bd_calloc(cap, sizeof(*v));
+		if (!v)
+			return false;
+		for (size_t i = 0; i < s->cap; i++)
+			if (s->v[i])
+				set_put(v, cap, s->v[i]);
+		bd_free(s->v);
+		s->v = v;
+		s->cap = cap;
+	}
+	set_put(s->v, s->cap, a);
+	s->n++;
+	return true;
+}
+
+/* Linear probing with backward-shift deletion: no tombstones pile up. */
+static void set_del(struct addrset *s, uint64_t a)
+{
+	size_t mask = s->cap - 1;
+	size_t i;
+
+	if (!s->cap)
+		return;
+	for (i = addr_hash(a, s->cap); s->v[i] != a; i = (i + 1) & mask)
+		if (!s->v[i])
+			return;
+	s->v[i] = 0;
+	s->n--;
+	for (size_t j = (i + 1) & mask; s->v[j]; j = (j + 1) & mask) {
+		size_t home = addr_hash(s->v[j], s->cap);
+		/* move v[j] into the hole unless its home lies cyclically in (i, j] */
+		bool stays = i <= j ? (home > i && home <= j) : (home > i || home <= j);
+		if (!stays) {
+			s->v[i] = s->v[j];
+			s->v[j] = 0;
+			i = j;
+		}
+	}
+}
+
+enum frame_kind { FR_TUPLE, FR_LIST, FR_MAP };
+
+enum frame_mode {
+	MODE_PLAIN,
+	MODE_KW,      /* Elixir: keyword list, or map with atom keys */
+	MODE_STRUCT,  /* Elixir: struct, __struct__ not shown */
+};
+
+struct frame {
+	enum frame_kind kind;
+	enum frame_mode mode;
+	bool value_next;             /* map: pend (a value) prints next */
+	bool tail_done;              /* list: an improper tail was printed */
+	bool hashed;                 /* map: iterated through its bd_map_iter */
+	unsigned level;
+	uint64_t addr;               /* on the path while the frame is open */
+	uint64_t shown;
+	struct bd_map_cursor cur;    /* tuple elements; flatmap keys */
+	struct bd_map_cursor vals;   /* flatmap values */
+	struct bd_elem pend;         /* list: rest of the chain; map: the next value */
+	uint64_t mark;               /* list: Brent's cycle check along the tails */
+	uint64_t power;
+	uint64_t lam;
+};
+
+struct printer {
+	const struct bd_term_ctx *c;
+	struct bd_print_opts o;
+	struct bd_print_extra x;
+	struct sink s;
+	struct floatfmt f;
+	struct frame *st;
+	size_t n_st;
+	size_t cap_st;
+	struct bd_map_iter *its;     /* one per open hashmap frame, innermost last */
+	size_t n_its;
+	size_t cap_its;
+	struct addrset path;
+	const struct bd_bin_index *bins;
+	struct bd_bin_index own_bins;
+	bool bins_tried;
+	char local[256];             /* the dump's node name, unquoted */
+	bool nomem;
+};
+
+static bool elixir(const struct printer *p)
+{
+	return p->o.syntax == BD_SYNTAX_ELIXIR;
+}
+
+static void put_sep(struct printer *p)
+{
+	if (elixir(p))
+		put(&p->s, ", ", 2);
+	else
+		put(&p->s, ",", 1);
+}
+
+static void put_missing(struct printer *p, uint64_t addr)
+{
+	put(&p->s, "<missing ", 9);
+	put_hex_addr(&p->s, addr);
+	put(&p->s, ">", 1);
+}
+
+static bool too_deep(const struct printer *p, unsigned level)
+{
+	return p->o.depth && level > p->o.depth;
+}
+
+/* Width and byte budget together: how many items a scan may look at (0: all). */
+static size_t scan_limit(const struct printer *p)
+{
+	size_t lim = p->o.width;
+	size_t room = sink_room(&p->s);
+
+	if (room != SIZE_MAX && (!lim || room + 1 < lim))
+		lim = room + 1;
+	return lim;
+}
+
+static const struct bd_bin_index *printer_bins(struct printer *p)
+{
+	if (p->bins || p->bins_tried)
+		return p->bins;
+	p->bins_tried = true;
+	if (bd_bin_index_build(p->c->d, &p->own_bins, NULL) == BD_OK)
+		p->bins = &p->own_bins;
+	else
+		p->nomem = true;
+	return p->bins;
+}
+
+static bool push(struct printer *p, enum frame_kind kind, uint64_t addr, unsigned level,
+		 struct frame **out)
+{
+	struct frame *f;
+
+	if (!bd_grow((void **)&p->st, &p->cap_st, p->n_st + 1, sizeof(*p->st)) ||
+	    !set_add(&p->path, addr)) {
+		p->nomem = true;
+		return false;
+	}
+	f = &p->st[p->n_st++];
+	memset(f, 0, sizeof(*f));
+	f->kind = kind;
+	f->addr = addr;
+	f->level = level;
+	*out = f;
+	return true;
+}
+
+static void pop(struct printer *p, const char *close)
+{
+	struct frame *f = &p->st[p->n_st - 1];
+
+	if (f->kind == FR_MAP && f->hashed)
+		p->n_its--;
+	set_del(&p->path, f->addr);
+	p->n_st--;
+	puts_(&p->s, close);
+}
+
+static void visit(struct printer *p, const struct bd_elem *e, unsigned level);
+
+/* ---- strings and lists */
+
+typedef bool (*cell_pred)(const struct printer *p, const struct bd_elem *head);
+
+static bool head_printable(const struct printer *p, const struct bd_elem *h)
+{
+	if (h->kind != BD_ELEM_SMALL || h->small < 0 || h->small > 0x10ffff)
+		return false;
+	if (elixir(p))
+		return ascii_printable((uint32_t)h->small);
+	return p->x.unicode ? unicode_printable((uint32_t)h->small)
+			    : latin1_printable((uint32_t)h->small);
+}
+
+/* {atom, _} */
+static bool head_keyword(const struct printer *p, const struct bd_elem *h)
+{
+	struct bd_obj t;
+	struct bd_map_cursor k;
+	struct bd_elem first;
+
+	if (h->kind != BD_ELEM_PTR || !bd_term_resolve(p->c, h->addr, &t) ||
+	    t.kind != BD_OBJ_TUPLE || t.size != 2)
+		return false;
+	cursor_init(&k, &t);
+	return cursor_next(&k, ',', &first) && first.kind == BD_ELEM_ATOM;
+}
+
+enum scan { SCAN_NO, SCAN_ALL, SCAN_PREFIX };
+
+/*
+ * Do the first `limit` heads of the list at addr (0: all of them) satisfy
+ * pred, and does the list end properly? *count gets the cells checked.
+ */
+static enum scan scan_list(const struct printer *p, uint64_t addr, size_t limit, cell_pred pred,
+			   uint64_t *count)
+{
+	uint64_t cell = addr;
+	uint64_t mark = addr;
+	uint64_t power = 1;
+	uint64_t lam = 0;
+
+	*count = 0;
+	for (;;) {
+		struct bd_obj o;
+		struct bd_map_cursor k;
+		struct bd_elem head;
+		struct bd_elem tail;
+		if (limit && *count == limit)
+			return SCAN_PREFIX;
+		if (!bd_term_resolve(p->c, cell, &o) || o.kind != BD_OBJ_CONS)
+			return SCAN_NO;
+		cursor_init(&k, &o);
+		if (!cursor_next(&k, '|', &head) || !cursor_next(&k, '|', &tail) ||
+		    !pred(p, &head))
+			return SCAN_NO;
+		++*count;
+		if (tail.kind == BD_ELEM_NIL)
+			return SCAN_ALL;
+		if (tail.kind != BD_ELEM_PTR || tail.addr == mark)
+			return SCAN_NO;
+		cell = tail.addr;
+		if (++lam == power) {
+			mark = cell;
+			power *= 2;
+			lam = 0;
+		}
+	}
+}
+
+/* The first n cells of the list at addr, whose heads are known printable. */
+static void put_charlist(struct printer *p, uint64_t addr, uint64_t n, bool prefix)
+{
+	struct bd_elem heads[2] = { { BD_ELEM_NIL, 0, 0, { NULL, 0 } },
+				    { BD_ELEM_NIL, 0, 0, { NULL, 0 } } };
+	uint64_t cell = addr;
+
+	put(&p->s, elixir(p) ? "~c\"" : "\"", elixir(p) ? 3 : 1);
+	/* one cell of lookahead, for Elixir's "#{" */
+	for (uint64_t i = 0; i <= n && !p->s.full; i++) {
+		struct bd_obj o;
+		struct bd_map_cursor k;
+		struct bd_elem tail;
+		heads[0] = heads[1];
+		heads[1].kind = BD_ELEM_NIL;
+		if (i < n && bd_term_resolve(p->c, cell, &o)) {
+			cursor_init(&k, &o);
+			if (cursor_next(&k, '|', &heads[1]) && cursor_next(&k, '|', &tail))
+				cell = tail.addr;
+		}
+		if (i == 0)
+			continue;
+		uint32_t ch = (uint32_t)heads[0].small;
+		if (elixir(p))
+			put_ex_char(&p->s, ch,
+				    heads[1].kind == BD_ELEM_SMALL ? (uint32_t)heads[1].small : 0);
+		else
+			put_erl_char(&p->s, ch, '"');
+	}
+	put(&p->s, "\"", 1);
+	if (prefix)
+		puts_(&p->s, elixir(p) ? " ++ ..." : "...");
+}
+
+static void open_list(struct printer *p, uint64_t addr, unsigned level)
+{
+	size_t lim = scan_limit(p);
+	uint64_t n;
+	enum scan sc = scan_list(p, addr, lim, head_printable, &n);
+	struct frame *f;
+
+	if (sc != SCAN_NO) {
+		put_charlist(p, addr, n, sc == SCAN_PREFIX);
+		return;
+	}
+	if (!push(p, FR_LIST, addr, level, &f))
+		return;
+	if (elixir(p) && scan_list(p, addr, lim, head_keyword, &n) != SCAN_NO)
+		f->mode = MODE_KW;
+	f->pend.kind = BD_ELEM_PTR;
+	f->pend.addr = addr;
+	f->mark = addr;
+	f->power = 1;
+	put(&p->s, "[", 1);
+}
+
+/* [a: 1] */
+static bool put_kw_pair(struct printer *p, const struct bd_elem *head, unsigned level)
+{
+	struct bd_obj t;
+	struct bd_map_cursor k;
+	struct bd_elem key;
+	struct bd_elem val;
+
+	if (!head_keyword(p, head) || !bd_term_resolve(p->c, head->addr, &t))
+		return false;
+	cursor_init(&k, &t);
+	if (!cursor_next(&k, ',', &key) || !cursor_next(&k, ',', &val))
+		return false;
+	put_kw_key(&p->s, key.text);
+	visit(p, &val, level + 1);
+	return true;
+}
+
+static void close_list_with(struct printer *p, const char *tail_text)
+{
+	put(&p->s, elixir(p) ? " | " : "|", elixir(p) ? 3 : 1);
+	puts_(&p->s, tail_text);
+	pop(p, "]");
+}
+
+static void step_list(struct printer *p, struct frame *f)
+{
+	struct bd_elem e = f->pend;
+	unsigned level = f->level;
+	struct bd_obj o;
+	struct bd_map_cursor k;
+	struct bd_elem head;
+
+	if (f->tail_done || e.kind == BD_ELEM_NIL) {
+		pop(p, "]");
+		return;
+	}
+	if (f->shown && p->o.width && f->shown >= p->o.width) {
+		if (elixir(p)) {
+			put(&p->s, ", ...", 5);
+			pop(p, "]");
+		} else {
+			close_list_with(p, "...");
+		}
+		return;
+	}
+	if (e.kind != BD_ELEM_PTR) {
+		f->tail_done = true;
+		put(&p->s, elixir(p) ? " | " : "|", elixir(p) ? 3 : 1);
+		visit(p, &e, level + 1);
+		return;
+	}
+	if (f->shown) {
+		bool cycle = set_has(&p->path, e.addr) || e.addr == f->mark;
+		if (++f->lam == f->power) {
+			f->mark = e.addr;
+			f->power *= 2;
+			f->lam = 0;
+		}
+		if (cycle) {
+			close_list_with(p, "<cycle>");
+			return;
+		}
+	}
+	if (!bd_term_resolve(p->c, e.addr, &o)) {
+		put(&p->s, elixir(p) ? " | " : "|", elixir(p) ? 3 : 1);
+		put_missing(p, e.addr);
+		pop(p, "]");
+		return;
+	}
+	if (o.kind != BD_OBJ_CONS) {
+		f->tail_done = true;
+		put(&p->s, elixir(p) ? " | " : "|", elixir(p) ? 3 : 1);
+		visit(p, &e, level + 1);
+		return;
+	}
+	cursor_init(&k, &o);
+	if (!cursor_next(&k, '|', &head) || !cursor_next(&k, '|', &f->pend)) {
+		close_list_with(p, "<unknown cons>");
+		return;
+	}
+	if (f->shown)
+		put_sep(p);
+	f->shown++;
+	if (f->mode == MODE_KW && put_kw_pair(p, &head, level))
+		return;
+	visit(p, &head, level + 1);
+}
+
+/* ---- tuples */
+
+static void step_tuple(struct printer *p, struct frame *f)
+{
+	struct bd_elem e;
+	unsigned level = f->level;
+
+	if (!f->cur.left) {
+		pop(p, "}");
+		return;
+	}
+	if (p->o.width && f->shown >= p->o.width) {
+		put_sep(p);
+		pop(p, "...}");
+		return;
+	}
+	if (!cursor_next(&f->cur, ',', &e)) {
+		if (f->shown)
+			put_sep(p);
+		pop(p, "<bad element>}");
+		return;
+	}
+	if (f->shown)
+		put_sep(p);
+	f->shown++;
+	visit(p, &e, level + 1);
+}
+
+/* ---- maps */
+
+static bool is_struct_key(const struct bd_elem *k)
+{
+	return k->kind == BD_ELEM_ATOM && bd_slice_eq(k->text, "__struct__");
+}
+
+/*
+ * Elixir: is the map a struct (its name in *name), and are all its keys
+ * atoms? Only the first `limit` pairs are looked at (0: all).
+ */
+static void classify_map(struct printer *p, const struct bd_obj *map, size_t limit,
+			 bool *all_atoms, struct bd_slice *name)
+{
+	struct bd_map_iter it;
+	struct bd_elem key;
+	struct bd_elem val;
+	uint64_t bad;
+	uint64_t seen = 0;
+
+	*all_atoms = true;
+	name->len = 0;
+	if (!bd_map_iter_init(&it, p->c, map, &bad))
+		return;
+	for (;;) {
+		enum bd_map_step st = bd_map_iter_next(&it, &key, &val, &bad);
+		if (st == BD_MAP_END)
+			break;
+		if (st == BD_MAP_BAD || key.kind != BD_ELEM_ATOM) {
+			*all_atoms = false;
+			return;
+		}
+		if (is_struct_key(&key) && val.kind == BD_ELEM_ATOM)
+			*name = val.text;
+		if (limit && ++seen >= limit && it.hashed)
+			break;
+	}
+}
+
+static void open_map(struct printer *p, uint64_t addr, const struct bd_obj *o, unsigned level)
+{
+	struct bd_map_iter it;
+	uint64_t bad;
+	struct frame *f;
+	bool kw = false;
+	struct bd_slice name = { NULL, 0 };
+
+	if (!bd_map_iter_init(&it, p->c, o, &bad)) {
+		put_missing(p, bad);
+		return;
+	}
+	if (elixir(p))
+		classify_map(p, o, scan_limit(p), &kw, &name);
+	if (!push(p, FR_MAP, addr, level, &f))
+		return;
+	f->mode = name.len ? MODE_STRUCT : kw ? MODE_KW : MODE_PLAIN;
+	f->hashed = it.hashed;
+	if (it.hashed) {
+		if (!bd_grow((void **)&p->its, &p->cap_its, p->n_its + 1, sizeof(*p->its))) {
+			p->nomem = true;
+			f->hashed = false;
+			return;
+		}
+		p->its[p->n_its++] = it;
+	} else {
+		f->cur = it.keys;
+		f->vals = it.vals;
+	}
+	if (!elixir(p)) {
+		put(&p->s, "#{", 2);
+	} else if (f->mode == MODE_STRUCT) {
+		put(&p->s, "%", 1);
+		put_atom(&p->s, name, BD_SYNTAX_ELIXIR);
+		put(&p->s, "{", 1);
+	} else {
+		put(&p->s, "%{", 2);
+	}
+}
+
+static void step_map(struct printer *p, struct frame *f)
+{
+	struct bd_elem key;
+	struct bd_elem val;
+	uint64_t bad = 0;
+	enum bd_map_step st;
+	unsigned level = f->level;
+
+	if (f->value_next) {
+		f->value_next = false;
+		val = f->pend;
+		put(&p->s, " => ", 4);
+		visit(p, &val, level + 1);
+		return;
+	}
+	if (f->hashed) {
+		st = bd_map_iter_next(&p->its[p->n_its - 1], &key, &val, &bad);
+	} else if (!f->cur.left) {
+		st = BD_MAP_END;
+	} else if (cursor_next(&f->cur, ',', &key) && cursor_next(&f->vals, ',', &val)) {
+		st = BD_MAP_PAIR;
+	} else {
+		f->cur.left = 0;
+		st = BD_MAP_BAD;
+	}
+	if (st == BD_MAP_END) {
+		pop(p, "}");
+		return;
+	}
+	if (st == BD_MAP_PAIR && f->mode == MODE_STRUCT && is_struct_key(&key))
+		return;
+	if (p->o.width && f->shown >= p->o.width) {
+		put_sep(p);
+		pop(p, "...}");
+		return;
+	}
+	if (f->shown)
+		put_sep(p);
+	f->shown++;
+	if (st == BD_MAP_BAD) {
+		if (bad)
+			put_missing(p, bad);
+		else
+			puts_(&p->s, "<bad map entry>");
+		return;
+	}
+	if (f->mode != MODE_PLAIN && key.kind == BD_ELEM_ATOM) {
+		put_kw_key(&p->s, key.text);
+		visit(p, &val, level + 1);
+		return;
+	}
+	f->pend = val;
+	f->value_next = true;
+	visit(p, &key, level + 1);
+}
+
+/* ---- binaries */
+
+enum bin_style { BIN_BYTES, BIN_LATIN1, BIN_UTF8 };
+
+/* Decoding happens in chunks of this many bytes. */
+#define BIN_CHUNK 3072
+
+/*
+ * How bytes [0, n) of v print: as UTF-8 text, latin-1 text (Erlang only)
+ * or bytes. *text_n gets the bytes shown as text, which can be shorter
+ * than n when n cuts a UTF-8 sequence. False if the bytes cannot be read.
+ */
+static bool classify_bin(const struct printer *p, const struct binview *v, uint64_t n,
+			 enum bin_style *style, uint64_t *text_n)
+{
+	uint8_t buf[BIN_CHUNK];
+	bool utf8 = true;
+	bool latin1 = !elixir(p);
+	bool ascii = true;
+	uint64_t pos = 0;
+
+	*text_n = n;
+	while (pos < n && (utf8 || latin1)) {
+		size_t len = n - pos < sizeof(buf) ? (size_t)(n - pos) : sizeof(buf);
+		size_t i = 0;
+		if (!view_read(v, pos, len, buf))
+			return false;
+		while (i < len) {
+			size_t at = i;
+			if (latin1 && !latin1_printable(buf[i]))
+				latin1 = false;
+			if (buf[i] >= 0x80)
+				ascii = false;
+			if (!utf8) {
+				i++;
+				continue;
+			}
+			int32_t c = utf8_next(buf, len, &i);
+			if (c == UTF8_INCOMPLETE && pos + len < v->size) {
+				if (pos + len < n && at > 0) {
+					len = at; /* re-read the sequence with the next chunk */
+					break;
+				}
+				if (pos + len == n) {
+					*text_n = pos + at; /* the width limit cut it */
+					break;
+				}
+			}
+			if (c < 0 || !(elixir(p) ? elixir_printable((uint32_t)c)
+						 : unicode_printable((uint32_t)c))) {
+				utf8 = false;
+				i = at + 1;
+			}
+		}
+		pos += len;
+	}
+	if (utf8 && (elixir(p) || !ascii))
+		*style = BIN_UTF8;
+	else if (latin1 || (utf8 && ascii))
+		*style = BIN_LATIN1;
+	else
+		*style = BIN_BYTES;
+	if (*style != BIN_UTF8)
+		*text_n = n;
+	return true;
+}
+
+static void put_bin_text(struct printer *p, const struct binview *v, uint64_t n,
+			 enum bin_style style)
+{
+	uint8_t buf[BIN_CHUNK + 4];
+	uint64_t pos = 0;
+
+	while (pos < n && !p->s.full) {
+		size_t len = n - pos < BIN_CHUNK ? (size_t)(n - pos) : BIN_CHUNK;
+		size_t i = 0;
+		/* one byte of lookahead for "#{" and whole sequences at the chunk end */
+		size_t extra = n - pos - len < 4 ? (size_t)(n - pos - len) : 4;
+		if (!view_read(v, pos, len + extra, buf))
+			return;
+		while (i < len) {
+			size_t at = i;
+			int32_t c;
+			if (style == BIN_LATIN1) {
+				c = buf[i++];
+			} else {
+				c = utf8_next(buf, len + extra, &i);
+				if (c < 0) {
+					c = buf[at];
+					i = at + 1;
+				}
+			}
+			if (elixir(p))
+				put_ex_char(&p->s, (uint32_t)c, i < len + extra ? buf[i] : 0);
+			else
+				put_erl_char(&p->s, (uint32_t)c, '"');
+		}
+		pos += i;
+	}
+}
+
+static void put_bin_bytes(struct printer *p, const struct binview *v, uint64_t n)
+{
+	uint8_t buf[BIN_CHUNK];
+	uint64_t pos = 0;
+
+	while (pos < n && !p->s.full) {
+		size_t len = n - pos < sizeof(buf) ? (size_t)(n - pos) : sizeof(buf);
+		if (!view_read(v, pos, len, buf))
+			return;
+		for (size_t i = 0; i < len && !p->s.full; i++) {
+			if (pos + i)
+				put_sep(p);
+			put_u64(&p->s, buf[i]);
+		}
+		pos += len;
+	}
+}
+
+static void put_bin_missing(struct printer *p, uint64_t size)
+{
+	put(&p->s, "<<_:", 4);
+	put_u64(&p->s, size);
+	puts_(&p->s, size == 1 ? " byte, not in dump>>" : " bytes, not in dump>>");
+}
+
+static void put_binary(struct printer *p, const struct bd_obj *o)
+{
+	struct binview v;
+	bool ok;
+	uint64_t n;
+	uint64_t text_n;
+	bool cut;
+	enum bin_style style;
+
+	memset(&v, 0, sizeof(v));
+	if (o->kind == BD_OBJ_HEAP_BIN)
+		ok = heap_bin_view(p->c, o, 0, o->size, &v);
+	else if (o->kind == BD_OBJ_REFC_BIN)
+		ok = refc_view(p->c, printer_bins(p), o->ref, o->offset, o->size, &v);
+	else
+		ok = sub_view(p->c, printer_bins(p), o, &v);
+	n = o->size;
+	cut = p->o.width && n > p->o.width;
+	if (cut)
+		n = p->o.width;
+	/* bytes past the output budget would never show */
+	if (sink_room(&p->s) != SIZE_MAX && n > sink_room(&p->s) + 1) {
+		n = sink_room(&p->s) + 1;
+		cut = true;
+	}
+	if (!ok || !classify_bin(p, &v, n, &style, &text_n)) {
+		put_bin_missing(p, o->size);
+		return;
+	}
+	if (!o->size) {
+		puts_(&p->s, elixir(p) ? "\"\"" : "<<>>");
+		return;
+	}
+	if (style == BIN_BYTES) {
+		put(&p->s, "<<", 2);
+		put_bin_bytes(p, &v, n);
+		if (cut) {
+			put_sep(p);
+			put(&p->s, "...", 3);
+		}
+		put(&p->s, ">>", 2);
+		return;
+	}
+	put(&p->s, elixir(p) ? "\"" : "<<\"", elixir(p) ? 1 : 3);
+	put_bin_text(p, &v, text_n, style);
+	put(&p->s, "\"", 1);
+	if (elixir(p)) {
+		if (cut)
+			put(&p->s, " <> ...", 7);
+		return;
+	}
+	if (style == BIN_UTF8)
+		put(&p->s, "/utf8", 5);
+	puts_(&p->s, cut ? "...>>" : ">>");
+}
+
+/* ---- external terms */
+
+static void etf_write(void *ctx, const char *s, size_t n)
+{
+	put(ctx, s, n);
+}
+
+static bool local_node(const struct printer *p, const struct bd_etf_atom *node)
+{
+	return strlen(p->local) == node->len && !memcmp(p->local, node->ptr, node->len);
+}
+
+static void put_ex_channel(struct printer *p, const struct bd_etf_atom *node)
+{
+	put(&p->s, local_node(p, node) ? "0" : "?", 1);
+}
+
+struct ex_ctx {
+	struct printer *p;
+	bool done;
+};
+
+/* Elixir forms of the kinds E lines hold; anything else is left to bd_etf_print. */
+static int ex_first(void *ctx, const struct bd_etf_event *ev)
+{
+	struct ex_ctx *x = ctx;
+	struct printer *p = x->p;
+	struct sink *s = &p->s;
+	char b[64];
+
+	x->done = true;
+	switch (ev->kind) {
+	case BD_ETF_PID:
+		put(s, "#PID<", 5);
+		put_ex_channel(p, &ev->pid.node);
+		snprintf(b, sizeof(b), ".%" PRIu32 ".%" PRIu32 ">", ev->pid.id, ev->pid.serial);
+		puts_(s, b);
+		break;
+	case BD_ETF_PORT:
+		put(s, "#Port<", 6);
+		put_ex_channel(p, &ev->port.node);
+		snprintf(b, sizeof(b), ".%" PRIu64 ">", ev->port.id);
+		puts_(s, b);
+		break;
+	case BD_ETF_REF: {
+		size_t n = ev->ref.n_ids < 3 ? 3 : ev->ref.n_ids;
+		put(s, "#Reference<", 11);
+		put_ex_channel(p, &ev->ref.node);
+		for (size_t k = n; k-- > 0;) {
+			uint32_t id = k < ev->ref.n_ids ? ev->ref.ids[k] : 0;
+			snprintf(b, sizeof(b), ".%" PRIu32, id);
+			puts_(s, b);
+		}
+		put(s, ">", 1);
+		break;
+	}
+	case BD_ETF_FUN:
+		put(s, "#Function<", 10);
+		snprintf(b, sizeof(b), "%" PRId64 ".%" PRId64, ev->fun.old_index, ev->fun.old_uniq);
+		puts_(s, b);
+		if (ev->fun.arity >= 0) {
+			snprintf(b, sizeof(b), "/%d", ev->fun.arity);
+			puts_(s, b);
+		}
+		put(s, " in ", 4);
+		put_atom(s, bd_slice_make(ev->fun.module.ptr, ev->fun.module.len),
+			 BD_SYNTAX_ELIXIR);
+		put(s, ">", 1);
+		break;
+	case BD_ETF_EXPORT: {
+		struct bd_slice fn = bd_slice_make(ev->export.function.ptr,
+						   ev->export.function.len);
+		put(s, "&", 1);
+		put_atom(s, bd_slice_make(ev->export.module.ptr, ev->export.module.len),
+			 BD_SYNTAX_ELIXIR);
+		put(s, ".", 1);
+		if (ex_identifier(fn)) {
+			put(s, fn.ptr, fn.len);
+		} else {
+			put(s, "\"", 1);
+			put_quoted_text(s, fn, BD_SYNTAX_ELIXIR, '"');
+			put(s, "\"", 1);
+		}
+		snprintf(b, sizeof(b), "/%u", ev->export.arity);
+		puts_(s, b);
+		break;
+	}
+	default:
+		x->done = false;
+		break;
+	}
+	return 1;
+}
+
+static int etf_noop(void *ctx, const struct bd_etf_event *ev)
+{
+	BD_UNUSED(ctx);
+	BD_UNUSED(ev);
+	return 0;
+}
+
+static void put_ext(struct printer *p, const struct bd_obj *o, unsigned level)
+{
+	uint8_t local[2048];
+	uint8_t *bytes;
+	size_t len;
+	struct bd_etf_error ee;
+
+	struct bd_etf_print_opts eo;
+	struct ex_ctx x = { p, false };
+
+	if (!bd_ext_term_bytes(p->c, o, local, sizeof(local), &bytes, &len)) {
+		puts_(&p->s, "<bad external term>");
+		return;
+	}
+	memset(&ee, 0, sizeof(ee));
+	memset(&eo, 0, sizeof(eo));
+	eo.local_node = p->local;
+	if (p->o.depth)
+		eo.max_depth = level <= p->o.depth ? p->o.depth - level + 1 : 1;
+	eo.max_width = p->o.width;
+	/* validate first: the printer would leave half a term behind */
+	if (bd_etf_decode(bytes, len, etf_noop, NULL, &ee) != BD_ETF_OK) {
+		puts_(&p->s, "<bad external term>");
+		x.done = true;
+	} else if (elixir(p)) {
+		bd_etf_decode(bytes, len, ex_first, &x, NULL);
+	}
+	if (!x.done)
+		bd_etf_print(bytes, len, &eo, etf_write, &p->s, NULL);
+	if (bytes != local)
+		bd_free(bytes);
+}
+
+/* ---- dispatch */
+
+static void visit_ptr(struct printer *p, uint64_t addr, unsigned level)
+{
+	struct bd_obj o;
+	struct frame *f;
+
+	if (set_has(&p->path, addr)) {
+		puts_(&p->s, "<cycle>");
+		return;
+	}
+	if (!bd_term_resolve(p->c, addr, &o)) {
+		put_missing(p, addr);
+		return;
+	}
+	switch (o.kind) {
+	case BD_OBJ_CONS:
+		if (too_deep(p, level))
+			put(&p->s, "...", 3);
+		else
+			open_list(p, addr, level);
+		break;
+	case BD_OBJ_TUPLE:
+		if (!o.size) {
+			put(&p->s, "{}", 2);
+		} else if (too_deep(p, level)) {
+			put(&p->s, "...", 3);
+		} else if (push(p, FR_TUPLE, addr, level, &f)) {
+			cursor_init(&f->cur, &o);
+			put(&p->s, "{", 1);
+		}
+		break;
+	case BD_OBJ_FLATMAP:
+	case BD_OBJ_HASHMAP:
+		if (too_deep(p, level) && o.size)
+			put(&p->s, "...", 3);
+		else
+			open_map(p, addr, &o, level);
+		break;
+	case BD_OBJ_FLOAT:
+		put_float_obj(&p->s, &p->f, o.text);
+		break;
+	case BD_OBJ_BIG:
+		if (!put_big(&p->s, o.text))
+			p->nomem = true;
+		break;
+	case BD_OBJ_HEAP_BIN:
+	case BD_OBJ_REFC_BIN:
+	case BD_OBJ_SUB_BIN:
+		put_binary(p, &o);
+		break;
+	case BD_OBJ_EXT_PID:
+		if (elixir(p))
+			put(&p->s, "#PID", 4);
+		put(&p->s, o.text.ptr + 1, o.text.len - 1);
+		break;
+	case BD_OBJ_EXT_PORT:
+		put(&p->s, "#Port", 5);
+		put(&p->s, o.text.ptr + 1, o.text.len - 1);
+		break;
+	case BD_OBJ_EXT_TERM:
+		put_ext(p, &o, level);
+		break;
+	case BD_OBJ_FUN_REF:
+		put(&p->s, "#FunRef<", 8);
+		put(&p->s, o.text.ptr + 2, o.text.len > 2 ? o.text.len - 2 : 0);
+		put(&p->s, ">", 1);
+		break;
+	case BD_OBJ_HASHNODE:
+	case BD_OBJ_UNKNOWN:
+	default:
+		put_unknown(&p->s, o.text);
+		break;
+	}
+}
+
+static void visit(struct printer *p, const struct bd_elem *e, unsigned level)
+{
+	if (p->s.full || p->nomem)
+		return;
+	switch (e->kind) {
+	case BD_ELEM_NIL:
+		put(&p->s, "[]", 2);
+		break;
+	case BD_ELEM_SMALL:
+		put_i64(&p->s, e->small);
+		break;
+	case BD_ELEM_ATOM:
+		put_atom(&p->s, e->text, p->o.syntax);
+		break;
+	case BD_ELEM_PID:
+		if (elixir(p))
+			put(&p->s, "#PID", 4);
+		put(&p->s, e->text.ptr, e->text.len);
+		break;
+	case BD_ELEM_PORT:
+		put(&p->s, "#Port", 5);
+		put(&p->s, e->text.ptr, e->text.len);
+		break;
+	case BD_ELEM_PTR:
+		visit_ptr(p, e->addr, level);
+		break;
+	case BD_ELEM_TEXT:
+	default:
+		put(&p->s, e->text.ptr, e->text.len);
+		break;
+	}
+}
+
+static void step(struct printer *p)
+{
+	struct frame *f = &p->st[p->n_st - 1];
+
+	switch (f->kind) {
+	case FR_TUPLE:
+		step_tuple(p, f);
+		break;
+	case FR_LIST:
+		step_list(p, f);
+		break;
+	case FR_MAP:
+	default:
+		step_map(p, f);
+		break;
+	}
+}
+
+static void set_local_node(struct printer *p)
+{
+	const char *node = p->c->d->info.node;
+	size_t n = node ? strlen(node) : 0;
+
+	if (n >= 2 && node[0] == '\'' && node[n - 1] == '\'') {
+		node++;
+		n -= 2;
+	}
+	if (!n || n >= sizeof(p->local)) {
+		node = "nonode@nohost";
+		n = strlen(node);
+	}
+	memcpy(p->local, node, n);
+	p->local[n] = '\0';
+}
+
+enum bd_status bd_term_print_ex(const struct bd_term_ctx *c, const struct bd_elem *root,
+				const struct bd_print_opts *o, const struct bd_print_extra *x,
+				struct bd_buf *out, struct bd_error *err)
+{
+	struct printer *p = bd_calloc(1, sizeof(*p));
+	enum bd_status rc = BD_OK;
+
+	if (!p)
+		return bd_fail(err, BD_ENOMEM, BD_NO_OFFSET, NULL, "out of memory printing a term");
+	p->c = c;
+	if (o)
+		p->o = *o;
+	if (x)
+		p->x = *x;
+	p->s.b = out;
+	p->s.start = out->len;
+	p->s.max = p->o.max_bytes;
+	p->bins = p->x.binaries;
+	set_local_node(p);
+
+	visit(p, root, 1);
+	while (p->n_st && !p->s.full && !p->nomem && !out->oom)
+		step(p);
+
+	if (p->nomem || out->oom)
+		rc = bd_fail(err, BD_ENOMEM, BD_NO_OFFSET, NULL, "out of memory printing a term");
+	if (p->f.loc)
+		freelocale(p->f.loc);
+	bd_bin_index_release(&p->own_bins);
+	bd_free(p->st);
+	bd_free(p->its);
+	bd_free(p->path.v);
+	bd_free(p);
+	return rc;
+}
+
+enum bd_status bd_term_print(const struct bd_term_ctx *c, const struct bd_elem *root,
+			     const struct bd_print_opts *o, struct bd_buf *out,
+			     struct bd_error *err)
+{
+	return bd_term_print_ex(c, root, o, NULL, out, err);
+}

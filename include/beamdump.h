@@ -225,6 +225,23 @@ BD_API enum bd_status bd_report_proc(struct bd_dump *dump, const char *process,
 				     const struct bd_proc_opts *opts, struct bd_report **out,
 				     struct bd_error *err);
 
+struct bd_states_opts {
+	size_t limit;              /* states listed, largest first; 0: 20 */
+	bool print;                /* print each listed state */
+	struct bd_term_opts terms; /* how states are printed and shapes written */
+};
+
+/*
+ * states: every gen_server, gen_statem, gen_event and supervisor process
+ * (Elixir GenServer and Agent included), ranked by the size of the state
+ * found on its stack, with a shape summary; hibernated ones flagged (their
+ * state is not in the dump); the largest heaps of other processes with the
+ * biggest terms their frames hold; findings for states that dominate the
+ * node's process memory.
+ */
+BD_API enum bd_status bd_report_states(struct bd_dump *dump, const struct bd_states_opts *opts,
+				       struct bd_report **out, struct bd_error *err);
+
 #ifdef __cplusplus
 }
 #endif

@@ -39,6 +39,24 @@ struct bd_behaviour {
 
 void bd_find_behaviour(const struct bd_process *p, struct bd_behaviour *out);
 
+/* Findings (thresholds are documented in the man page). */
+enum bd_severity {
+	BD_SEV_INFO,
+	BD_SEV_WARNING,
+	BD_SEV_HIGH,
+	BD_SEV_CRITICAL,
+};
+
+const char *bd_severity_name(enum bd_severity s);
+/* Add {severity, kind, title, pids, evidence, action} to the findings array. */
+struct rm_node *bd_finding_add(struct rm_builder *b, struct rm_node *findings, const char *kind,
+			       enum bd_severity severity, const char *title, const char *evidence,
+			       const char *action);
+void bd_finding_pid(struct rm_builder *b, struct rm_node *finding, struct bd_slice pid);
+
+/* A =memory value in bytes ("processes", "binary", ...), or 0 if absent. */
+uint64_t bd_memory_bytes(struct bd_dump *d, const char *key);
+
 /* Printing options from the public ones, with the defaults filled in. */
 struct bd_print_opts bd_print_opts_from(const struct bd_term_opts *t);
 /* Add the printed term e to parent (a string node). */

@@ -4,6 +4,7 @@
 #include "term/print.h"
 #include "term/shape.h"
 
+#include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
 
@@ -96,84 +97,151 @@ static int shape_cmp(const void *a, const void *b)
 }
 
 /*
- * The queue: count, words, a histogram of shapes and the first messages.
- * One pass over =proc_messages; each message is sized and shaped once.
+ * One walk over the queue, oldest first: either sizes or shapes. The two
+ * are independent, so a long queue is walked by two threads at once, each
+ * with its own resolve hint (and its own heap table, if it needs one).
  */
-static enum bd_status fill_messages(struct rm_builder *b, struct rm_node *m,
-				    const struct bd_process *p, const struct bd_proc_opts *opts,
-				    const struct bd_print_opts *po, struct bd_error *err)
-{
-	struct rm_node *first = NULL;
+struct queue_walk {
+	struct bd_term_ctx ctx;
+	struct bd_resolve_hint hint;
+	struct bd_heap heap;         /* used when the process's table is not built yet */
+	struct bd_slice messages;
+	bool shapes;
+	enum bd_syntax syntax;
+	uint64_t listed;
+	uint64_t words;
+	uint64_t missing;
+	size_t n_bad;
 	struct shape_table t;
-	struct bd_slice rest = bd_process_messages(p);
+	enum bd_status rc;
+	struct bd_error err;
+};
+
+static void *queue_walk_run(void *arg)
+{
+	struct queue_walk *w = arg;
+	struct bd_slice rest = w->messages;
 	struct bd_buf shape = BD_BUF_INIT;
 	struct bd_elem msg;
-	struct bd_resolve_hint queue_start, queue_end;
-	size_t n_bad = 0;
-	uint64_t listed = 0;
-	uint64_t words = 0;
-	uint64_t missing = 0;
+
+	while (!w->rc && bd_next_message(&rest, &msg, &w->n_bad)) {
+		w->listed++;
+		if (!w->shapes) {
+			struct bd_term_size sz;
+			w->rc = bd_term_size(&w->ctx, &msg, &sz, &w->err);
+			w->words += sz.flat_words;
+			w->missing += sz.n_missing;
+			continue;
+		}
+		bd_buf_reset(&shape);
+		w->rc = bd_term_shape(&w->ctx, &msg, SHAPE_DEPTH, w->syntax, &shape, &w->err);
+		if (!w->rc && !shape_add(&w->t, shape.ptr, shape.len))
+			w->rc = bd_fail(&w->err, BD_ENOMEM, BD_NO_OFFSET, NULL,
+					"cannot count message shapes");
+	}
+	bd_buf_release(&shape);
+	return NULL;
+}
+
+static void queue_walk_init(struct queue_walk *w, const struct bd_process *p, bool shapes,
+			    enum bd_syntax syntax)
+{
+	memset(w, 0, sizeof(*w));
+	w->ctx = p->ctx;
+	w->hint = *p->ctx.hint;
+	w->ctx.hint = &w->hint;
+	w->messages = bd_process_messages(p);
+	w->shapes = shapes;
+	w->syntax = syntax;
+	w->err.offset = BD_NO_OFFSET;
+	bd_arena_init(&w->t.arena);
+}
+
+/* Walks sharing nothing mutable: a table not built yet is built per walk. */
+static void queue_walk_own_heap(struct queue_walk *w, const struct bd_process *p)
+{
+	if (p->heap.deferred) {
+		w->heap.deferred = p->heap.deferred;
+		w->ctx.heap = &w->heap;
+	}
+}
+
+static void queue_walk_release(struct queue_walk *w)
+{
+	bd_heap_release(&w->heap);
+	bd_free(w->t.slots);
+	bd_arena_release(&w->t.arena);
+}
+
+#define THREADED_QUEUE 10000
+
+/*
+ * The queue: count, words, a histogram of shapes and the first messages.
+ */
+static enum bd_status fill_messages(struct rm_builder *b, struct rm_node *m,
+				    struct bd_process *p, const struct bd_proc_opts *opts,
+				    const struct bd_print_opts *po, struct bd_error *err)
+{
+	struct queue_walk sizes, shapes;
+	struct rm_node *first;
+	struct bd_slice rest;
+	struct bd_elem msg;
+	struct bd_resolve_hint queue_start = *p->ctx.hint;
 	size_t n_print = opts && opts->messages ? opts->messages : DEFAULT_MESSAGES;
 	size_t n_shapes = opts && opts->shapes ? opts->shapes : DEFAULT_SHAPES;
 	enum bd_status rc = BD_OK;
+	pthread_t thread;
+	bool threaded = false;
 
-	memset(&t, 0, sizeof(t));
-	bd_arena_init(&t.arena);
-	t.cap = MAX_DISTINCT_SHAPES * 2;
-	t.slots = bd_calloc(t.cap, sizeof(*t.slots));
-	if (!t.slots) {
+	queue_walk_init(&sizes, p, false, po->syntax);
+	queue_walk_init(&shapes, p, true, po->syntax);
+	shapes.t.cap = MAX_DISTINCT_SHAPES * 2;
+	shapes.t.slots = bd_calloc(shapes.t.cap, sizeof(*shapes.t.slots));
+	if (!shapes.t.slots) {
 		rc = bd_fail(err, BD_ENOMEM, BD_NO_OFFSET, NULL, "cannot count message shapes");
 		goto out;
 	}
+	if (p->proc.message_queue_len >= THREADED_QUEUE) {
+		queue_walk_own_heap(&shapes, p);
+		threaded = pthread_create(&thread, NULL, queue_walk_run, &shapes) == 0;
+	}
+	queue_walk_run(&sizes);
+	if (threaded)
+		pthread_join(thread, NULL);
+	else
+		queue_walk_run(&shapes);
+	rc = sizes.rc ? sizes.rc : shapes.rc;
+	if (rc) {
+		*err = sizes.rc ? sizes.err : shapes.err;
+		goto out;
+	}
 	rm_label(rm_uint(b, m, "count", p->proc.message_queue_len), "queue length");
-	queue_start = *p->ctx.hint;
-	while (bd_next_message(&rest, &msg, &n_bad)) {
-		struct bd_term_size sz;
-		/* both walks start where the message's lines start */
-		struct bd_resolve_hint start = *p->ctx.hint;
-		rc = bd_term_size(&p->ctx, &msg, &sz, err);
-		if (rc)
-			goto out;
-		words += sz.flat_words;
-		missing += sz.n_missing;
-		*p->ctx.hint = start;
-		bd_buf_reset(&shape);
-		rc = bd_term_shape(&p->ctx, &msg, SHAPE_DEPTH, po->syntax, &shape, err);
-		if (rc)
-			goto out;
-		if (!shape_add(&t, shape.ptr, shape.len)) {
-			rc = bd_fail(err, BD_ENOMEM, BD_NO_OFFSET, NULL, "cannot count message shapes");
-			goto out;
-		}
-		listed++;
+	rm_label(rm_uint(b, m, "listed", sizes.listed), "listed in the dump");
+	rm_label(rm_uint(b, m, "words", sizes.words), "words (flat)");
+	rm_label(rm_bytes(b, m, "bytes", sizes.words * p->d->info.word_size), "size");
+	if (sizes.missing || sizes.n_bad)
+		rm_label(rm_uint(b, m, "incomplete", sizes.missing + sizes.n_bad), "incomplete terms");
+	qsort(shapes.t.slots, shapes.t.cap, sizeof(*shapes.t.slots), shape_cmp);
+	struct rm_node *rows = rm_arr(b, m, "shapes");
+	for (size_t i = 0; i < shapes.t.n && i < n_shapes; i++) {
+		struct rm_node *row = rm_obj(b, rows, NULL);
+		rm_flags(rm_str(b, row, "shape", shapes.t.slots[i].shape), RM_WIDE);
+		rm_uint(b, row, "count", shapes.t.slots[i].count);
+		rm_ratio(b, row, "share",
+			 sizes.listed ? (double)shapes.t.slots[i].count / (double)sizes.listed : 0);
 	}
-	rm_label(rm_uint(b, m, "listed", listed), "listed in the dump");
-	rm_label(rm_uint(b, m, "words", words), "words (flat)");
-	rm_label(rm_bytes(b, m, "bytes", words * p->d->info.word_size), "size");
-	if (missing || n_bad)
-		rm_label(rm_uint(b, m, "incomplete", missing + n_bad), "incomplete terms");
-	qsort(t.slots, t.cap, sizeof(*t.slots), shape_cmp);
-	struct rm_node *shapes = rm_arr(b, m, "shapes");
-	for (size_t i = 0; i < t.n && i < n_shapes; i++) {
-		struct rm_node *row = rm_obj(b, shapes, NULL);
-		rm_flags(rm_str(b, row, "shape", t.slots[i].shape), RM_WIDE);
-		rm_uint(b, row, "count", t.slots[i].count);
-		rm_ratio(b, row, "share", listed ? (double)t.slots[i].count / (double)listed : 0);
-	}
-	if (t.other)
-		rm_label(rm_uint(b, m, "other_shapes", t.other), "messages of other shapes");
-	/* a second pass prints the oldest few */
+	if (shapes.t.other)
+		rm_label(rm_uint(b, m, "other_shapes", shapes.t.other), "messages of other shapes");
+	/* the oldest few, printed; the walk after them goes on from where sizes ended */
 	first = rm_label(rm_arr(b, m, "first"), "first messages");
 	rest = bd_process_messages(p);
-	queue_end = *p->ctx.hint;
 	*p->ctx.hint = queue_start;
 	for (size_t i = 0; i < n_print && bd_next_message(&rest, &msg, NULL); i++)
 		rm_flags(bd_rm_term(b, first, NULL, &p->ctx, &msg, po), RM_MULTILINE);
-	*p->ctx.hint = queue_end;
+	*p->ctx.hint = sizes.hint;
 out:
-	bd_buf_release(&shape);
-	bd_free(t.slots);
-	bd_arena_release(&t.arena);
+	queue_walk_release(&sizes);
+	queue_walk_release(&shapes);
 	return rc;
 }
 

@@ -36,6 +36,7 @@ struct options {
 	size_t limit;
 	size_t messages;
 	bool limit_set;
+	bool print;
 };
 
 /* Options a command takes besides --format, --output and --help. */
@@ -45,6 +46,7 @@ enum {
 	OPT_TERMS = 1u << 2,    /* --syntax, --depth, --width */
 	OPT_MESSAGES = 1u << 3, /* --messages */
 	OPT_TARGET = 1u << 4,   /* a second positional argument */
+	OPT_PRINT = 1u << 5,    /* --print */
 };
 
 struct command {
@@ -101,6 +103,18 @@ static int run_proc(struct bd_dump *d, const struct options *o, struct bd_report
 	return bd_report_proc(d, o->target, &p, r, err);
 }
 
+static int run_states(struct bd_dump *d, const struct options *o, struct bd_report **r,
+		      struct bd_error *err)
+{
+	struct bd_states_opts s;
+
+	memset(&s, 0, sizeof(s));
+	s.limit = o->limit;
+	s.print = o->print;
+	s.terms = o->terms;
+	return bd_report_states(d, &s, r, err);
+}
+
 #define TERMS_HELP \
 	"      --syntax S    print terms in erlang (default) or elixir syntax\n" \
 	"      --depth N     nesting levels printed (default 8)\n" \
@@ -129,6 +143,12 @@ static const struct command commands[] = {
 	  TERMS_HELP
 	  "      --messages N  messages printed, oldest first (default 10)\n",
 	  FMT_TEXT_JSON, OPT_TERMS | OPT_MESSAGES | OPT_TARGET, run_proc },
+	{ "states", "behaviour processes ranked by the size of their state, with its shape",
+	  " [--limit N] [--print] [--syntax S] [--depth N] [--width N]",
+	  "  -n, --limit N     show the N largest states (default 20)\n"
+	  "      --print       print each state shown\n"
+	  TERMS_HELP,
+	  FMT_TEXT_JSON, OPT_LIMIT | OPT_TERMS | OPT_PRINT, run_states },
 	{ "ets", "ETS tables by memory, with owner, name, type and objects", " [--limit N]",
 	  "  -n, --limit N     show the N largest tables (default: all)\n", FMT_TEXT_JSON,
 	  OPT_LIMIT, run_ets },
@@ -317,6 +337,10 @@ static int parse_args(const struct command *c, int argc, char **argv, struct opt
 							   v ? v : "");
 				continue;
 			}
+		}
+		if ((c->opts & OPT_PRINT) && strcmp(a, "--print") == 0) {
+			o->print = true;
+			continue;
 		}
 		if (c->opts & OPT_MESSAGES) {
 			v = option_value(a, "--messages", NULL, &i, argc, argv, &m);

@@ -120,7 +120,7 @@ static void md_array(FILE *out, const struct rm_node *arr, int level)
 	if (!first) {
 		fputs("_(none)_\n", out);
 	} else if (first->kind == RM_OBJ) {
-		bool flat = true;
+		bool flat = !(arr->flags & RM_BLOCKS);
 		for (const struct rm_node *c = first->first; c; c = c->next)
 			if (!is_scalar(c) && !(c->flags & RM_NOTEXT))
 				flat = false;

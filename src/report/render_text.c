@@ -11,7 +11,7 @@
 
 #define CELL_MAX 40
 #define WIDE_CELL_MAX 64
-#define CELL_BUF 256
+#define CELL_BUF 2048
 
 struct text_ctx {
 	FILE *out;
@@ -160,7 +160,7 @@ static void render_table(struct text_ctx *t, const struct rm_node *arr, int inde
 		keys[n_cols] = c->key;
 		labels[n_cols] = rm_node_label(c, label_buf[n_cols], sizeof(label_buf[n_cols]));
 		width[n_cols] = display_width(labels[n_cols]);
-		max[n_cols] = (c->flags & RM_WIDE) ? WIDE_CELL_MAX : CELL_MAX;
+		max[n_cols] = (c->flags & RM_FULL) ? SIZE_MAX : (c->flags & RM_WIDE) ? WIDE_CELL_MAX : CELL_MAX;
 		right[n_cols] = is_numeric(c);
 		n_cols++;
 	}
@@ -228,7 +228,7 @@ static void render_array(struct text_ctx *t, const struct rm_node *arr, int inde
 	if (!first) {
 		fprintf(t->out, "%*s(none)\n", indent, "");
 	} else if (first->kind == RM_OBJ) {
-		bool flat = true;
+		bool flat = !(arr->flags & RM_BLOCKS);
 		for (const struct rm_node *c = first->first; c; c = c->next)
 			if (!is_scalar(c) && !(c->flags & RM_NOTEXT))
 				flat = false;

@@ -686,11 +686,17 @@ static void frame_children(struct frame *f, const struct bd_obj *o)
 	f->sep = o->kind == BD_OBJ_CONS ? '|' : ',';
 }
 
-enum bd_status bd_term_size(const struct bd_term_ctx *c, const struct bd_elem *root,
-			    struct bd_term_size *out, struct bd_error *err)
+/*
+ * The memoised walk: each object's flat size is kept by address, so shared
+ * subterms cost one visit however often they are reached. Adds the words
+ * of objects not yet in memo to out and returns root's flat size in *flat.
+ */
+static enum bd_status size_walk(const struct bd_term_ctx *c, const struct bd_elem *root,
+				struct memo *memo_p, struct memo *bins_p, struct bd_term_size *out,
+				uint64_t *flat, struct bd_error *err)
 {
-	struct memo memo = { NULL, NULL, 0, 0 };
-	struct memo bins = { NULL, NULL, 0, 0 };
+	struct memo memo = *memo_p;
+	struct memo bins = *bins_p;
 	struct frame *stack = NULL;
 	size_t depth = 0;
 	size_t cap = 0;
@@ -698,7 +704,7 @@ enum bd_status bd_term_size(const struct bd_term_ctx *c, const struct bd_elem *r
 	uint64_t pending = 0; /* flat size of the last finished child */
 	bool have_pending = false;
 
-	memset(out, 0, sizeof(*out));
+	*flat = 0;
 	if (root->kind != BD_ELEM_PTR)
 		return BD_OK; /* immediates take no heap words */
 
@@ -786,23 +792,240 @@ enum bd_status bd_term_size(const struct bd_term_ctx *c, const struct bd_elem *r
 			have_pending = true;
 			depth--;
 			if (!depth) {
-				out->flat_words = pending;
+				*flat = pending;
 				goto done;
 			}
 		}
 	}
 done:
-	if (!depth && have_pending && !out->flat_words)
-		out->flat_words = pending;
+	if (!depth && have_pending && !*flat)
+		*flat = pending;
 	bd_free(stack);
+	*memo_p = memo;
+	*bins_p = bins;
+	return rc;
+oom:
+	rc = bd_fail(err, BD_ENOMEM, BD_NO_OFFSET, NULL, "out of memory sizing a term");
+	goto done;
+}
+
+
+/*
+ * Which dump lines a walk has seen: one bit per 8 bytes of dump text (a
+ * heap line is longer than that), in 512 KiB chunks made on demand.
+ */
+#define SEEN_CHUNK_SHIFT 19
+#define SEEN_SMALL 32
+
+/* Small terms (most messages) are tracked in a short list before any bitmap. */
+struct seen {
+	uint64_t small[SEEN_SMALL];
+	size_t n_small;
+	uint64_t **chunks;
+	size_t n_chunks;
+	size_t dump_size;
+};
+
+static int seen_mark_bit(struct seen *s, uint64_t off)
+{
+	size_t chunk = (size_t)(off >> SEEN_CHUNK_SHIFT);
+	size_t bit = (size_t)(off & ((1u << SEEN_CHUNK_SHIFT) - 1)) >> 3;
+	uint64_t *words;
+	int was;
+
+	if (!s->chunks) {
+		s->n_chunks = (size_t)(s->dump_size >> SEEN_CHUNK_SHIFT) + 1;
+		s->chunks = bd_calloc(s->n_chunks, sizeof(*s->chunks));
+		if (!s->chunks)
+			return -1;
+	}
+	if (chunk >= s->n_chunks)
+		return -1;
+	words = s->chunks[chunk];
+	if (!words) {
+		words = bd_calloc((1u << SEEN_CHUNK_SHIFT) / 8 / 64, sizeof(*words));
+		if (!words)
+			return -1;
+		s->chunks[chunk] = words;
+	}
+	was = (int)((words[bit / 64] >> (bit % 64)) & 1);
+	words[bit / 64] |= UINT64_C(1) << (bit % 64);
+	return was;
+}
+
+/* Mark the line at off; returns whether it was marked before, -1 on OOM. */
+static int seen_mark(struct seen *s, uint64_t off)
+{
+	if (s->n_small < SEEN_SMALL) {
+		for (size_t i = 0; i < s->n_small; i++)
+			if (s->small[i] == off)
+				return 1;
+		s->small[s->n_small++] = off;
+		return 0;
+	}
+	if (!s->chunks) {
+		/* the list is full: move it into the bitmap */
+		for (size_t i = 0; i < SEEN_SMALL; i++)
+			if (seen_mark_bit(s, s->small[i]) < 0)
+				return -1;
+	}
+	return seen_mark_bit(s, off);
+}
+
+static void seen_release(struct seen *s)
+{
+	for (size_t i = 0; s->chunks && i < s->n_chunks; i++)
+		bd_free(s->chunks[i]);
+	bd_free(s->chunks);
+}
+
+enum fast_result { FAST_DONE, FAST_SHARED, FAST_OOM };
+
+/*
+ * The walk for terms without sharing, in the order the dump wrote them:
+ * an object, then its first heap child's subterm, then its other heap
+ * children last to first (the writer keeps them on a stack). Every lookup
+ * is then the line after the previous one, read in sequence. Stops with
+ * FAST_SHARED at the first heap object reached twice: flat size then
+ * needs the memoised walk. Literal subterms are sized once each through
+ * the memoised walk, sharing its memo.
+ */
+static enum fast_result size_fast(const struct bd_term_ctx *c, const struct bd_elem *root,
+				  struct memo *lits, struct memo *bins, struct bd_term_size *out,
+				  struct bd_error *err)
+{
+	struct bd_term_ctx plain = *c;
+	struct seen seen;
+	uint64_t *stack = NULL;
+	size_t depth = 0, cap = 0;
+	enum fast_result res = FAST_DONE;
+
+	plain.hint = NULL; /* lookups on the side must not move the hint */
+	seen.n_small = 0;
+	seen.chunks = NULL;
+	seen.n_chunks = 0;
+	seen.dump_size = c->d->in.size;
+	if (!bd_grow((void **)&stack, &cap, 16, sizeof(*stack)))
+		goto oom;
+	stack[depth++] = root->addr;
+	while (depth) {
+		uint64_t addr = stack[--depth];
+		struct bd_obj o;
+		bool literal;
+		if (!resolve(c, addr, &o, &literal)) {
+			out->n_missing++;
+			continue;
+		}
+		if (literal) {
+			struct bd_elem e = { BD_ELEM_PTR, 0, addr, { NULL, 0 } };
+			uint64_t flat;
+			if (size_walk(&plain, &e, lits, bins, out, &flat, err))
+				goto oom;
+			out->flat_words += flat;
+			continue;
+		}
+		int was = seen_mark(&seen, (uint64_t)(o.text.ptr - c->d->in.data));
+		if (was < 0)
+			goto oom;
+		if (was) {
+			res = FAST_SHARED;
+			break;
+		}
+		uint64_t own = own_words(&plain, &o);
+		out->flat_words += own;
+		out->shared_words += own;
+		if (o.kind == BD_OBJ_REFC_BIN) {
+			bool fresh;
+			uint64_t *bv = memo_slot(bins, o.ref ? o.ref : 1, &fresh);
+			if (!bv)
+				goto oom;
+			if (fresh)
+				out->binary_bytes += o.size;
+		}
+		/* children: push the others in order, then the first heap one on top */
+		const char *p = o.elems_text.ptr;
+		const char *end = p + o.elems_text.len;
+		char sep = o.kind == BD_OBJ_CONS ? '|' : ',';
+		size_t first = SIZE_MAX;
+		struct bd_obj lit;
+		if (o.kind == BD_OBJ_FLATMAP && o.keys.kind == BD_ELEM_PTR) {
+			if (!bd_grow((void **)&stack, &cap, depth + 1, sizeof(*stack)))
+				goto oom;
+			stack[depth++] = o.keys.addr;
+		}
+		for (uint64_t k = 0; k < o.n_elems && p < end; k++) {
+			struct bd_elem e;
+			size_t len = bd_elem_parse(p, end, &e);
+			if (!len) {
+				out->n_missing++;
+				break;
+			}
+			p += len;
+			if (p < end && *p == sep)
+				p++;
+			if (e.kind != BD_ELEM_PTR)
+				continue;
+			if (!bd_grow((void **)&stack, &cap, depth + 1, sizeof(*stack)))
+				goto oom;
+			if (first == SIZE_MAX && !bd_heap_get(c->literals, c->d, e.addr, &lit)) {
+				first = depth;
+				stack[depth++] = e.addr;
+				continue;
+			}
+			stack[depth++] = e.addr;
+		}
+		if (first != SIZE_MAX && first + 1 < depth) {
+			uint64_t f = stack[first];
+			memmove(&stack[first], &stack[first + 1], (depth - first - 1) * sizeof(*stack));
+			stack[depth - 1] = f;
+		}
+	}
+	bd_free(stack);
+	seen_release(&seen);
+	return res;
+oom:
+	bd_free(stack);
+	seen_release(&seen);
+	bd_fail(err, BD_ENOMEM, BD_NO_OFFSET, NULL, "out of memory sizing a term");
+	return FAST_OOM;
+}
+
+enum bd_status bd_term_size(const struct bd_term_ctx *c, const struct bd_elem *root,
+			    struct bd_term_size *out, struct bd_error *err)
+{
+	struct memo memo = { NULL, NULL, 0, 0 };
+	struct memo bins = { NULL, NULL, 0, 0 };
+	struct bd_resolve_hint start = c->hint ? *c->hint : (struct bd_resolve_hint){ { 0 }, { 0 } };
+	enum bd_status rc = BD_OK;
+
+	memset(out, 0, sizeof(*out));
+	if (root->kind != BD_ELEM_PTR)
+		return BD_OK; /* immediates take no heap words */
+	switch (size_fast(c, root, &memo, &bins, out, err)) {
+	case FAST_DONE:
+		break;
+	case FAST_SHARED:
+		/* sharing: start over with every object memoised */
+		memset(out, 0, sizeof(*out));
+		bd_free(memo.addrs);
+		bd_free(memo.vals);
+		bd_free(bins.addrs);
+		bd_free(bins.vals);
+		memset(&memo, 0, sizeof(memo));
+		memset(&bins, 0, sizeof(bins));
+		if (c->hint)
+			*c->hint = start;
+		rc = size_walk(c, root, &memo, &bins, out, &out->flat_words, err);
+		break;
+	case FAST_OOM:
+		rc = BD_ENOMEM;
+		break;
+	}
 	bd_free(memo.addrs);
 	bd_free(memo.vals);
 	bd_free(bins.addrs);
 	bd_free(bins.vals);
 	return rc;
-oom:
-	rc = bd_fail(err, BD_ENOMEM, BD_NO_OFFSET, NULL, "out of memory sizing a term");
-	goto done;
 }
 
 /* ------------------------------------------------------------ literals */

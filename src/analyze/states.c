@@ -1,0 +1,430 @@
+/*
+ * `states`: whose behaviour state is big, how big, and what it is made of.
+ *
+ * One pass over the =proc sections. Only processes spawned by proc_lib
+ * (every OTP behaviour is) or hibernated are opened: their stack is read
+ * and the state located (analyze/behaviour.c), then sized and summarised.
+ * Other processes only feed a small top list of heaps, whose frames are
+ * searched for their biggest terms at the end.
+ */
+#include "bd.h"
+#include "analyze/analyze.h"
+#include "term/shape.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+
+#define DEFAULT_LIMIT 20
+#define TOP_HEAPS 5
+#define TERMS_PER_HEAP 3
+
+struct state_rec {
+	uint32_t section;          /* the =proc section */
+	const char *kind;
+	struct bd_slice module;
+	bool hibernated;
+	bool suspended;
+	uint64_t words;            /* flat words; hibernated: heap upper bound */
+	uint64_t shared_words;
+	uint64_t binary_bytes;
+	uint64_t missing;
+	char *shape;               /* in the report's arena */
+	char *found_in;
+};
+
+struct heap_rec {
+	uint32_t section;
+	uint64_t words;            /* Stack+heap + OldHeap */
+};
+
+struct states_ctx {
+	struct bd_dump *d;
+	struct rm_builder *b;
+	const struct bd_states_opts *opts;
+	struct bd_print_opts po;
+	struct state_rec *recs;
+	size_t n;
+	size_t cap;
+	struct heap_rec heaps[TOP_HEAPS];
+	size_t n_heaps;
+	size_t n_opened;
+};
+
+static int state_cmp(const void *a, const void *b)
+{
+	const struct state_rec *x = a;
+	const struct state_rec *y = b;
+
+	/* a hibernated state ranks by its live heap, its upper bound */
+	if (x->words != y->words)
+		return x->words > y->words ? -1 : 1;
+	return x->section < y->section ? -1 : x->section > y->section;
+}
+
+static bool may_be_behaviour(const struct bd_proc *p)
+{
+	struct bd_slice cur = bd_proc_current_function(p);
+
+	return !p->spawned_as.len || bd_slice_starts(p->spawned_as, "proc_lib:") ||
+	       bd_slice_eq(cur, "erlang:hibernate/3") || bd_slice_starts(cur, "gen_") ||
+	       bd_slice_starts(cur, "sys:");
+}
+
+/* Keep the TOP_HEAPS largest heaps of non-behaviour processes. */
+static void note_heap(struct states_ctx *c, size_t section, const struct bd_proc *p)
+{
+	uint64_t words = 0;
+	size_t worst = 0;
+
+	if (p->stack_heap_words != BD_UNSET)
+		words += p->stack_heap_words;
+	if (p->old_heap_words != BD_UNSET)
+		words += p->old_heap_words;
+	if (c->n_heaps < TOP_HEAPS) {
+		c->heaps[c->n_heaps++] = (struct heap_rec){ (uint32_t)section, words };
+		return;
+	}
+	for (size_t i = 1; i < TOP_HEAPS; i++)
+		if (c->heaps[i].words < c->heaps[worst].words)
+			worst = i;
+	if (words > c->heaps[worst].words)
+		c->heaps[worst] = (struct heap_rec){ (uint32_t)section, words };
+}
+
+static char *arena_buf(struct rm_builder *b, const struct bd_buf *buf)
+{
+	char *s = bd_arena_strndup(b->arena, buf->ptr, buf->len);
+
+	if (!s)
+		b->oom = true;
+	return s;
+}
+
+static enum bd_status add_state(struct states_ctx *c, const struct bd_process *p,
+				const struct bd_behaviour *beh, size_t section, struct bd_error *err)
+{
+	struct state_rec *r;
+	enum bd_status rc;
+
+	if (!bd_grow((void **)&c->recs, &c->cap, c->n + 1, sizeof(*c->recs)))
+		return bd_fail(err, BD_ENOMEM, BD_NO_OFFSET, NULL, "out of memory listing states");
+	r = &c->recs[c->n];
+	memset(r, 0, sizeof(*r));
+	r->section = (uint32_t)section;
+	r->kind = beh->kind;
+	r->module = beh->module;
+	r->hibernated = beh->hibernated;
+	r->suspended = beh->suspended;
+	if (beh->has_state) {
+		struct bd_term_size sz;
+		struct bd_buf shape = BD_BUF_INIT;
+		rc = bd_term_size(&p->ctx, &beh->state, &sz, err);
+		if (!rc)
+			rc = bd_term_shape_summary(&p->ctx, &beh->state, c->po.syntax, &shape, err);
+		if (rc) {
+			bd_buf_release(&shape);
+			return rc;
+		}
+		r->words = sz.flat_words;
+		r->shared_words = sz.shared_words;
+		r->binary_bytes = sz.binary_bytes;
+		r->missing = sz.n_missing;
+		r->shape = arena_buf(c->b, &shape);
+		bd_buf_release(&shape);
+		r->found_in = bd_arena_strndup(c->b->arena, p->frames[beh->frame].function.ptr,
+					       p->frames[beh->frame].function.len);
+	} else {
+		r->words = beh->hibernated_heap_words;
+	}
+	c->n++;
+	return BD_OK;
+}
+
+static enum bd_status scan(struct states_ctx *c, struct bd_error *err)
+{
+	struct bd_dump *d = c->d;
+
+	for (size_t i = bd_section_find(d, BD_SECT_PROC, 0); i < d->index.n;
+	     i = bd_section_find(d, BD_SECT_PROC, i + 1)) {
+		struct bd_section s;
+		struct bd_proc proc;
+		struct bd_process p;
+		struct bd_behaviour beh;
+		enum bd_status rc;
+
+		bd_section_get(d, i, &s);
+		bd_parse_proc(&s, &proc);
+		if (!may_be_behaviour(&proc)) {
+			note_heap(c, i, &proc);
+			continue;
+		}
+		rc = bd_process_open_at(&p, d, i, err);
+		if (rc)
+			return rc;
+		c->n_opened++;
+		bd_find_behaviour(&p, &beh);
+		if (beh.kind)
+			rc = add_state(c, &p, &beh, i, err);
+		else
+			note_heap(c, i, &proc);
+		bd_process_close(&p);
+		if (rc)
+			return rc;
+	}
+	return BD_OK;
+}
+
+static void state_row(struct states_ctx *c, struct rm_node *arr, const struct state_rec *r)
+{
+	struct rm_builder *b = c->b;
+	struct bd_dump *d = c->d;
+	struct bd_section s;
+	struct rm_node *o = rm_obj(b, arr, NULL);
+	unsigned ws = d->info.word_size;
+
+	bd_section_get(d, r->section, &s);
+	rm_slice(b, o, "pid", s.id);
+	rm_slice_or_null(b, o, "name", bd_atom_text(b->arena, bd_dump_proc_name(d, s.id)));
+	rm_str(b, o, "behaviour", r->kind);
+	rm_slice_or_null(b, o, "module", r->module);
+	rm_flags(rm_bool(b, o, "hibernated", r->hibernated), RM_NOTEXT);
+	if (r->hibernated) {
+		rm_label(rm_null(b, o, "state_words"), "words");
+		rm_label(rm_null(b, o, "state_bytes"), "size");
+		rm_label(rm_null(b, o, "binary_bytes"), "binaries");
+		rm_flags(rm_uint(b, o, "heap_words_upper_bound", r->words), RM_NOTEXT);
+		rm_flags(rm_str(b, o, "shape", "(hibernated: state not in the dump)"), RM_FULL);
+		return;
+	}
+	rm_label(rm_uint(b, o, "state_words", r->words), "words");
+	rm_label(rm_bytes(b, o, "state_bytes", r->words * ws), "size");
+	rm_flags(rm_uint(b, o, "shared_words", r->shared_words), RM_NOTEXT);
+	rm_label(rm_bytes(b, o, "binary_bytes", r->binary_bytes), "binaries");
+	if (r->missing)
+		rm_flags(rm_uint(b, o, "missing", r->missing), RM_NOTEXT);
+	if (r->suspended)
+		rm_flags(rm_bool(b, o, "suspended", true), RM_NOTEXT);
+	rm_flags(rm_str(b, o, "found_in", r->found_in ? r->found_in : ""), RM_NOTEXT);
+	rm_flags(rm_str(b, o, "shape", r->shape ? r->shape : ""), RM_FULL);
+}
+
+/* --print: the state printed, for the listed processes. */
+static enum bd_status print_states(struct states_ctx *c, struct rm_node *root, size_t n,
+				   struct bd_error *err)
+{
+	struct rm_node *arr = rm_flags(rm_arr(c->b, root, "printed"), RM_BLOCKS);
+
+	for (size_t i = 0; i < n; i++) {
+		struct bd_process p;
+		struct bd_behaviour beh;
+		enum bd_status rc;
+		if (c->recs[i].hibernated)
+			continue;
+		rc = bd_process_open_at(&p, c->d, c->recs[i].section, err);
+		if (rc)
+			return rc;
+		bd_find_behaviour(&p, &beh);
+		if (beh.has_state) {
+			struct rm_node *o = rm_obj(c->b, arr, NULL);
+			rm_slice(c->b, o, "pid", p.pid);
+			rm_flags(bd_rm_term(c->b, o, "state", &p.ctx, &beh.state, &c->po), RM_MULTILINE);
+		}
+		bd_process_close(&p);
+	}
+	return BD_OK;
+}
+
+struct term_rec {
+	size_t slot;
+	uint64_t words;
+};
+
+/* Insert into top[] (sorted, largest first, at most TERMS_PER_HEAP). */
+static void keep_top(struct term_rec *top, size_t *n, struct term_rec t)
+{
+	size_t at = *n < TERMS_PER_HEAP ? (*n)++ : TERMS_PER_HEAP;
+
+	while (at > 0 && top[at - 1].words < t.words) {
+		if (at < TERMS_PER_HEAP)
+			top[at] = top[at - 1];
+		at--;
+	}
+	if (at < TERMS_PER_HEAP)
+		top[at] = t;
+}
+
+/* The biggest terms held by the frames of one large non-behaviour process. */
+static enum bd_status heap_row(struct states_ctx *c, struct rm_node *arr, const struct heap_rec *h,
+			       struct bd_error *err)
+{
+	struct rm_builder *b = c->b;
+	struct bd_process p;
+	struct term_rec top[TERMS_PER_HEAP];
+	size_t n_top = 0;
+	enum bd_status rc = bd_process_open_at(&p, c->d, h->section, err);
+
+	if (rc)
+		return rc;
+	for (size_t f = 0; f < p.n_frames; f++) {
+		for (size_t k = 0; k < p.frames[f].n; k++) {
+			size_t i = p.frames[f].first + k;
+			struct bd_term_size sz;
+			if (p.slots[i].elem.kind != BD_ELEM_PTR)
+				continue;
+			rc = bd_term_size(&p.ctx, &p.slots[i].elem, &sz, err);
+			if (rc)
+				goto out;
+			keep_top(top, &n_top, (struct term_rec){ i, sz.flat_words });
+		}
+	}
+	struct rm_node *o = rm_obj(b, arr, NULL);
+	rm_slice(b, o, "pid", p.pid);
+	rm_slice_or_null(b, o, "name", bd_atom_text(b->arena, bd_dump_proc_name(c->d, p.pid)));
+	rm_label(rm_uint(b, o, "heap_words", h->words), "heap words");
+	rm_label(rm_bytes(b, o, "heap_bytes", h->words * c->d->info.word_size), "heap size");
+	rm_flags(rm_slice_or_null(b, o, "current_function", bd_proc_current_function(&p.proc)),
+		 RM_WIDE);
+	struct rm_node *terms = rm_arr(b, o, "terms");
+	for (size_t t = 0; t < n_top; t++) {
+		struct rm_node *row = rm_obj(b, terms, NULL);
+		struct bd_buf shape = BD_BUF_INIT;
+		const struct bd_frame *fr = NULL;
+		for (size_t f = 0; f < p.n_frames; f++)
+			if (top[t].slot >= p.frames[f].first && top[t].slot < p.frames[f].first + p.frames[f].n)
+				fr = &p.frames[f];
+		rm_flags(rm_slice(b, row, "frame", fr ? fr->function : bd_slice_make("", 0)), RM_WIDE);
+		rm_uint(b, row, "words", top[t].words);
+		rm_bytes(b, row, "bytes", top[t].words * c->d->info.word_size);
+		rc = bd_term_shape_summary(&p.ctx, &p.slots[top[t].slot].elem, c->po.syntax, &shape, err);
+		if (!rc)
+			rm_flags(rm_str(b, row, "shape", shape.ptr), RM_FULL);
+		bd_buf_release(&shape);
+		if (rc)
+			goto out;
+	}
+out:
+	bd_process_close(&p);
+	return rc;
+}
+
+static int heap_cmp(const void *a, const void *b)
+{
+	const struct heap_rec *x = a;
+	const struct heap_rec *y = b;
+
+	if (x->words != y->words)
+		return x->words > y->words ? -1 : 1;
+	return x->section < y->section ? -1 : x->section > y->section;
+}
+
+/*
+ * A state is a finding when it holds a large share of the memory of all
+ * processes (=memory processes): 10 % warning, 25 % high, 50 % critical;
+ * states under 1 MiB never are.
+ */
+static void add_findings(struct states_ctx *c, struct rm_node *findings)
+{
+	uint64_t procs = bd_memory_bytes(c->d, "processes");
+	unsigned ws = c->d->info.word_size;
+
+	for (size_t i = 0; i < c->n; i++) {
+		const struct state_rec *r = &c->recs[i];
+		uint64_t bytes = r->words * ws;
+		double share = procs ? (double)bytes / (double)procs : 0;
+		enum bd_severity sev;
+		char title[256], evidence[512], size[32];
+		struct bd_section s;
+		struct bd_slice name;
+		struct rm_node *f;
+
+		if (r->hibernated || bytes < ((uint64_t)1 << 20) || share < 0.10)
+			continue;
+		sev = share >= 0.50 ? BD_SEV_CRITICAL : share >= 0.25 ? BD_SEV_HIGH : BD_SEV_WARNING;
+		bd_section_get(c->d, r->section, &s);
+		name = bd_atom_text(c->b->arena, bd_dump_proc_name(c->d, s.id));
+		if (!name.len)
+			name = s.id;
+		rm_format_bytes(size, sizeof(size), bytes);
+		snprintf(title, sizeof(title), "%.*s (%s %.*s) holds a %s state, %.0f%% of all process memory",
+			 (int)name.len, name.ptr, r->kind, (int)r->module.len, r->module.ptr, size,
+			 share * 100);
+		snprintf(evidence, sizeof(evidence), "%llu words (erts_debug:flat_size) found in %s: %s",
+			 (unsigned long long)r->words, r->found_in ? r->found_in : "?",
+			 r->shape ? r->shape : "");
+		f = bd_finding_add(c->b, findings, "large_state", sev, title, evidence,
+				   "look at what the shape says grows without bound (a list or map "
+				   "that is only ever added to); cap it, expire entries, or move it to ETS");
+		bd_finding_pid(c->b, f, s.id);
+	}
+}
+
+enum bd_status bd_report_states(struct bd_dump *d, const struct bd_states_opts *opts,
+				struct bd_report **out, struct bd_error *err)
+{
+	struct states_ctx c;
+	struct bd_report *r;
+	struct rm_node *arr, *heaps, *findings, *totals;
+	size_t limit = opts && opts->limit ? opts->limit : DEFAULT_LIMIT;
+	size_t shown;
+	uint64_t total_words = 0;
+	size_t hibernated = 0;
+	enum bd_status rc;
+
+	*out = NULL;
+	r = rm_report_new("beamdump states");
+	if (!r)
+		return bd_fail(err, BD_ENOMEM, BD_NO_OFFSET, NULL, "cannot allocate the report");
+	memset(&c, 0, sizeof(c));
+	c.d = d;
+	c.b = &r->b;
+	c.opts = opts;
+	c.po = bd_print_opts_from(opts ? &opts->terms : NULL);
+	bd_dump_literals(d);
+	rc = scan(&c, err);
+	if (rc)
+		goto fail;
+	qsort(c.recs, c.n, sizeof(*c.recs), state_cmp);
+	for (size_t i = 0; i < c.n; i++) {
+		if (c.recs[i].hibernated)
+			hibernated++;
+		else
+			total_words += c.recs[i].words;
+	}
+	shown = c.n < limit ? c.n : limit;
+	totals = rm_label(rm_obj(c.b, r->root, "totals"), "Behaviour processes");
+	rm_uint(c.b, totals, "behaviours", c.n);
+	rm_uint(c.b, totals, "hibernated", hibernated);
+	rm_label(rm_bytes(c.b, totals, "state_bytes", total_words * d->info.word_size), "all states");
+	rm_label(rm_bytes(c.b, totals, "process_memory_bytes", bd_memory_bytes(d, "processes")),
+		 "all process memory");
+	rm_uint(c.b, totals, "shown", shown);
+	findings = rm_flags(rm_arr(c.b, r->root, "findings"), RM_BLOCKS);
+	arr = rm_label(rm_arr(c.b, r->root, "states"), "States, largest first");
+	for (size_t i = 0; i < shown; i++)
+		state_row(&c, arr, &c.recs[i]);
+	if (opts && opts->print) {
+		rc = print_states(&c, r->root, shown, err);
+		if (rc)
+			goto fail;
+	}
+	qsort(c.heaps, c.n_heaps, sizeof(c.heaps[0]), heap_cmp);
+	heaps = rm_flags(rm_label(rm_arr(c.b, r->root, "largest_heaps"),
+				  "Largest heaps of other processes"), RM_BLOCKS);
+	for (size_t i = 0; i < c.n_heaps; i++) {
+		rc = heap_row(&c, heaps, &c.heaps[i], err);
+		if (rc)
+			goto fail;
+	}
+	add_findings(&c, findings);
+	if (c.b->oom) {
+		rc = bd_fail(err, BD_ENOMEM, BD_NO_OFFSET, NULL, "out of memory building the report");
+		goto fail;
+	}
+	bd_free(c.recs);
+	*out = r;
+	return BD_OK;
+fail:
+	bd_free(c.recs);
+	bd_report_free(r);
+	return rc;
+}

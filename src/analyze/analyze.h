@@ -39,6 +39,14 @@ struct bd_behaviour {
 
 void bd_find_behaviour(const struct bd_process *p, struct bd_behaviour *out);
 
+/*
+ * Size the term e of process p and append its shape summary to shape (two
+ * threads for a big heap). Leaves p's resolve hint where the walks began.
+ */
+enum bd_status bd_measure_term(struct bd_process *p, const struct bd_elem *e,
+			       enum bd_syntax syntax, struct bd_term_size *size,
+			       struct bd_buf *shape, struct bd_error *err);
+
 /* Findings (thresholds are documented in the man page). */
 enum bd_severity {
 	BD_SEV_INFO,

@@ -8,7 +8,10 @@
 #include "bd.h"
 #include "analyze/analyze.h"
 #include "term/etf.h"
+#include "term/shape.h"
 #include "util/base64.h"
+
+#include <pthread.h>
 
 static const struct bd_elem *slot(const struct bd_process *p, const struct bd_frame *f, size_t i)
 {
@@ -330,4 +333,76 @@ void bd_find_behaviour(const struct bd_process *p, struct bd_behaviour *b)
 		if (init.len && !bd_slice_eq(init, "supervisor"))
 			b->module = init;
 	}
+}
+
+/* ------------------------------------------------ measuring a state */
+
+struct summary_job {
+	struct bd_term_ctx ctx;
+	struct bd_resolve_hint hint;
+	struct bd_heap heap;
+	struct bd_elem root;
+	enum bd_syntax syntax;
+	struct bd_buf *out;
+	enum bd_status rc;
+	struct bd_error err;
+};
+
+static void *summary_run(void *arg)
+{
+	struct summary_job *j = arg;
+
+	j->rc = bd_term_shape_summary(&j->ctx, &j->root, j->syntax, j->out, &j->err);
+	return NULL;
+}
+
+/* Big enough that a second thread pays for itself (words of live heap). */
+#define THREADED_STATE_WORDS 100000
+
+/*
+ * Size a term and summarise its shape. Both walk the same lines from the
+ * same start, independently: for a big heap they run on two threads, each
+ * with its own resolve hint (and heap table, if one must be built).
+ */
+enum bd_status bd_measure_term(struct bd_process *p, const struct bd_elem *e,
+			       enum bd_syntax syntax, struct bd_term_size *size,
+			       struct bd_buf *shape, struct bd_error *err)
+{
+	struct summary_job j;
+	pthread_t thread;
+	bool threaded = false;
+	enum bd_status rc;
+
+	struct bd_resolve_hint start = *p->ctx.hint;
+
+	memset(&j, 0, sizeof(j));
+	j.ctx = p->ctx;
+	j.hint = start;
+	j.ctx.hint = &j.hint;
+	j.root = *e;
+	j.syntax = syntax;
+	j.out = shape;
+	j.err.offset = BD_NO_OFFSET;
+	if (p->proc.stack_heap_words != BD_UNSET &&
+	    p->proc.stack_heap_words >= THREADED_STATE_WORDS) {
+		if (p->heap.deferred) {
+			j.heap.deferred = p->heap.deferred;
+			j.ctx.heap = &j.heap;
+		}
+		threaded = pthread_create(&thread, NULL, summary_run, &j) == 0;
+	}
+	rc = bd_term_size(&p->ctx, e, size, err);
+	if (threaded) {
+		pthread_join(thread, NULL);
+	} else {
+		summary_run(&j);
+	}
+	bd_heap_release(&j.heap);
+	if (!rc && j.rc) {
+		rc = j.rc;
+		if (err)
+			*err = j.err;
+	}
+	*p->ctx.hint = start;
+	return rc;
 }

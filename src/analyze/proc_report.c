@@ -327,15 +327,18 @@ static struct rm_node *add_behaviour_head(struct rm_builder *b, struct rm_node *
 }
 
 static enum bd_status fill_state(struct rm_builder *b, struct rm_node *st,
-				 const struct bd_process *p, const struct bd_behaviour *beh,
+				 struct bd_process *p, const struct bd_behaviour *beh,
 				 const struct bd_print_opts *po, struct bd_error *err)
 {
 	struct bd_term_size sz;
 	struct bd_buf shape = BD_BUF_INIT;
-	enum bd_status rc = bd_term_size(&p->ctx, &beh->state, &sz, err);
+	struct bd_resolve_hint start = *p->ctx.hint;
+	enum bd_status rc = bd_measure_term(p, &beh->state, po->syntax, &sz, &shape, err);
 
-	if (rc)
+	if (rc) {
+		bd_buf_release(&shape);
 		return rc;
+	}
 	rm_slice(b, st, "found_in", p->frames[beh->frame].function);
 	if (beh->statem_state.kind || beh->statem_state.text.len)
 		bd_rm_term(b, st, "state_name", &p->ctx, &beh->statem_state, po);
@@ -346,13 +349,11 @@ static enum bd_status fill_state(struct rm_builder *b, struct rm_node *st,
 	rm_label(rm_bytes(b, st, "binary_bytes", sz.binary_bytes), "off-heap binaries");
 	if (sz.n_missing)
 		rm_label(rm_uint(b, st, "missing", sz.n_missing), "pointers not in the dump");
-	rc = bd_term_shape_summary(&p->ctx, &beh->state, po->syntax, &shape, err);
-	if (!rc)
-		rm_flags(rm_str(b, st, "shape", shape.ptr), RM_MULTILINE);
+	rm_flags(rm_str(b, st, "shape", shape.ptr), RM_MULTILINE);
 	bd_buf_release(&shape);
-	if (!rc)
-		rm_flags(bd_rm_term(b, st, "printed", &p->ctx, &beh->state, po), RM_MULTILINE);
-	return rc;
+	*p->ctx.hint = start;
+	rm_flags(bd_rm_term(b, st, "printed", &p->ctx, &beh->state, po), RM_MULTILINE);
+	return BD_OK;
 }
 
 static uint64_t stack_words(const struct bd_process *p)

@@ -100,7 +100,7 @@ static char *arena_buf(struct rm_builder *b, const struct bd_buf *buf)
 	return s;
 }
 
-static enum bd_status add_state(struct states_ctx *c, const struct bd_process *p,
+static enum bd_status add_state(struct states_ctx *c, struct bd_process *p,
 				const struct bd_behaviour *beh, size_t section, struct bd_error *err)
 {
 	struct state_rec *r;
@@ -118,9 +118,7 @@ static enum bd_status add_state(struct states_ctx *c, const struct bd_process *p
 	if (beh->has_state) {
 		struct bd_term_size sz;
 		struct bd_buf shape = BD_BUF_INIT;
-		rc = bd_term_size(&p->ctx, &beh->state, &sz, err);
-		if (!rc)
-			rc = bd_term_shape_summary(&p->ctx, &beh->state, c->po.syntax, &shape, err);
+		rc = bd_measure_term(p, &beh->state, c->po.syntax, &sz, &shape, err);
 		if (rc) {
 			bd_buf_release(&shape);
 			return rc;

@@ -891,6 +891,43 @@ static void cursor_init(struct bd_map_cursor *k, const struct bd_obj *o)
 	k->next = o->elems_text.ptr;
 	k->end = o->elems_text.ptr + o->elems_text.len;
 	k->left = o->n_elems;
+	k->total = o->n_elems;
+}
+
+/*
+ * The next child of a hashmap node, in the order the dump wrote them: the
+ * first, then the others last to first (the writer stacks them), so that
+ * each node looked up is the line after the previous one. Node children
+ * are all pointers, so they can be read from the back.
+ */
+static bool node_next(struct bd_map_cursor *k, struct bd_elem *e)
+{
+	const char *p;
+
+	if (!k->left || k->next >= k->end)
+		return false;
+	if (k->left == k->total) {
+		size_t n = bd_elem_parse(k->next, k->end, e);
+		if (!n) {
+			k->left = 0;
+			return false;
+		}
+		k->next += n;
+		if (k->next < k->end && *k->next == ',')
+			k->next++;
+		k->left--;
+		return true;
+	}
+	p = k->end;
+	while (p > k->next && p[-1] != ',')
+		p--;
+	if (!bd_elem_parse(p, k->end, e) || e->kind != BD_ELEM_PTR) {
+		k->left = 0;
+		return false;
+	}
+	k->end = p > k->next ? p - 1 : p;
+	k->left--;
+	return true;
 }
 
 /* Next element of a comma- or bar-separated run; false at its end or if malformed. */
@@ -956,7 +993,7 @@ static enum bd_map_step hamt_next(struct bd_map_iter *it, struct bd_elem *key, s
 			*bad_addr = 0;
 			return BD_MAP_BAD;
 		}
-		if (!cursor_next(k, ',', &e))
+		if (!node_next(k, &e))
 			continue;
 		/* leaves beyond the declared size: a corrupt map, stop here */
 		if (it->items >= it->size) {

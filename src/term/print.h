@@ -93,7 +93,7 @@ struct bd_print_extra {
  * as %Name{a: 1}; ", " between items, " | " before improper tails.
  *
  * Maps print in dump order (flatmaps in key order, hashmaps in the order
- * of their nodes). External terms (E lines: refs, funs, remote pids) go
+ * the dump wrote their nodes). External terms (E lines: refs, funs, remote pids) go
  * through bd_etf_print; the local node's channel is 0 and other nodes'
  * "?". Elixir syntax prints refs, funs, pids and ports in Elixir form and
  * any other external term in Erlang form.
@@ -138,9 +138,13 @@ struct bd_map_cursor {
 	const char *next;
 	const char *end;
 	uint64_t left;
+	uint64_t total;
 };
 
-/* Walks the pairs of a flatmap or of a hashmap (Mh/Mn nodes, [K|V] leaves). */
+/*
+ * Walks the pairs of a flatmap (in key order) or of a hashmap (Mh/Mn
+ * nodes, [K|V] leaves) in the order the dump wrote its nodes.
+ */
 struct bd_map_iter {
 	const struct bd_term_ctx *c;
 	bool hashed;

@@ -97,8 +97,12 @@ demo: $(BIN)
 	@$(BIN) summary fixtures/basic.dump.gz
 	@$(BIN) procs fixtures/basic.dump.gz --limit 10
 
-bench: $(BIN)
-	@tests/bench/run.sh $(BIN)
+$(BUILD)/bench/decode_all: tests/bench/decode_all.c $(LIB)
+	@mkdir -p $(dir $@)
+	$(CC) $(ALL_CFLAGS) $< -o $@ $(LDFLAGS) $(LIB) $(LIBS)
+
+bench: $(BIN) $(BUILD)/bench/decode_all
+	@tests/bench/run.sh $(BIN) $(BUILD)/bench/decode_all
 
 install: $(BIN)
 	install -d $(DESTDIR)$(BINDIR) $(DESTDIR)$(LIBDIR) $(DESTDIR)$(INCLUDEDIR) \

@@ -4,6 +4,7 @@
 # The dump is generated once into $BENCH_DIR (default build/bench) and reused.
 set -eu
 bin=$1
+decode_all=${2:-}
 here=$(cd "$(dirname "$0")" && pwd)
 dir=${BENCH_DIR:-build/bench}
 dump=$dir/bench.dump
@@ -25,6 +26,8 @@ out=$dir/results.tsv
 	$m "beamdump procs --sort mq -n 20" "$bin" procs "$dump" --sort mq --limit 20
 	$m "beamdump ets" "$bin" ets "$dump"
 	$m "beamdump alloc" "$bin" alloc "$dump"
+	$m "beamdump proc mailbox_1m (1M msgs)" "$bin" proc "$dump" mailbox_1m
+	$m "beamdump states" "$bin" states "$dump"
 	if [ "${BENCH_SKIP_CDV:-0}" != 1 ] && command -v escript >/dev/null; then
 		$m "crashdump_viewer read+processes" escript "$here/cdv_load.escript" "$dump"
 	fi
@@ -33,3 +36,6 @@ awk -F'\t' -v size="$size" '
 	NR == 1 { wc = $2 }
 	{ printf "%-34s %8.2f s  %7.2fx wc -l  peak RSS %7.1f MiB  peak anon %7.1f MiB (%.2f%% of dump)  exit %s\n",
 		$1, $2, $2 / wc, $3, $4, $4 * 1048576 * 100 / size, $5 }' "$out"
+if [ -n "$decode_all" ]; then
+	"$decode_all" "$dump"
+fi

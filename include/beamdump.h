@@ -242,6 +242,64 @@ struct bd_states_opts {
 BD_API enum bd_status bd_report_states(struct bd_dump *dump, const struct bd_states_opts *opts,
 				       struct bd_report **out, struct bd_error *err);
 
+/* ---------------------------------------------------------------- leaks */
+
+struct bd_leaks_opts {
+	size_t top; /* rows per list; 0: 10 */
+};
+
+/*
+ * leaks: what holds memory that should have been freed. Refc binaries
+ * pinned by small slices (per process: pinned and used bytes, slices, the
+ * binaries and how many processes share each); the longest queues with
+ * where the process is stuck and the dominant message shapes; ETS tables
+ * by memory; atoms against the limit with the newest ones; allocator
+ * carriers against blocks; heaps that are mostly free space or garbage.
+ * Findings carry severity, evidence and a next step. One pass over the
+ * =proc sections; only candidates are opened.
+ */
+BD_API enum bd_status bd_report_leaks(struct bd_dump *dump, const struct bd_leaks_opts *opts,
+				      struct bd_report **out, struct bd_error *err);
+
+/* ------------------------------------------------------------ deadlocks */
+
+struct bd_deadlock_opts {
+	size_t convoy_min; /* callers on one target that make a convoy; 0: 10 */
+};
+
+/*
+ * deadlocks: the wait-for graph of blocked synchronous calls. An edge A -> B
+ * when A is Waiting in a call to B: gen_server, gen_statem and gen_event
+ * calls (Elixir GenServer.call included; gen_statem's call proxy is followed
+ * to the statem), Task.await, erpc, and request helpers waiting on one of
+ * their monitors. Reports cycles (deadlocks, critical), chains ending at a
+ * process that is not waiting on a call (warning) and convoys of convoy_min
+ * or more callers on one process (high). opts may be NULL. One pass over
+ * the =proc keys; only candidate callers are opened; memory O(candidates).
+ */
+BD_API enum bd_status bd_report_deadlocks(struct bd_dump *dump, const struct bd_deadlock_opts *opts,
+					  struct bd_report **out, struct bd_error *err);
+/* Graphviz DOT of the same graph, cycles highlighted, written to out. */
+BD_API enum bd_status bd_deadlocks_dot(struct bd_dump *dump, const struct bd_deadlock_opts *opts,
+				       FILE *out, struct bd_error *err);
+
+/* -------------------------------------------------------------- analyze */
+
+struct bd_analyze_opts {
+	size_t top; /* rows per list; 0: 5 */
+};
+
+/*
+ * analyze: the one-page triage report. What happened (the slogan in plain
+ * words, when, node, versions, whether the dump is complete); the findings
+ * of leaks, deadlocks and states plus runaway processes, ranked by
+ * severity; a compact inventory (memory, top processes, largest states,
+ * mailboxes, pinned binaries, deadlock cycles, chains and convoys, ETS,
+ * atoms, allocators, schedulers, loaded code); the diagnostics.
+ */
+BD_API enum bd_status bd_report_analyze(struct bd_dump *dump, const struct bd_analyze_opts *opts,
+					struct bd_report **out, struct bd_error *err);
+
 #ifdef __cplusplus
 }
 #endif

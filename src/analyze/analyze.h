@@ -47,6 +47,38 @@ enum bd_status bd_measure_term(struct bd_process *p, const struct bd_elem *e,
 			       enum bd_syntax syntax, struct bd_term_size *size,
 			       struct bd_buf *shape, struct bd_error *err);
 
+/* Distinct strings (message shapes) and how often each was seen. */
+struct bd_histogram_entry {
+	char *text;      /* NULL: an empty slot */
+	uint64_t count;
+};
+
+struct bd_histogram {
+	struct bd_histogram_entry *slots;
+	size_t cap;      /* power of two */
+	size_t max;      /* distinct strings kept */
+	size_t n;
+	uint64_t other;  /* adds of strings beyond max */
+	struct bd_arena arena;
+};
+
+bool bd_histogram_init(struct bd_histogram *h, size_t max_distinct);
+bool bd_histogram_add(struct bd_histogram *h, const char *s, size_t len);
+/* Most frequent first (ties by text): entries 0 .. n-1 are the strings. */
+void bd_histogram_sort(struct bd_histogram *h);
+void bd_histogram_release(struct bd_histogram *h);
+
+/* What killed the node, from the slogan. */
+struct bd_slogan {
+	const char *kind;   /* out_of_memory, sigusr1, user_requested, atom_table_full,
+			       kernel_process_terminated, boot_failed, halt, unknown */
+	char text[640];     /* one or two sentences in plain words */
+	char allocator[64]; /* out_of_memory: the allocator that failed */
+	uint64_t bytes;     /* out_of_memory: the request that failed */
+};
+
+void bd_explain_slogan(const struct bd_dump *d, struct bd_slogan *out);
+
 /* Findings (thresholds are documented in the man page). */
 enum bd_severity {
 	BD_SEV_INFO,

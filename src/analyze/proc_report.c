@@ -46,56 +46,6 @@ struct rm_node *bd_rm_term(struct rm_builder *b, struct rm_node *parent, const c
 	return n;
 }
 
-/* ---------------------------------------------------- message shapes */
-
-struct shape_count {
-	char *shape;     /* NULL: empty slot */
-	uint64_t count;
-};
-
-struct shape_table {
-	struct shape_count *slots;
-	size_t cap;      /* power of two */
-	size_t n;
-	uint64_t other;  /* messages whose shape did not fit in the table */
-	struct bd_arena arena;
-};
-
-static bool shape_add(struct shape_table *t, const char *s, size_t len)
-{
-	size_t i = (size_t)bd_hash_slice(bd_slice_make(s, len)) & (t->cap - 1);
-
-	while (t->slots[i].shape) {
-		if (strlen(t->slots[i].shape) == len && memcmp(t->slots[i].shape, s, len) == 0) {
-			t->slots[i].count++;
-			return true;
-		}
-		i = (i + 1) & (t->cap - 1);
-	}
-	if (t->n >= MAX_DISTINCT_SHAPES) {
-		t->other++;
-		return true;
-	}
-	t->slots[i].shape = bd_arena_strndup(&t->arena, s, len);
-	if (!t->slots[i].shape)
-		return false;
-	t->slots[i].count = 1;
-	t->n++;
-	return true;
-}
-
-static int shape_cmp(const void *a, const void *b)
-{
-	const struct shape_count *x = a;
-	const struct shape_count *y = b;
-
-	if (!x->shape || !y->shape)
-		return !x->shape - !y->shape;
-	if (x->count != y->count)
-		return x->count > y->count ? -1 : 1;
-	return strcmp(x->shape, y->shape);
-}
-
 /*
  * One walk over the queue, oldest first: either sizes or shapes. The two
  * are independent, so a long queue is walked by two threads at once, each
@@ -112,7 +62,7 @@ struct queue_walk {
 	uint64_t words;
 	uint64_t missing;
 	size_t n_bad;
-	struct shape_table t;
+	struct bd_histogram t;
 	enum bd_status rc;
 	struct bd_error err;
 };
@@ -135,7 +85,7 @@ static void *queue_walk_run(void *arg)
 		}
 		bd_buf_reset(&shape);
 		w->rc = bd_term_shape(&w->ctx, &msg, SHAPE_DEPTH, w->syntax, &shape, &w->err);
-		if (!w->rc && !shape_add(&w->t, shape.ptr, shape.len))
+		if (!w->rc && !bd_histogram_add(&w->t, shape.ptr, shape.len))
 			w->rc = bd_fail(&w->err, BD_ENOMEM, BD_NO_OFFSET, NULL,
 					"cannot count message shapes");
 	}
@@ -154,7 +104,6 @@ static void queue_walk_init(struct queue_walk *w, const struct bd_process *p, bo
 	w->shapes = shapes;
 	w->syntax = syntax;
 	w->err.offset = BD_NO_OFFSET;
-	bd_arena_init(&w->t.arena);
 }
 
 /* Walks sharing nothing mutable: a table not built yet is built per walk. */
@@ -169,8 +118,7 @@ static void queue_walk_own_heap(struct queue_walk *w, const struct bd_process *p
 static void queue_walk_release(struct queue_walk *w)
 {
 	bd_heap_release(&w->heap);
-	bd_free(w->t.slots);
-	bd_arena_release(&w->t.arena);
+	bd_histogram_release(&w->t);
 }
 
 #define THREADED_QUEUE 10000
@@ -195,9 +143,7 @@ static enum bd_status fill_messages(struct rm_builder *b, struct rm_node *m,
 
 	queue_walk_init(&sizes, p, false, po->syntax);
 	queue_walk_init(&shapes, p, true, po->syntax);
-	shapes.t.cap = MAX_DISTINCT_SHAPES * 2;
-	shapes.t.slots = bd_calloc(shapes.t.cap, sizeof(*shapes.t.slots));
-	if (!shapes.t.slots) {
+	if (!bd_histogram_init(&shapes.t, MAX_DISTINCT_SHAPES)) {
 		rc = bd_fail(err, BD_ENOMEM, BD_NO_OFFSET, NULL, "cannot count message shapes");
 		goto out;
 	}
@@ -221,11 +167,11 @@ static enum bd_status fill_messages(struct rm_builder *b, struct rm_node *m,
 	rm_label(rm_bytes(b, m, "bytes", sizes.words * p->d->info.word_size), "size");
 	if (sizes.missing || sizes.n_bad)
 		rm_label(rm_uint(b, m, "incomplete", sizes.missing + sizes.n_bad), "incomplete terms");
-	qsort(shapes.t.slots, shapes.t.cap, sizeof(*shapes.t.slots), shape_cmp);
+	bd_histogram_sort(&shapes.t);
 	struct rm_node *rows = rm_arr(b, m, "shapes");
 	for (size_t i = 0; i < shapes.t.n && i < n_shapes; i++) {
 		struct rm_node *row = rm_obj(b, rows, NULL);
-		rm_flags(rm_str(b, row, "shape", shapes.t.slots[i].shape), RM_WIDE);
+		rm_flags(rm_str(b, row, "shape", shapes.t.slots[i].text), RM_WIDE);
 		rm_uint(b, row, "count", shapes.t.slots[i].count);
 		rm_ratio(b, row, "share",
 			 sizes.listed ? (double)shapes.t.slots[i].count / (double)sizes.listed : 0);

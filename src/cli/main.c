@@ -37,6 +37,9 @@ struct options {
 	size_t messages;
 	bool limit_set;
 	bool print;
+	bool dot;            /* deadlocks --format dot */
+	size_t top;
+	size_t convoy;
 };
 
 /* Options a command takes besides --format, --output and --help. */
@@ -47,6 +50,8 @@ enum {
 	OPT_MESSAGES = 1u << 3, /* --messages */
 	OPT_TARGET = 1u << 4,   /* a second positional argument */
 	OPT_PRINT = 1u << 5,    /* --print */
+	OPT_TOP = 1u << 6,      /* --top */
+	OPT_DOT = 1u << 7,      /* --format dot, --convoy */
 };
 
 struct command {
@@ -115,6 +120,36 @@ static int run_states(struct bd_dump *d, const struct options *o, struct bd_repo
 	return bd_report_states(d, &s, r, err);
 }
 
+static int run_leaks(struct bd_dump *d, const struct options *o, struct bd_report **r,
+		     struct bd_error *err)
+{
+	struct bd_leaks_opts l;
+
+	memset(&l, 0, sizeof(l));
+	l.top = o->top;
+	return bd_report_leaks(d, &l, r, err);
+}
+
+static int run_deadlocks(struct bd_dump *d, const struct options *o, struct bd_report **r,
+			 struct bd_error *err)
+{
+	struct bd_deadlock_opts dl;
+
+	memset(&dl, 0, sizeof(dl));
+	dl.convoy_min = o->convoy;
+	return bd_report_deadlocks(d, &dl, r, err);
+}
+
+static int run_analyze(struct bd_dump *d, const struct options *o, struct bd_report **r,
+		       struct bd_error *err)
+{
+	struct bd_analyze_opts a;
+
+	memset(&a, 0, sizeof(a));
+	a.top = o->top;
+	return bd_report_analyze(d, &a, r, err);
+}
+
 #define TERMS_HELP \
 	"      --syntax S    print terms in erlang (default) or elixir syntax\n" \
 	"      --depth N     nesting levels printed (default 8)\n" \
@@ -126,6 +161,9 @@ static const char common_help[] =
 	"  -h, --help        show this help\n";
 
 static const struct command commands[] = {
+	{ "analyze", "the triage report: what happened, findings ranked by severity, inventory",
+	  " [--top N]", "  -t, --top N       rows per list (default 5)\n", FMT_TEXT_JSON, OPT_TOP,
+	  run_analyze },
 	{ "summary", "what killed the node, when, versions, truncation, counts, memory", "",
 	  "", FMT_TEXT_JSON, 0, run_summary },
 	{ "procs", "the process table, sorted (recon's proc_count on a dump)",
@@ -149,6 +187,13 @@ static const struct command commands[] = {
 	  "      --print       print each state shown\n"
 	  TERMS_HELP,
 	  FMT_TEXT_JSON, OPT_LIMIT | OPT_TERMS | OPT_PRINT, run_states },
+	{ "leaks", "binaries pinned by slices, mailbox build-up, ETS, atoms, allocators, garbage",
+	  " [--top N]", "  -t, --top N       rows per list (default 10)\n", FMT_TEXT_JSON, OPT_TOP,
+	  run_leaks },
+	{ "deadlocks", "blocked calls: deadlock cycles, chains of waiters, convoys", " [--convoy N]",
+	  "      --convoy N    callers on one process that make a convoy (default 10)\n"
+	  "                    --format dot writes the wait-for graph for Graphviz\n",
+	  FMT_TEXT_JSON, OPT_DOT, run_deadlocks },
 	{ "ets", "ETS tables by memory, with owner, name, type and objects", " [--limit N]",
 	  "  -n, --limit N     show the N largest tables (default: all)\n", FMT_TEXT_JSON,
 	  OPT_LIMIT, run_ets },
@@ -298,8 +343,14 @@ static int parse_args(const struct command *c, int argc, char **argv, struct opt
 		if (m) {
 			if (!v)
 				return usage_error(c, "%s needs a value", a);
+			if ((c->opts & OPT_DOT) && strcmp(v, "dot") == 0) {
+				o->dot = true;
+				continue;
+			}
+			o->dot = false;
 			if (!parse_format(v, &o->format) || !(c->formats & FMT_BIT(o->format)))
-				return usage_error(c, "unknown format '%s' (text, json or markdown)", v);
+				return usage_error(c, "unknown format '%s' (text, json, markdown%s)", v,
+						   (c->opts & OPT_DOT) ? " or dot" : "");
 			continue;
 		}
 		v = option_value(a, "--output", "-o", &i, argc, argv, &m);
@@ -334,6 +385,24 @@ static int parse_args(const struct command *c, int argc, char **argv, struct opt
 			if (m) {
 				if (!v || !parse_size(v, &o->terms.width) || o->terms.width == 0)
 					return usage_error(c, "--width needs a whole number from 1, not '%s'",
+							   v ? v : "");
+				continue;
+			}
+		}
+		if (c->opts & OPT_TOP) {
+			v = option_value(a, "--top", "-t", &i, argc, argv, &m);
+			if (m) {
+				if (!v || !parse_size(v, &o->top) || o->top == 0)
+					return usage_error(c, "--top needs a whole number from 1, not '%s'",
+							   v ? v : "");
+				continue;
+			}
+		}
+		if (c->opts & OPT_DOT) {
+			v = option_value(a, "--convoy", NULL, &i, argc, argv, &m);
+			if (m) {
+				if (!v || !parse_size(v, &o->convoy) || o->convoy == 0)
+					return usage_error(c, "--convoy needs a whole number from 1, not '%s'",
 							   v ? v : "");
 				continue;
 			}
@@ -478,29 +547,38 @@ static int run_command(const struct command *c, int argc, char **argv)
 		report_error(&err);
 		return exit_for(rc);
 	}
-	rc = c->run(d, &o, &r, &err);
-	if (rc) {
-		if (rc == BD_EUSAGE && o.procs.match)
-			report_bad_regex(o.procs.match, &err);
-		else
-			report_error(&err);
-		bd_dump_free(d);
-		return exit_for(rc);
-	}
 	if (o.output) {
 		out = fopen(o.output, "w");
 		if (!out) {
 			fprintf(stderr, "%s: cannot write '%s': %s\n", progname, o.output,
 				strerror(errno));
-			bd_report_free(r);
 			bd_dump_free(d);
 			return EXIT_INPUT;
 		}
 	}
+	if (o.dot) {
+		struct bd_deadlock_opts dl;
+		memset(&dl, 0, sizeof(dl));
+		dl.convoy_min = o.convoy;
+		rc = bd_deadlocks_dot(d, &dl, out, &err);
+	} else {
+		rc = c->run(d, &o, &r, &err);
+	}
+	if (rc) {
+		if (rc == BD_EUSAGE && o.procs.match)
+			report_bad_regex(o.procs.match, &err);
+		else
+			report_error(&err);
+		if (out != stdout)
+			fclose(out);
+		bd_dump_free(d);
+		return exit_for(rc);
+	}
 	unsigned flags = 0;
 	if (!o.output && o.format == BD_FORMAT_TEXT && isatty(STDOUT_FILENO) && !getenv("NO_COLOR"))
 		flags |= BD_RENDER_COLOR;
-	rc = bd_report_render(r, o.format, flags, out, &err);
+	if (r)
+		rc = bd_report_render(r, o.format, flags, out, &err);
 	if (!rc && fflush(out) != 0)
 		rc = BD_EIO;
 	if (out != stdout && fclose(out) != 0 && !rc)

@@ -95,6 +95,8 @@ void bd_dump_free(struct bd_dump *d)
 	if (d->literals && d->literals_free)
 		d->literals_free(d->literals);
 	bd_free(d->procs);
+	bd_free(d->proc_list);
+	bd_free(d->stack_list);
 	bd_input_close(&d->in);
 	bd_free(d->index.entries);
 	bd_free(d->diags);
@@ -349,6 +351,94 @@ bool bd_dump_proc_sections(struct bd_dump *d, struct bd_slice pid, struct bd_pro
 			out->stack = i;
 		else
 			out->heap = i;
+	}
+	return true;
+}
+
+/* ------------------------------------------- sections from a position */
+
+static bool lists_build(struct bd_dump *d)
+{
+	size_t np = d->index.count[BD_SECT_PROC];
+	size_t ns = d->index.count[BD_SECT_PROC_STACK];
+
+	d->lists_built = true;
+	if (d->index.n >= UINT32_MAX)
+		return false;
+	d->proc_list = bd_calloc(np ? np : 1, sizeof(*d->proc_list));
+	d->stack_list = bd_calloc(ns ? ns : 1, sizeof(*d->stack_list));
+	if (!d->proc_list || !d->stack_list) {
+		bd_free(d->proc_list);
+		bd_free(d->stack_list);
+		d->proc_list = d->stack_list = NULL;
+		return false;
+	}
+	for (size_t i = 0; i < d->index.n; i++) {
+		enum bd_sect k = (enum bd_sect)(d->index.entries[i] >> 56);
+		if (k == BD_SECT_PROC && d->n_proc_list < np)
+			d->proc_list[d->n_proc_list++] = (uint32_t)i;
+		else if (k == BD_SECT_PROC_STACK && d->n_stack_list < ns)
+			d->stack_list[d->n_stack_list++] = (uint32_t)i;
+	}
+	return true;
+}
+
+/* Most stacks probed before asking the pid map. */
+#define PROBE_MAX 1024
+
+bool bd_dump_proc_sections_at(struct bd_dump *d, size_t proc_i, struct bd_proc_sections *out)
+{
+	struct bd_slice pid;
+	size_t lo = 0, hi, missing, at = SIZE_MAX;
+
+	out->proc = out->messages = out->dictionary = out->stack = out->heap = BD_NO_SECTION;
+	if (proc_i >= d->index.n || (enum bd_sect)(d->index.entries[proc_i] >> 56) != BD_SECT_PROC)
+		return false;
+	pid = section_id(d, proc_i);
+	if (!d->lists_built)
+		lists_build(d);
+	/* the rank of this =proc among all of them */
+	hi = d->n_proc_list;
+	while (lo < hi) {
+		size_t mid = lo + (hi - lo) / 2;
+		if (d->proc_list[mid] < proc_i)
+			lo = mid + 1;
+		else
+			hi = mid;
+	}
+	missing = d->n_proc_list > d->n_stack_list ? d->n_proc_list - d->n_stack_list : 0;
+	if (!d->proc_list || lo >= d->n_proc_list || d->proc_list[lo] != proc_i ||
+	    missing >= PROBE_MAX) {
+		bool found = bd_dump_proc_sections(d, pid, out);
+		out->proc = proc_i;
+		return found || true;
+	}
+	out->proc = proc_i;
+	if (!d->n_stack_list)
+		return true;
+	hi = lo < d->n_stack_list ? lo : d->n_stack_list - 1;
+	for (size_t k = 0; k <= missing && k <= hi; k++) {
+		if (bd_slice_eqs(section_id(d, d->stack_list[hi - k]), pid)) {
+			at = d->stack_list[hi - k];
+			break;
+		}
+	}
+	if (at == SIZE_MAX)
+		return true; /* a process without sections */
+	out->stack = at;
+	for (size_t i = at; i > 0 && same_process(d, i - 1, pid); i--) {
+		enum bd_sect k = (enum bd_sect)(d->index.entries[i - 1] >> 56);
+		if (k == BD_SECT_PROC_MESSAGES)
+			out->messages = i - 1;
+		else if (k == BD_SECT_PROC_DICTIONARY)
+			out->dictionary = i - 1;
+		else
+			break;
+	}
+	for (size_t i = at + 1; i < d->index.n && same_process(d, i, pid); i++) {
+		if ((enum bd_sect)(d->index.entries[i] >> 56) != BD_SECT_PROC_HEAP)
+			break;
+		out->heap = i;
 	}
 	return true;
 }

@@ -27,6 +27,12 @@ struct bd_dump {
 	/* pid -> its sections, built on first use */
 	struct bd_proc_map *procs;
 	bool procs_full;               /* procs also keys processes without a stack */
+	/* every =proc and every =proc_stack section index, in dump order, built on first use */
+	uint32_t *proc_list;
+	uint32_t *stack_list;
+	size_t n_proc_list;
+	size_t n_stack_list;
+	bool lists_built;
 	/* The literal heap index of the term stage, built on first use. */
 	void *literals;
 	void (*literals_free)(void *literals);
@@ -48,6 +54,15 @@ struct bd_proc_sections {
  * Returns false if the dump has no =proc for pid.
  */
 bool bd_dump_proc_sections(struct bd_dump *d, struct bd_slice pid, struct bd_proc_sections *out);
+
+/*
+ * The same for the process whose =proc is section proc_i, found from its
+ * position: the groups of per-process sections follow the =proc order, so
+ * its =proc_stack is among the few at its rank. Reads a few headers where
+ * the pid map reads one per process; falls back to the map when many
+ * processes have no sections. Returns false if proc_i is not a =proc.
+ */
+bool bd_dump_proc_sections_at(struct bd_dump *d, size_t proc_i, struct bd_proc_sections *out);
 
 /* The pid registered as name (as written in Name:, quotes optional), or empty. */
 struct bd_slice bd_dump_find_name(struct bd_dump *d, struct bd_slice name);

@@ -10,8 +10,12 @@
 static bool next_item(struct bd_slice *rest, struct bd_slice *item)
 {
 	const char *p = rest->ptr;
-	const char *end = p + rest->len;
+	const char *end;
 	int depth = 0;
+
+	if (!rest->len)
+		return false;
+	end = p + rest->len;
 
 	while (p < end && (*p == '[' || *p == ' ' || *p == ','))
 		p++;

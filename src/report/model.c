@@ -258,3 +258,38 @@ enum bd_status bd_report_render(const struct bd_report *r, enum bd_format format
 		return bd_fail(err, BD_EIO, BD_NO_OFFSET, NULL, "cannot write the report");
 	return BD_OK;
 }
+
+struct rm_node *rm_detach(struct rm_node *parent, const char *key)
+{
+	struct rm_node *prev = NULL;
+
+	if (!parent)
+		return NULL;
+	for (struct rm_node *c = parent->first; c; prev = c, c = c->next) {
+		if (!c->key || strcmp(c->key, key) != 0)
+			continue;
+		if (prev)
+			prev->next = c->next;
+		else
+			parent->first = c->next;
+		if (parent->last == c)
+			parent->last = prev;
+		parent->n_children--;
+		c->next = NULL;
+		return c;
+	}
+	return NULL;
+}
+
+void rm_attach(struct rm_node *parent, struct rm_node *child)
+{
+	if (!parent || !child)
+		return;
+	child->next = NULL;
+	if (parent->last)
+		parent->last->next = child;
+	else
+		parent->first = child;
+	parent->last = child;
+	parent->n_children++;
+}

@@ -101,6 +101,15 @@ struct rm_node *rm_str(struct rm_builder *b, struct rm_node *parent, const char 
 struct rm_node *rm_slice_or_null(struct rm_builder *b, struct rm_node *parent, const char *key,
 				 struct bd_slice v);
 
+/*
+ * Move nodes between trees (reports that gather other reports): detach the
+ * child named key (NULL if none), attach a node as the last child. The
+ * node's memory stays with the report that built it, which must live as
+ * long as the tree it is attached to.
+ */
+struct rm_node *rm_detach(struct rm_node *parent, const char *key);
+void rm_attach(struct rm_node *parent, struct rm_node *child);
+
 /* Set a text label / flags on a node; returns the node. NULL-safe. */
 struct rm_node *rm_label(struct rm_node *n, const char *label);
 struct rm_node *rm_flags(struct rm_node *n, unsigned flags);

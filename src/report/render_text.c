@@ -9,6 +9,7 @@
 #include <math.h>
 #include <stdio.h>
 
+#define TEXT_WIDTH 100 /* long values wrap to stay within it */
 #define CELL_MAX 40
 #define WIDE_CELL_MAX 64
 #define CELL_BUF 2048
@@ -132,6 +133,37 @@ static void put_cell(struct text_ctx *t, const char *s, size_t width, size_t max
 		fprintf(t->out, "%*s", (int)(width - w), "");
 }
 
+/*
+ * Write s from column col, breaking at spaces so that lines end by
+ * TEXT_WIDTH; continuation lines start at column col. A word longer than
+ * the room left is cut where the line ends.
+ */
+static void put_wrapped(struct text_ctx *t, const char *s, size_t col)
+{
+	size_t room = col + 20 < TEXT_WIDTH ? TEXT_WIDTH - col : 20;
+
+	for (;;) {
+		size_t w = display_width(s);
+		if (w <= room) {
+			fputs(s, t->out);
+			return;
+		}
+		size_t cut = prefix_bytes(s, room);
+		size_t brk = cut;
+		while (brk > 0 && s[brk] != ' ')
+			brk--;
+		if (brk == 0)
+			brk = cut;
+		fwrite(s, 1, brk, t->out);
+		s += brk;
+		while (*s == ' ')
+			s++;
+		if (!*s)
+			return;
+		fprintf(t->out, "\n%*s", (int)col, "");
+	}
+}
+
 #define MAX_COLS 24
 
 static void render_table(struct text_ctx *t, const struct rm_node *arr, int indent)
@@ -201,9 +233,17 @@ static void render_table(struct text_ctx *t, const struct rm_node *arr, int inde
 				continue;
 			if (col)
 				fputs("  ", t->out);
-			put_cell(t, format_scalar(c, cell, sizeof(cell), false),
-				 col + 1 == n_cols && !right[col] ? 0 : width[col], max[col],
-				 right[col]);
+			if (max[col] == SIZE_MAX) {
+				/* a column never cut: wrapped under itself */
+				size_t at = (size_t)indent;
+				for (size_t k = 0; k < col; k++)
+					at += width[k] + 2;
+				put_wrapped(t, format_scalar(c, cell, sizeof(cell), false), at);
+			} else {
+				put_cell(t, format_scalar(c, cell, sizeof(cell), false),
+					 col + 1 == n_cols && !right[col] ? 0 : width[col], max[col],
+					 right[col]);
+			}
 			col++;
 		}
 		fputc('\n', t->out);
@@ -276,10 +316,21 @@ static void render_fields(struct text_ctx *t, const struct rm_node *obj, int ind
 			fprintf(t->out, "%*s%s%*s  ", indent, "", label,
 				(int)(label_w - display_width(label)), "");
 			/* continuation lines line up under the value */
-			for (const char *p = v; *p; p++) {
-				fputc(*p, t->out);
-				if (*p == '\n')
-					fprintf(t->out, "%*s  ", (int)(indent + label_w), "");
+			size_t at = (size_t)indent + label_w + 2;
+			const char *line = v;
+			for (const char *p = v;; p++) {
+				if (*p != '\n' && *p)
+					continue;
+				char one[sizeof(value)];
+				size_t n = (size_t)(p - line) < sizeof(one) - 1 ? (size_t)(p - line)
+										: sizeof(one) - 1;
+				memcpy(one, line, n);
+				one[n] = '\0';
+				put_wrapped(t, one, at);
+				if (!*p)
+					break;
+				fprintf(t->out, "\n%*s", (int)at, "");
+				line = p + 1;
 			}
 			fputc('\n', t->out);
 		} else if (c->kind == RM_OBJ) {

@@ -13,6 +13,7 @@
 #include "util/base64.h"
 
 #include <stdio.h>
+#include <stdlib.h>
 
 /* ------------------------------------------------------------ elements */
 
@@ -131,6 +132,7 @@ size_t bd_obj_parse(const char *p, const char *end, struct bd_obj *o)
 	struct bd_elem e;
 
 	memset(o, 0, sizeof(*o));
+	o->elems_text.ptr = p; /* empty, never NULL, for objects without elements */
 	if (p >= end)
 		return 0;
 	switch (*p) {
@@ -528,6 +530,8 @@ struct etf_kind_ctx {
 	uint64_t n_free;
 	uint64_t n_ids;
 	bool seen;
+	bool remote;            /* a ref of another node */
+	struct bd_slice local;  /* this node's name, unquoted */
 };
 
 static int first_event(void *ctx, const struct bd_etf_event *ev)
@@ -540,9 +544,28 @@ static int first_event(void *ctx, const struct bd_etf_event *ev)
 	k->kind = ev->kind;
 	if (ev->kind == BD_ETF_FUN)
 		k->n_free = ev->fun.n_free;
-	if (ev->kind == BD_ETF_REF)
+	if (ev->kind == BD_ETF_REF) {
 		k->n_ids = ev->ref.n_ids;
+		k->remote = !(ev->ref.node.len == k->local.len &&
+			      memcmp(ev->ref.node.ptr, k->local.ptr, k->local.len) == 0);
+	}
 	return 0;
+}
+
+/* The erts major version (13 for "13.1.5"), 0 if unknown. */
+static unsigned erts_major(const struct bd_dump *d)
+{
+	return (unsigned)strtoul(d->info.erts_version, NULL, 10);
+}
+
+/* This node's name without quotes ("nonode@nohost" when not distributed). */
+static struct bd_slice local_node(const struct bd_dump *d)
+{
+	struct bd_slice n = bd_slice_make(d->info.node, strlen(d->info.node));
+
+	if (n.len >= 2 && n.ptr[0] == '\'' && n.ptr[n.len - 1] == '\'')
+		n = bd_slice_make(n.ptr + 1, n.len - 2);
+	return n.len ? n : BD_SLICE_LIT("nonode@nohost");
 }
 
 /* Words of an E object: refs, funs and export funs (format doc 3.4). */
@@ -552,7 +575,7 @@ static uint64_t ext_term_words(const struct bd_term_ctx *c, const struct bd_obj 
 	size_t n = 0;
 	struct bd_slice payload;
 	const char *colon = memchr(o->text.ptr, ':', o->text.len);
-	struct etf_kind_ctx k = { BD_ETF_NIL, 0, 0, false };
+	struct etf_kind_ctx k = { BD_ETF_NIL, 0, 0, false, false, local_node(c->d) };
 	struct bd_etf_error e;
 	int rc;
 
@@ -567,13 +590,19 @@ static uint64_t ext_term_words(const struct bd_term_ctx *c, const struct bd_obj 
 		return 0;
 	memset(&e, 0, sizeof(e));
 	bd_etf_decode(buf, n, first_event, &k, &e);
+	unsigned w = c->d->info.word_size;
+	unsigned erts = erts_major(c->d);
 	switch (k.kind) {
 	case BD_ETF_REF:
-		return 1 + (k.n_ids * 4 + c->d->info.word_size - 1) / c->d->info.word_size;
+		/* a remote ref is an external thing: header, next, node, then the ids */
+		if (k.remote)
+			return 3 + (k.n_ids * 4 + w - 1) / w;
+		return 1 + (k.n_ids * 4 + w - 1) / w;
 	case BD_ETF_FUN:
 		return 5 + k.n_free;
 	case BD_ETF_EXPORT:
-		return 2;
+		/* 5 measured on OTP 25 (erts 13); 2 before funs became fun things (OTP 23) */
+		return erts >= 11 ? 5 : 2;
 	case BD_ETF_PID:
 	case BD_ETF_PORT:
 		return EXTERNAL_PID_WORDS;
@@ -592,6 +621,9 @@ static uint64_t own_words(const struct bd_term_ctx *c, const struct bd_obj *o)
 	case BD_OBJ_CONS:
 		return 2;
 	case BD_OBJ_TUPLE:
+		/* from OTP 25 (erts 13) the empty tuple is a shared constant: 0 words */
+		if (!o->size && erts_major(c->d) >= 13)
+			return 0;
 		return o->size + 1;
 	case BD_OBJ_FLOAT:
 		return w == 8 ? 2 : 3;

@@ -127,8 +127,8 @@ enum bd_status bd_process_open_at(struct bd_process *p, struct bd_dump *d, size_
 	bd_section_get(d, proc_section, &s);
 	p->pid = s.id;
 	bd_parse_proc(&s, &p->proc);
-	if (!bd_dump_proc_sections(d, s.id, &p->sect))
-		p->sect.proc = proc_section;
+	bd_dump_proc_sections_at(d, proc_section, &p->sect);
+	p->sect.proc = proc_section;
 	p->ctx.d = d;
 	p->ctx.heap = &p->heap;
 	p->ctx.literals = bd_dump_literals(d);

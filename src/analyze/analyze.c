@@ -1,0 +1,479 @@
+/*
+ * `analyze`: the one-page triage report. What killed the node, then every
+ * finding of the focused reports ranked by severity, then a compact
+ * inventory, then what the dump could not tell.
+ *
+ * The focused reports (summary, states, leaks, deadlocks) are built as they
+ * are on their own, on two threads, and their parts are moved into this
+ * report, which keeps them alive until it is freed.
+ */
+#include "bd.h"
+#include "analyze/analyze.h"
+
+#include <pthread.h>
+#include <stdio.h>
+#include <stdlib.h>
+
+#define DEFAULT_TOP 5
+#define N_PARTS 4
+
+struct part {
+	const char *name;
+	enum bd_status (*build)(struct bd_dump *d, size_t top, struct bd_report **out,
+				struct bd_error *err);
+	struct bd_report *report;
+	enum bd_status rc;
+	struct bd_error err;
+};
+
+static enum bd_status build_summary(struct bd_dump *d, size_t top, struct bd_report **out,
+				    struct bd_error *err)
+{
+	(void)top;
+	return bd_report_summary(d, out, err);
+}
+
+static enum bd_status build_states(struct bd_dump *d, size_t top, struct bd_report **out,
+				   struct bd_error *err)
+{
+	struct bd_states_opts o;
+
+	memset(&o, 0, sizeof(o));
+	o.limit = top;
+	return bd_report_states(d, &o, out, err);
+}
+
+static enum bd_status build_leaks(struct bd_dump *d, size_t top, struct bd_report **out,
+				  struct bd_error *err)
+{
+	struct bd_leaks_opts o;
+
+	memset(&o, 0, sizeof(o));
+	o.top = top;
+	return bd_report_leaks(d, &o, out, err);
+}
+
+static enum bd_status build_deadlocks(struct bd_dump *d, size_t top, struct bd_report **out,
+				      struct bd_error *err)
+{
+	(void)top;
+	return bd_report_deadlocks(d, NULL, out, err);
+}
+
+struct worker {
+	struct bd_dump *d;
+	size_t top;
+	struct part *parts[N_PARTS];
+	size_t n;
+};
+
+static void *work(void *arg)
+{
+	struct worker *w = arg;
+
+	for (size_t i = 0; i < w->n; i++) {
+		struct part *p = w->parts[i];
+		p->err.offset = BD_NO_OFFSET;
+		p->rc = p->build(w->d, w->top, &p->report, &p->err);
+	}
+	return NULL;
+}
+
+/* ------------------------------------------------- top processes */
+
+struct top_rec {
+	uint64_t key;
+	uint32_t section;
+};
+
+struct top_list {
+	struct top_rec *v;
+	size_t n, cap;
+};
+
+static void top_add(struct top_list *t, uint64_t key, size_t section)
+{
+	size_t at;
+
+	if (t->n == t->cap && (t->n == 0 || t->v[t->n - 1].key >= key))
+		return;
+	at = t->n < t->cap ? t->n++ : t->n - 1;
+	while (at > 0 && t->v[at - 1].key < key) {
+		t->v[at] = t->v[at - 1];
+		at--;
+	}
+	t->v[at] = (struct top_rec){ key, (uint32_t)section };
+}
+
+struct proc_stats {
+	struct top_list memory, mq, reductions;
+	uint64_t total_reductions;
+	size_t n;
+};
+
+static uint64_t stack_words_of(struct bd_dump *d, struct bd_slice pid)
+{
+	struct bd_proc_sections s;
+	struct bd_section sec;
+
+	if (!bd_dump_proc_sections(d, pid, &s) || s.stack == BD_NO_SECTION)
+		return BD_UNSET;
+	bd_section_get(d, s.stack, &sec);
+	return bd_count_lines(sec.body);
+}
+
+static void scan_procs(struct bd_dump *d, struct proc_stats *st)
+{
+	for (size_t i = bd_section_find(d, BD_SECT_PROC, 0); i < d->index.n;
+	     i = bd_section_find(d, BD_SECT_PROC, i + 1)) {
+		struct bd_section s;
+		struct bd_proc p;
+		bd_section_get(d, i, &s);
+		bd_parse_proc(&s, &p);
+		st->n++;
+		top_add(&st->memory, bd_proc_memory(&p, d->info.word_size, NULL), i);
+		if (p.message_queue_len != BD_UNSET && p.message_queue_len)
+			top_add(&st->mq, p.message_queue_len, i);
+		if (p.reductions != BD_UNSET) {
+			top_add(&st->reductions, p.reductions, i);
+			st->total_reductions += p.reductions;
+		}
+	}
+}
+
+static void add_top(struct rm_builder *b, struct rm_node *parent, const char *key,
+		    const char *label, struct bd_dump *d, const struct top_list *t)
+{
+	struct rm_node *arr = rm_label(rm_arr(b, parent, key), label);
+
+	for (size_t i = 0; i < t->n; i++) {
+		struct bd_section s;
+		struct bd_proc p;
+		bd_section_get(d, t->v[i].section, &s);
+		bd_parse_proc(&s, &p);
+		bd_proc_row(b, rm_obj(b, arr, NULL), d, &p, stack_words_of(d, p.pid));
+	}
+}
+
+/*
+ * Runaway processes: one process with most of the node's reductions (10x
+ * the next one and over half of all), or a stack of a million words or more
+ * (deep, non-tail recursion).
+ */
+static void runaway_findings(struct rm_builder *b, struct rm_node *findings, struct bd_dump *d,
+			     const struct proc_stats *st)
+{
+	char title[256], evidence[256];
+
+	if (st->reductions.n >= 2 && st->n >= 10) {
+		const struct top_rec *a = &st->reductions.v[0];
+		const struct top_rec *next = &st->reductions.v[1];
+		if (a->key >= 10 * next->key && a->key * 2 >= st->total_reductions && a->key >= 10000000) {
+			struct bd_section s;
+			bd_section_get(d, a->section, &s);
+			struct bd_slice name = bd_atom_text(b->arena, bd_dump_proc_name(d, s.id));
+			snprintf(title, sizeof(title), "%.*s did %.0f%% of all the node's work (reductions)",
+				 (int)(name.len ? name.len : s.id.len), name.len ? name.ptr : s.id.ptr,
+				 100.0 * (double)a->key / (double)st->total_reductions);
+			snprintf(evidence, sizeof(evidence), "%llu reductions, the next process %llu",
+				 (unsigned long long)a->key, (unsigned long long)next->key);
+			bd_finding_pid(b, bd_finding_add(b, findings, "runaway_process", BD_SEV_WARNING,
+							 title, evidence,
+							 "see what it runs (beamdump proc); a busy loop "
+							 "or a hot process starves the others"),
+				       s.id);
+		}
+	}
+	for (size_t i = 0; i < st->memory.n; i++) {
+		struct bd_section s;
+		uint64_t words;
+		bd_section_get(d, st->memory.v[i].section, &s);
+		words = stack_words_of(d, s.id);
+		if (words == BD_UNSET || words < 1000000)
+			continue;
+		snprintf(title, sizeof(title), "%.*s has a stack of %llu words: deep recursion",
+			 (int)s.id.len, s.id.ptr, (unsigned long long)words);
+		snprintf(evidence, sizeof(evidence), "=proc_stack holds %llu slots",
+			 (unsigned long long)words);
+		bd_finding_pid(b, bd_finding_add(b, findings, "deep_stack", BD_SEV_HIGH, title, evidence,
+						 "look at the repeated frames (beamdump proc): a "
+						 "body-recursive function on a long input"),
+			       s.id);
+	}
+}
+
+/* ---------------------------------------------------- findings merge */
+
+static int severity_rank(const struct rm_node *f)
+{
+	for (const struct rm_node *c = f->first; c; c = c->next) {
+		if (c->key && strcmp(c->key, "severity") == 0 && c->kind == RM_STR) {
+			for (int s = BD_SEV_CRITICAL; s >= BD_SEV_INFO; s--)
+				if (bd_slice_eq(c->v.s, bd_severity_name((enum bd_severity)s)))
+					return s;
+		}
+	}
+	return BD_SEV_INFO;
+}
+
+/* Move the findings of a part into all[], to be ranked. */
+static bool take_findings(struct rm_node *root, struct rm_node ***all, size_t *n, size_t *cap)
+{
+	struct rm_node *f = rm_detach(root, "findings");
+	struct rm_node *c = f ? f->first : NULL;
+
+	while (c) {
+		struct rm_node *next = c->next;
+		if (!bd_grow((void **)all, cap, *n + 1, sizeof(**all)))
+			return false;
+		(*all)[(*n)++] = c;
+		c = next;
+	}
+	return true;
+}
+
+static int finding_cmp(const void *a, const void *b)
+{
+	const struct rm_node *x = *(struct rm_node *const *)a;
+	const struct rm_node *y = *(struct rm_node *const *)b;
+
+	return severity_rank(y) - severity_rank(x);
+}
+
+/* --------------------------------------------------------- report */
+
+struct analyze_ctx {
+	struct part parts[N_PARTS];
+};
+
+static void analyze_cleanup(void *arg)
+{
+	struct analyze_ctx *c = arg;
+
+	for (size_t i = 0; i < N_PARTS; i++)
+		bd_report_free(c->parts[i].report);
+	bd_free(c);
+}
+
+static void move(struct rm_node *to, struct rm_node *from, const char *key, const char *label)
+{
+	struct rm_node *n = rm_detach(from, key);
+
+	if (n) {
+		if (label)
+			rm_label(n, label);
+		rm_attach(to, n);
+	}
+}
+
+/*
+ * The process the scheduler that wrote the dump was running ("Calling
+ * Thread: scheduler:N"): for an out-of-memory crash, the one that asked.
+ */
+static void culprit(struct rm_builder *b, struct rm_node *o, struct bd_dump *d)
+{
+	const char *t = d->info.calling_thread;
+	struct bd_slice want;
+
+	if (strncmp(t, "scheduler:", 10) != 0)
+		return;
+	want = bd_slice_make(t + 10, strlen(t + 10));
+	for (size_t i = bd_section_find(d, BD_SECT_SCHEDULER, 0); i < d->index.n;
+	     i = bd_section_find(d, BD_SECT_SCHEDULER, i + 1)) {
+		struct bd_section s;
+		struct bd_scheduler sch;
+		struct bd_proc_sections ps;
+		bd_section_get(d, i, &s);
+		if (!bd_slice_eqs(s.id, want))
+			continue;
+		bd_parse_scheduler(&s, &sch);
+		if (!sch.current_process.len)
+			return;
+		rm_label(rm_slice(b, o, "running_process", sch.current_process), "running process");
+		rm_slice_or_null(b, o, "running_process_name",
+				 bd_atom_text(b->arena, bd_dump_proc_name(d, sch.current_process)));
+		if (bd_dump_proc_sections(d, sch.current_process, &ps)) {
+			struct bd_section ps_s;
+			struct bd_proc p;
+			bd_section_get(d, ps.proc, &ps_s);
+			bd_parse_proc(&ps_s, &p);
+			rm_label(rm_slice_or_null(b, o, "running_function", bd_proc_current_function(&p)),
+				 "running function");
+			rm_label(rm_bytes(b, o, "running_process_memory_bytes",
+					  bd_proc_memory(&p, d->info.word_size, NULL)),
+				 "its memory");
+		}
+		return;
+	}
+}
+
+static void what_happened(struct rm_builder *b, struct rm_node *root, struct bd_dump *d)
+{
+	struct bd_slogan s;
+	const struct bd_dump_info *i = &d->info;
+	struct rm_node *o = rm_label(rm_obj(b, root, "what_happened"), "What happened");
+
+	bd_explain_slogan(d, &s);
+	rm_str(b, o, "kind", s.kind);
+	rm_flags(rm_str(b, o, "explanation", s.text), RM_MULTILINE);
+	if (s.bytes) {
+		rm_str(b, o, "allocator", s.allocator);
+		rm_bytes(b, o, "requested_bytes", s.bytes);
+	}
+	culprit(b, o, d);
+	rm_flags(rm_str(b, o, "slogan", i->slogan), RM_MULTILINE);
+	rm_str(b, o, "time", i->time);
+	rm_slice_or_null(b, o, "node", bd_atom_text(b->arena, bd_slice_make(i->node, strlen(i->node))));
+	rm_str(b, o, "otp_release", i->otp_release);
+	rm_str(b, o, "erts_version", i->erts_version);
+	rm_bool(b, o, "complete", !i->truncated);
+	if (i->truncated)
+		rm_str(b, o, "truncation_reason", i->truncation_reason);
+}
+
+enum bd_status bd_report_analyze(struct bd_dump *d, const struct bd_analyze_opts *opts,
+				 struct bd_report **out, struct bd_error *err)
+{
+	static const struct {
+		const char *name;
+		enum bd_status (*build)(struct bd_dump *, size_t, struct bd_report **,
+					struct bd_error *);
+	} kinds[N_PARTS] = {
+		{ "leaks", build_leaks },
+		{ "summary", build_summary },
+		{ "states", build_states },
+		{ "deadlocks", build_deadlocks },
+	};
+	size_t top = opts && opts->top ? opts->top : DEFAULT_TOP;
+	struct analyze_ctx *c = bd_calloc(1, sizeof(*c));
+	struct bd_report *r = rm_report_new("beamdump analyze");
+	struct worker w[2];
+	struct proc_stats st;
+	struct top_rec tops[3][64];
+	struct rm_node **all = NULL;
+	size_t n_all = 0, cap_all = 0;
+	pthread_t thread;
+	bool threaded;
+	enum bd_status rc = BD_OK;
+
+	*out = NULL;
+	if (!c || !r) {
+		bd_free(c);
+		bd_report_free(r);
+		return bd_fail(err, BD_ENOMEM, BD_NO_OFFSET, NULL, "cannot allocate the report");
+	}
+	r->cleanup = analyze_cleanup;
+	r->cleanup_ctx = c;
+	if (top > 64)
+		top = 64;
+	memset(w, 0, sizeof(w));
+	for (size_t i = 0; i < N_PARTS; i++) {
+		c->parts[i].name = kinds[i].name;
+		c->parts[i].build = kinds[i].build;
+		/* leaks alone on one thread, the rest on the other */
+		struct worker *to = &w[i == 0 ? 1 : 0];
+		to->parts[to->n++] = &c->parts[i];
+	}
+	/* what the parts share is built before they run side by side */
+	bd_dump_literals(d);
+	bd_dump_proc_name(d, BD_SLICE_LIT("<0.0.0>"));
+	{
+		struct bd_proc_sections unused;
+		bd_dump_proc_sections(d, BD_SLICE_LIT("<0.0.0>"), &unused);
+	}
+	for (size_t i = 0; i < 2; i++) {
+		w[i].d = d;
+		w[i].top = top;
+	}
+	threaded = pthread_create(&thread, NULL, work, &w[1]) == 0;
+	memset(&st, 0, sizeof(st));
+	st.memory = (struct top_list){ tops[0], 0, top };
+	st.mq = (struct top_list){ tops[1], 0, top };
+	st.reductions = (struct top_list){ tops[2], 0, top };
+	scan_procs(d, &st);
+	work(&w[0]);
+	if (threaded)
+		pthread_join(thread, NULL);
+	else
+		work(&w[1]);
+	for (size_t i = 0; i < N_PARTS; i++) {
+		if (c->parts[i].rc) {
+			rc = c->parts[i].rc;
+			if (err)
+				*err = c->parts[i].err;
+			goto fail;
+		}
+	}
+
+	struct rm_builder *b = &r->b;
+	struct rm_node *root = r->root;
+	struct rm_node *leaks = c->parts[0].report->root;
+	struct rm_node *summary = c->parts[1].report->root;
+	struct rm_node *states = c->parts[2].report->root;
+	struct rm_node *deadlocks = c->parts[3].report->root;
+
+	what_happened(b, root, d);
+	struct rm_node *findings = rm_flags(rm_label(rm_arr(b, root, "findings"), "Findings"),
+					    RM_BLOCKS);
+	if (!take_findings(deadlocks, &all, &n_all, &cap_all) ||
+	    !take_findings(leaks, &all, &n_all, &cap_all) ||
+	    !take_findings(states, &all, &n_all, &cap_all)) {
+		rc = bd_fail(err, BD_ENOMEM, BD_NO_OFFSET, NULL, "out of memory ranking findings");
+		goto fail;
+	}
+	{
+		/* runaway findings are built here, then ranked with the others */
+		struct rm_node *mine = rm_arr(b, NULL, NULL);
+		runaway_findings(b, mine, d, &st);
+		for (struct rm_node *f = mine ? mine->first : NULL, *next; f; f = next) {
+			next = f->next;
+			if (!bd_grow((void **)&all, &cap_all, n_all + 1, sizeof(*all))) {
+				rc = bd_fail(err, BD_ENOMEM, BD_NO_OFFSET, NULL, "out of memory");
+				goto fail;
+			}
+			all[n_all++] = f;
+		}
+	}
+	/* stable: equal severities keep the order of the parts */
+	for (size_t i = 1; i < n_all; i++)
+		for (size_t j = i; j > 0 && finding_cmp(&all[j - 1], &all[j]) > 0; j--) {
+			struct rm_node *t = all[j];
+			all[j] = all[j - 1];
+			all[j - 1] = t;
+		}
+	for (size_t i = 0; i < n_all; i++)
+		rm_attach(findings, all[i]);
+
+	/* the inventory: the summary's parts, then the focused lists */
+	move(root, summary, "dump", "Dump");
+	move(root, summary, "counts", "Counts");
+	move(root, summary, "memory", "Memory");
+	struct rm_node *procs = rm_label(rm_obj(b, root, "processes"), "Top processes");
+	add_top(b, procs, "by_memory", "by memory", d, &st.memory);
+	add_top(b, procs, "by_message_queue", "by message queue", d, &st.mq);
+	add_top(b, procs, "by_reductions", "by reductions", d, &st.reductions);
+	move(root, states, "states", "Largest states");
+	move(root, leaks, "mailboxes", "Mailboxes");
+	move(root, leaks, "binary_leaks", "Binaries pinned by slices");
+	move(root, deadlocks, "cycles", "Deadlock cycles");
+	move(root, deadlocks, "chains", "Call chains");
+	move(root, deadlocks, "convoys", "Convoys");
+	move(root, leaks, "ets", "ETS tables");
+	move(root, leaks, "atoms", "Atoms");
+	move(root, leaks, "allocators", "Allocators");
+	move(root, summary, "schedulers", "Schedulers");
+	move(root, summary, "loaded_code", "Loaded code");
+	move(root, summary, "diagnostics", "Diagnostics");
+	bd_free(all);
+	if (b->oom) {
+		rc = bd_fail(err, BD_ENOMEM, BD_NO_OFFSET, NULL, "out of memory building the report");
+		bd_report_free(r);
+		return rc;
+	}
+	*out = r;
+	return BD_OK;
+fail:
+	bd_free(all);
+	bd_report_free(r);
+	return rc;
+}

@@ -1,0 +1,1740 @@
+/*
+ * `leaks`: where memory is held that should have been released, with
+ * findings. Six lists, each read from what the dump really holds:
+ *
+ *  - refc binaries pinned by small slices (sub-binaries),
+ *  - mailbox build-up (queue length, where the process is stuck, message
+ *    shapes and the memory the queue holds),
+ *  - ETS tables by memory,
+ *  - the atom table against its limit, with the newest atoms,
+ *  - allocator carriers against the blocks in them (fragmentation),
+ *  - heaps that are mostly free space or garbage.
+ *
+ * One pass over the =proc sections reads a few numbers of each process
+ * (queue length, heap and binary sizes, name) and keeps candidates; only
+ * candidates are opened, and each opening reads only its own sections,
+ * located from the process's position (see find_sections).
+ *
+ * Pinned binaries (crash-dump-format.md 3.2, 3.5). A sub-binary is
+ * "Ys<target>:<offset>:<size>". When the original refc binary is reachable
+ * only through such slices the dump has no =binary section for it, so its
+ * size is not in the dump. What the dump does hold is the owner's
+ * BinVHeap + OldBinVHeap (words of refc binaries its heaps reference).
+ * Per process:
+ *   whole   = bytes of the binaries it holds whole (Yc lines: known sizes)
+ *   pinned  = (BinVHeap + OldBinVHeap) x word size - whole, when some
+ *             slice's original has no =binary section (its size is then
+ *             estimated, the unexplained bytes shared evenly among such
+ *             originals); otherwise the sum of the known sizes of the
+ *             binaries it holds only through slices
+ *   used    = bytes of those slices
+ * Slices of 64 bytes or less become heap binaries (Yh) at the next garbage
+ * collection and pin nothing, so they never count; neither do slices of
+ * heap binaries or of literals. In dumps of OTP 27 and later a slice of a
+ * refc binary is a Yc whose size is below its binary's: it counts as a
+ * slice too.
+ */
+#include "bd.h"
+#include "analyze/analyze.h"
+#include "term/print.h"
+#include "term/shape.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+
+#define MIB ((uint64_t)1 << 20)
+#define GIB ((uint64_t)1 << 30)
+
+#define DEFAULT_TOP 10
+
+/* Binaries: heaps of processes with at least this much in BinVHeap + OldBinVHeap are read. */
+#define BIN_SCAN_MIN MIB
+/* ... the most binary-heavy of them, at most this many. */
+#define BIN_SCAN_MAX 256
+/* A slice leak is a finding from 1 MiB pinned and 10 times the bytes the slices use. */
+#define BIN_FINDING_MIN MIB
+#define BIN_FINDING_RATIO 10
+/* High: 10 % of =memory binary and 16 MiB; critical: 50 % and 128 MiB. */
+#define BIN_HIGH_SHARE 0.10
+#define BIN_HIGH_MIN (16 * MIB)
+#define BIN_CRITICAL_SHARE 0.50
+#define BIN_CRITICAL_MIN (128 * MIB)
+
+/* Mailboxes: queue lengths for warning, high and critical findings. */
+#define MQ_WARNING 1000
+#define MQ_HIGH 10000
+#define MQ_CRITICAL 100000
+/* Messages sized and shaped: per queue, for all queues, and at least per queue. */
+#define MSG_SAMPLE_QUEUE 20000
+#define MSG_SAMPLE_TOTAL 60000
+#define MSG_SAMPLE_MIN 1000
+#define SHAPE_DEPTH 3
+#define MAX_SHAPES 1024
+#define SHAPES_SHOWN 5
+/* Innermost return addresses shown after the current function. */
+#define FRAMES_SHOWN 3
+
+/* ETS: a table is a finding from 64 MiB and 10 % of =memory total (25 % high, 50 % critical). */
+#define ETS_FINDING_MIN (64 * MIB)
+#define ETS_WARNING_SHARE 0.10
+#define ETS_HIGH_SHARE 0.25
+#define ETS_CRITICAL_SHARE 0.50
+
+/* Atoms: share of the limit for warning, high and critical findings. */
+#define ATOM_WARNING 0.80
+#define ATOM_HIGH 0.95
+#define ATOM_CRITICAL 1.00
+#define NEWEST_ATOMS 20
+
+/* Allocators: mbcs usage below this with this much unused is fragmentation. */
+#define ALLOC_MAX_TYPES 64
+#define ALLOC_FRAG_USAGE 0.50
+#define ALLOC_WARNING (64 * MIB)
+#define ALLOC_HIGH (256 * MIB)
+#define ALLOC_CRITICAL GIB
+
+/* Heaps: from 1 MiB, the largest at most this many, listed when 4 times what is reachable. */
+#define HEAP_SCAN_MIN MIB
+#define HEAP_SCAN_MAX 32
+#define HEAP_GARBAGE_RATIO 4
+/* A finding from 8 MiB free or garbage; high: 10 % of =memory processes and 64 MiB;
+ * critical: 50 % and 256 MiB. */
+#define HEAP_FINDING_MIN (8 * MIB)
+#define HEAP_HIGH_SHARE 0.10
+#define HEAP_HIGH_MIN (64 * MIB)
+#define HEAP_CRITICAL_SHARE 0.50
+#define HEAP_CRITICAL_MIN (256 * MIB)
+
+/* ------------------------------------------------------------ the scan */
+
+/* A process kept by the scan: its =proc section and position among them. */
+struct cand {
+	uint32_t section;
+	uint32_t ordinal;
+	uint64_t key;      /* queue length, binary words or heap words */
+};
+
+struct name_slot {
+	struct bd_slice pid;
+	struct bd_slice name;  /* as written in Name: */
+};
+
+/* The few =proc numbers the scan reads. */
+struct brief {
+	struct bd_slice name;
+	uint64_t mq;
+	uint64_t heap;         /* Stack+heap */
+	uint64_t old_heap;
+	uint64_t bin_vheap;    /* BD_UNSET when absent (before OTP 21) */
+	uint64_t old_bin_vheap;
+};
+
+static uint64_t num(struct bd_slice v)
+{
+	uint64_t n = 0;
+
+	return bd_parse_u64(bd_slice_trim(v), &n) ? n : 0;
+}
+
+/* Is [p, e) "key: value"? Then *v is the value. */
+static bool key_is(const char *p, const char *e, const char *key, size_t len, struct bd_slice *v)
+{
+	if ((size_t)(e - p) < len + 1 || memcmp(p, key, len) != 0 || p[len] != ':')
+		return false;
+	*v = bd_slice_make(p + len + 1, (size_t)(e - p) - len - 1);
+	return true;
+}
+
+#define KEY(lit) lit, sizeof(lit) - 1
+
+static void read_brief(const struct bd_section *s, struct brief *b)
+{
+	const char *q = s->body.ptr;
+	const char *end = q + s->body.len;
+	struct bd_slice v;
+
+	memset(b, 0, sizeof(*b));
+	b->bin_vheap = BD_UNSET;
+	while (q < end) {
+		const char *nl = memchr(q, '\n', (size_t)(end - q));
+		const char *e = nl ? nl : end;
+		const char *line = q;
+
+		q = nl ? nl + 1 : end;
+		if (e > line && e[-1] == '\r')
+			e--;
+		if (e == line)
+			continue;
+		switch (line[0]) {
+		case 'N':
+			if (key_is(line, e, KEY("Name"), &v))
+				b->name = bd_slice_trim(v);
+			break;
+		case 'M':
+			if (key_is(line, e, KEY("Message queue length"), &v))
+				b->mq = num(v);
+			break;
+		case 'S':
+			if (key_is(line, e, KEY("Stack+heap"), &v))
+				b->heap = num(v);
+			break;
+		case 'O':
+			if (key_is(line, e, KEY("OldHeap"), &v))
+				b->old_heap = num(v);
+			else if (key_is(line, e, KEY("OldBinVHeap"), &v))
+				b->old_bin_vheap = num(v);
+			break;
+		case 'B':
+			if (key_is(line, e, KEY("BinVHeap"), &v))
+				b->bin_vheap = num(v);
+			break;
+		default:
+			break;
+		}
+	}
+}
+
+struct cand_list {
+	struct cand *v;
+	size_t n;
+	size_t cap;
+};
+
+static bool cand_push(struct cand_list *l, struct cand c)
+{
+	if (!bd_grow((void **)&l->v, &l->cap, l->n + 1, sizeof(*l->v)))
+		return false;
+	l->v[l->n++] = c;
+	return true;
+}
+
+/* Largest key first; ties in dump order. */
+static int cand_cmp(const void *a, const void *b)
+{
+	const struct cand *x = a;
+	const struct cand *y = b;
+
+	if (x->key != y->key)
+		return x->key > y->key ? -1 : 1;
+	return x->section < y->section ? -1 : x->section > y->section;
+}
+
+/* ------------------------------------------------------------ context */
+
+struct pending {
+	const char *kind;
+	enum bd_severity sev;
+	const char *title;
+	const char *evidence;
+	const char *action;
+	struct bd_slice pids[4];
+	size_t n_pids;
+	size_t order;
+};
+
+struct leaks_ctx {
+	struct bd_dump *d;
+	struct rm_builder *b;
+	size_t top;
+	unsigned ws;
+	/* from the scan */
+	struct cand_list mq;       /* non-empty queues */
+	struct cand_list bins;     /* BIN_SCAN_MIN of binaries or more */
+	struct cand_list heaps;    /* HEAP_SCAN_MIN of heap or more */
+	struct name_slot *names;   /* open addressing, power-of-two cap */
+	size_t names_cap;
+	size_t names_n;
+	size_t n_procs;
+	bool has_bin_vheap;
+	/* per-process sections, found from a process's position */
+	size_t *stacks;            /* index of every =proc_stack, in dump order */
+	size_t n_stacks;
+	bool stacks_built;
+	/* findings, added at the end by severity */
+	struct pending *findings;
+	size_t n_findings;
+	size_t cap_findings;
+};
+
+static bool name_put(struct leaks_ctx *c, struct bd_slice pid, struct bd_slice name)
+{
+	size_t i;
+
+	if (c->names_n + 1 > c->names_cap / 2) {
+		size_t cap = c->names_cap ? c->names_cap * 2 : 64;
+		struct name_slot *slots = bd_calloc(cap, sizeof(*slots));
+		if (!slots)
+			return false;
+		for (size_t k = 0; k < c->names_cap; k++) {
+			if (!c->names[k].pid.len)
+				continue;
+			i = (size_t)bd_hash_slice(c->names[k].pid) & (cap - 1);
+			while (slots[i].pid.len)
+				i = (i + 1) & (cap - 1);
+			slots[i] = c->names[k];
+		}
+		bd_free(c->names);
+		c->names = slots;
+		c->names_cap = cap;
+	}
+	i = (size_t)bd_hash_slice(pid) & (c->names_cap - 1);
+	while (c->names[i].pid.len) {
+		if (bd_slice_eqs(c->names[i].pid, pid))
+			return true;
+		i = (i + 1) & (c->names_cap - 1);
+	}
+	c->names[i].pid = pid;
+	c->names[i].name = name;
+	c->names_n++;
+	return true;
+}
+
+/* The registered name of pid (unquoted), or empty. */
+static struct bd_slice name_of(struct leaks_ctx *c, struct bd_slice pid)
+{
+	size_t i;
+
+	if (!c->names_cap || !pid.len)
+		return bd_slice_make("", 0);
+	i = (size_t)bd_hash_slice(pid) & (c->names_cap - 1);
+	while (c->names[i].pid.len) {
+		if (bd_slice_eqs(c->names[i].pid, pid))
+			return bd_atom_text(c->b->arena, c->names[i].name);
+		i = (i + 1) & (c->names_cap - 1);
+	}
+	return bd_slice_make("", 0);
+}
+
+static struct bd_slice section_pid(const struct bd_dump *d, size_t i)
+{
+	struct bd_section s;
+
+	bd_section_get(d, i, &s);
+	return s.id;
+}
+
+/* The name if registered, else the pid: for titles. */
+static struct bd_slice who(struct leaks_ctx *c, struct bd_slice pid)
+{
+	struct bd_slice n = name_of(c, pid);
+
+	return n.len ? n : pid;
+}
+
+static enum bd_status scan(struct leaks_ctx *c, struct bd_error *err)
+{
+	struct bd_dump *d = c->d;
+	uint32_t ordinal = 0;
+
+	for (size_t i = bd_section_find(d, BD_SECT_PROC, 0); i < d->index.n;
+	     i = bd_section_find(d, BD_SECT_PROC, i + 1), ordinal++) {
+		struct bd_section s;
+		struct brief br;
+		uint64_t heap_words;
+		bool ok = true;
+
+		bd_section_get(d, i, &s);
+		read_brief(&s, &br);
+		if (br.name.len)
+			ok = name_put(c, s.id, br.name);
+		if (br.mq)
+			ok = ok && cand_push(&c->mq, (struct cand){ (uint32_t)i, ordinal, br.mq });
+		if (br.bin_vheap != BD_UNSET) {
+			uint64_t words = br.bin_vheap + br.old_bin_vheap;
+			c->has_bin_vheap = true;
+			if (words * c->ws >= BIN_SCAN_MIN)
+				ok = ok && cand_push(&c->bins, (struct cand){ (uint32_t)i, ordinal, words });
+		}
+		heap_words = br.heap + br.old_heap;
+		if (heap_words * c->ws >= HEAP_SCAN_MIN)
+			ok = ok && cand_push(&c->heaps, (struct cand){ (uint32_t)i, ordinal, heap_words });
+		if (!ok)
+			return bd_fail(err, BD_ENOMEM, BD_NO_OFFSET, NULL, "out of memory scanning processes");
+	}
+	c->n_procs = ordinal;
+	return BD_OK;
+}
+
+/* --------------------------------------------------- process sections */
+
+static enum bd_sect kind_at(const struct bd_dump *d, size_t i)
+{
+	return (enum bd_sect)(d->index.entries[i] >> 56);
+}
+
+static bool build_stacks(struct leaks_ctx *c)
+{
+	struct bd_dump *d = c->d;
+	size_t n = d->index.count[BD_SECT_PROC_STACK];
+	size_t k = 0;
+
+	c->stacks_built = true;
+	if (!n)
+		return true;
+	c->stacks = bd_calloc(n, sizeof(*c->stacks));
+	if (!c->stacks)
+		return false;
+	for (size_t i = 0; i < d->index.n && k < n; i++)
+		if (kind_at(d, i) == BD_SECT_PROC_STACK)
+			c->stacks[k++] = i;
+	c->n_stacks = k;
+	return true;
+}
+
+/* Most probes that find_sections makes before it asks the dump's process map. */
+#define PROBE_MAX 1024
+
+/*
+ * The per-process sections of the process at =proc section proc_i, the
+ * ordinal-th =proc. Every dump read (R11B to OTP 28) writes the groups of
+ * per-process sections (messages, dictionary, stack, heap) in the order of
+ * the =proc sections, and each group has a stack; only processes without
+ * sections (exiting, sensitive, cut off) are skipped. So the group sits
+ * at stack position ordinal - m .. ordinal, m being the number of
+ * processes without a stack: a few header reads, where the dump-wide
+ * process map would read every stack header. When m is large the map is
+ * used instead.
+ */
+static void find_sections(struct leaks_ctx *c, size_t proc_i, uint32_t ordinal,
+			  struct bd_proc_sections *out)
+{
+	struct bd_dump *d = c->d;
+	struct bd_slice pid = section_pid(d, proc_i);
+	size_t missing;
+	size_t hi;
+	size_t at = SIZE_MAX;
+
+	out->proc = proc_i;
+	out->messages = out->dictionary = out->stack = out->heap = BD_NO_SECTION;
+	if (!c->stacks_built && !build_stacks(c))
+		c->n_stacks = 0;
+	missing = c->n_procs > c->n_stacks ? c->n_procs - c->n_stacks : 0;
+	if (missing >= PROBE_MAX || (!c->n_stacks && d->index.count[BD_SECT_PROC_STACK])) {
+		bd_dump_proc_sections(d, pid, out);
+		out->proc = proc_i;
+		return;
+	}
+	if (!c->n_stacks)
+		return;
+	hi = ordinal < c->n_stacks ? ordinal : c->n_stacks - 1;
+	for (size_t k = 0; k <= missing && k <= hi; k++) {
+		if (bd_slice_eqs(section_pid(d, c->stacks[hi - k]), pid)) {
+			at = c->stacks[hi - k];
+			break;
+		}
+	}
+	if (at == SIZE_MAX)
+		return;
+	out->stack = at;
+	for (size_t i = at; i > 0; i--) {
+		enum bd_sect k = kind_at(d, i - 1);
+		if ((k != BD_SECT_PROC_MESSAGES && k != BD_SECT_PROC_DICTIONARY) ||
+		    !bd_slice_eqs(section_pid(d, i - 1), pid))
+			break;
+		if (k == BD_SECT_PROC_MESSAGES)
+			out->messages = i - 1;
+		else
+			out->dictionary = i - 1;
+	}
+	for (size_t i = at + 1; i < d->index.n; i++) {
+		enum bd_sect k = kind_at(d, i);
+		if (k != BD_SECT_PROC_HEAP || !bd_slice_eqs(section_pid(d, i), pid))
+			break;
+		out->heap = i;
+	}
+}
+
+static struct bd_slice body_of(const struct bd_dump *d, size_t i)
+{
+	struct bd_section s;
+
+	if (i == BD_NO_SECTION)
+		return bd_slice_make("", 0);
+	bd_section_get(d, i, &s);
+	return s.body;
+}
+
+/* ------------------------------------------------------------ findings */
+
+static void finding(struct leaks_ctx *c, const char *kind, enum bd_severity sev,
+		    const char *title, const char *evidence, const char *action,
+		    const struct bd_slice *pids, size_t n_pids)
+{
+	struct pending *f;
+
+	if (!bd_grow((void **)&c->findings, &c->cap_findings, c->n_findings + 1,
+		     sizeof(*c->findings))) {
+		c->b->oom = true;
+		return;
+	}
+	f = &c->findings[c->n_findings];
+	memset(f, 0, sizeof(*f));
+	f->kind = kind;
+	f->sev = sev;
+	f->title = bd_arena_strndup(c->b->arena, title, strlen(title));
+	f->evidence = bd_arena_strndup(c->b->arena, evidence, strlen(evidence));
+	f->action = bd_arena_strndup(c->b->arena, action, strlen(action));
+	if (!f->title || !f->evidence || !f->action) {
+		c->b->oom = true;
+		return;
+	}
+	for (size_t i = 0; i < n_pids && i < BD_ARRAY_SIZE(f->pids); i++)
+		f->pids[f->n_pids++] = pids[i];
+	f->order = c->n_findings++;
+}
+
+static int finding_cmp(const void *a, const void *b)
+{
+	const struct pending *x = a;
+	const struct pending *y = b;
+
+	if (x->sev != y->sev)
+		return x->sev > y->sev ? -1 : 1;
+	return x->order < y->order ? -1 : x->order > y->order;
+}
+
+static void add_findings(struct leaks_ctx *c, struct rm_node *arr)
+{
+	if (c->n_findings)
+		qsort(c->findings, c->n_findings, sizeof(*c->findings), finding_cmp);
+	for (size_t i = 0; i < c->n_findings; i++) {
+		const struct pending *p = &c->findings[i];
+		struct rm_node *f = bd_finding_add(c->b, arr, p->kind, p->sev, p->title, p->evidence,
+						   p->action);
+		for (size_t k = 0; k < p->n_pids; k++)
+			bd_finding_pid(c->b, f, p->pids[k]);
+	}
+}
+
+static const char *fmt_bytes(char *buf, size_t cap, uint64_t bytes)
+{
+	rm_format_bytes(buf, cap, bytes);
+	return buf;
+}
+
+static enum bd_severity by_share(double share, double high, double critical)
+{
+	return share >= critical ? BD_SEV_CRITICAL : share >= high ? BD_SEV_HIGH : BD_SEV_WARNING;
+}
+
+/* By share of a total, each level also needing a size. */
+static enum bd_severity by_share_and_size(double share, uint64_t bytes, double high,
+					  uint64_t high_min, double critical, uint64_t critical_min)
+{
+	if (share >= critical && bytes >= critical_min)
+		return BD_SEV_CRITICAL;
+	if (share >= high && bytes >= high_min)
+		return BD_SEV_HIGH;
+	return BD_SEV_WARNING;
+}
+
+/* ------------------------------------------------------- pinned binaries */
+
+/* A Yc or Yh line of the heap being read, by its address. */
+struct heap_bin {
+	uint64_t line;
+	uint64_t ref;      /* Yc: the binary */
+	uint64_t size;
+	bool refc;
+};
+
+/* A binary a process references, merged per address. */
+struct bin_use {
+	uint64_t addr;
+	uint64_t size;         /* known size (=binary section or Yc), else 0 */
+	uint64_t slice_bytes;
+	uint32_t slices;
+	bool known;
+	bool whole;            /* held by a Yc of its full size */
+};
+
+struct bin_proc {
+	uint32_t section;
+	uint64_t vheap_bytes;
+	uint64_t whole_bytes;
+	uint64_t pinned_bytes;
+	uint64_t used_bytes;
+	uint64_t known_pinned;   /* slice-only binaries whose size is in the dump */
+	uint64_t hidden_each;    /* estimated size of each slice-only binary not in the dump */
+	uint32_t slices;
+	uint32_t n_slice_only;
+	uint32_t n_hidden;
+	struct bin_use *uses;    /* slice-only ones first, largest first */
+	size_t n_uses;
+};
+
+/* Address -> number of read processes that reference the binary. */
+struct share_map {
+	uint64_t *addr;
+	uint32_t *count;
+	size_t cap;
+	size_t n;
+};
+
+static bool share_add(struct share_map *m, uint64_t addr)
+{
+	size_t i;
+
+	if (m->n + 1 > m->cap / 2) {
+		size_t cap = m->cap ? m->cap * 2 : 256;
+		uint64_t *a = bd_calloc(cap, sizeof(*a));
+		uint32_t *n = bd_calloc(cap, sizeof(*n));
+		if (!a || !n) {
+			bd_free(a);
+			bd_free(n);
+			return false;
+		}
+		for (size_t k = 0; k < m->cap; k++) {
+			if (!m->addr[k])
+				continue;
+			i = (size_t)(m->addr[k] * 0x9E3779B97F4A7C15ull >> 20) & (cap - 1);
+			while (a[i])
+				i = (i + 1) & (cap - 1);
+			a[i] = m->addr[k];
+			n[i] = m->count[k];
+		}
+		bd_free(m->addr);
+		bd_free(m->count);
+		m->addr = a;
+		m->count = n;
+		m->cap = cap;
+	}
+	i = (size_t)(addr * 0x9E3779B97F4A7C15ull >> 20) & (m->cap - 1);
+	while (m->addr[i] && m->addr[i] != addr)
+		i = (i + 1) & (m->cap - 1);
+	if (!m->addr[i]) {
+		m->addr[i] = addr;
+		m->n++;
+	}
+	m->count[i]++;
+	return true;
+}
+
+static uint32_t share_get(const struct share_map *m, uint64_t addr)
+{
+	size_t i;
+
+	if (!m->cap)
+		return 0;
+	i = (size_t)(addr * 0x9E3779B97F4A7C15ull >> 20) & (m->cap - 1);
+	while (m->addr[i]) {
+		if (m->addr[i] == addr)
+			return m->count[i];
+		i = (i + 1) & (m->cap - 1);
+	}
+	return 0;
+}
+
+static int heap_bin_cmp(const void *a, const void *b)
+{
+	const struct heap_bin *x = a;
+	const struct heap_bin *y = b;
+
+	return x->line < y->line ? -1 : x->line > y->line;
+}
+
+static int use_addr_cmp(const void *a, const void *b)
+{
+	const struct bin_use *x = a;
+	const struct bin_use *y = b;
+
+	return x->addr < y->addr ? -1 : x->addr > y->addr;
+}
+
+static const struct heap_bin *heap_bin_find(const struct heap_bin *v, size_t n, uint64_t line)
+{
+	size_t lo = 0;
+	size_t hi = n;
+
+	while (lo < hi) {
+		size_t mid = lo + (hi - lo) / 2;
+		if (v[mid].line < line)
+			lo = mid + 1;
+		else if (v[mid].line > line)
+			hi = mid;
+		else
+			return &v[mid];
+	}
+	return NULL;
+}
+
+struct bin_scan {
+	struct heap_bin *objs;   /* Yc and Yh lines */
+	size_t n_objs, cap_objs;
+	struct bin_use *uses;    /* one per Yc / Ys line, merged later */
+	size_t n_uses, cap_uses;
+	struct heap_bin *subs;   /* Ys lines: target in ref */
+	size_t n_subs, cap_subs;
+};
+
+/* Collect the Yc, Yh and Ys lines of one heap section. */
+static bool collect_bins(struct bd_slice body, struct bin_scan *s)
+{
+	const char *p = body.ptr;
+	const char *end = p + body.len;
+
+	while (p < end) {
+		const char *nl = memchr(p, '\n', (size_t)(end - p));
+		const char *e = nl ? nl : end;
+		uint64_t addr;
+		size_t n = bd_hex_prefix(p, e, &addr);
+
+		if (n && p + n + 2 < e && p[n] == ':' && p[n + 1] == 'Y') {
+			struct bd_obj o;
+			if (bd_obj_parse(p + n + 1, e, &o)) {
+				struct heap_bin hb = { addr, o.ref, o.size,
+						       o.kind == BD_OBJ_REFC_BIN };
+				if (o.kind == BD_OBJ_SUB_BIN) {
+					if (!bd_grow((void **)&s->subs, &s->cap_subs, s->n_subs + 1,
+						     sizeof(*s->subs)))
+						return false;
+					s->subs[s->n_subs++] = hb;
+				} else {
+					if (!bd_grow((void **)&s->objs, &s->cap_objs, s->n_objs + 1,
+						     sizeof(*s->objs)))
+						return false;
+					s->objs[s->n_objs++] = hb;
+				}
+			}
+		}
+		p = nl ? nl + 1 : end;
+	}
+	return true;
+}
+
+static bool use_add(struct bin_scan *s, struct bin_use u)
+{
+	if (!bd_grow((void **)&s->uses, &s->cap_uses, s->n_uses + 1, sizeof(*s->uses)))
+		return false;
+	s->uses[s->n_uses++] = u;
+	return true;
+}
+
+/* Size of the =binary section at addr, if the dump has one. */
+static bool binary_size(struct bd_dump *d, const struct bd_bin_index *bi, uint64_t addr,
+			uint64_t *size)
+{
+	struct bd_slice payload;
+
+	return bd_bin_index_get(bi, d, addr, &payload, size);
+}
+
+/* Classify the lines collected into per-binary uses. */
+static bool classify_bins(struct bd_dump *d, const struct bd_bin_index *bi, struct bin_scan *s)
+{
+	const struct bd_heap *lits = bd_dump_literals(d);
+
+	if (s->n_objs)
+		qsort(s->objs, s->n_objs, sizeof(*s->objs), heap_bin_cmp);
+	for (size_t i = 0; i < s->n_objs; i++) {
+		const struct heap_bin *o = &s->objs[i];
+		struct bin_use u = { o->ref, o->size, 0, 0, false, true };
+		uint64_t full;
+		if (!o->refc)
+			continue;
+		if (binary_size(d, bi, o->ref, &full)) {
+			u.known = true;
+			u.size = full;
+			if (o->size < full) {
+				/* a view of part of the binary: a slice (OTP 27 on) */
+				u.whole = false;
+				u.slices = 1;
+				u.slice_bytes = o->size;
+			}
+		} else {
+			u.known = true; /* a ProcBin's size is its binary's */
+		}
+		if (!use_add(s, u))
+			return false;
+	}
+	for (size_t i = 0; i < s->n_subs; i++) {
+		const struct heap_bin *sub = &s->subs[i];
+		struct bin_use u = { 0, 0, sub->size, 1, false, false };
+		bool placed = false;
+		for (int pass = 0; pass < 2 && !placed; pass++) {
+			/* OTP 27 may tag the target's low bits */
+			uint64_t t = pass ? sub->ref & ~(uint64_t)7 : sub->ref;
+			const struct heap_bin *o;
+			struct bd_obj lo;
+			uint64_t size;
+			if (pass && t == sub->ref)
+				break;
+			o = heap_bin_find(s->objs, s->n_objs, t);
+			if (o && !o->refc) {
+				placed = true; /* a slice of a heap binary pins nothing */
+				u.slices = 0;
+			} else if (o) {
+				u.addr = o->ref;
+				u.known = true;
+				u.size = o->size;
+				placed = true;
+			} else if (bd_heap_get(lits, d, t, &lo)) {
+				placed = true; /* nor does a slice of a literal */
+				u.slices = 0;
+			} else if (binary_size(d, bi, t, &size)) {
+				u.addr = t;
+				u.known = true;
+				u.size = size;
+				placed = true;
+			}
+		}
+		if (!placed) {
+			/* the original has no =binary section: reachable only through slices */
+			u.addr = sub->ref;
+		}
+		if (u.slices && u.addr && !use_add(s, u))
+			return false;
+	}
+	return true;
+}
+
+/* Slice-only binaries first, then by size (estimated for those not in the dump). */
+static int use_rank_cmp(const void *a, const void *b)
+{
+	const struct bin_use *x = a;
+	const struct bin_use *y = b;
+
+	if (x->whole != y->whole)
+		return x->whole ? 1 : -1;
+	if (x->size != y->size)
+		return x->size > y->size ? -1 : 1;
+	if (x->slices != y->slices)
+		return x->slices > y->slices ? -1 : 1;
+	return x->addr < y->addr ? -1 : x->addr > y->addr;
+}
+
+/* Merge the uses per binary and work out the process's figures (method at the top). */
+static void settle_bins(struct bin_proc *bp, struct bin_scan *s, unsigned ws)
+{
+	size_t n = 0;
+
+	if (s->n_uses)
+		qsort(s->uses, s->n_uses, sizeof(*s->uses), use_addr_cmp);
+	for (size_t i = 0; i < s->n_uses; i++) {
+		struct bin_use *u = &s->uses[i];
+		if (n && s->uses[n - 1].addr == u->addr) {
+			struct bin_use *m = &s->uses[n - 1];
+			m->whole = m->whole || u->whole;
+			m->known = m->known || u->known;
+			if (u->size > m->size)
+				m->size = u->size;
+			m->slices += u->slices;
+			m->slice_bytes += u->slice_bytes;
+		} else {
+			s->uses[n++] = *u;
+		}
+	}
+	s->n_uses = n;
+	for (size_t i = 0; i < n; i++) {
+		const struct bin_use *u = &s->uses[i];
+		if (u->whole) {
+			bp->whole_bytes += u->size;
+			continue;
+		}
+		bp->n_slice_only++;
+		bp->slices += u->slices;
+		bp->used_bytes += u->slice_bytes;
+		if (u->known)
+			bp->known_pinned += u->size;
+		else
+			bp->n_hidden++;
+	}
+	bp->pinned_bytes = bp->known_pinned;
+	if (bp->n_hidden && bp->vheap_bytes != BD_UNSET) {
+		uint64_t unexplained = bp->vheap_bytes > bp->whole_bytes ?
+					       bp->vheap_bytes - bp->whole_bytes : 0;
+		if (unexplained > bp->known_pinned) {
+			bp->pinned_bytes = unexplained;
+			bp->hidden_each = (unexplained - bp->known_pinned) / bp->n_hidden;
+			/* BinVHeap counts whole words of each binary */
+			bp->hidden_each -= bp->hidden_each % ws;
+		}
+	}
+	for (size_t i = 0; i < n; i++)
+		if (!s->uses[i].whole && !s->uses[i].known)
+			s->uses[i].size = bp->hidden_each;
+	if (n)
+		qsort(s->uses, n, sizeof(*s->uses), use_rank_cmp);
+	bp->uses = s->uses;
+	bp->n_uses = n;
+	s->uses = NULL;
+	s->cap_uses = 0;
+	s->n_uses = 0;
+}
+
+static int bin_proc_cmp(const void *a, const void *b)
+{
+	const struct bin_proc *x = a;
+	const struct bin_proc *y = b;
+
+	if (x->pinned_bytes != y->pinned_bytes)
+		return x->pinned_bytes > y->pinned_bytes ? -1 : 1;
+	return x->section < y->section ? -1 : x->section > y->section;
+}
+
+static void fmt_addr(char *buf, size_t cap, uint64_t addr)
+{
+	snprintf(buf, cap, "%llX", (unsigned long long)addr);
+}
+
+static void bin_row(struct leaks_ctx *c, struct rm_node *arr, const struct bin_proc *bp,
+		    const struct share_map *shares)
+{
+	struct rm_builder *b = c->b;
+	struct bd_slice pid = section_pid(c->d, bp->section);
+	struct rm_node *o = rm_obj(b, arr, NULL);
+	struct rm_node *bins;
+	char addr[32];
+
+	rm_slice(b, o, "pid", pid);
+	rm_slice_or_null(b, o, "name", name_of(c, pid));
+	rm_label(rm_bytes(b, o, "pinned_bytes", bp->pinned_bytes), "pinned");
+	rm_label(rm_bytes(b, o, "used_bytes", bp->used_bytes), "used by the slices");
+	rm_uint(b, o, "slices", bp->slices);
+	rm_label(rm_uint(b, o, "binary_count", bp->n_slice_only), "binaries");
+	rm_label(rm_bool(b, o, "estimated", bp->n_hidden > 0), "pinned size estimated");
+	if (bp->vheap_bytes != BD_UNSET)
+		rm_label(rm_bytes(b, o, "bin_vheap_bytes", bp->vheap_bytes), "BinVHeap + OldBinVHeap");
+	else
+		rm_label(rm_null(b, o, "bin_vheap_bytes"), "BinVHeap + OldBinVHeap");
+	rm_label(rm_bytes(b, o, "whole_bytes", bp->whole_bytes), "held whole");
+	bins = rm_label(rm_arr(b, o, "binaries"), "Binaries held through slices");
+	for (size_t i = 0; i < bp->n_uses && i < c->top; i++) {
+		const struct bin_use *u = &bp->uses[i];
+		struct rm_node *row;
+		if (u->whole)
+			break;
+		row = rm_obj(b, bins, NULL);
+		fmt_addr(addr, sizeof(addr), u->addr);
+		rm_str(b, row, "address", addr);
+		if (u->known)
+			rm_bytes(b, row, "size", u->size);
+		else
+			rm_null(b, row, "size");
+		rm_label(rm_bytes(b, row, "estimated_size", u->size), "size (est.)");
+		rm_label(rm_bool(b, row, "in_dump", u->known), "in dump");
+		rm_uint(b, row, "slices", u->slices);
+		rm_label(rm_bytes(b, row, "slice_bytes", u->slice_bytes), "slice bytes");
+		rm_label(rm_uint(b, row, "processes", share_get(shares, u->addr)), "processes");
+	}
+}
+
+static void bin_finding(struct leaks_ctx *c, const struct bin_proc *bp, uint64_t bin_total)
+{
+	struct bd_slice pid = section_pid(c->d, bp->section);
+	struct bd_slice w = who(c, pid);
+	double share = bin_total ? (double)bp->pinned_bytes / (double)bin_total : 0;
+	char title[512], evidence[1024], pinned[32], used[32], whole[32], vheap[32];
+
+	if (bp->pinned_bytes < BIN_FINDING_MIN ||
+	    bp->pinned_bytes < BIN_FINDING_RATIO * bp->used_bytes)
+		return;
+	snprintf(title, sizeof(title),
+		 "%.*s pins %s of refc binaries through %u small slices (%s)", (int)w.len, w.ptr,
+		 fmt_bytes(pinned, sizeof(pinned), bp->pinned_bytes), bp->slices,
+		 fmt_bytes(used, sizeof(used), bp->used_bytes));
+	if (bp->n_hidden && bp->vheap_bytes != BD_UNSET)
+		snprintf(evidence, sizeof(evidence),
+			 "%u sub-binaries of %u binaries, %u of them with no =binary section "
+			 "(reachable only through the slices); BinVHeap + OldBinVHeap %s, "
+			 "minus %s held whole; %.0f%% of =memory binary",
+			 bp->slices, bp->n_slice_only, bp->n_hidden,
+			 fmt_bytes(vheap, sizeof(vheap), bp->vheap_bytes),
+			 fmt_bytes(whole, sizeof(whole), bp->whole_bytes), share * 100);
+	else
+		snprintf(evidence, sizeof(evidence),
+			 "%u sub-binaries of %u binaries whose sizes are in the dump; "
+			 "%.0f%% of =memory binary",
+			 bp->slices, bp->n_slice_only, share * 100);
+	finding(c, "binary_slices",
+		by_share_and_size(share, bp->pinned_bytes, BIN_HIGH_SHARE, BIN_HIGH_MIN,
+				  BIN_CRITICAL_SHARE, BIN_CRITICAL_MIN),
+		title, evidence,
+		"copy each slice with binary:copy/1 before storing it (or keep only the "
+		"fields needed), so that the large originals can be freed",
+		&pid, 1);
+}
+
+static void free_bin_procs(struct bin_proc *v, size_t n)
+{
+	for (size_t i = 0; i < n; i++)
+		bd_free(v[i].uses);
+	bd_free(v);
+}
+
+static enum bd_status add_binaries(struct leaks_ctx *c, struct rm_node *root,
+				   struct bd_error *err)
+{
+	struct bd_dump *d = c->d;
+	struct bd_bin_index bi;
+	struct bin_scan s;
+	struct share_map shares;
+	struct bin_proc *procs = NULL;
+	size_t n_procs = 0;
+	size_t n_scan = c->bins.n < BIN_SCAN_MAX ? c->bins.n : BIN_SCAN_MAX;
+	size_t shown = 0;
+	uint64_t bin_total = bd_memory_bytes(d, "binary");
+	struct rm_node *arr, *info;
+	enum bd_status rc = BD_OK;
+
+	memset(&bi, 0, sizeof(bi));
+	memset(&s, 0, sizeof(s));
+	memset(&shares, 0, sizeof(shares));
+	info = rm_label(rm_obj(c->b, root, "binary_scan"), "Binaries");
+	rm_flags(info, RM_NOTEXT);
+	rm_bool(c->b, info, "bin_vheap_in_dump", c->has_bin_vheap);
+	rm_uint(c->b, info, "candidates", c->bins.n);
+	rm_uint(c->b, info, "read", n_scan);
+	rm_uint(c->b, info, "min_bytes", BIN_SCAN_MIN);
+	if (!c->has_bin_vheap && c->n_procs)
+		rm_label(rm_str(c->b, root, "binary_note",
+				"the dump has no BinVHeap figures (written from OTP 21 on): "
+				"binaries held through slices are not looked for"),
+			 "binaries");
+	arr = rm_flags(rm_label(rm_arr(c->b, root, "binary_leaks"),
+				"Refc binaries pinned by small slices"), RM_BLOCKS);
+	if (!n_scan)
+		return BD_OK;
+	qsort(c->bins.v, c->bins.n, sizeof(*c->bins.v), cand_cmp);
+	rc = bd_bin_index_build(d, &bi, err);
+	if (rc)
+		return rc;
+	procs = bd_calloc(n_scan, sizeof(*procs));
+	if (!procs)
+		goto oom;
+	for (size_t k = 0; k < n_scan; k++) {
+		const struct cand *cd = &c->bins.v[k];
+		struct bd_proc_sections sect;
+		struct bin_proc *bp = &procs[n_procs];
+		find_sections(c, cd->section, cd->ordinal, &sect);
+		if (sect.heap == BD_NO_SECTION)
+			continue;
+		s.n_objs = s.n_subs = s.n_uses = 0;
+		if (!collect_bins(body_of(d, sect.heap), &s) || !classify_bins(d, &bi, &s))
+			goto oom;
+		bp->section = cd->section;
+		bp->vheap_bytes = cd->key * c->ws;
+		settle_bins(bp, &s, c->ws);
+		n_procs++;
+		for (size_t i = 0; i < bp->n_uses; i++)
+			if (!share_add(&shares, bp->uses[i].addr))
+				goto oom;
+	}
+	if (n_procs)
+		qsort(procs, n_procs, sizeof(*procs), bin_proc_cmp);
+	for (size_t k = 0; k < n_procs; k++) {
+		const struct bin_proc *bp = &procs[k];
+		if (!bp->n_slice_only || bp->pinned_bytes <= bp->used_bytes)
+			continue;
+		if (shown < c->top) {
+			bin_row(c, arr, bp, &shares);
+			shown++;
+		}
+		bin_finding(c, bp, bin_total);
+	}
+	goto out;
+oom:
+	rc = bd_fail(err, BD_ENOMEM, BD_NO_OFFSET, NULL, "out of memory reading binaries");
+out:
+	free_bin_procs(procs, procs ? n_scan : 0);
+	bd_free(s.objs);
+	bd_free(s.subs);
+	bd_free(s.uses);
+	bd_free(shares.addr);
+	bd_free(shares.count);
+	bd_bin_index_release(&bi);
+	return rc;
+}
+
+/* ------------------------------------------------------------ mailboxes */
+
+/* The function part of "0x... (gen_server:loop/7 + 596)". */
+static struct bd_slice return_function(struct bd_slice value)
+{
+	const char *open = memchr(value.ptr, '(', value.len);
+	struct bd_slice w;
+
+	if (!open || value.ptr[value.len - 1] != ')')
+		return bd_slice_make("", 0);
+	w = bd_slice_make(open + 1, (size_t)(value.ptr + value.len - 1 - (open + 1)));
+	for (size_t i = 0; i + 2 < w.len; i++)
+		if (w.ptr[i] == ' ' && w.ptr[i + 1] == '+' && w.ptr[i + 2] == ' ')
+			return bd_slice_make(w.ptr, i);
+	return w;
+}
+
+/* "current < caller < ..." : the current function, then the innermost return addresses. */
+static void stuck_in(struct bd_buf *out, struct bd_slice current, struct bd_slice stack)
+{
+	struct bd_slice line;
+	size_t shown = 0;
+
+	bd_buf_add(out, current.ptr, current.len);
+	while (shown < FRAMES_SHOWN && bd_slice_next_line(&stack, &line)) {
+		const char *colon = memchr(line.ptr, ':', line.len);
+		struct bd_slice value, fn;
+		if (!colon)
+			continue;
+		value = bd_slice_make(colon + 1, (size_t)(line.ptr + line.len - colon - 1));
+		if (!bd_slice_starts(value, "SReturn addr "))
+			continue;
+		fn = return_function(value);
+		/* frame-pointer builds add "unknown function" entries; the end is not a caller */
+		if (!fn.len || bd_slice_eq(fn, "unknown function") || fn.ptr[0] == '<')
+			continue;
+		if (out->len)
+			bd_buf_addstr(out, " < ");
+		bd_buf_add(out, fn.ptr, fn.len);
+		shown++;
+	}
+}
+
+struct mq_facts {
+	uint64_t sampled;
+	uint64_t words;
+	uint64_t missing;
+	bool all;           /* every listed message was read */
+};
+
+/*
+ * Size and shape the first `cap` messages, oldest first. The heap holds
+ * their objects in that order, so walking them in order (size, then shape
+ * from the same start) resolves almost every pointer from the hint, and
+ * the heap is never indexed.
+ */
+static enum bd_status read_queue(struct leaks_ctx *c, const struct bd_proc_sections *sect,
+				 uint64_t cap, struct bd_histogram *t, struct mq_facts *f,
+				 struct bd_error *err)
+{
+	struct bd_heap heap;
+	struct bd_resolve_hint hint;
+	struct bd_term_ctx ctx;
+	struct bd_slice rest = body_of(c->d, sect->messages);
+	struct bd_buf shape = BD_BUF_INIT;
+	struct bd_elem msg;
+	enum bd_status rc = BD_OK;
+
+	memset(&heap, 0, sizeof(heap));
+	memset(&hint, 0, sizeof(hint));
+	memset(f, 0, sizeof(*f));
+	ctx.d = c->d;
+	ctx.heap = &heap;
+	ctx.literals = bd_dump_literals(c->d);
+	ctx.hint = &hint;
+	if (sect->heap != BD_NO_SECTION) {
+		bd_heap_defer_section(&heap, sect->heap);
+		hint.next[0] = body_of(c->d, sect->heap).ptr;
+	}
+	while (f->sampled < cap && bd_next_message(&rest, &msg, NULL)) {
+		struct bd_term_size sz;
+		struct bd_resolve_hint start = hint;
+		rc = bd_term_size(&ctx, &msg, &sz, err);
+		if (rc)
+			goto out;
+		f->words += sz.flat_words;
+		f->missing += sz.n_missing;
+		hint = start;
+		bd_buf_reset(&shape);
+		rc = bd_term_shape(&ctx, &msg, SHAPE_DEPTH, BD_SYNTAX_ERLANG, &shape, err);
+		if (rc)
+			goto out;
+		if (!bd_histogram_add(t, shape.ptr, shape.len)) {
+			rc = bd_fail(err, BD_ENOMEM, BD_NO_OFFSET, NULL, "cannot count message shapes");
+			goto out;
+		}
+		f->sampled++;
+	}
+	f->all = !bd_next_message(&rest, &msg, NULL);
+	if (heap.failed)
+		rc = bd_fail(err, BD_ENOMEM, BD_NO_OFFSET, NULL, "out of memory indexing a heap");
+out:
+	bd_buf_release(&shape);
+	bd_heap_release(&heap);
+	return rc;
+}
+
+/* {'$gen_cast',X} -> "X casts"; {'$gen_call',_,X} -> "X calls"; else "SHAPE messages". */
+static void describe_shape(char *buf, size_t cap, const char *shape)
+{
+	size_t n = strlen(shape);
+
+	if (strncmp(shape, "{'$gen_cast',", 13) == 0 && n > 14 && shape[n - 1] == '}')
+		snprintf(buf, cap, "%.*s casts", (int)(n - 14), shape + 13);
+	else if (strncmp(shape, "{'$gen_call',_,", 15) == 0 && n > 16 && shape[n - 1] == '}')
+		snprintf(buf, cap, "%.*s calls", (int)(n - 16), shape + 15);
+	else
+		snprintf(buf, cap, "%s messages", shape);
+}
+
+static void mq_finding(struct leaks_ctx *c, struct bd_slice pid, uint64_t len,
+		       const char *where, struct bd_slice current, const struct bd_histogram_entry *top,
+		       uint64_t sampled, bool all, uint64_t bytes)
+{
+	struct bd_slice w = who(c, pid);
+	enum bd_severity sev;
+	char title[512], evidence[1024], action[1024], size[32], what[512];
+	double share = top && sampled ? (double)top->count / (double)sampled : 0;
+
+	if (len < MQ_WARNING)
+		return;
+	sev = len >= MQ_CRITICAL ? BD_SEV_CRITICAL : len >= MQ_HIGH ? BD_SEV_HIGH : BD_SEV_WARNING;
+	if (top)
+		snprintf(title, sizeof(title), "%.*s has %llu queued messages, %.0f%% %s",
+			 (int)w.len, w.ptr, (unsigned long long)len, share * 100, top->text);
+	else
+		snprintf(title, sizeof(title), "%.*s has %llu queued messages", (int)w.len, w.ptr,
+			 (unsigned long long)len);
+	if (all)
+		snprintf(evidence, sizeof(evidence),
+			 "stuck in %s; the %llu messages hold %s (flat size)", where,
+			 (unsigned long long)sampled, fmt_bytes(size, sizeof(size), bytes));
+	else
+		snprintf(evidence, sizeof(evidence),
+			 "stuck in %s; the queue holds about %s (flat size of the oldest %llu "
+			 "messages, scaled to the queue length)",
+			 where, fmt_bytes(size, sizeof(size), bytes), (unsigned long long)sampled);
+	if (top) {
+		describe_shape(what, sizeof(what), top->text);
+		snprintf(action, sizeof(action),
+			 "add back-pressure to the producers of %s (a call instead of a cast, or "
+			 "a bounded queue), and see why %.*s is slow in %.*s",
+			 what, (int)w.len, w.ptr, (int)current.len, current.ptr);
+	} else {
+		snprintf(action, sizeof(action),
+			 "see why %.*s is slow in %.*s; its messages are not in the dump "
+			 "(exiting or sensitive process)",
+			 (int)w.len, w.ptr, (int)current.len, current.ptr);
+	}
+	finding(c, "mailbox", sev, title, evidence, action, &pid, 1);
+}
+
+static enum bd_status mailbox_row(struct leaks_ctx *c, struct rm_node *arr, const struct cand *cd,
+				  uint64_t cap, uint64_t *budget, struct bd_error *err)
+{
+	struct rm_builder *b = c->b;
+	struct bd_dump *d = c->d;
+	struct bd_section s;
+	struct bd_proc proc;
+	struct bd_proc_sections sect;
+	struct bd_histogram *t;
+	struct mq_facts f;
+	struct bd_buf where = BD_BUF_INIT;
+	struct rm_node *o, *shapes;
+	uint64_t words;
+	enum bd_status rc;
+
+	t = bd_calloc(1, sizeof(*t));
+	if (!t || !bd_histogram_init(t, MAX_SHAPES)) {
+		bd_free(t);
+		return bd_fail(err, BD_ENOMEM, BD_NO_OFFSET, NULL, "cannot count message shapes");
+	}
+	bd_section_get(d, cd->section, &s);
+	bd_parse_proc(&s, &proc);
+	find_sections(c, cd->section, cd->ordinal, &sect);
+	rc = read_queue(c, &sect, cap, t, &f, err);
+	if (rc)
+		goto out;
+	*budget = *budget > f.sampled ? *budget - f.sampled : 0;
+	stuck_in(&where, bd_proc_current_function(&proc), body_of(d, sect.stack));
+	bd_histogram_sort(t);
+	words = f.words;
+	if (!f.all && f.sampled)
+		words = (uint64_t)((double)f.words * ((double)proc.message_queue_len / (double)f.sampled));
+
+	o = rm_obj(b, arr, NULL);
+	rm_slice(b, o, "pid", s.id);
+	rm_slice_or_null(b, o, "name", bd_atom_text(b->arena, proc.name));
+	rm_label(rm_uint(b, o, "message_queue_len", proc.message_queue_len), "queue length");
+	rm_label(rm_flags(rm_slice_or_null(b, o, "current_function",
+					   bd_proc_current_function(&proc)), RM_WIDE),
+		 "current function");
+	rm_label(rm_str(b, o, "stuck_in", where.ptr), "stuck in");
+	rm_slice_or_null(b, o, "state", proc.state);
+	rm_label(rm_uint(b, o, "messages_read", f.sampled), "messages read");
+	rm_label(rm_uint(b, o, "message_words", words), "words (flat)");
+	rm_label(rm_bytes(b, o, "message_bytes", words * c->ws), "queue size");
+	rm_label(rm_bool(b, o, "estimated", !f.all), "size estimated");
+	if (f.missing)
+		rm_label(rm_uint(b, o, "missing", f.missing), "pointers not in the dump");
+	shapes = rm_label(rm_arr(b, o, "shapes"), "Message shapes");
+	for (size_t i = 0; i < t->n && i < SHAPES_SHOWN; i++) {
+		struct rm_node *row = rm_obj(b, shapes, NULL);
+		rm_flags(rm_str(b, row, "shape", t->slots[i].text), RM_FULL);
+		rm_uint(b, row, "count", t->slots[i].count);
+		rm_ratio(b, row, "share", f.sampled ? (double)t->slots[i].count / (double)f.sampled : 0);
+	}
+	if (t->other)
+		rm_label(rm_uint(b, o, "other_shapes", t->other), "messages of other shapes");
+	mq_finding(c, s.id, proc.message_queue_len, where.ptr, bd_proc_current_function(&proc),
+		   t->n ? &t->slots[0] : NULL, f.sampled, f.all, words * c->ws);
+	if (where.oom)
+		b->oom = true;
+out:
+	bd_buf_release(&where);
+	bd_histogram_release(t);
+	bd_free(t);
+	return rc;
+}
+
+static enum bd_status add_mailboxes(struct leaks_ctx *c, struct rm_node *root, struct bd_error *err)
+{
+	struct rm_node *arr = rm_flags(rm_label(rm_arr(c->b, root, "mailboxes"),
+						"Mailboxes, longest first"), RM_BLOCKS);
+	uint64_t budget = MSG_SAMPLE_TOTAL;
+
+	if (c->mq.n)
+		qsort(c->mq.v, c->mq.n, sizeof(*c->mq.v), cand_cmp);
+	for (size_t i = 0; i < c->mq.n && i < c->top; i++) {
+		uint64_t cap = budget < MSG_SAMPLE_QUEUE ? budget : MSG_SAMPLE_QUEUE;
+		enum bd_status rc;
+		if (cap < MSG_SAMPLE_MIN)
+			cap = MSG_SAMPLE_MIN;
+		rc = mailbox_row(c, arr, &c->mq.v[i], cap, &budget, err);
+		if (rc)
+			return rc;
+	}
+	return BD_OK;
+}
+
+/* ------------------------------------------------------------------ ETS */
+
+static enum bd_status add_ets(struct leaks_ctx *c, struct rm_node *root, struct bd_error *err)
+{
+	struct bd_dump *d = c->d;
+	struct rm_builder *b = c->b;
+	struct cand_list l = { NULL, 0, 0 };
+	uint64_t total = bd_memory_bytes(d, "total");
+	uint64_t all_words = 0;
+	struct rm_node *arr;
+
+	for (size_t i = bd_section_find(d, BD_SECT_ETS, 0); i < d->index.n;
+	     i = bd_section_find(d, BD_SECT_ETS, i + 1)) {
+		struct bd_section s;
+		struct bd_ets e;
+		bd_section_get(d, i, &s);
+		bd_parse_ets(&s, &e);
+		all_words += e.words;
+		if (!cand_push(&l, (struct cand){ (uint32_t)i, 0, e.words })) {
+			bd_free(l.v);
+			return bd_fail(err, BD_ENOMEM, BD_NO_OFFSET, NULL, "out of memory listing ETS tables");
+		}
+	}
+	if (l.n)
+		qsort(l.v, l.n, sizeof(*l.v), cand_cmp);
+	arr = rm_label(rm_arr(b, root, "ets"), "ETS tables, largest first");
+	for (size_t k = 0; k < l.n && k < c->top; k++) {
+		struct bd_section s;
+		struct bd_ets e;
+		struct rm_node *o = rm_obj(b, arr, NULL);
+		struct bd_slice name, owner_name;
+		uint64_t bytes;
+		bd_section_get(d, l.v[k].section, &s);
+		bd_parse_ets(&s, &e);
+		bytes = e.words * c->ws;
+		name = bd_atom_text(b->arena, e.name);
+		owner_name = name_of(c, e.owner);
+		rm_slice_or_null(b, o, "name", name);
+		rm_slice(b, o, "owner", e.owner);
+		rm_label(rm_slice_or_null(b, o, "owner_name", owner_name), "owner name");
+		rm_flags(rm_slice_or_null(b, o, "table", e.table), RM_NOTEXT);
+		rm_uint(b, o, "objects", e.objects);
+		rm_flags(rm_uint(b, o, "words", e.words), RM_NOTEXT);
+		rm_label(rm_bytes(b, o, "bytes", bytes), "memory");
+		rm_label(rm_ratio(b, o, "share", total ? (double)bytes / (double)total : 0),
+			 "of node memory");
+		if (bytes >= ETS_FINDING_MIN && total &&
+		    (double)bytes / (double)total >= ETS_WARNING_SHARE) {
+			double share = (double)bytes / (double)total;
+			char title[512], evidence[512], action[512], size[32];
+			struct bd_slice ow = owner_name.len ? owner_name : e.owner;
+			snprintf(title, sizeof(title), "ETS table %.*s holds %s, %.0f%% of node memory",
+				 (int)name.len, name.ptr, fmt_bytes(size, sizeof(size), bytes),
+				 share * 100);
+			snprintf(evidence, sizeof(evidence),
+				 "%llu objects, %llu words; owner %.*s; all tables: %llu words",
+				 (unsigned long long)e.objects, (unsigned long long)e.words,
+				 (int)ow.len, ow.ptr, (unsigned long long)all_words);
+			snprintf(action, sizeof(action),
+				 "find what inserts into %.*s without ever deleting; expire or cap its "
+				 "entries (or delete the table when its owner is done with it)",
+				 (int)name.len, name.ptr);
+			finding(c, "ets_table", by_share(share, ETS_HIGH_SHARE, ETS_CRITICAL_SHARE),
+				title, evidence, action, &e.owner, 1);
+		}
+	}
+	bd_free(l.v);
+	return BD_OK;
+}
+
+/* ---------------------------------------------------------------- atoms */
+
+/* The atom without trailing digits: the part list_to_atom callers keep. */
+static struct bd_slice atom_stem(struct bd_slice a)
+{
+	while (a.len && a.ptr[a.len - 1] >= '0' && a.ptr[a.len - 1] <= '9')
+		a.len--;
+	return a;
+}
+
+static void add_atoms(struct leaks_ctx *c, struct rm_node *root)
+{
+	struct bd_dump *d = c->d;
+	struct rm_builder *b = c->b;
+	struct rm_node *o = rm_label(rm_obj(b, root, "atoms"), "Atoms");
+	struct rm_node *newest;
+	struct bd_slice rest, line;
+	struct bd_slice seen[NEWEST_ATOMS];
+	size_t n_seen = 0;
+	uint64_t count = d->info.atoms ? d->info.atoms : d->atom_entries;
+	uint64_t limit = d->atom_limit;
+	double usage = limit ? (double)count / (double)limit : 0;
+
+	rm_uint(b, o, "count", count);
+	if (limit)
+		rm_uint(b, o, "limit", limit);
+	else
+		rm_null(b, o, "limit");
+	rm_ratio(b, o, "usage", usage);
+	newest = rm_label(rm_arr(b, o, "newest"), "Newest atoms (last created first)");
+	if (bd_section_body(d, BD_SECT_ATOMS, &rest)) {
+		while (n_seen < NEWEST_ATOMS && bd_slice_next_line(&rest, &line)) {
+			struct bd_slice a = bd_atom_text(b->arena, line);
+			rm_slice(b, newest, NULL, a);
+			seen[n_seen++] = a;
+		}
+	}
+	if (!limit || usage < ATOM_WARNING)
+		return;
+	{
+		enum bd_severity sev = usage >= ATOM_CRITICAL ? BD_SEV_CRITICAL :
+				       usage >= ATOM_HIGH ? BD_SEV_HIGH : BD_SEV_WARNING;
+		char title[256], evidence[1024], pattern[256] = "";
+		size_t best = 0, best_n = 0;
+		for (size_t i = 0; i < n_seen; i++) {
+			size_t same = 0;
+			struct bd_slice st = atom_stem(seen[i]);
+			for (size_t k = 0; k < n_seen; k++)
+				same += bd_slice_eqs(atom_stem(seen[k]), st);
+			if (same > best_n) {
+				best_n = same;
+				best = i;
+			}
+		}
+		if (n_seen && best_n * 2 >= n_seen && best_n > 1) {
+			struct bd_slice st = atom_stem(seen[best]);
+			snprintf(pattern, sizeof(pattern),
+				 "; %zu of the %zu newest atoms are %.*s<N>, a sign of list_to_atom "
+				 "or binary_to_atom on generated names",
+				 best_n, n_seen, (int)(st.len > 120 ? 120 : st.len), st.ptr);
+		}
+		snprintf(title, sizeof(title), "the atom table is %.0f%% full (%llu of %llu)",
+			 usage * 100, (unsigned long long)count, (unsigned long long)limit);
+		snprintf(evidence, sizeof(evidence), "%llu atoms, limit %llu (+t)%s",
+			 (unsigned long long)count, (unsigned long long)limit, pattern);
+		finding(c, "atoms", sev, title, evidence,
+			"atoms are never freed: find the code that makes atoms from data "
+			"(list_to_atom/1, binary_to_atom/2, String.to_atom/1) and use "
+			"list_to_existing_atom/1 or keep the names as binaries; raise +t only as a stopgap",
+			NULL, 0);
+	}
+}
+
+/* ----------------------------------------------------------- allocators */
+
+static double ratio_of(uint64_t part, uint64_t whole)
+{
+	return whole ? (double)part / (double)whole : 1.0;
+}
+
+static int alloc_cmp(const void *a, const void *b)
+{
+	const struct bd_alloc_type *x = a;
+	const struct bd_alloc_type *y = b;
+	uint64_t cx = x->mbcs_carriers + x->sbcs_carriers + x->pool_carriers;
+	uint64_t cy = y->mbcs_carriers + y->sbcs_carriers + y->pool_carriers;
+
+	if (cx != cy)
+		return cx > cy ? -1 : 1;
+	return strcmp(x->name, y->name);
+}
+
+static void add_allocators(struct leaks_ctx *c, struct rm_node *root)
+{
+	struct bd_dump *d = c->d;
+	struct rm_builder *b = c->b;
+	struct bd_alloc_type types[ALLOC_MAX_TYPES];
+	size_t n = 0;
+	struct rm_node *arr;
+
+	for (size_t i = bd_section_find(d, BD_SECT_ALLOCATOR, 0); i < d->index.n;
+	     i = bd_section_find(d, BD_SECT_ALLOCATOR, i + 1)) {
+		struct bd_section s;
+		bd_section_get(d, i, &s);
+		n = bd_parse_allocator(&s, types, n, ALLOC_MAX_TYPES);
+	}
+	if (n)
+		qsort(types, n, sizeof(types[0]), alloc_cmp);
+	arr = rm_label(rm_arr(b, root, "allocators"), "Allocators: carriers against blocks");
+	for (size_t i = 0; i < n; i++) {
+		const struct bd_alloc_type *t = &types[i];
+		struct rm_node *o = rm_obj(b, arr, NULL);
+		uint64_t tb = t->mbcs_blocks + t->sbcs_blocks + t->pool_blocks;
+		uint64_t tc = t->mbcs_carriers + t->sbcs_carriers + t->pool_carriers;
+		uint64_t mb = t->mbcs_blocks + t->pool_blocks;
+		uint64_t mc = t->mbcs_carriers + t->pool_carriers;
+		uint64_t unused = mc > mb ? mc - mb : 0;
+		double mu = ratio_of(mb, mc);
+		rm_str(b, o, "name", t->name);
+		rm_label(rm_bytes(b, o, "blocks_bytes", tb), "blocks");
+		rm_label(rm_bytes(b, o, "carriers_bytes", tc), "carriers");
+		rm_ratio(b, o, "usage", ratio_of(tb, tc));
+		rm_flags(rm_bytes(b, o, "mbcs_blocks_bytes", t->mbcs_blocks), RM_NOTEXT);
+		rm_flags(rm_bytes(b, o, "mbcs_carriers_bytes", t->mbcs_carriers), RM_NOTEXT);
+		rm_label(rm_ratio(b, o, "mbcs_usage", ratio_of(t->mbcs_blocks, t->mbcs_carriers)),
+			 "mbcs usage");
+		rm_flags(rm_bytes(b, o, "sbcs_blocks_bytes", t->sbcs_blocks), RM_NOTEXT);
+		rm_flags(rm_bytes(b, o, "sbcs_carriers_bytes", t->sbcs_carriers), RM_NOTEXT);
+		rm_label(rm_ratio(b, o, "sbcs_usage", ratio_of(t->sbcs_blocks, t->sbcs_carriers)),
+			 "sbcs usage");
+		rm_label(rm_bytes(b, o, "mbcs_unused_bytes", unused), "mbcs unused");
+		if (mu < ALLOC_FRAG_USAGE && unused >= ALLOC_WARNING) {
+			enum bd_severity sev = unused >= ALLOC_CRITICAL ? BD_SEV_CRITICAL :
+					       unused >= ALLOC_HIGH ? BD_SEV_HIGH : BD_SEV_WARNING;
+			char title[256], evidence[512], u1[32], u2[32], u3[32];
+			rm_format_bytes(u1, sizeof(u1), unused);
+			snprintf(title, sizeof(title),
+				 "%.40s is fragmented: %.31s of its multiblock carriers hold no blocks",
+				 t->name, u1);
+			snprintf(evidence, sizeof(evidence),
+				 "mbcs carriers %s, blocks in them %s (usage %.0f%%), over %u instances",
+				 fmt_bytes(u2, sizeof(u2), mc), fmt_bytes(u3, sizeof(u3), mb), mu * 100,
+				 t->instances);
+			finding(c, "allocator", sev, title, evidence,
+				"memory freed inside carriers is not returned to the OS: look for "
+				"long-lived small allocations spread over many carriers (recon_alloc:"
+				"fragmentation/1 on the live node); try +M<S>as aobf or a smaller "
+				"+M<S>lmbcs for this allocator",
+				NULL, 0);
+		}
+	}
+}
+
+/* ---------------------------------------------------------------- heaps */
+
+/* Words of one heap object, from its line (crash-dump-format.md 3.4). */
+static uint64_t line_words(const char *p, const char *e, unsigned ws)
+{
+	uint64_t v = 0;
+	size_t n;
+
+	if (p >= e)
+		return 1;
+	switch (p[0]) {
+	case 'l':
+		return 2;
+	case 't':
+		return bd_hex_prefix(p + 1, e, &v) ? v + 1 : 1;
+	case 'F':
+		return ws == 8 ? 2 : 3;
+	case 'B':
+		/* decimal digits: 3.33 bits each */
+		n = (size_t)(e - p - 1);
+		return 1 + ((uint64_t)n * 10 / 3 + ws * 8 - 1) / (ws * 8);
+	case 'Y':
+		if (p + 1 < e && p[1] == 'h' && bd_hex_prefix(p + 2, e, &v))
+			return 2 + (v + ws - 1) / ws;
+		return 6;
+	case 'M':
+		n = p + 1 < e ? bd_hex_prefix(p + 2, e, &v) : 0;
+		if (!n)
+			return 1;
+		if (p[1] == 'f')
+			return v + 3;
+		if (p[1] == 'n')
+			return v + 1;
+		/* Mh<map size>:<n>: */
+		if (p + 2 + n < e && p[2 + n] == ':' && bd_hex_prefix(p + 3 + n, e, &v))
+			return v + 2;
+		return 1;
+	case 'P':
+	case 'p':
+		return 4;
+	case 'E':
+	case 'R':
+		return 3;
+	default:
+		return 1;
+	}
+}
+
+/*
+ * Words of the objects in a heap section: what the dump reached from the
+ * stack, the messages and the dictionary, so an estimate of the live
+ * data. Stops once past `stop` words.
+ */
+static uint64_t reachable_words(struct bd_slice body, unsigned ws, uint64_t stop)
+{
+	const char *p = body.ptr;
+	const char *end = p + body.len;
+	uint64_t words = 0;
+
+	while (p < end && words <= stop) {
+		const char *nl = memchr(p, '\n', (size_t)(end - p));
+		const char *e = nl ? nl : end;
+		uint64_t addr;
+		size_t n = bd_hex_prefix(p, e, &addr);
+		if (n && p + n < e && p[n] == ':')
+			words += line_words(p + n + 1, e, ws);
+		p = nl ? nl + 1 : end;
+	}
+	return words;
+}
+
+static void add_heaps(struct leaks_ctx *c, struct rm_node *root)
+{
+	struct bd_dump *d = c->d;
+	struct rm_builder *b = c->b;
+	uint64_t procs_total = bd_memory_bytes(d, "processes");
+	struct rm_node *arr = rm_label(rm_arr(b, root, "garbage_heaps"),
+				       "Heaps mostly free or garbage");
+	size_t read = 0;
+	size_t shown = 0;
+
+	if (c->heaps.n)
+		qsort(c->heaps.v, c->heaps.n, sizeof(*c->heaps.v), cand_cmp);
+	for (size_t k = 0; k < c->heaps.n && read < HEAP_SCAN_MAX; k++) {
+		const struct cand *cd = &c->heaps.v[k];
+		struct bd_section s;
+		struct bd_proc p;
+		struct bd_proc_sections sect;
+		uint64_t heap_words = cd->key;
+		uint64_t live, unused, waste;
+		struct rm_node *o;
+
+		bd_section_get(d, cd->section, &s);
+		bd_parse_proc(&s, &p);
+		/*
+		 * Only when every root is in the dump: x registers are not
+		 * (a hibernated process keeps its state there), nor is the
+		 * heap of an exiting or garbing process.
+		 */
+		if (p.arity != 0 || !bd_slice_eq(p.state, "Waiting"))
+			continue;
+		find_sections(c, cd->section, cd->ordinal, &sect);
+		if (sect.heap == BD_NO_SECTION)
+			continue;
+		read++;
+		live = reachable_words(body_of(d, sect.heap), c->ws, heap_words / HEAP_GARBAGE_RATIO);
+		if (live * HEAP_GARBAGE_RATIO > heap_words)
+			continue;
+		unused = (p.heap_unused_words != BD_UNSET ? p.heap_unused_words : 0) +
+			 (p.old_heap_unused_words != BD_UNSET ? p.old_heap_unused_words : 0);
+		waste = (heap_words - live) * c->ws;
+		if (shown >= c->top)
+			continue;
+		shown++;
+		o = rm_obj(b, arr, NULL);
+		rm_slice(b, o, "pid", s.id);
+		rm_slice_or_null(b, o, "name", bd_atom_text(b->arena, p.name));
+		rm_label(rm_bytes(b, o, "heap_bytes", heap_words * c->ws), "heap");
+		rm_label(rm_bytes(b, o, "reachable_bytes", live * c->ws), "reachable");
+		rm_label(rm_bytes(b, o, "unused_bytes", unused * c->ws), "free");
+		rm_label(rm_bytes(b, o, "old_heap_bytes",
+				  (p.old_heap_words != BD_UNSET ? p.old_heap_words : 0) * c->ws),
+			 "old heap");
+		rm_label(rm_bytes(b, o, "wasted_bytes", waste), "free or garbage");
+		rm_label(rm_flags(rm_slice_or_null(b, o, "current_function",
+						   bd_proc_current_function(&p)), RM_WIDE),
+			 "current function");
+		if (waste >= HEAP_FINDING_MIN) {
+			double share = procs_total ? (double)waste / (double)procs_total : 0;
+			struct bd_slice w = who(c, s.id);
+			uint64_t garbage = heap_words - live > unused ? heap_words - live - unused : 0;
+			char title[512], evidence[512], s1[32], s2[32];
+			bool mostly_free = unused >= garbage;
+			snprintf(title, sizeof(title), "%.*s holds a %s heap but reaches only %s of it",
+				 (int)w.len, w.ptr, fmt_bytes(s1, sizeof(s1), heap_words * c->ws),
+				 fmt_bytes(s2, sizeof(s2), live * c->ws));
+			rm_format_bytes(s1, sizeof(s1), unused * c->ws);
+			rm_format_bytes(s2, sizeof(s2), garbage * c->ws);
+			snprintf(evidence, sizeof(evidence),
+				 "Stack+heap + OldHeap = %llu words; the dump reaches about %llu words "
+				 "from the stack, messages and dictionary; free (Heap unused + OldHeap "
+				 "unused) %s, garbage %s",
+				 (unsigned long long)heap_words, (unsigned long long)live, s1, s2);
+			finding(c, "garbage_heap",
+				by_share_and_size(share, waste, HEAP_HIGH_SHARE, HEAP_HIGH_MIN,
+						  HEAP_CRITICAL_SHARE, HEAP_CRITICAL_MIN),
+				title, evidence,
+				mostly_free ? "the heap grew for a burst and stayed large: "
+					      "hibernate the process when idle, or call "
+					      "erlang:garbage_collect/1 after the burst"
+					    : "garbage waits for the next collection: call "
+					      "erlang:garbage_collect/1 after large transient work, or lower "
+					      "fullsweep_after (spawn_opt/process_flag) when it sits in the "
+					      "old heap",
+				&s.id, 1);
+		}
+	}
+}
+
+/* ----------------------------------------------------------------- main */
+
+static void add_memory(struct leaks_ctx *c, struct rm_node *root)
+{
+	static const char *const keys[] = { "total", "processes", "binary", "ets", "atom" };
+	struct rm_node *o = rm_label(rm_obj(c->b, root, "memory"), "Node memory (=memory)");
+
+	for (size_t i = 0; i < BD_ARRAY_SIZE(keys); i++)
+		rm_label(rm_bytes(c->b, o, keys[i], bd_memory_bytes(c->d, keys[i])), keys[i]);
+}
+
+BD_API enum bd_status bd_report_leaks(struct bd_dump *d, const struct bd_leaks_opts *opts,
+				      struct bd_report **out, struct bd_error *err)
+{
+	struct leaks_ctx c;
+	struct bd_report *r;
+	struct rm_node *findings;
+	enum bd_status rc;
+
+	*out = NULL;
+	r = rm_report_new("beamdump leaks");
+	if (!r)
+		return bd_fail(err, BD_ENOMEM, BD_NO_OFFSET, NULL, "cannot allocate the report");
+	memset(&c, 0, sizeof(c));
+	c.d = d;
+	c.b = &r->b;
+	c.top = opts && opts->top ? opts->top : DEFAULT_TOP;
+	c.ws = d->info.word_size ? d->info.word_size : 8;
+	add_memory(&c, r->root);
+	/* first in the output, filled last */
+	findings = rm_flags(rm_arr(c.b, r->root, "findings"), RM_BLOCKS);
+	rc = scan(&c, err);
+	if (!rc)
+		rc = add_binaries(&c, r->root, err);
+	if (!rc)
+		rc = add_mailboxes(&c, r->root, err);
+	if (!rc)
+		rc = add_ets(&c, r->root, err);
+	if (!rc) {
+		add_atoms(&c, r->root);
+		add_allocators(&c, r->root);
+		add_heaps(&c, r->root);
+		add_findings(&c, findings);
+		if (c.b->oom)
+			rc = bd_fail(err, BD_ENOMEM, BD_NO_OFFSET, NULL,
+				     "out of memory building the report");
+	}
+	bd_free(c.mq.v);
+	bd_free(c.bins.v);
+	bd_free(c.heaps.v);
+	bd_free(c.names);
+	bd_free(c.stacks);
+	bd_free(c.findings);
+	if (rc) {
+		bd_report_free(r);
+		return rc;
+	}
+	*out = r;
+	return BD_OK;
+}

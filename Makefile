@@ -4,7 +4,7 @@
 #   make test             unit tests, golden CLI tests, real-dump and corpus checks
 #   make check            test with -Werror, then again under ASan+UBSan (what CI runs)
 #   make SAN=address,undefined test
-#   make demo             run beamdump on a bundled sample dump
+#   make demo             beamdump analyze on a bundled sample dump (fixtures/triage.erl)
 #   make bench            build a ~500 MB dump with a real node and time beamdump on it
 #   make install PREFIX=/usr/local DESTDIR=
 
@@ -76,6 +76,8 @@ unit: $(TEST_BINS)
 
 golden: $(BIN)
 	@tests/cli/run.sh $(BIN)
+	@tests/cli/validate_json.py docs/beamdump.schema.json \
+		$$(grep -l '"schema": "beamdump/1"' tests/cli/expected/*.out)
 
 golden-update: $(BIN)
 	@tests/cli/run.sh --update $(BIN)
@@ -94,8 +96,7 @@ check-layers:
 	@tests/check-layers.sh
 
 demo: $(BIN)
-	@$(BIN) summary fixtures/basic.dump.gz
-	@$(BIN) procs fixtures/basic.dump.gz --limit 10
+	@$(BIN) analyze fixtures/triage.dump.gz
 
 $(BUILD)/bench/decode_all: tests/bench/decode_all.c $(LIB)
 	@mkdir -p $(dir $@)

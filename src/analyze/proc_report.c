@@ -358,6 +358,10 @@ enum bd_status bd_report_proc(struct bd_dump *d, const char *process,
 	b = &r->b;
 	o = rm_label(rm_obj(b, r->root, "process"), "Process");
 	bd_proc_row(b, o, d, &p.proc, stack_words(&p));
+	/* here "state" is the behaviour's state: the process's own is process_state */
+	for (struct rm_node *c = o ? o->first : NULL; c; c = c->next)
+		if (c->key && strcmp(c->key, "state") == 0)
+			rm_label(c, "process state")->key = "process_state";
 	/*
 	 * Containers are made in display order but filled in the order the
 	 * dump wrote the heap (messages, dictionary, stack), so that most

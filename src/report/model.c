@@ -4,6 +4,7 @@
 
 #include <stdio.h>
 #include <stdlib.h>
+#include <string.h>
 
 struct bd_report *rm_report_new(const char *title)
 {
@@ -20,6 +21,9 @@ struct bd_report *rm_report_new(const char *title)
 		return NULL;
 	}
 	rm_flags(rm_str(&r->b, r->root, "schema", BD_JSON_SCHEMA), RM_NOTEXT);
+	/* which report this is: "beamdump procs" -> "procs" */
+	if (strncmp(title, "beamdump ", 9) == 0)
+		rm_flags(rm_str(&r->b, r->root, "report", title + 9), RM_NOTEXT);
 	return r;
 }
 

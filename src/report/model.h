@@ -33,7 +33,7 @@ enum rm_flag {
 	RM_NOTEXT = 1u << 0,  /* JSON only: hidden in text and Markdown */
 	RM_WIDE = 1u << 1,    /* a table column that may be long */
 	RM_MULTILINE = 1u << 2, /* a string whose line breaks are kept in text */
-	RM_FULL = 1u << 3,    /* a table column never cut (put it last) */
+	RM_FULL = 1u << 3,    /* a table column wrapped, not cut short (put it last) */
 	RM_BLOCKS = 1u << 4,  /* an array of objects shown as blocks, not a table */
 };
 

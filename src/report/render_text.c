@@ -10,6 +10,7 @@
 #include <stdio.h>
 
 #define TEXT_WIDTH 100 /* long values wrap to stay within it */
+#define FULL_CELL_MAX 400 /* a never-cut column still stops here in text */
 #define CELL_MAX 40
 #define WIDE_CELL_MAX 64
 #define CELL_BUF 2048
@@ -231,15 +232,30 @@ static void render_table(struct text_ctx *t, const struct rm_node *arr, int inde
 		for (const struct rm_node *c = row ? row->first : NULL; c && col < n_cols; c = c->next) {
 			if (c->key != keys[col])
 				continue;
-			if (col)
-				fputs("  ", t->out);
 			if (max[col] == SIZE_MAX) {
-				/* a column never cut: wrapped under itself */
+				/* a column not cut short: wrapped under itself, or on a line of
+				   its own when the columns before leave it little room */
 				size_t at = (size_t)indent;
 				for (size_t k = 0; k < col; k++)
 					at += width[k] + 2;
-				put_wrapped(t, format_scalar(c, cell, sizeof(cell), false), at);
+				if (at + 40 > TEXT_WIDTH) {
+					at = (size_t)indent + 4;
+					fprintf(t->out, "\n%*s", (int)at, "");
+				} else if (col) {
+					fputs("  ", t->out);
+				}
+				const char *v = format_scalar(c, cell, sizeof(cell), false);
+				if (display_width(v) > FULL_CELL_MAX) {
+					if (v != cell) {
+						snprintf(cell, sizeof(cell), "%s", v);
+						v = cell;
+					}
+					strcpy(cell + prefix_bytes(cell, FULL_CELL_MAX - 3), "...");
+				}
+				put_wrapped(t, v, at);
 			} else {
+				if (col)
+					fputs("  ", t->out);
 				put_cell(t, format_scalar(c, cell, sizeof(cell), false),
 					 col + 1 == n_cols && !right[col] ? 0 : width[col], max[col],
 					 right[col]);

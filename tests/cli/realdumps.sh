@@ -12,7 +12,9 @@ pass=0
 fail=0
 skip=0
 
-check_json() { python3 -c 'import json,sys; json.load(open(sys.argv[1]))' "$1" 2>/dev/null; }
+here=$(cd "$(dirname "$0")" && pwd)
+schema="$here/../../docs/beamdump.schema.json"
+check_json() { python3 "$here/validate_json.py" "$schema" "$1" >"$tmp/schema.log" 2>&1 || { cat "$tmp/schema.log"; false; }; }
 
 cat_dump() {
 	case "$1" in *.gz) gzip -dc "$1" ;; *) cat "$1" ;; esac
@@ -28,7 +30,7 @@ run_all() { # file
 			echo "FAIL $base: pre-R10B dump gave rc=$rc"; fail=$((fail + 1)); fi
 		return
 	fi
-	for cmd in summary procs ets alloc; do
+	for cmd in summary procs ets alloc analyze states leaks deadlocks; do
 		"$bin" $cmd "$f" --format json >"$tmp/out.json" 2>"$tmp/err"
 		rc=$?
 		if [ $rc != 0 ] || ! check_json "$tmp/out.json"; then
@@ -53,6 +55,8 @@ truncate_all() { # file: cut the dump at several offsets, plain and gzipped
 	for frac in 1 7 23 50 77 93 99; do
 		n=$((size * frac / 100 + 13))
 		head -c $n "$tmp/full" >"$tmp/cut"
+		"$bin" analyze "$tmp/cut" --format json >"$tmp/a.json" 2>"$tmp/err" && check_json "$tmp/a.json" ||
+			{ echo "FAIL $base cut at $n: analyze rc=$? $(head -c 200 "$tmp/err")"; fail=$((fail + 1)); }
 		"$bin" summary "$tmp/cut" --format json >"$tmp/t.json" 2>"$tmp/err"
 		rc=$?
 		if [ $rc = 0 ] && python3 -c 'import json,sys; d=json.load(open(sys.argv[1]))["dump"]; sys.exit(0 if d["truncated"] and d["truncation_reason"] else 1)' "$tmp/t.json"; then

@@ -310,6 +310,18 @@ static void render_array(struct text_ctx *t, const struct rm_node *arr, int inde
 	bd_arena_release(&arena);
 }
 
+/* Findings stand out on a terminal: critical and high in red, warnings in yellow. */
+static const char *severity_color(const char *v)
+{
+	if (strcmp(v, "critical") == 0)
+		return "\033[1;31m";
+	if (strcmp(v, "high") == 0)
+		return "\033[31m";
+	if (strcmp(v, "warning") == 0)
+		return "\033[33m";
+	return NULL;
+}
+
 static void render_fields(struct text_ctx *t, const struct rm_node *obj, int indent)
 {
 	size_t label_w = 0;
@@ -329,8 +341,14 @@ static void render_fields(struct text_ctx *t, const struct rm_node *obj, int ind
 		rm_node_label(c, label, sizeof(label));
 		if (is_scalar(c)) {
 			const char *v = format_scalar(c, value, sizeof(value), c->flags & RM_MULTILINE);
+			const char *sev = t->color && c->key && strcmp(c->key, "severity") == 0
+						  ? severity_color(v) : NULL;
 			fprintf(t->out, "%*s%s%*s  ", indent, "", label,
 				(int)(label_w - display_width(label)), "");
+			if (sev) {
+				fprintf(t->out, "%s%s\033[0m\n", sev, v);
+				continue;
+			}
 			/* continuation lines line up under the value */
 			size_t at = (size_t)indent + label_w + 2;
 			const char *line = v;

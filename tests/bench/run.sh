@@ -28,6 +28,9 @@ out=$dir/results.tsv
 	$m "beamdump alloc" "$bin" alloc "$dump"
 	$m "beamdump proc mailbox_1m (1M msgs)" "$bin" proc "$dump" mailbox_1m
 	$m "beamdump states" "$bin" states "$dump"
+	$m "beamdump leaks" "$bin" leaks "$dump"
+	$m "beamdump deadlocks" "$bin" deadlocks "$dump"
+	$m "beamdump analyze" "$bin" analyze "$dump"
 	if [ "${BENCH_SKIP_CDV:-0}" != 1 ] && command -v escript >/dev/null; then
 		$m "crashdump_viewer read+processes" escript "$here/cdv_load.escript" "$dump"
 	fi

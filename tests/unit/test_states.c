@@ -25,7 +25,7 @@ static char *states_json(const char *fixture, size_t limit, bool print)
 static char *row_of(char *json, const char *pid)
 {
 	char key[64];
-	char *states = strstr(json, "\"states\"");
+	char *states = strstr(json, "\"states\": [");
 	char *row;
 
 	snprintf(key, sizeof(key), "\"pid\": \"%s\"", pid);
@@ -85,7 +85,7 @@ static void dominating_states_are_findings(void **state)
 {
 	char *json = states_json("states.dump.gz", 3, false);
 	char *findings = strstr(json, "\"findings\"");
-	char *states = strstr(json, "\"states\"");
+	char *states = strstr(json, "\"states\": [");
 
 	(void)state;
 	assert_non_null(findings);

@@ -1877,9 +1877,48 @@ static bool local_node(const struct printer *p, const struct bd_etf_atom *node)
 	return strlen(p->local) == node->len && !memcmp(p->local, node->ptr, node->len);
 }
 
+/*
+ * The channel of a remote node: the id of its =visible_node, =hidden_node
+ * or =not_connected section whose Name is node; -1 if the dump has none.
+ */
+static int64_t node_channel(void *ctx, const char *node, size_t len)
+{
+	static const enum bd_sect kinds[] = { BD_SECT_VISIBLE_NODE, BD_SECT_HIDDEN_NODE,
+					      BD_SECT_NOT_CONNECTED };
+	const struct bd_dump *d = ctx;
+
+	for (size_t k = 0; k < BD_ARRAY_SIZE(kinds); k++) {
+		for (size_t i = bd_section_find(d, kinds[k], 0); i < d->index.n;
+		     i = bd_section_find(d, kinds[k], i + 1)) {
+			struct bd_section s;
+			struct bd_slice rest, line;
+			uint64_t ch;
+			bd_section_get(d, i, &s);
+			rest = s.body;
+			while (bd_slice_next_line(&rest, &line)) {
+				struct bd_slice name;
+				if (!bd_slice_starts(line, "Name: "))
+					continue;
+				name = bd_slice_trim(bd_slice_skip(line, 6));
+				if (name.len >= 2 && name.ptr[0] == '\'' && name.ptr[name.len - 1] == '\'')
+					name = bd_slice_make(name.ptr + 1, name.len - 2);
+				if (name.len == len && memcmp(name.ptr, node, len) == 0 &&
+				    bd_parse_u64(s.id, &ch) && ch <= INT64_MAX)
+					return (int64_t)ch;
+			}
+		}
+	}
+	return -1;
+}
+
 static void put_ex_channel(struct printer *p, const struct bd_etf_atom *node)
 {
-	put(&p->s, local_node(p, node) ? "0" : "?", 1);
+	int64_t ch = local_node(p, node) ? 0 : node_channel(p->c->d, node->ptr, node->len);
+
+	if (ch < 0)
+		put(&p->s, "?", 1);
+	else
+		put_u64(&p->s, (uint64_t)ch);
 }
 
 struct ex_ctx {
@@ -1983,6 +2022,8 @@ static void put_ext(struct printer *p, const struct bd_obj *o, unsigned level)
 	memset(&ee, 0, sizeof(ee));
 	memset(&eo, 0, sizeof(eo));
 	eo.local_node = p->local;
+	eo.node_channel = node_channel;
+	eo.node_ctx = p->c->d;
 	if (p->o.depth)
 		eo.max_depth = level <= p->o.depth ? p->o.depth - level + 1 : 1;
 	eo.max_width = p->o.width;

@@ -94,8 +94,9 @@ struct bd_print_extra {
  *
  * Maps print in dump order (flatmaps in key order, hashmaps in the order
  * the dump wrote their nodes). External terms (E lines: refs, funs, remote pids) go
- * through bd_etf_print; the local node's channel is 0 and other nodes'
- * "?". Elixir syntax prints refs, funs, pids and ports in Elixir form and
+ * through bd_etf_print; the local node's channel is 0, another node's is
+ * the id of its =visible_node (=hidden_node, =not_connected) section, or
+ * "?" when the dump has none. Elixir syntax prints refs, funs, pids and ports in Elixir form and
  * any other external term in Erlang form.
  *
  * o may be NULL: Erlang syntax, no limits.

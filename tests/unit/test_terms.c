@@ -120,23 +120,6 @@ static const struct text_differs text_differs[] = {
 	  "k31 => 31,k18 => 18,k14 => 14,k22 => 22,k27 => 27,k23 => 23,k28 => 28,k15 => 15,"
 	  "k19 => 19,k4 => 4,k7 => 7,k29 => 29,k1 => 1,k25 => 25,k12 => 12,k9 => 9}" },
 	/*
-	 * A remote ref is an E line naming its node; the printer writes "?"
-	 * for any node but the local one (print.h), although the dump's
-	 * =visible_node:8842 names terms_peer@vm. Remote pids and ports are
-	 * P/p lines that carry the channel, so they print as ~0tp does.
-	 */
-	{ "t_remote_ref", "#Ref<8842.4270555338.3674996737.249221>",
-	  "#Ref<?.4270555338.3674996737.249221>" },
-	{ "t_mixed",
-	  "{person,<<\"Ann\">>,42,1.75,[admin,dev],#{active => true,tags => {x,y}},<0.9.0>,"
-	  "#Ref<0.3270392380.3674996737.69859>,\"note\",<8842.92.0>,#Port<0.11>,"
-	  "#Ref<8842.4270555338.3674996737.249221>,fun lists:sort/1,-1180591620717411303424,"
-	  "'Quoted Atom',[1|2],#Fun<terms.0.70949710>}",
-	  "{person,<<\"Ann\">>,42,1.75,[admin,dev],#{active => true,tags => {x,y}},<0.9.0>,"
-	  "#Ref<0.3270392380.3674996737.69859>,\"note\",<8842.92.0>,#Port<0.11>,"
-	  "#Ref<?.4270555338.3674996737.249221>,fun lists:sort/1,-1180591620717411303424,"
-	  "'Quoted Atom',[1|2],#Fun<terms.0.70949710>}" },
-	/*
 	 * The slice's 2000-byte binary is reachable only through the
 	 * sub-binary, so the dump has no =binary section for it (format doc
 	 * 3.5): its bytes are not in the dump.

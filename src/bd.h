@@ -184,6 +184,9 @@ void bd_buf_addstr(struct bd_buf *b, const char *s);
 void bd_buf_addch(struct bd_buf *b, char c);
 void bd_buf_printf(struct bd_buf *b, const char *fmt, ...) BD_PRINTF(2, 3);
 
+/* qsort that accepts an empty (possibly NULL) array. */
+void bd_sort(void *base, size_t n, size_t size, int (*cmp)(const void *, const void *));
+
 /* --------------------------------------------------- checked allocation */
 
 void *bd_malloc(size_t size);

@@ -960,7 +960,7 @@ static void add_cycles(struct dl_graph *g, struct rm_builder *b, struct rm_node 
 		order[c] = rank_of(g, g->cycles[c].first, 0, 0);
 		order[c].node = c;
 	}
-	qsort(order, g->n_cycles, sizeof(*order), rank_cmp);
+	bd_sort(order, g->n_cycles, sizeof(*order), rank_cmp);
 	for (size_t c = 0; c < g->n_cycles && !b->oom; c++) {
 		const struct dl_cycle *cy = &g->cycles[order[c].node];
 		struct rm_node *o = rm_obj(b, arr, NULL);
@@ -1078,7 +1078,7 @@ static void add_chains(struct dl_graph *g, struct rm_builder *b, struct rm_node 
 	for (size_t i = 0; i < g->n_nodes; i++)
 		if (is_head(g, i))
 			heads[n_heads++] = rank_of(g, i, g->nodes[deepest[i]].depth, g->nodes[i].waiters);
-	qsort(heads, n_heads, sizeof(*heads), rank_cmp);
+	bd_sort(heads, n_heads, sizeof(*heads), rank_cmp);
 	for (size_t i = 0; i < n_heads && !b->oom; i++) {
 		size_t hi = heads[i].node;
 		const struct dl_node *h = &g->nodes[hi];
@@ -1153,7 +1153,7 @@ static void add_convoys(struct dl_graph *g, struct rm_builder *b, struct rm_node
 	for (size_t i = 0; i < g->n_nodes; i++)
 		if (is_convoy(g, &g->nodes[i]))
 			t[n++] = rank_of(g, i, g->nodes[i].callers, 0);
-	qsort(t, n, sizeof(*t), rank_cmp);
+	bd_sort(t, n, sizeof(*t), rank_cmp);
 	for (size_t i = 0; i < n; i++) {
 		const struct dl_node *tn = &g->nodes[t[i].node];
 		struct rm_node *o = rm_obj(b, arr, NULL);

@@ -53,7 +53,7 @@ static int count_cmp(const void *a, const void *b)
 
 void bd_histogram_sort(struct bd_histogram *h)
 {
-	qsort(h->slots, h->cap, sizeof(*h->slots), count_cmp);
+	bd_sort(h->slots, h->cap, sizeof(*h->slots), count_cmp);
 }
 
 void bd_histogram_release(struct bd_histogram *h)

@@ -496,7 +496,7 @@ static int finding_cmp(const void *a, const void *b)
 static void add_findings(struct leaks_ctx *c, struct rm_node *arr)
 {
 	if (c->n_findings)
-		qsort(c->findings, c->n_findings, sizeof(*c->findings), finding_cmp);
+		bd_sort(c->findings, c->n_findings, sizeof(*c->findings), finding_cmp);
 	for (size_t i = 0; i < c->n_findings; i++) {
 		const struct pending *p = &c->findings[i];
 		struct rm_node *f = bd_finding_add(c->b, arr, p->kind, p->sev, p->title, p->evidence,
@@ -725,7 +725,7 @@ static bool classify_bins(struct bd_dump *d, const struct bd_bin_index *bi, stru
 	const struct bd_heap *lits = bd_dump_literals(d);
 
 	if (s->n_objs)
-		qsort(s->objs, s->n_objs, sizeof(*s->objs), heap_bin_cmp);
+		bd_sort(s->objs, s->n_objs, sizeof(*s->objs), heap_bin_cmp);
 	for (size_t i = 0; i < s->n_objs; i++) {
 		const struct heap_bin *o = &s->objs[i];
 		struct bin_use u = { o->ref, o->size, 0, 0, false, true };
@@ -809,7 +809,7 @@ static void settle_bins(struct bin_proc *bp, struct bin_scan *s, unsigned ws)
 	size_t n = 0;
 
 	if (s->n_uses)
-		qsort(s->uses, s->n_uses, sizeof(*s->uses), use_addr_cmp);
+		bd_sort(s->uses, s->n_uses, sizeof(*s->uses), use_addr_cmp);
 	for (size_t i = 0; i < s->n_uses; i++) {
 		struct bin_use *u = &s->uses[i];
 		if (n && s->uses[n - 1].addr == u->addr) {
@@ -854,7 +854,7 @@ static void settle_bins(struct bin_proc *bp, struct bin_scan *s, unsigned ws)
 		if (!s->uses[i].whole && !s->uses[i].known)
 			s->uses[i].size = bp->hidden_each;
 	if (n)
-		qsort(s->uses, n, sizeof(*s->uses), use_rank_cmp);
+		bd_sort(s->uses, n, sizeof(*s->uses), use_rank_cmp);
 	bp->uses = s->uses;
 	bp->n_uses = n;
 	s->uses = NULL;
@@ -995,7 +995,7 @@ static enum bd_status add_binaries(struct leaks_ctx *c, struct rm_node *root,
 				"Refc binaries pinned by small slices"), RM_BLOCKS);
 	if (!n_scan)
 		return BD_OK;
-	qsort(c->bins.v, c->bins.n, sizeof(*c->bins.v), cand_cmp);
+	bd_sort(c->bins.v, c->bins.n, sizeof(*c->bins.v), cand_cmp);
 	rc = bd_bin_index_build(d, &bi, err);
 	if (rc)
 		return rc;
@@ -1021,7 +1021,7 @@ static enum bd_status add_binaries(struct leaks_ctx *c, struct rm_node *root,
 				goto oom;
 	}
 	if (n_procs)
-		qsort(procs, n_procs, sizeof(*procs), bin_proc_cmp);
+		bd_sort(procs, n_procs, sizeof(*procs), bin_proc_cmp);
 	for (size_t k = 0; k < n_procs; k++) {
 		const struct bin_proc *bp = &procs[k];
 		if (!bp->n_slice_only || bp->pinned_bytes <= bp->used_bytes)
@@ -1283,7 +1283,7 @@ static enum bd_status add_mailboxes(struct leaks_ctx *c, struct rm_node *root, s
 	uint64_t budget = MSG_SAMPLE_TOTAL;
 
 	if (c->mq.n)
-		qsort(c->mq.v, c->mq.n, sizeof(*c->mq.v), cand_cmp);
+		bd_sort(c->mq.v, c->mq.n, sizeof(*c->mq.v), cand_cmp);
 	for (size_t i = 0; i < c->mq.n && i < c->top; i++) {
 		uint64_t cap = budget < MSG_SAMPLE_QUEUE ? budget : MSG_SAMPLE_QUEUE;
 		enum bd_status rc;
@@ -1320,7 +1320,7 @@ static enum bd_status add_ets(struct leaks_ctx *c, struct rm_node *root, struct 
 		}
 	}
 	if (l.n)
-		qsort(l.v, l.n, sizeof(*l.v), cand_cmp);
+		bd_sort(l.v, l.n, sizeof(*l.v), cand_cmp);
 	arr = rm_label(rm_arr(b, root, "ets"), "ETS tables, largest first");
 	for (size_t k = 0; k < l.n && k < c->top; k++) {
 		struct bd_section s;
@@ -1473,7 +1473,7 @@ static void add_allocators(struct leaks_ctx *c, struct rm_node *root)
 		n = bd_parse_allocator(&s, types, n, ALLOC_MAX_TYPES);
 	}
 	if (n)
-		qsort(types, n, sizeof(types[0]), alloc_cmp);
+		bd_sort(types, n, sizeof(types[0]), alloc_cmp);
 	arr = rm_label(rm_arr(b, root, "allocators"), "Allocators: carriers against blocks");
 	for (size_t i = 0; i < n; i++) {
 		const struct bd_alloc_type *t = &types[i];
@@ -1601,7 +1601,7 @@ static void add_heaps(struct leaks_ctx *c, struct rm_node *root)
 	size_t shown = 0;
 
 	if (c->heaps.n)
-		qsort(c->heaps.v, c->heaps.n, sizeof(*c->heaps.v), cand_cmp);
+		bd_sort(c->heaps.v, c->heaps.n, sizeof(*c->heaps.v), cand_cmp);
 	for (size_t k = 0; k < c->heaps.n && read < HEAP_SCAN_MAX; k++) {
 		const struct cand *cd = &c->heaps.v[k];
 		struct bd_section s;

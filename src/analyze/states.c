@@ -381,7 +381,7 @@ enum bd_status bd_report_states(struct bd_dump *d, const struct bd_states_opts *
 	rc = scan(&c, err);
 	if (rc)
 		goto fail;
-	qsort(c.recs, c.n, sizeof(*c.recs), state_cmp);
+	bd_sort(c.recs, c.n, sizeof(*c.recs), state_cmp);
 	for (size_t i = 0; i < c.n; i++) {
 		if (c.recs[i].hibernated)
 			hibernated++;
@@ -405,7 +405,7 @@ enum bd_status bd_report_states(struct bd_dump *d, const struct bd_states_opts *
 		if (rc)
 			goto fail;
 	}
-	qsort(c.heaps, c.n_heaps, sizeof(c.heaps[0]), heap_cmp);
+	bd_sort(c.heaps, c.n_heaps, sizeof(c.heaps[0]), heap_cmp);
 	heaps = rm_flags(rm_label(rm_arr(c.b, r->root, "largest_heaps"),
 				  "Largest heaps of other processes"), RM_BLOCKS);
 	for (size_t i = 0; i < c.n_heaps; i++) {

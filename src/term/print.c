@@ -754,7 +754,7 @@ enum bd_status bd_bin_index_build(const struct bd_dump *d, struct bd_bin_index *
 		out->n++;
 	}
 	if (out->n)
-		qsort(out->v, out->n, sizeof(*out->v), bin_cmp);
+		bd_sort(out->v, out->n, sizeof(*out->v), bin_cmp);
 	return BD_OK;
 }
 

@@ -442,3 +442,23 @@ bool bd_dump_proc_sections_at(struct bd_dump *d, size_t proc_i, struct bd_proc_s
 	}
 	return true;
 }
+
+/* The =proc section of pid: a scan that compares each header in place. */
+size_t bd_dump_find_proc(const struct bd_dump *d, struct bd_slice pid)
+{
+	static const char tag[] = "=proc:";
+	const size_t n = sizeof(tag) - 1;
+
+	if (!pid.len)
+		return BD_NO_SECTION;
+	for (size_t i = bd_section_find(d, BD_SECT_PROC, 0); i < d->index.n;
+	     i = bd_section_find(d, BD_SECT_PROC, i + 1)) {
+		uint64_t off = d->index.entries[i] & ((UINT64_C(1) << 56) - 1);
+		const char *h = d->in.data + off;
+		size_t left = d->in.size - (size_t)off;
+		if (left > n + pid.len && memcmp(h + n, pid.ptr, pid.len) == 0 &&
+		    (h[n + pid.len] == '\n' || h[n + pid.len] == '\r'))
+			return i;
+	}
+	return BD_NO_SECTION;
+}

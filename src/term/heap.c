@@ -473,7 +473,9 @@ static bool resolve(const struct bd_term_ctx *c, uint64_t addr, struct bd_obj *o
 	}
 	if (found && h) {
 		const char *after = obj->text.ptr + obj->text.len;
-		const char *nl = memchr(after, '\n', (size_t)(end - after));
+		/* most objects end their line */
+		const char *nl = after < end && *after == '\n' ? after
+				 : memchr(after, '\n', (size_t)(end - after));
 		h->last[*literal] = line_start(c->d, obj->text.ptr);
 		h->next[*literal] = nl ? nl + 1 : NULL;
 	}

@@ -150,13 +150,13 @@ fail:
 enum bd_status bd_process_open(struct bd_process *p, struct bd_dump *d, struct bd_slice pid,
 			       struct bd_error *err)
 {
-	struct bd_proc_sections sect;
+	size_t i = bd_dump_find_proc(d, pid);
 
 	memset(p, 0, sizeof(*p));
-	if (!bd_dump_proc_sections(d, pid, &sect))
+	if (i == BD_NO_SECTION)
 		return bd_fail(err, BD_ENOTFOUND, BD_NO_OFFSET, NULL, "no process %.*s in the dump",
 			       (int)pid.len, pid.ptr);
-	return bd_process_open_at(p, d, sect.proc, err);
+	return bd_process_open_at(p, d, i, err);
 }
 
 void bd_process_close(struct bd_process *p)

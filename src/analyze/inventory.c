@@ -5,15 +5,158 @@
 #include "bd.h"
 #include "analyze/analyze.h"
 
+#include <pthread.h>
 #include <stdlib.h>
 #include <strings.h>
+#include <unistd.h>
+
+/* ------------------------------------------------------------- threads */
+
+/*
+ * Reports that read every process split the work into parts over
+ * contiguous runs of the section index, one thread a part. Each part has
+ * its own state and the parts are merged in order, so the results never
+ * depend on how many threads ran.
+ */
+#define MAX_PARTS 8
+
+/* Fewer sections than this are read by one thread: starting threads costs more. */
+#ifndef PARALLEL_MIN
+#define PARALLEL_MIN 4096
+#endif
+
+struct job {
+	void (*fn)(void *);
+	void *arg;
+};
+
+static void *job_main(void *p)
+{
+	struct job *j = p;
+
+	j->fn(j->arg);
+	return NULL;
+}
+
+/*
+ * fn on each of the n argument blocks at args (size bytes apart): the
+ * first here, the others on threads. A thread that cannot be started is
+ * not an error: its part runs here afterwards.
+ */
+static void run_parts(void (*fn)(void *), void *args, size_t size, size_t n)
+{
+	pthread_t th[MAX_PARTS];
+	struct job jobs[MAX_PARTS];
+	bool started[MAX_PARTS];
+
+	for (size_t i = 1; i < n; i++) {
+		jobs[i].fn = fn;
+		jobs[i].arg = (char *)args + i * size;
+		started[i] = pthread_create(&th[i], NULL, job_main, &jobs[i]) == 0;
+	}
+	fn(args);
+	for (size_t i = 1; i < n; i++) {
+		if (started[i])
+			pthread_join(th[i], NULL);
+		else
+			fn((char *)args + i * size);
+	}
+}
+
+/* Threads worth starting for `items` sections of work. */
+static size_t parts_for(size_t items)
+{
+	long cpus = 2;
+
+#ifdef _SC_NPROCESSORS_ONLN
+	cpus = sysconf(_SC_NPROCESSORS_ONLN);
+#endif
+	if (items < PARALLEL_MIN || cpus < 2)
+		return 1;
+	return cpus > MAX_PARTS ? MAX_PARTS : (size_t)cpus;
+}
+
+static enum bd_sect entry_kind(const struct bd_dump *d, size_t i)
+{
+	return (enum bd_sect)(d->index.entries[i] >> 56);
+}
+
+
+/* Cut the sections of a kind into `parts` runs of about equal bytes; bounds[parts + 1]. */
+static size_t split_kind(const struct bd_dump *d, enum bd_sect kind, size_t parts, size_t *bounds)
+{
+	size_t first = bd_section_find(d, kind, 0);
+	size_t last = d->index.n;
+	uint64_t lo_off;
+	uint64_t hi_off;
+	struct bd_section s;
+
+	while (last > first && entry_kind(d, last - 1) != kind)
+		last--;
+	if (first >= last)
+		parts = 1;
+	bounds[0] = first;
+	bounds[parts] = last > first ? last : first;
+	if (parts == 1)
+		return 1;
+	bd_section_get(d, first, &s);
+	lo_off = s.off;
+	bd_section_get(d, last - 1, &s);
+	hi_off = s.off + s.header.len + s.body.len;
+	for (size_t p = 1; p < parts; p++) {
+		uint64_t want = lo_off + (hi_off - lo_off) / parts * p;
+		size_t a = bounds[p - 1];
+		size_t b = last;
+		/* first section at or after `want` */
+		while (a < b) {
+			size_t mid = a + (b - a) / 2;
+			bd_section_get(d, mid, &s);
+			if (s.off < want)
+				a = mid + 1;
+			else
+				b = mid;
+		}
+		bounds[p] = a;
+	}
+	return parts;
+}
 
 /* ------------------------------------------------------------- stacks */
 
+/*
+ * pid -> its first =proc_stack section: open addressing, 1.5 slots a
+ * stack. A slot keeps 32 bits of the pid's hash, so a probe reads the dump
+ * only on a likely match. The map is built in two steps, both split into
+ * parts: the stacks' hashes are computed over runs of the dump, then each
+ * part fills one region of the table (cut by the hash) from them, in dump
+ * order as a single pass would: the first section of a pid wins either
+ * way, and a region is small enough to stay in cache while it fills. A
+ * region that fills up (hashes that do not spread) makes the map fall back
+ * to one region.
+ */
+struct stack_slot {
+	uint32_t section; /* section index + 1; 0 = empty */
+	uint32_t hash;
+};
+
 struct bd_stack_map {
 	const struct bd_dump *d;
-	uint32_t *slots; /* section index + 1; 0 = empty */
+	struct stack_slot *slots;
 	size_t cap;
+	unsigned region_bits;
+	bool unique;       /* no pid has two stacks */
+};
+
+struct stack_fill {
+	struct bd_stack_map *m;
+	size_t lo, hi;     /* hashing: the section index range ... */
+	size_t first;      /* ... and the number of stacks before it */
+	uint64_t *hashes;  /* of every stack, in dump order */
+	uint32_t *sections;
+	size_t n;
+	size_t region;     /* filling: this region */
+	bool full;
+	bool dup;
 };
 
 static struct bd_slice section_id(const struct bd_dump *d, size_t i)
@@ -24,41 +167,197 @@ static struct bd_slice section_id(const struct bd_dump *d, size_t i)
 	return s.id;
 }
 
-static uint32_t *stack_slot(const struct bd_stack_map *m, struct bd_slice pid)
+/*
+ * The id and body of section i as bd_section_get gives them, read straight
+ * from the header line when it starts with tag ("=proc:<0.1.0>"): the
+ * id runs to the line end, less one CR before it.
+ */
+static void section_id_body(const struct bd_dump *d, size_t i, const char *tag,
+			    struct bd_slice *id, struct bd_slice *body)
 {
-	size_t i = (size_t)bd_hash_slice(pid) & (m->cap - 1);
+	const uint64_t mask = ((uint64_t)1 << 56) - 1;
+	const char *end = d->in.data + d->in.size;
+	const char *p = d->in.data + (d->index.entries[i] & mask);
+	const char *next = i + 1 < d->index.n ? d->in.data + (d->index.entries[i + 1] & mask) : end;
+	size_t tag_len = strlen(tag);
+	const char *q;
 
-	while (m->slots[i]) {
-		struct bd_slice id = section_id(m->d, m->slots[i] - 1);
-		if (id.len == pid.len && memcmp(id.ptr, pid.ptr, pid.len) == 0)
-			break;
-		i = (i + 1) & (m->cap - 1);
+	if ((size_t)(next - p) < tag_len || memcmp(p, tag, tag_len) != 0) {
+		struct bd_section s;
+		bd_section_get(d, i, &s);
+		*id = s.id;
+		*body = s.body;
+		return;
 	}
-	return &m->slots[i];
+	p += tag_len;
+	/* a header line ends before the next section, or at the end of the dump */
+	q = memchr(p, '\n', (size_t)(next - p));
+	if (q) {
+		*body = bd_slice_make(q + 1, (size_t)(next - q - 1));
+	} else {
+		q = next;
+		*body = bd_slice_make(next, 0);
+	}
+	if (q > p && q[-1] == '\r')
+		q--;
+	*id = bd_slice_make(p, (size_t)(q - p));
+}
+
+static uint64_t stack_id_hash(const struct bd_dump *d, size_t i, struct bd_slice *id)
+{
+	struct bd_slice body;
+
+	section_id_body(d, i, "=proc_stack:", id, &body);
+	return bd_hash_slice(*id);
+}
+
+static bool same_id(const struct bd_dump *d, size_t i, struct bd_slice pid)
+{
+	struct bd_slice id = section_id(d, i);
+
+	return id.len == pid.len && memcmp(id.ptr, pid.ptr, pid.len) == 0;
+}
+
+/*
+ * The slot of a pid (hash h): its stack's, or the empty one where it would
+ * go. The pid is *pid, or if pid->ptr is NULL the id of section id_of, read
+ * only when a slot's hash matches.
+ */
+static struct stack_slot *stack_slot(const struct bd_stack_map *m, struct bd_slice *pid,
+				     size_t id_of, uint64_t h)
+{
+	size_t region_cap = m->cap >> m->region_bits;
+	uint64_t high = h >> 32;
+	struct stack_slot *region = m->slots + (size_t)(high & ((1u << m->region_bits) - 1)) * region_cap;
+	size_t i = (size_t)((high * region_cap) >> 32);
+
+	while (region[i].section) {
+		if (region[i].hash == (uint32_t)h) {
+			if (!pid->ptr)
+				*pid = section_id(m->d, id_of);
+			if (same_id(m->d, region[i].section - 1, *pid))
+				break;
+		}
+		if (++i == region_cap)
+			i = 0;
+	}
+	return &region[i];
+}
+
+/* The first =proc_stack section of pid, or SIZE_MAX. */
+static size_t stack_find(const struct bd_stack_map *m, struct bd_slice pid)
+{
+	uint32_t section = stack_slot(m, &pid, 0, bd_hash_slice(pid))->section;
+
+	return section ? (size_t)section - 1 : SIZE_MAX;
+}
+
+static void stack_hash(void *arg)
+{
+	struct stack_fill *f = arg;
+	const struct bd_dump *d = f->m->d;
+	size_t k = f->first;
+
+	for (size_t i = bd_section_find(d, BD_SECT_PROC_STACK, f->lo); i < f->hi;
+	     i = bd_section_find(d, BD_SECT_PROC_STACK, i + 1)) {
+		struct bd_slice id;
+		f->hashes[k] = stack_id_hash(d, i, &id);
+		f->sections[k++] = (uint32_t)i;
+	}
+}
+
+static void stack_fill(void *arg)
+{
+	struct stack_fill *f = arg;
+	struct bd_stack_map *m = f->m;
+	size_t region_cap = m->cap >> m->region_bits;
+	uint64_t mask = ((uint64_t)1 << m->region_bits) - 1;
+	size_t used = 0;
+
+	for (size_t k = 0; k < f->n; k++) {
+		uint64_t h = f->hashes[k];
+		if (((h >> 32) & mask) != f->region)
+			continue;
+		struct bd_slice id = { NULL, 0 };
+		struct stack_slot *slot = stack_slot(m, &id, f->sections[k], h);
+		if (slot->section) {
+			f->dup = true;
+			continue;
+		}
+		if (++used >= region_cap) {
+			f->full = true;
+			return;
+		}
+		slot->section = f->sections[k] + 1;
+		slot->hash = (uint32_t)h;
+	}
 }
 
 struct bd_stack_map *bd_stack_map_new(const struct bd_dump *d)
 {
 	struct bd_stack_map *m = bd_calloc(1, sizeof(*m));
 	size_t n = d->index.count[BD_SECT_PROC_STACK];
+	size_t parts = parts_for(n);
+	size_t bounds[MAX_PARTS + 1];
+	struct stack_fill fills[MAX_PARTS];
+	uint64_t *hashes = NULL;
+	uint32_t *sections = NULL;
+	size_t regions;
+	bool full = false;
 
 	if (!m)
 		return NULL;
 	m->d = d;
-	m->cap = 16;
-	while (m->cap < 2 * n + 2)
-		m->cap *= 2;
+	m->unique = true;
+	while (((size_t)2 << m->region_bits) <= parts)
+		m->region_bits++;
+	regions = (size_t)1 << m->region_bits;
+	/* one region always has room for every stack, with an empty slot left */
+	m->cap = (n + n / 2 + 16) / regions * regions;
 	m->slots = bd_calloc(m->cap, sizeof(*m->slots));
-	if (!m->slots || d->index.n >= UINT32_MAX) {
+	hashes = bd_calloc(n ? n : 1, sizeof(*hashes));
+	sections = bd_calloc(n ? n : 1, sizeof(*sections));
+	if (!m->slots || !hashes || !sections || d->index.n >= UINT32_MAX) {
+		bd_free(hashes);
+		bd_free(sections);
 		bd_stack_map_free(m);
 		return NULL;
 	}
-	for (size_t i = bd_section_find(d, BD_SECT_PROC_STACK, 0); i < d->index.n;
-	     i = bd_section_find(d, BD_SECT_PROC_STACK, i + 1)) {
-		uint32_t *slot = stack_slot(m, section_id(d, i));
-		if (!*slot)
-			*slot = (uint32_t)i + 1;
+	memset(fills, 0, sizeof(fills));
+	parts = split_kind(d, BD_SECT_PROC_STACK, parts, bounds);
+	for (size_t p = 0; p < MAX_PARTS; p++) {
+		fills[p].m = m;
+		fills[p].hashes = hashes;
+		fills[p].sections = sections;
+		fills[p].n = n;
+		fills[p].region = p;
 	}
+	for (size_t p = 0; p < parts; p++) {
+		fills[p].lo = bounds[p];
+		fills[p].hi = bounds[p + 1];
+		if (p + 1 < parts) {
+			fills[p + 1].first = fills[p].first;
+			for (size_t i = bounds[p]; i < bounds[p + 1]; i++)
+				fills[p + 1].first += entry_kind(d, i) == BD_SECT_PROC_STACK;
+		}
+	}
+	run_parts(stack_hash, fills, sizeof(fills[0]), parts);
+	run_parts(stack_fill, fills, sizeof(fills[0]), regions);
+	for (size_t p = 0; p < regions; p++) {
+		full |= fills[p].full;
+		m->unique &= !fills[p].dup;
+	}
+	if (full) {
+		memset(m->slots, 0, m->cap * sizeof(*m->slots));
+		m->region_bits = 0;
+		fills[0].region = 0;
+		fills[0].full = false;
+		fills[0].dup = false;
+		stack_fill(&fills[0]);
+		m->unique = !fills[0].dup;
+	}
+	bd_free(hashes);
+	bd_free(sections);
 	return m;
 }
 
@@ -73,14 +372,14 @@ void bd_stack_map_free(struct bd_stack_map *m)
 uint64_t bd_stack_words(const struct bd_stack_map *m, struct bd_slice pid)
 {
 	struct bd_section s;
-	uint32_t slot;
+	size_t i;
 
 	if (!m)
 		return BD_UNSET;
-	slot = *stack_slot(m, pid);
-	if (!slot)
+	i = stack_find(m, pid);
+	if (i == SIZE_MAX)
 		return BD_UNSET;
-	bd_section_get(m->d, slot - 1, &s);
+	bd_section_get(m->d, i, &s);
 	return bd_count_lines(s.body);
 }
 
@@ -319,18 +618,26 @@ enum bd_status bd_report_summary(struct bd_dump *d, struct bd_report **out, stru
 
 /* --------------------------------------------------------------- procs */
 
+/*
+ * Rows are ordered by (key descending, pid number, section index): a total
+ * order, so the rows kept and their order are the same however the
+ * process table was split into parts.
+ */
 struct proc_rec {
 	uint64_t key;
-	uint64_t stack_words;  /* filled for the rows shown */
 	uint32_t pid_num;
 	uint32_t section;
 };
+
+/* Stack depths of the rows shown, when looked up by one pass over the stacks. */
+#define FEW_ROWS 64
 
 struct procs_ctx {
 	struct bd_dump *d;
 	struct proc_rec *recs;
 	size_t n;
-	struct bd_stack_map *stacks;
+	struct bd_stack_map *stacks; /* the rows' stack depths come from here ... */
+	uint64_t *stack_words;       /* ... or from here, one a row */
 };
 
 static void procs_cleanup(void *p)
@@ -338,6 +645,7 @@ static void procs_cleanup(void *p)
 	struct procs_ctx *c = p;
 
 	bd_free(c->recs);
+	bd_free(c->stack_words);
 	bd_stack_map_free(c->stacks);
 	bd_free(c);
 }
@@ -395,7 +703,8 @@ static struct rm_node *proc_row_gen(void *ctx, size_t i, struct rm_builder *b)
 
 	bd_section_get(c->d, c->recs[i].section, &s);
 	bd_parse_proc(&s, &p);
-	bd_proc_row(b, o, c->d, &p, c->recs[i].stack_words);
+	bd_proc_row(b, o, c->d, &p,
+		    c->stack_words ? c->stack_words[i] : bd_stack_words(c->stacks, s.id));
 	return o;
 }
 
@@ -435,39 +744,287 @@ static void heap_sift_up(struct proc_rec *h, size_t i)
 	}
 }
 
-/* Stack depths of the selected rows: one pass over =proc_stack sections. */
-static void fill_stack_words(struct procs_ctx *c)
+/* ---- stack depths of a few rows: one pass over the =proc_stack sections */
+
+struct stack_scan {
+	const struct bd_dump *d;
+	const struct bd_slice *ids;    /* the rows' pids */
+	const uint64_t *hashes;
+	size_t n;
+	size_t lo, hi;                 /* section index range */
+	uint64_t *words;               /* first match in the range; BD_UNSET if none */
+};
+
+static void stack_scan(void *arg)
+{
+	struct stack_scan *t = arg;
+	const struct bd_dump *d = t->d;
+	size_t left = t->n;
+
+	for (size_t k = 0; k < t->n; k++)
+		t->words[k] = BD_UNSET;
+	for (size_t i = bd_section_find(d, BD_SECT_PROC_STACK, t->lo); i < t->hi && left;
+	     i = bd_section_find(d, BD_SECT_PROC_STACK, i + 1)) {
+		struct bd_slice id;
+		uint64_t h = stack_id_hash(d, i, &id);
+		for (size_t k = 0; k < t->n; k++) {
+			struct bd_section st;
+			if (t->hashes[k] != h || t->words[k] != BD_UNSET || t->ids[k].len != id.len ||
+			    memcmp(t->ids[k].ptr, id.ptr, id.len) != 0)
+				continue;
+			bd_section_get(d, i, &st);
+			t->words[k] = bd_count_lines(st.body);
+			left--;
+		}
+	}
+}
+
+static enum bd_status fill_stack_words(struct procs_ctx *c)
 {
 	struct bd_dump *d = c->d;
-	struct bd_stack_map *m = c->stacks;
+	struct bd_slice ids[FEW_ROWS];
+	uint64_t hashes[FEW_ROWS];
+	uint64_t words[MAX_PARTS][FEW_ROWS];
+	struct stack_scan scans[MAX_PARTS];
+	size_t bounds[MAX_PARTS + 1];
+	size_t parts;
 
-	if (!m && c->n <= 64) {
-		/* a few rows: compare ids directly instead of mapping every stack */
-		for (size_t i = bd_section_find(d, BD_SECT_PROC_STACK, 0); i < d->index.n;
-		     i = bd_section_find(d, BD_SECT_PROC_STACK, i + 1)) {
-			struct bd_section st;
-			bd_section_get(d, i, &st);
-			for (size_t k = 0; k < c->n; k++) {
-				struct bd_section s;
-				if (c->recs[k].stack_words != BD_UNSET)
-					continue;
-				bd_section_get(d, c->recs[k].section, &s);
-				if (s.id.len == st.id.len && memcmp(s.id.ptr, st.id.ptr, s.id.len) == 0) {
-					c->recs[k].stack_words = bd_count_lines(st.body);
-				}
-			}
-		}
+	if (c->stacks || !c->n)
+		return BD_OK;
+	if (c->n > FEW_ROWS) {
+		/* many rows: map every stack, look the rows up as they are shown */
+		c->stacks = bd_stack_map_new(d);
+		return c->stacks ? BD_OK : BD_ENOMEM;
+	}
+	c->stack_words = bd_calloc(c->n, sizeof(*c->stack_words));
+	if (!c->stack_words)
+		return BD_ENOMEM;
+	for (size_t k = 0; k < c->n; k++) {
+		ids[k] = section_id(d, c->recs[k].section);
+		hashes[k] = bd_hash_slice(ids[k]);
+	}
+	parts = split_kind(d, BD_SECT_PROC_STACK, parts_for(d->index.count[BD_SECT_PROC_STACK]),
+			   bounds);
+	for (size_t p = 0; p < parts; p++) {
+		scans[p].d = d;
+		scans[p].ids = ids;
+		scans[p].hashes = hashes;
+		scans[p].n = c->n;
+		scans[p].lo = bounds[p];
+		scans[p].hi = bounds[p + 1];
+		scans[p].words = words[p];
+	}
+	run_parts(stack_scan, scans, sizeof(scans[0]), parts);
+	/* the first section of a pid wins: earlier parts first */
+	for (size_t k = 0; k < c->n; k++) {
+		c->stack_words[k] = BD_UNSET;
+		for (size_t p = 0; p < parts && c->stack_words[k] == BD_UNSET; p++)
+			c->stack_words[k] = words[p][k];
+	}
+	return BD_OK;
+}
+
+/* ---- reading the process table */
+
+/* The =proc keys a listing needs, beyond the pid. */
+enum {
+	NEED_STATE = 1 << 0,     /* --state */
+	NEED_MATCH = 1 << 1,     /* --match: name, initial call, current function */
+	NEED_MEMORY = 1 << 2,
+	NEED_MQ = 1 << 3,
+	NEED_REDUCTIONS = 1 << 4,
+	NEED_HEAP = 1 << 5,
+	NEED_BINARY = 1 << 6,
+};
+
+static unsigned needed_keys(const struct bd_procs_opts *opts, bool match)
+{
+	unsigned need = 0;
+
+	if (opts->state)
+		need |= NEED_STATE;
+	if (match)
+		need |= NEED_MATCH;
+	switch (opts->sort) {
+	case BD_SORT_MQ:
+		return need | NEED_MQ;
+	case BD_SORT_REDUCTIONS:
+		return need | NEED_REDUCTIONS;
+	case BD_SORT_HEAP:
+		return need | NEED_HEAP;
+	case BD_SORT_STACK:
+		return need;
+	case BD_SORT_BINARY:
+		return need | NEED_BINARY;
+	case BD_SORT_MEMORY:
+	default:
+		return need | NEED_MEMORY;
+	}
+}
+
+static uint64_t num(struct bd_slice v)
+{
+	uint64_t n = 0;
+
+	if (!bd_parse_u64(bd_slice_trim(v), &n))
+		return 0;
+	return n;
+}
+
+/* Is the line [p, e) "key: value" (or "key:") for this key? Then *v is the value. */
+static inline bool key_is(const char *p, const char *e, const char *key, size_t len,
+			  struct bd_slice *v)
+{
+	size_t n = (size_t)(e - p);
+
+	if (n < len + 1 || memcmp(p, key, len) != 0 || p[len] != ':')
+		return false;
+	if (n == len + 1) {
+		*v = bd_slice_make(e, 0);
+		return true;
+	}
+	if (p[len + 1] != ' ')
+		return false;
+	*v = bd_slice_make(p + len + 2, n - len - 2);
+	return true;
+}
+
+#define KEY(lit) lit, sizeof(lit) - 1
+
+/* One line of a =proc section, [line, e) without its line end: the keys in `need`. */
+static inline void scan_line(const char *line, const char *e, unsigned need, struct bd_proc *p)
+{
+	struct bd_slice v;
+
+	if (e == line)
+		return;
+	switch (line[0]) {
+	case 'S':
+		if ((need & NEED_STATE) && key_is(line, e, KEY("State"), &v))
+			p->state = bd_slice_trim(v);
+		else if ((need & NEED_MATCH) && key_is(line, e, KEY("Spawned as"), &v))
+			p->spawned_as = bd_slice_trim(v);
+		else if ((need & (NEED_MEMORY | NEED_HEAP)) && key_is(line, e, KEY("Stack+heap"), &v))
+			p->stack_heap_words = num(v);
+		break;
+	case 'N':
+		if ((need & NEED_MATCH) && key_is(line, e, KEY("Name"), &v))
+			p->name = bd_slice_trim(v);
+		break;
+	case 'C':
+		if ((need & NEED_MATCH) && key_is(line, e, KEY("Current call"), &v))
+			p->current_call = bd_slice_trim(v);
+		break;
+	case 'L':
+		if ((need & NEED_MATCH) && key_is(line, e, KEY("Last scheduled in for"), &v))
+			p->current_call = bd_slice_trim(v);
+		break;
+	case 'M':
+		if ((need & NEED_MQ) && key_is(line, e, KEY("Message queue length"), &v))
+			p->message_queue_len = num(v);
+		else if ((need & NEED_MEMORY) && key_is(line, e, KEY("Memory"), &v))
+			p->memory_bytes = num(v);
+		break;
+	case 'H':
+		if ((need & NEED_MEMORY) && key_is(line, e, KEY("Heap fragment data"), &v))
+			p->heap_fragment_words = num(v);
+		break;
+	case 'R':
+		if ((need & NEED_REDUCTIONS) && key_is(line, e, KEY("Reductions"), &v))
+			p->reductions = num(v);
+		break;
+	case 'O':
+		if ((need & (NEED_MEMORY | NEED_HEAP)) && key_is(line, e, KEY("OldHeap"), &v))
+			p->old_heap_words = num(v);
+		else if ((need & NEED_BINARY) && key_is(line, e, KEY("OldBinVHeap"), &v))
+			p->old_bin_vheap_words = num(v);
+		break;
+	case 'B':
+		if ((need & NEED_BINARY) && key_is(line, e, KEY("BinVHeap"), &v))
+			p->bin_vheap_words = num(v);
+		break;
+	case 'P':
+		if ((need & NEED_MATCH) && key_is(line, e, KEY("Program counter"), &v))
+			p->program_counter = bd_code_location(v);
+		break;
+	default:
+		break;
+	}
+}
+
+/* Every line of the body, in order. */
+static void scan_lines(struct bd_slice body, unsigned need, struct bd_proc *p)
+{
+	const char *q = body.ptr;
+	const char *end = q + body.len;
+
+	while (q < end) {
+		const char *nl = memchr(q, '\n', (size_t)(end - q));
+		const char *e = nl ? nl : end;
+		const char *line = q;
+
+		q = nl ? nl + 1 : end;
+		if (e > line && e[-1] == '\r')
+			e--;
+		scan_line(line, e, need, p);
+	}
+}
+
+/*
+ * The lines of the body that start with c, in order. A search for c skips
+ * most lines at once; a c inside a line skips the rest of that line.
+ */
+static void scan_lines_at(struct bd_slice body, char c, unsigned need, struct bd_proc *p)
+{
+	const char *q = body.ptr;
+	const char *end = q + body.len;
+
+	while (q < end) {
+		const char *h = memchr(q, c, (size_t)(end - q));
+		if (!h)
+			return;
+		const char *nl = memchr(h, '\n', (size_t)(end - h));
+		const char *e = nl ? nl : end;
+		q = nl ? nl + 1 : end;
+		if (h != body.ptr && h[-1] != '\n')
+			continue;
+		if (e > h && e[-1] == '\r')
+			e--;
+		scan_line(h, e, need, p);
+	}
+}
+
+/*
+ * bd_parse_proc for only the keys in `need`: the same lines give the same
+ * values (the last line of a key wins, a bad number reads as 0). The rest
+ * of *p stays as a fresh parse leaves it. Each field comes from the keys of
+ * one first letter, so without --match (where Current call and Last
+ * scheduled in for share a field) the lines of each letter are visited
+ * separately, which skips the lines no key needs.
+ */
+static void scan_proc(struct bd_slice id, struct bd_slice body, unsigned need, struct bd_proc *p)
+{
+	memset(p, 0, sizeof(*p));
+	p->pid = id;
+	p->memory_bytes = BD_UNSET;
+	p->arity = BD_UNSET;
+	if (need & NEED_MATCH) {
+		scan_lines(body, need, p);
 		return;
 	}
-	if (!m)
-		m = bd_stack_map_new(d);
-	for (size_t i = 0; i < c->n; i++) {
-		struct bd_section s;
-		bd_section_get(d, c->recs[i].section, &s);
-		c->recs[i].stack_words = bd_stack_words(m, s.id);
-	}
-	if (m != c->stacks)
-		bd_stack_map_free(m);
+	if (need & NEED_BINARY)
+		scan_lines_at(body, 'B', need, p);
+	if (need & (NEED_MEMORY | NEED_MQ))
+		scan_lines_at(body, 'M', need, p);
+	if (need & (NEED_HEAP | NEED_BINARY))
+		scan_lines_at(body, 'O', need, p);
+	if (need & NEED_REDUCTIONS)
+		scan_lines_at(body, 'R', need, p);
+	if (need & (NEED_STATE | NEED_HEAP))
+		scan_lines_at(body, 'S', need, p);
+	/* no Memory: line (dumps before 0.2): memory is estimated from the heap sizes */
+	if ((need & NEED_MEMORY) && p->memory_bytes == BD_UNSET)
+		scan_lines(body, need, p);
 }
 
 static bool state_matches(struct bd_slice state, const char *want)
@@ -475,28 +1032,6 @@ static bool state_matches(struct bd_slice state, const char *want)
 	if (strcasecmp(want, "runnable") == 0)
 		want = "Scheduled";
 	return state.len == strlen(want) && strncasecmp(state.ptr, want, state.len) == 0;
-}
-
-static uint64_t sort_key(const struct procs_ctx *c, const struct bd_proc *p,
-			 enum bd_proc_sort sort)
-{
-	switch (sort) {
-	case BD_SORT_MQ:
-		return p->message_queue_len;
-	case BD_SORT_REDUCTIONS:
-		return p->reductions;
-	case BD_SORT_HEAP:
-		return p->stack_heap_words + p->old_heap_words;
-	case BD_SORT_STACK: {
-		uint64_t w = bd_stack_words(c->stacks, p->pid);
-		return w == BD_UNSET ? 0 : w;
-	}
-	case BD_SORT_BINARY:
-		return p->bin_vheap_words + p->old_bin_vheap_words;
-	case BD_SORT_MEMORY:
-	default:
-		return bd_proc_memory(p, c->d->info.word_size, NULL);
-	}
 }
 
 static bool proc_matches(struct bd_arena *scratch, const struct bd_regex *re,
@@ -513,15 +1048,190 @@ static bool proc_matches(struct bd_arena *scratch, const struct bd_regex *re,
 	return false;
 }
 
+/* One part of the process table: the =proc sections in [lo, hi). */
+struct procs_part {
+	struct bd_dump *d;
+	const struct bd_procs_opts *opts;
+	const struct bd_stack_map *stacks;
+	struct bd_regex *re;           /* its own: match data is per regex */
+	size_t last_stack;             /* --sort stack: the last stack found */
+	unsigned need;
+	size_t lo, hi;
+	struct proc_rec *recs;         /* room for cap records */
+	size_t cap;
+	size_t n;
+	size_t matching;
+};
+
+/*
+ * Stack depth of a process while reading the table in order. Stacks are
+ * written in the order of the processes, so the stack after the last one
+ * found is tried first; when no pid has two stacks, a stack with the pid is
+ * its first. Otherwise the map says.
+ */
+static uint64_t next_stack_words(struct procs_part *t, struct bd_slice pid)
+{
+	const struct bd_dump *d = t->d;
+	size_t i = SIZE_MAX;
+	struct bd_slice id;
+	struct bd_slice body;
+
+	if (t->stacks->unique && t->last_stack != SIZE_MAX) {
+		size_t g = bd_section_find(d, BD_SECT_PROC_STACK, t->last_stack + 1);
+		if (g < d->index.n) {
+			section_id_body(d, g, "=proc_stack:", &id, &body);
+			if (id.len == pid.len && memcmp(id.ptr, pid.ptr, pid.len) == 0)
+				i = g;
+		}
+	}
+	if (i == SIZE_MAX) {
+		i = stack_find(t->stacks, pid);
+		if (i == SIZE_MAX)
+			return BD_UNSET;
+		section_id_body(d, i, "=proc_stack:", &id, &body);
+	}
+	t->last_stack = i;
+	return bd_count_lines(body);
+}
+
+static uint64_t sort_key(struct procs_part *t, const struct bd_proc *p)
+{
+	switch (t->opts->sort) {
+	case BD_SORT_MQ:
+		return p->message_queue_len;
+	case BD_SORT_REDUCTIONS:
+		return p->reductions;
+	case BD_SORT_HEAP:
+		return p->stack_heap_words + p->old_heap_words;
+	case BD_SORT_STACK: {
+		uint64_t w = next_stack_words(t, p->pid);
+		return w == BD_UNSET ? 0 : w;
+	}
+	case BD_SORT_BINARY:
+		return p->bin_vheap_words + p->old_bin_vheap_words;
+	case BD_SORT_MEMORY:
+	default:
+		return bd_proc_memory(p, t->d->info.word_size, NULL);
+	}
+}
+
+static void procs_part_run(void *arg)
+{
+	struct procs_part *t = arg;
+	struct bd_dump *d = t->d;
+	const struct bd_procs_opts *opts = t->opts;
+	struct proc_rec *recs = t->recs;
+	size_t n = 0;
+	size_t matching = 0;
+	struct bd_arena scratch;
+
+	/* counters in locals: the parts' structs share cache lines */
+	bd_arena_init(&scratch);
+	for (size_t i = bd_section_find(d, BD_SECT_PROC, t->lo); i < t->hi;
+	     i = bd_section_find(d, BD_SECT_PROC, i + 1)) {
+		struct bd_slice id;
+		struct bd_slice body;
+		struct bd_proc p;
+		struct bd_pid pid = { 0, 0, 0 };
+		struct proc_rec rec;
+		section_id_body(d, i, "=proc:", &id, &body);
+		scan_proc(id, body, t->need, &p);
+		if (opts->state && !state_matches(p.state, opts->state))
+			continue;
+		if (t->re) {
+			bool ok = proc_matches(&scratch, t->re, &p);
+			if (scratch.used_total > ((size_t)1 << 20))
+				bd_arena_release(&scratch);
+			if (!ok)
+				continue;
+		}
+		bd_parse_pid(p.pid, &pid);
+		rec.key = sort_key(t, &p);
+		rec.pid_num = pid.num;
+		rec.section = (uint32_t)i;
+		matching++;
+		if (n < t->cap) {
+			recs[n++] = rec;
+			if (opts->limit)
+				heap_sift_up(recs, n - 1);
+		} else if (n && rec_cmp(&rec, &recs[0]) < 0) {
+			recs[0] = rec;
+			heap_sift_down(recs, n, 0);
+		}
+	}
+	bd_arena_release(&scratch);
+	t->n = n;
+	t->matching = matching;
+}
+
+/*
+ * Plan the parts: runs of about equal bytes, each with room for its best
+ * `limit` rows (or all of its rows) and, but for the first, a regex of its
+ * own. parts[] must be zeroed; *n_parts counts the parts set up even when
+ * this fails (out of memory).
+ */
+static enum bd_status plan_parts(struct procs_ctx *c, const struct bd_procs_opts *opts,
+				 struct bd_regex *re, struct procs_part *parts, size_t *n_parts,
+				 struct bd_error *err)
+{
+	struct bd_dump *d = c->d;
+	size_t bounds[MAX_PARTS + 1];
+	size_t n = split_kind(d, BD_SECT_PROC, parts_for(d->index.count[BD_SECT_PROC]), bounds);
+	size_t total = 0;
+	unsigned need = needed_keys(opts, re != NULL);
+	enum bd_status rc;
+
+	for (size_t p = 0; p < n; p++) {
+		struct procs_part *t = &parts[p];
+		size_t procs = 0;
+		for (size_t i = bounds[p]; i < bounds[p + 1]; i++)
+			procs += entry_kind(d, i) == BD_SECT_PROC;
+		*n_parts = p + 1;
+		t->d = d;
+		t->opts = opts;
+		t->stacks = c->stacks;
+		t->last_stack = SIZE_MAX;
+		t->need = need;
+		t->lo = bounds[p];
+		t->hi = bounds[p + 1];
+		t->cap = opts->limit && opts->limit < procs ? opts->limit : procs;
+		total += t->cap;
+		t->re = re;
+		if (re && p > 0) {
+			rc = bd_regex_compile(&t->re, opts->match, err);
+			if (rc)
+				return rc;
+		}
+	}
+	c->recs = bd_calloc(total ? total : 1, sizeof(*c->recs));
+	if (!c->recs)
+		return BD_ENOMEM;
+	total = 0;
+	for (size_t p = 0; p < n; p++) {
+		parts[p].recs = c->recs + total;
+		total += parts[p].cap;
+	}
+	return BD_OK;
+}
+
+/* The regexes the parts compiled for themselves. */
+static void free_part_regexes(struct procs_part *parts, size_t n)
+{
+	for (size_t p = 1; p < n; p++) {
+		bd_regex_free(parts[p].re);
+		parts[p].re = NULL;
+	}
+}
+
 enum bd_status bd_report_procs(struct bd_dump *d, const struct bd_procs_opts *opts,
 			       struct bd_report **out, struct bd_error *err)
 {
 	struct bd_procs_opts defaults = { BD_SORT_MEMORY, 0, NULL, NULL };
+	struct procs_part parts[MAX_PARTS];
 	struct bd_regex *re = NULL;
 	struct procs_ctx *c;
 	struct bd_report *r;
-	struct bd_arena scratch;
-	size_t cap;
+	size_t n_parts = 0;
 	size_t matching = 0;
 	enum bd_status rc;
 
@@ -533,6 +1243,7 @@ enum bd_status bd_report_procs(struct bd_dump *d, const struct bd_procs_opts *op
 		if (rc)
 			return rc;
 	}
+	memset(parts, 0, sizeof(parts));
 	r = rm_report_new("beamdump procs");
 	c = r ? bd_calloc(1, sizeof(*c)) : NULL;
 	if (!c) {
@@ -549,49 +1260,24 @@ enum bd_status bd_report_procs(struct bd_dump *d, const struct bd_procs_opts *op
 		if (!c->stacks)
 			goto oom;
 	}
-	cap = opts->limit ? opts->limit : d->index.count[BD_SECT_PROC];
-	c->recs = bd_calloc(cap ? cap : 1, sizeof(*c->recs));
-	if (!c->recs)
+	if (plan_parts(c, opts, re, parts, &n_parts, err) != BD_OK)
 		goto oom;
-	bd_arena_init(&scratch);
-	for (size_t i = bd_section_find(d, BD_SECT_PROC, 0); i < d->index.n;
-	     i = bd_section_find(d, BD_SECT_PROC, i + 1)) {
-		struct bd_section s;
-		struct bd_proc p;
-		struct bd_pid pid = { 0, 0, 0 };
-		struct proc_rec rec;
-		bd_section_get(d, i, &s);
-		bd_parse_proc(&s, &p);
-		if (opts->state && !state_matches(p.state, opts->state))
-			continue;
-		if (re) {
-			bool ok = proc_matches(&scratch, re, &p);
-			if (scratch.used_total > ((size_t)1 << 20))
-				bd_arena_release(&scratch);
-			if (!ok)
-				continue;
-		}
-		bd_parse_pid(p.pid, &pid);
-		rec.key = sort_key(c, &p, opts->sort);
-		rec.stack_words = BD_UNSET;
-		rec.pid_num = pid.num;
-		rec.section = (uint32_t)i;
-		matching++;
-		if (c->n < cap) {
-			c->recs[c->n++] = rec;
-			if (opts->limit)
-				heap_sift_up(c->recs, c->n - 1);
-		} else if (rec_cmp(&rec, &c->recs[0]) < 0) {
-			c->recs[0] = rec;
-			heap_sift_down(c->recs, c->n, 0);
-		}
-	}
-	bd_arena_release(&scratch);
+	run_parts(procs_part_run, parts, sizeof(parts[0]), n_parts);
+	free_part_regexes(parts, n_parts);
 	bd_regex_free(re);
 	re = NULL;
+	/* merge: the parts' rows side by side, sorted, the best `limit` kept */
+	for (size_t p = 0; p < n_parts; p++) {
+		memmove(c->recs + c->n, parts[p].recs, parts[p].n * sizeof(*c->recs));
+		c->n += parts[p].n;
+		matching += parts[p].matching;
+	}
 	if (c->n)
 		qsort(c->recs, c->n, sizeof(*c->recs), rec_cmp);
-	fill_stack_words(c);
+	if (opts->limit && c->n > opts->limit)
+		c->n = opts->limit;
+	if (fill_stack_words(c) != BD_OK)
+		goto oom;
 	rm_uint(&r->b, r->root, "total_processes", d->index.count[BD_SECT_PROC]);
 	rm_uint(&r->b, r->root, "matching_processes", matching);
 	rm_lazy_arr(&r->b, r->root, "processes", c->n, proc_row_gen, c);
@@ -600,6 +1286,7 @@ enum bd_status bd_report_procs(struct bd_dump *d, const struct bd_procs_opts *op
 	*out = r;
 	return BD_OK;
 oom:
+	free_part_regexes(parts, n_parts);
 	bd_regex_free(re);
 	bd_report_free(r);
 	return bd_fail(err, BD_ENOMEM, BD_NO_OFFSET, NULL, "out of memory listing processes");

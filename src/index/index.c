@@ -10,8 +10,10 @@
 #include "index/dump.h"
 #include "index/index.h"
 
+#include <pthread.h>
 #include <stdarg.h>
 #include <stdio.h>
+#include <unistd.h>
 
 #define OFF_BITS 56
 #define OFF_MASK (((uint64_t)1 << OFF_BITS) - 1)
@@ -420,10 +422,147 @@ static enum bd_status check_magic(struct bd_dump *d, struct bd_error *err)
 	return BD_OK;
 }
 
-enum bd_status bd_index_build(struct bd_dump *d, struct bd_error *err)
+/*
+ * The scan for headers. Every '=' is tested on its own, so the dump can be
+ * cut anywhere into parts scanned by threads; their entries, concatenated
+ * in order, are those of one pass. The first part, on the calling thread,
+ * appends to the index and alone reports progress; the others fill arrays
+ * of their own, appended after the join. Unknown tags are reported after
+ * the scan, in the order of the dump.
+ */
+#define SCAN_MAX_PARTS 8
+/* Smaller dumps are scanned by the calling thread alone. */
+#ifndef SCAN_PARALLEL_MIN
+#define SCAN_PARALLEL_MIN ((size_t)16 << 20)
+#endif
+
+struct scan_part {
+	const struct bd_dump *d;
+	const char *from;          /* headers whose '=' is in [from, to) */
+	const char *to;
+	struct bd_index ix;        /* entries and counts of this part */
+	size_t n_parts;
+	bool oom;
+};
+
+/* report: the dump whose progress callback to call, or NULL (off the calling thread) */
+static void scan_part(struct scan_part *sp, struct bd_dump *report)
+{
+	const char *base = sp->d->in.data;
+	const char *end = base + sp->d->in.size;
+	const char *p = sp->from;
+	struct bd_index *ix = &sp->ix;
+
+	while (p < sp->to) {
+		const char *q = memchr(p, '=', (size_t)(sp->to - p));
+		if (!q)
+			break;
+		p = q + 1;
+		if (q[-1] != '\n')
+			continue;
+		size_t tlen = header_tag_len(p, end);
+		if (!tlen)
+			continue;
+		enum bd_sect kind = tag_kind(p, tlen);
+		if (!bd_grow((void **)&ix->entries, &ix->cap, ix->n + 1, sizeof(*ix->entries))) {
+			sp->oom = true;
+			return;
+		}
+		ix->entries[ix->n++] = ((uint64_t)kind << OFF_BITS) | (uint64_t)(q - base);
+		ix->count[kind]++;
+		if (report && ix->n % 65536 == 0 && report->info.bytes && report->progress) {
+			/* the other parts move at about the same pace */
+			uint64_t done = (uint64_t)(sp->from - base) + (uint64_t)(q - sp->from) * sp->n_parts;
+			report->progress(report->progress_ctx, "indexing",
+					 done < report->in.size ? done : report->in.size, report->in.size);
+		}
+	}
+}
+
+static void *scan_part_main(void *arg)
+{
+	scan_part(arg, NULL);
+	return NULL;
+}
+
+static size_t scan_parts_for(size_t bytes)
+{
+	long cpus = 2;
+
+#ifdef _SC_NPROCESSORS_ONLN
+	cpus = sysconf(_SC_NPROCESSORS_ONLN);
+#endif
+	if (bytes < SCAN_PARALLEL_MIN || cpus < 2)
+		return 1;
+	return cpus > SCAN_MAX_PARTS ? SCAN_MAX_PARTS : (size_t)cpus;
+}
+
+/* Scan [p, end) and append the headers found to d->index. */
+static bool scan_headers(struct bd_dump *d, const char *p)
 {
 	const char *base = d->in.data;
 	const char *end = base + d->in.size;
+	size_t n = scan_parts_for((size_t)(end - p));
+	struct scan_part parts[SCAN_MAX_PARTS];
+	pthread_t th[SCAN_MAX_PARTS];
+	bool started[SCAN_MAX_PARTS];
+	struct bd_index *ix = &d->index;
+	bool ok = true;
+
+	memset(parts, 0, sizeof(parts));
+	for (size_t i = 0; i < n; i++) {
+		parts[i].d = d;
+		parts[i].from = p + (size_t)(end - p) / n * i;
+		parts[i].to = i + 1 < n ? p + (size_t)(end - p) / n * (i + 1) : end;
+		parts[i].n_parts = n;
+	}
+	/* the first part appends to the index itself */
+	parts[0].ix = *ix;
+	for (size_t i = 1; i < n; i++)
+		started[i] = pthread_create(&th[i], NULL, scan_part_main, &parts[i]) == 0;
+	scan_part(&parts[0], d);
+	for (size_t i = 1; i < n; i++) {
+		if (started[i])
+			pthread_join(th[i], NULL);
+		else
+			scan_part(&parts[i], NULL);
+	}
+	*ix = parts[0].ix;
+	ok = !parts[0].oom;
+	for (size_t i = 1; i < n; i++) {
+		struct bd_index *pi = &parts[i].ix;
+		if (ok && !parts[i].oom && pi->n &&
+		    bd_grow((void **)&ix->entries, &ix->cap, ix->n + pi->n, sizeof(*ix->entries))) {
+			memcpy(ix->entries + ix->n, pi->entries, pi->n * sizeof(*pi->entries));
+			ix->n += pi->n;
+			for (size_t k = 0; k < BD_SECT__COUNT; k++)
+				ix->count[k] += pi->count[k];
+		} else if (parts[i].oom || pi->n) {
+			ok = false;
+		}
+		bd_free(pi->entries);
+	}
+	return ok;
+}
+
+static void diag_unknown_tags(struct bd_dump *d)
+{
+	if (!d->index.count[BD_SECT_UNKNOWN])
+		return;
+	for (size_t i = 0; i < d->index.n; i++) {
+		if ((enum bd_sect)(d->index.entries[i] >> OFF_BITS) != BD_SECT_UNKNOWN)
+			continue;
+		uint64_t off = d->index.entries[i] & OFF_MASK;
+		const char *p = d->in.data + off + 1;
+		struct bd_slice h = line_at(d, off);
+		bd_diag(d, off, h, "unknown section tag '=%.*s': skipped",
+			(int)header_tag_len(p, d->in.data + d->in.size), p);
+	}
+}
+
+enum bd_status bd_index_build(struct bd_dump *d, struct bd_error *err)
+{
+	const char *base = d->in.data;
 	const char *p;
 	const char *sv;
 	enum bd_status rc;
@@ -441,27 +580,9 @@ enum bd_status bd_index_build(struct bd_dump *d, struct bd_error *err)
 	sv = bd_memmem(base, d->in.size, "System version: ", 16);
 	p = sv ? sv : base + 1;
 
-	while (p < end) {
-		const char *q = memchr(p, '=', (size_t)(end - p));
-		if (!q)
-			break;
-		p = q + 1;
-		if (q[-1] != '\n')
-			continue;
-		size_t tlen = header_tag_len(p, end);
-		if (!tlen)
-			continue;
-		enum bd_sect kind = tag_kind(p, tlen);
-		if (!index_add(d, kind, (uint64_t)(q - base)))
-			goto oom;
-		if (kind == BD_SECT_UNKNOWN) {
-			struct bd_slice h = line_at(d, (uint64_t)(q - base));
-			bd_diag(d, (uint64_t)(q - base), h, "unknown section tag '=%.*s': skipped",
-				(int)tlen, p);
-		}
-		if (d->index.n % 65536 == 0 && d->info.bytes && d->progress)
-			d->progress(d->progress_ctx, "indexing", (uint64_t)(q - base), d->in.size);
-	}
+	if (!scan_headers(d, p))
+		goto oom;
+	diag_unknown_tags(d);
 
 	bd_section_get(d, 0, &s);
 	parse_preamble(d, &s);

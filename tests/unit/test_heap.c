@@ -2,6 +2,12 @@
 #include "bd_test.h"
 #include "term/heap.h"
 
+/* Parse one element of a whole string. */
+static size_t parse_elem(const char *s, struct bd_elem *e)
+{
+	return bd_elem_parse(s, s + strlen(s), e);
+}
+
 static void elements_read_atoms_by_length_even_with_separators(void **state)
 {
 	struct bd_elem e;
@@ -14,15 +20,15 @@ static void elements_read_atoms_by_length_even_with_separators(void **state)
 	assert_true(bd_slice_eq(e.text, "a\nb,|"));
 	assert_int_equal(bd_elem_parse(uni, uni + sizeof(uni) - 1, &e), 14);
 	assert_int_equal(e.text.len, 11);
-	assert_int_equal(bd_elem_parse("I-7,", "I-7," + 4, &e), 3);
+	assert_int_equal(parse_elem("I-7,", &e), 3);
 	assert_int_equal(e.small, -7);
-	assert_int_equal(bd_elem_parse("H7FB36E8AD458|N", "H7FB36E8AD458|N" + 15, &e), 13);
+	assert_int_equal(parse_elem("H7FB36E8AD458|N", &e), 13);
 	assert_true(e.kind == BD_ELEM_PTR && e.addr == 0x7FB36E8AD458ull);
-	assert_int_equal(bd_elem_parse("P<0.9.0>", "P<0.9.0>" + 8, &e), 8);
+	assert_int_equal(parse_elem("P<0.9.0>", &e), 8);
 	assert_true(e.kind == BD_ELEM_PID && bd_slice_eq(e.text, "<0.9.0>"));
 	/* an atom longer than the text left is malformed, not read past the end */
-	assert_int_equal(bd_elem_parse("AFF:abc", "AFF:abc" + 7, &e), 0);
-	assert_int_equal(bd_elem_parse("Q", "Q" + 1, &e), 0);
+	assert_int_equal(parse_elem("AFF:abc", &e), 0);
+	assert_int_equal(parse_elem("Q", &e), 0);
 }
 
 static size_t parse(const char *s, struct bd_obj *o)

@@ -370,8 +370,8 @@ enum bd_status bd_report_analyze(struct bd_dump *d, const struct bd_analyze_opts
 	for (size_t i = 0; i < N_PARTS; i++) {
 		c->parts[i].name = kinds[i].name;
 		c->parts[i].build = kinds[i].build;
-		/* leaks alone on one thread, the rest on the other */
-		struct worker *to = &w[i == 0 ? 1 : 0];
+		/* states (the longest) alone on one thread, the rest on the other */
+		struct worker *to = &w[i == 2 ? 1 : 0];
 		to->parts[to->n++] = &c->parts[i];
 	}
 	/* what the parts share is built before they run side by side */

@@ -172,6 +172,15 @@ static enum bd_status scan(struct states_ctx *c, struct bd_error *err)
 	return BD_OK;
 }
 
+/* The registered name in a =proc section itself: no dump-wide name map for a few rows. */
+static struct bd_slice own_name(struct rm_builder *b, const struct bd_section *s)
+{
+	struct bd_proc p;
+
+	bd_parse_proc(s, &p);
+	return bd_atom_text(b->arena, p.name);
+}
+
 static void state_row(struct states_ctx *c, struct rm_node *arr, const struct state_rec *r)
 {
 	struct rm_builder *b = c->b;
@@ -182,7 +191,7 @@ static void state_row(struct states_ctx *c, struct rm_node *arr, const struct st
 
 	bd_section_get(d, r->section, &s);
 	rm_slice(b, o, "pid", s.id);
-	rm_slice_or_null(b, o, "name", bd_atom_text(b->arena, bd_dump_proc_name(d, s.id)));
+	rm_slice_or_null(b, o, "name", own_name(b, &s));
 	rm_str(b, o, "behaviour", r->kind);
 	rm_slice_or_null(b, o, "module", r->module);
 	rm_flags(rm_bool(b, o, "hibernated", r->hibernated), RM_NOTEXT);
@@ -277,7 +286,7 @@ static enum bd_status heap_row(struct states_ctx *c, struct rm_node *arr, const 
 	}
 	struct rm_node *o = rm_obj(b, arr, NULL);
 	rm_slice(b, o, "pid", p.pid);
-	rm_slice_or_null(b, o, "name", bd_atom_text(b->arena, bd_dump_proc_name(c->d, p.pid)));
+	rm_slice_or_null(b, o, "name", bd_atom_text(b->arena, p.proc.name));
 	rm_label(rm_uint(b, o, "heap_words", h->words), "heap words");
 	rm_label(rm_bytes(b, o, "heap_bytes", h->words * c->d->info.word_size), "heap size");
 	rm_flags(rm_slice_or_null(b, o, "current_function", bd_proc_current_function(&p.proc)),
@@ -339,7 +348,7 @@ static void add_findings(struct states_ctx *c, struct rm_node *findings)
 			continue;
 		sev = share >= 0.50 ? BD_SEV_CRITICAL : share >= 0.25 ? BD_SEV_HIGH : BD_SEV_WARNING;
 		bd_section_get(c->d, r->section, &s);
-		name = bd_atom_text(c->b->arena, bd_dump_proc_name(c->d, s.id));
+		name = own_name(c->b, &s);
 		if (!name.len)
 			name = s.id;
 		rm_format_bytes(size, sizeof(size), bytes);

@@ -307,6 +307,36 @@ static void culprit(struct rm_builder *b, struct rm_node *o, struct bd_dump *d)
 	}
 }
 
+/* What a truncated dump lacks: sections a complete one has, per-process sections. */
+static void missing_parts(struct rm_builder *b, struct rm_node *o, struct bd_dump *d)
+{
+	static const struct {
+		enum bd_sect kind;
+		const char *what;
+	} tail[] = {
+		{ BD_SECT_ETS, "ETS tables (=ets)" },
+		{ BD_SECT_PORT, "ports (=port)" },
+		{ BD_SECT_LOADED_MODULES, "loaded code (=loaded_modules, =mod)" },
+		{ BD_SECT_LITERALS, "literal areas (=literals): states that use them are incomplete" },
+		{ BD_SECT_ATOMS, "the atom list (=atoms): no newest atoms" },
+	};
+	struct rm_node *arr = rm_label(rm_arr(b, o, "missing"), "missing because of it");
+	size_t procs = d->index.count[BD_SECT_PROC];
+	size_t stacks = d->index.count[BD_SECT_PROC_STACK];
+	bool new_enough = d->info.version_major > 0 || d->info.version_minor >= 5;
+
+	if (stacks < procs)
+		rm_str(b, arr, NULL,
+		       bd_arena_printf(b->arena, "stack and heap of %zu of %zu processes (their states, "
+				       "queues and calls cannot be read)", procs - stacks, procs));
+	for (size_t k = 0; k < BD_ARRAY_SIZE(tail); k++) {
+		if (tail[k].kind == BD_SECT_LITERALS && !new_enough)
+			continue;
+		if (!d->index.count[tail[k].kind])
+			rm_str(b, arr, NULL, tail[k].what);
+	}
+}
+
 static void what_happened(struct rm_builder *b, struct rm_node *root, struct bd_dump *d)
 {
 	struct bd_slogan s;
@@ -327,8 +357,11 @@ static void what_happened(struct rm_builder *b, struct rm_node *root, struct bd_
 	rm_str(b, o, "otp_release", i->otp_release);
 	rm_str(b, o, "erts_version", i->erts_version);
 	rm_bool(b, o, "complete", !i->truncated);
-	if (i->truncated)
+	if (i->truncated) {
 		rm_str(b, o, "truncation_reason", i->truncation_reason);
+		rm_label(rm_str(b, o, "truncated_in", i->truncated_in), "stops in");
+		missing_parts(b, o, d);
+	}
 }
 
 enum bd_status bd_report_analyze(struct bd_dump *d, const struct bd_analyze_opts *opts,

@@ -97,15 +97,12 @@ static inline uint64_t bd_hash_slice(struct bd_slice s)
 const char *bd_memmem(const char *hay, size_t hay_len, const char *needle, size_t needle_len);
 
 /* Value of a hex digit (either case), or -1. */
+/* Value of each byte as a hex digit, -1 if it is not one (util/slice.c). */
+extern const signed char bd_hex_values[256];
+
 static inline int bd_hex_digit(char c)
 {
-	if (c >= '0' && c <= '9')
-		return c - '0';
-	if (c >= 'a' && c <= 'f')
-		return c - 'a' + 10;
-	if (c >= 'A' && c <= 'F')
-		return c - 'A' + 10;
-	return -1;
+	return bd_hex_values[(unsigned char)c];
 }
 
 /* Hex digits at p (at most 16): their count, or 0 if none or too many. */

@@ -166,3 +166,15 @@ int bd_pid_cmp(const struct bd_pid *a, const struct bd_pid *b)
 		return a->num < b->num ? -1 : 1;
 	return 0;
 }
+
+#define HEX_ROW(x) x, x, x, x, x, x, x, x, x, x, x, x, x, x, x, x
+const signed char bd_hex_values[256] = {
+	HEX_ROW(-1), HEX_ROW(-1), HEX_ROW(-1),
+	0, 1, 2, 3, 4, 5, 6, 7, 8, 9, -1, -1, -1, -1, -1, -1,
+	-1, 10, 11, 12, 13, 14, 15, -1, -1, -1, -1, -1, -1, -1, -1, -1,
+	HEX_ROW(-1),
+	-1, 10, 11, 12, 13, 14, 15, -1, -1, -1, -1, -1, -1, -1, -1, -1,
+	HEX_ROW(-1),
+	HEX_ROW(-1), HEX_ROW(-1), HEX_ROW(-1), HEX_ROW(-1),
+	HEX_ROW(-1), HEX_ROW(-1), HEX_ROW(-1), HEX_ROW(-1),
+};

@@ -11,6 +11,7 @@
 #include "analyze/analyze.h"
 #include "term/shape.h"
 
+#include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
 
@@ -37,6 +38,12 @@ struct heap_rec {
 	uint64_t words;            /* Stack+heap + OldHeap */
 };
 
+/* The TOP_HEAPS largest heaps of non-behaviour processes. */
+struct heap_top {
+	struct heap_rec v[TOP_HEAPS];
+	size_t n;
+};
+
 struct states_ctx {
 	struct bd_dump *d;
 	struct rm_builder *b;
@@ -45,8 +52,7 @@ struct states_ctx {
 	struct state_rec *recs;
 	size_t n;
 	size_t cap;
-	struct heap_rec heaps[TOP_HEAPS];
-	size_t n_heaps;
+	struct heap_top heaps;
 	size_t n_opened;
 };
 
@@ -70,8 +76,7 @@ static bool may_be_behaviour(const struct bd_proc *p)
 	       bd_slice_starts(cur, "sys:");
 }
 
-/* Keep the TOP_HEAPS largest heaps of non-behaviour processes. */
-static void note_heap(struct states_ctx *c, size_t section, const struct bd_proc *p)
+static void note_heap(struct heap_top *t, size_t section, const struct bd_proc *p)
 {
 	uint64_t words = 0;
 	size_t worst = 0;
@@ -80,15 +85,15 @@ static void note_heap(struct states_ctx *c, size_t section, const struct bd_proc
 		words += p->stack_heap_words;
 	if (p->old_heap_words != BD_UNSET)
 		words += p->old_heap_words;
-	if (c->n_heaps < TOP_HEAPS) {
-		c->heaps[c->n_heaps++] = (struct heap_rec){ (uint32_t)section, words };
+	if (t->n < TOP_HEAPS) {
+		t->v[t->n++] = (struct heap_rec){ (uint32_t)section, words };
 		return;
 	}
 	for (size_t i = 1; i < TOP_HEAPS; i++)
-		if (c->heaps[i].words < c->heaps[worst].words)
+		if (t->v[i].words < t->v[worst].words)
 			worst = i;
-	if (words > c->heaps[worst].words)
-		c->heaps[worst] = (struct heap_rec){ (uint32_t)section, words };
+	if (words > t->v[worst].words)
+		t->v[worst] = (struct heap_rec){ (uint32_t)section, words };
 }
 
 static char *arena_buf(struct rm_builder *b, const struct bd_buf *buf)
@@ -138,38 +143,101 @@ static enum bd_status add_state(struct states_ctx *c, struct bd_process *p,
 	return BD_OK;
 }
 
-static enum bd_status scan(struct states_ctx *c, struct bd_error *err)
-{
-	struct bd_dump *d = c->d;
+/*
+ * A part of the =proc sections, read on its own thread: the processes that
+ * may be behaviours (to be opened), and the largest heaps of the others.
+ */
+struct scan_part {
+	const struct bd_dump *d;
+	size_t from, to;     /* section indexes */
+	uint32_t *cands;
+	size_t n, cap;
+	struct heap_top heaps;
+	bool oom;
+};
 
-	for (size_t i = bd_section_find(d, BD_SECT_PROC, 0); i < d->index.n;
+static void *scan_part_run(void *arg)
+{
+	struct scan_part *sp = arg;
+	const struct bd_dump *d = sp->d;
+
+	for (size_t i = bd_section_find(d, BD_SECT_PROC, sp->from); i < sp->to;
 	     i = bd_section_find(d, BD_SECT_PROC, i + 1)) {
 		struct bd_section s;
 		struct bd_proc proc;
-		struct bd_process p;
-		struct bd_behaviour beh;
-		enum bd_status rc;
-
 		bd_section_get(d, i, &s);
 		bd_parse_proc(&s, &proc);
 		if (!may_be_behaviour(&proc)) {
-			note_heap(c, i, &proc);
-			continue;
+			note_heap(&sp->heaps, i, &proc);
+		} else if (bd_grow((void **)&sp->cands, &sp->cap, sp->n + 1, sizeof(*sp->cands))) {
+			sp->cands[sp->n++] = (uint32_t)i;
+		} else {
+			sp->oom = true;
+			break;
 		}
-		rc = bd_process_open_at(&p, d, i, err);
-		if (rc)
-			return rc;
-		c->n_opened++;
-		bd_find_behaviour(&p, &beh);
-		if (beh.kind)
-			rc = add_state(c, &p, &beh, i, err);
-		else
-			note_heap(c, i, &proc);
-		bd_process_close(&p);
-		if (rc)
-			return rc;
 	}
-	return BD_OK;
+	return NULL;
+}
+
+/* Dumps with fewer processes are read on one thread. */
+#define THREADED_PROCS 10000
+
+static enum bd_status scan(struct states_ctx *c, struct bd_error *err)
+{
+	struct bd_dump *d = c->d;
+	struct scan_part parts[2];
+	size_t first = bd_section_find(d, BD_SECT_PROC, 0);
+	size_t mid = d->index.n;
+	pthread_t thread;
+	bool threaded = false;
+	enum bd_status rc = BD_OK;
+
+	memset(parts, 0, sizeof(parts));
+	/* =proc sections are written together: halve their index range */
+	if (d->index.count[BD_SECT_PROC] >= THREADED_PROCS && first < d->index.n)
+		mid = first + d->index.count[BD_SECT_PROC] / 2;
+	parts[0] = (struct scan_part){ d, 0, mid, NULL, 0, 0, { { { 0, 0 } }, 0 }, false };
+	parts[1] = (struct scan_part){ d, mid, d->index.n, NULL, 0, 0, { { { 0, 0 } }, 0 }, false };
+	if (mid < d->index.n)
+		threaded = pthread_create(&thread, NULL, scan_part_run, &parts[1]) == 0;
+	scan_part_run(&parts[0]);
+	if (threaded)
+		pthread_join(thread, NULL);
+	else if (mid < d->index.n)
+		scan_part_run(&parts[1]);
+	for (size_t k = 0; k < 2; k++) {
+		for (size_t h = 0; h < parts[k].heaps.n; h++) {
+			struct bd_section s;
+			struct bd_proc proc;
+			bd_section_get(d, parts[k].heaps.v[h].section, &s);
+			bd_parse_proc(&s, &proc);
+			note_heap(&c->heaps, parts[k].heaps.v[h].section, &proc);
+		}
+		if (parts[k].oom && !rc)
+			rc = bd_fail(err, BD_ENOMEM, BD_NO_OFFSET, NULL, "out of memory listing processes");
+		for (size_t j = 0; j < parts[k].n && !rc; j++) {
+			size_t i = parts[k].cands[j];
+			struct bd_section s;
+			struct bd_proc proc;
+			struct bd_process p;
+			struct bd_behaviour beh;
+			bd_section_get(d, i, &s);
+			bd_parse_proc(&s, &proc);
+			rc = bd_process_open_at(&p, d, i, err);
+			if (rc)
+				break;
+			c->n_opened++;
+			bd_find_behaviour(&p, &beh);
+			if (beh.kind)
+				rc = add_state(c, &p, &beh, i, err);
+			else
+				note_heap(&c->heaps, i, &proc);
+			bd_process_close(&p);
+		}
+	}
+	bd_free(parts[0].cands);
+	bd_free(parts[1].cands);
+	return rc;
 }
 
 /* The registered name in a =proc section itself: no dump-wide name map for a few rows. */
@@ -414,11 +482,11 @@ enum bd_status bd_report_states(struct bd_dump *d, const struct bd_states_opts *
 		if (rc)
 			goto fail;
 	}
-	bd_sort(c.heaps, c.n_heaps, sizeof(c.heaps[0]), heap_cmp);
+	bd_sort(c.heaps.v, c.heaps.n, sizeof(c.heaps.v[0]), heap_cmp);
 	heaps = rm_flags(rm_label(rm_arr(c.b, r->root, "largest_heaps"),
 				  "Largest heaps of other processes"), RM_BLOCKS);
-	for (size_t i = 0; i < c.n_heaps; i++) {
-		rc = heap_row(&c, heaps, &c.heaps[i], err);
+	for (size_t i = 0; i < c.heaps.n; i++) {
+		rc = heap_row(&c, heaps, &c.heaps.v[i], err);
 		if (rc)
 			goto fail;
 	}

@@ -166,7 +166,7 @@ static void *scan_part_run(void *arg)
 		struct bd_section s;
 		struct bd_proc proc;
 		bd_section_get(d, i, &s);
-		bd_parse_proc(&s, &proc);
+		bd_parse_proc_brief(&s, &proc);
 		if (!may_be_behaviour(&proc)) {
 			note_heap(&sp->heaps, i, &proc);
 		} else if (bd_grow((void **)&sp->cands, &sp->cap, sp->n + 1, sizeof(*sp->cands))) {

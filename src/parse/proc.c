@@ -28,7 +28,8 @@ static uint64_t num(struct bd_slice v)
 	return n;
 }
 
-void bd_parse_proc(const struct bd_section *s, struct bd_proc *p)
+/* Only lines whose key starts with a letter in firsts (NULL: every line). */
+static void parse_proc(const struct bd_section *s, struct bd_proc *p, const char *firsts)
 {
 	struct bd_slice rest = s->body;
 	struct bd_slice line;
@@ -41,6 +42,8 @@ void bd_parse_proc(const struct bd_section *s, struct bd_proc *p)
 	while (bd_slice_next_line(&rest, &line)) {
 		struct bd_slice k;
 		struct bd_slice v;
+		if (firsts && (!line.len || !strchr(firsts, line.ptr[0])))
+			continue;
 		if (bd_slice_starts(line, "arity = ")) {
 			p->arity = num(bd_slice_skip(line, 8));
 			continue;
@@ -126,6 +129,17 @@ void bd_parse_proc(const struct bd_section *s, struct bd_proc *p)
 			break;
 		}
 	}
+}
+
+void bd_parse_proc(const struct bd_section *s, struct bd_proc *p)
+{
+	parse_proc(s, p, NULL);
+}
+
+void bd_parse_proc_brief(const struct bd_section *s, struct bd_proc *p)
+{
+	/* State, Spawned as, Stack+heap, Current call, Last scheduled, OldHeap, Program counter */
+	parse_proc(s, p, "SCLOP");
 }
 
 struct bd_slice bd_proc_current_function(const struct bd_proc *p)

@@ -219,10 +219,38 @@ static void number_parsers_reject_junk_and_overflow(void **state)
 	assert_int_equal(bd_parse_u64_prefix(BD_SLICE_LIT("3599957 ms")), 3599957);
 }
 
+/* The brief parse reads the keys it names exactly as the full one does. */
+static void brief_proc_parse_agrees_with_the_full_one(void **state)
+{
+	struct bd_dump *d = bd_test_open_fixture("basic.dump.gz");
+	size_t n = 0;
+
+	(void)state;
+	for (size_t i = bd_section_find(d, BD_SECT_PROC, 0); i < d->index.n;
+	     i = bd_section_find(d, BD_SECT_PROC, i + 1), n++) {
+		struct bd_section s;
+		struct bd_proc full, brief;
+		bd_section_get(d, i, &s);
+		bd_parse_proc(&s, &full);
+		bd_parse_proc_brief(&s, &brief);
+		assert_true(bd_slice_eqs(full.state, brief.state));
+		assert_true(bd_slice_eqs(full.spawned_as, brief.spawned_as));
+		assert_true(bd_slice_eqs(full.current_call, brief.current_call));
+		assert_true(bd_slice_eqs(full.program_counter, brief.program_counter));
+		assert_int_equal(full.stack_heap_words, brief.stack_heap_words);
+		assert_int_equal(full.old_heap_words, brief.old_heap_words);
+		/* and skips the others */
+		assert_int_equal(brief.reductions, 0);
+	}
+	assert_int_equal(n, 53);
+	bd_dump_free(d);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(proc_keys_are_read_by_name_with_units),
+		cmocka_unit_test(brief_proc_parse_agrees_with_the_full_one),
 		cmocka_unit_test(old_proc_without_memory_gets_an_estimate_from_words),
 		cmocka_unit_test(atom_text_strips_quotes_and_escapes),
 		cmocka_unit_test(ets_tables_of_both_eras_are_read),

@@ -111,12 +111,12 @@ struct proc_stats {
 	size_t n;
 };
 
-static uint64_t stack_words_of(struct bd_dump *d, struct bd_slice pid)
+static uint64_t stack_words_of(struct bd_dump *d, size_t proc_section)
 {
 	struct bd_proc_sections s;
 	struct bd_section sec;
 
-	if (!bd_dump_proc_sections(d, pid, &s) || s.stack == BD_NO_SECTION)
+	if (!bd_dump_proc_sections_at(d, proc_section, &s) || s.stack == BD_NO_SECTION)
 		return BD_UNSET;
 	bd_section_get(d, s.stack, &sec);
 	return bd_count_lines(sec.body);
@@ -129,7 +129,8 @@ static void scan_procs(struct bd_dump *d, struct proc_stats *st)
 		struct bd_section s;
 		struct bd_proc p;
 		bd_section_get(d, i, &s);
-		bd_parse_proc(&s, &p);
+		/* Memory, Message queue length, Reductions; heap sizes for old dumps without Memory */
+		bd_parse_proc_keys(&s, &p, "MRSOH");
 		st->n++;
 		top_add(&st->memory, bd_proc_memory(&p, d->info.word_size, NULL), i);
 		if (p.message_queue_len != BD_UNSET && p.message_queue_len)
@@ -151,7 +152,7 @@ static void add_top(struct rm_builder *b, struct rm_node *parent, const char *ke
 		struct bd_proc p;
 		bd_section_get(d, t->v[i].section, &s);
 		bd_parse_proc(&s, &p);
-		bd_proc_row(b, rm_obj(b, arr, NULL), d, &p, stack_words_of(d, p.pid));
+		bd_proc_row(b, rm_obj(b, arr, NULL), d, &p, stack_words_of(d, t->v[i].section));
 	}
 }
 
@@ -188,7 +189,7 @@ static void runaway_findings(struct rm_builder *b, struct rm_node *findings, str
 		struct bd_section s;
 		uint64_t words;
 		bd_section_get(d, st->memory.v[i].section, &s);
-		words = stack_words_of(d, s.id);
+		words = stack_words_of(d, st->memory.v[i].section);
 		if (words == BD_UNSET || words < 1000000)
 			continue;
 		snprintf(title, sizeof(title), "%.*s has a stack of %llu words: deep recursion",
@@ -282,7 +283,6 @@ static void culprit(struct rm_builder *b, struct rm_node *o, struct bd_dump *d)
 	     i = bd_section_find(d, BD_SECT_SCHEDULER, i + 1)) {
 		struct bd_section s;
 		struct bd_scheduler sch;
-		struct bd_proc_sections ps;
 		bd_section_get(d, i, &s);
 		if (!bd_slice_eqs(s.id, want))
 			continue;
@@ -292,10 +292,11 @@ static void culprit(struct rm_builder *b, struct rm_node *o, struct bd_dump *d)
 		rm_label(rm_slice(b, o, "running_process", sch.current_process), "running process");
 		rm_slice_or_null(b, o, "running_process_name",
 				 bd_atom_text(b->arena, bd_dump_proc_name(d, sch.current_process)));
-		if (bd_dump_proc_sections(d, sch.current_process, &ps)) {
+		size_t at = bd_dump_find_proc(d, sch.current_process);
+		if (at != BD_NO_SECTION) {
 			struct bd_section ps_s;
 			struct bd_proc p;
-			bd_section_get(d, ps.proc, &ps_s);
+			bd_section_get(d, at, &ps_s);
 			bd_parse_proc(&ps_s, &p);
 			rm_label(rm_slice_or_null(b, o, "running_function", bd_proc_current_function(&p)),
 				 "running function");
@@ -409,11 +410,7 @@ enum bd_status bd_report_analyze(struct bd_dump *d, const struct bd_analyze_opts
 	}
 	/* what the parts share is built before they run side by side */
 	bd_dump_literals(d);
-	bd_dump_proc_name(d, BD_SLICE_LIT("<0.0.0>"));
-	{
-		struct bd_proc_sections unused;
-		bd_dump_proc_sections(d, BD_SLICE_LIT("<0.0.0>"), &unused);
-	}
+	bd_dump_prepare_shared(d);
 	for (size_t i = 0; i < 2; i++) {
 		w[i].d = d;
 		w[i].top = top;

@@ -462,3 +462,20 @@ size_t bd_dump_find_proc(const struct bd_dump *d, struct bd_slice pid)
 	}
 	return BD_NO_SECTION;
 }
+
+/*
+ * Build what lookups build on first use, so that threads can then share
+ * the dump read-only: the name map, the position lists and, when many
+ * processes have no sections (so lookups fall back to it), the pid map.
+ */
+void bd_dump_prepare_shared(struct bd_dump *d)
+{
+	struct bd_proc_sections unused;
+
+	bd_dump_proc_name(d, BD_SLICE_LIT("<0.0.0>"));
+	if (!d->lists_built)
+		lists_build(d);
+	if (d->n_proc_list - (d->n_stack_list < d->n_proc_list ? d->n_stack_list : d->n_proc_list) >=
+	    PROBE_MAX)
+		bd_dump_proc_sections(d, BD_SLICE_LIT("<0.0.0>"), &unused);
+}

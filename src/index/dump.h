@@ -64,6 +64,9 @@ bool bd_dump_proc_sections(struct bd_dump *d, struct bd_slice pid, struct bd_pro
  */
 bool bd_dump_proc_sections_at(struct bd_dump *d, size_t proc_i, struct bd_proc_sections *out);
 
+/* Build the lazily built lookup tables now, before threads share the dump. */
+void bd_dump_prepare_shared(struct bd_dump *d);
+
 /* The =proc section of pid, found by a scan (for one lookup); BD_NO_SECTION if none. */
 size_t bd_dump_find_proc(const struct bd_dump *d, struct bd_slice pid);
 

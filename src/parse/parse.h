@@ -46,6 +46,8 @@ struct bd_proc {
 void bd_parse_proc(const struct bd_section *s, struct bd_proc *out);
 /* Only the keys starting with S, C, L, O or P (state, spawn, current function, heap sizes). */
 void bd_parse_proc_brief(const struct bd_section *s, struct bd_proc *out);
+/* Only the keys whose first letter is in firsts ("MR": Memory, Message queue, Reductions). */
+void bd_parse_proc_keys(const struct bd_section *s, struct bd_proc *out, const char *firsts);
 
 /* The function part of "0x00007fb36ffcce34 (gen_server:loop/7 + 596)". */
 struct bd_slice bd_code_location(struct bd_slice value);

@@ -142,6 +142,11 @@ void bd_parse_proc_brief(const struct bd_section *s, struct bd_proc *p)
 	parse_proc(s, p, "SCLOP");
 }
 
+void bd_parse_proc_keys(const struct bd_section *s, struct bd_proc *p, const char *firsts)
+{
+	parse_proc(s, p, firsts);
+}
+
 struct bd_slice bd_proc_current_function(const struct bd_proc *p)
 {
 	if (p->current_call.len)

@@ -105,6 +105,23 @@ static inline int bd_hex_digit(char c)
 	return bd_hex_values[(unsigned char)c];
 }
 
+/*
+ * The decimal digits of v (and a leading '-' when neg), written at the end
+ * of buf[24]; returns where they start.
+ */
+static inline size_t bd_format_dec(char buf[24], uint64_t v, bool neg)
+{
+	size_t i = 24;
+
+	do {
+		buf[--i] = (char)('0' + v % 10);
+		v /= 10;
+	} while (v);
+	if (neg)
+		buf[--i] = '-';
+	return i;
+}
+
 /* Hex digits at p (at most 16): their count, or 0 if none or too many. */
 static inline size_t bd_hex_prefix(const char *p, const char *end, uint64_t *out)
 {

@@ -1273,7 +1273,7 @@ enum bd_status bd_report_procs(struct bd_dump *d, const struct bd_procs_opts *op
 		matching += parts[p].matching;
 	}
 	if (c->n)
-		qsort(c->recs, c->n, sizeof(*c->recs), rec_cmp);
+		bd_sort(c->recs, c->n, sizeof(*c->recs), rec_cmp);
 	if (opts->limit && c->n > opts->limit)
 		c->n = opts->limit;
 	if (fill_stack_words(c) != BD_OK)
@@ -1338,7 +1338,7 @@ enum bd_status bd_report_ets(struct bd_dump *d, size_t limit, struct bd_report *
 		n++;
 	}
 	if (n)
-		qsort(recs, n, sizeof(*recs), ets_cmp);
+		bd_sort(recs, n, sizeof(*recs), ets_cmp);
 	rm_uint(b, r->root, "tables", n);
 	rm_bytes(b, r->root, "total_bytes", total_words * d->info.word_size);
 	arr = rm_label(rm_arr(b, r->root, "ets"), "ETS tables");
@@ -1382,23 +1382,6 @@ oom:
 
 #define MAX_ALLOC_TYPES 64
 
-static double ratio(uint64_t part, uint64_t whole)
-{
-	return whole ? (double)part / (double)whole : 1.0;
-}
-
-static int alloc_cmp(const void *a, const void *b)
-{
-	const struct bd_alloc_type *x = a;
-	const struct bd_alloc_type *y = b;
-	uint64_t cx = x->mbcs_carriers + x->sbcs_carriers + x->pool_carriers;
-	uint64_t cy = y->mbcs_carriers + y->sbcs_carriers + y->pool_carriers;
-
-	if (cx != cy)
-		return cx > cy ? -1 : 1;
-	return strcmp(x->name, y->name);
-}
-
 static uint64_t memory_total(struct bd_dump *d)
 {
 	struct bd_slice rest;
@@ -1438,7 +1421,7 @@ enum bd_status bd_report_alloc(struct bd_dump *d, struct bd_report **out, struct
 		bd_section_get(d, i, &s);
 		n = bd_parse_allocator(&s, types, n, MAX_ALLOC_TYPES);
 	}
-	qsort(types, n, sizeof(types[0]), alloc_cmp);
+	bd_sort(types, n, sizeof(types[0]), bd_alloc_type_cmp);
 	for (size_t i = 0; i < n; i++) {
 		blocks += types[i].mbcs_blocks + types[i].sbcs_blocks + types[i].pool_blocks;
 		carriers += types[i].mbcs_carriers + types[i].sbcs_carriers + types[i].pool_carriers;
@@ -1449,7 +1432,7 @@ enum bd_status bd_report_alloc(struct bd_dump *d, struct bd_report **out, struct
 	rm_label(rm_bytes(b, tot, "used_bytes", used), "used (memory total)");
 	rm_label(rm_bytes(b, tot, "unused_bytes", carriers > used ? carriers - used : 0),
 		 "unused");
-	rm_ratio(b, tot, "usage", carriers ? ratio(used, carriers) : 0.0);
+	rm_ratio(b, tot, "usage", carriers ? bd_ratio(used, carriers) : 0.0);
 	arr = rm_arr(b, r->root, "allocators");
 	for (size_t i = 0; i < n; i++) {
 		const struct bd_alloc_type *t = &types[i];
@@ -1460,11 +1443,11 @@ enum bd_status bd_report_alloc(struct bd_dump *d, struct bd_report **out, struct
 		rm_uint(b, o, "instances", t->instances);
 		rm_label(rm_bytes(b, o, "blocks_bytes", tb), "blocks");
 		rm_label(rm_bytes(b, o, "carriers_bytes", tc), "carriers");
-		rm_ratio(b, o, "usage", ratio(tb, tc));
-		rm_label(rm_ratio(b, o, "mbcs_usage", ratio(t->mbcs_blocks, t->mbcs_carriers)), "mbcs usage");
+		rm_ratio(b, o, "usage", bd_ratio(tb, tc));
+		rm_label(rm_ratio(b, o, "mbcs_usage", bd_ratio(t->mbcs_blocks, t->mbcs_carriers)), "mbcs usage");
 		rm_flags(rm_label(rm_bytes(b, o, "mbcs_blocks_bytes", t->mbcs_blocks), "mbcs blocks"), RM_NOTEXT);
 		rm_flags(rm_label(rm_bytes(b, o, "mbcs_carriers_bytes", t->mbcs_carriers), "mbcs carriers"), RM_NOTEXT);
-		rm_label(rm_ratio(b, o, "sbcs_usage", ratio(t->sbcs_blocks, t->sbcs_carriers)), "sbcs usage");
+		rm_label(rm_ratio(b, o, "sbcs_usage", bd_ratio(t->sbcs_blocks, t->sbcs_carriers)), "sbcs usage");
 		rm_flags(rm_label(rm_bytes(b, o, "sbcs_blocks_bytes", t->sbcs_blocks), "sbcs blocks"), RM_NOTEXT);
 		rm_label(rm_bytes(b, o, "sbcs_carriers_bytes", t->sbcs_carriers), "sbcs carriers");
 		rm_flags(rm_uint(b, o, "mbcs_carriers", t->mbcs_carrier_count), RM_NOTEXT);

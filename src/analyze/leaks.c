@@ -1441,23 +1441,6 @@ static void add_atoms(struct leaks_ctx *c, struct rm_node *root)
 
 /* ----------------------------------------------------------- allocators */
 
-static double ratio_of(uint64_t part, uint64_t whole)
-{
-	return whole ? (double)part / (double)whole : 1.0;
-}
-
-static int alloc_cmp(const void *a, const void *b)
-{
-	const struct bd_alloc_type *x = a;
-	const struct bd_alloc_type *y = b;
-	uint64_t cx = x->mbcs_carriers + x->sbcs_carriers + x->pool_carriers;
-	uint64_t cy = y->mbcs_carriers + y->sbcs_carriers + y->pool_carriers;
-
-	if (cx != cy)
-		return cx > cy ? -1 : 1;
-	return strcmp(x->name, y->name);
-}
-
 static void add_allocators(struct leaks_ctx *c, struct rm_node *root)
 {
 	struct bd_dump *d = c->d;
@@ -1473,7 +1456,7 @@ static void add_allocators(struct leaks_ctx *c, struct rm_node *root)
 		n = bd_parse_allocator(&s, types, n, ALLOC_MAX_TYPES);
 	}
 	if (n)
-		bd_sort(types, n, sizeof(types[0]), alloc_cmp);
+		bd_sort(types, n, sizeof(types[0]), bd_alloc_type_cmp);
 	arr = rm_label(rm_arr(b, root, "allocators"), "Allocators: carriers against blocks");
 	for (size_t i = 0; i < n; i++) {
 		const struct bd_alloc_type *t = &types[i];
@@ -1483,18 +1466,18 @@ static void add_allocators(struct leaks_ctx *c, struct rm_node *root)
 		uint64_t mb = t->mbcs_blocks + t->pool_blocks;
 		uint64_t mc = t->mbcs_carriers + t->pool_carriers;
 		uint64_t unused = mc > mb ? mc - mb : 0;
-		double mu = ratio_of(mb, mc);
+		double mu = bd_ratio(mb, mc);
 		rm_str(b, o, "name", t->name);
 		rm_label(rm_bytes(b, o, "blocks_bytes", tb), "blocks");
 		rm_label(rm_bytes(b, o, "carriers_bytes", tc), "carriers");
-		rm_ratio(b, o, "usage", ratio_of(tb, tc));
+		rm_ratio(b, o, "usage", bd_ratio(tb, tc));
 		rm_flags(rm_bytes(b, o, "mbcs_blocks_bytes", t->mbcs_blocks), RM_NOTEXT);
 		rm_flags(rm_bytes(b, o, "mbcs_carriers_bytes", t->mbcs_carriers), RM_NOTEXT);
-		rm_label(rm_ratio(b, o, "mbcs_usage", ratio_of(t->mbcs_blocks, t->mbcs_carriers)),
+		rm_label(rm_ratio(b, o, "mbcs_usage", bd_ratio(t->mbcs_blocks, t->mbcs_carriers)),
 			 "mbcs usage");
 		rm_flags(rm_bytes(b, o, "sbcs_blocks_bytes", t->sbcs_blocks), RM_NOTEXT);
 		rm_flags(rm_bytes(b, o, "sbcs_carriers_bytes", t->sbcs_carriers), RM_NOTEXT);
-		rm_label(rm_ratio(b, o, "sbcs_usage", ratio_of(t->sbcs_blocks, t->sbcs_carriers)),
+		rm_label(rm_ratio(b, o, "sbcs_usage", bd_ratio(t->sbcs_blocks, t->sbcs_carriers)),
 			 "sbcs usage");
 		rm_label(rm_bytes(b, o, "mbcs_unused_bytes", unused), "mbcs unused");
 		if (mu < ALLOC_FRAG_USAGE && unused >= ALLOC_WARNING) {

@@ -279,3 +279,15 @@ size_t bd_parse_allocator(const struct bd_section *s, struct bd_alloc_type *type
 	types[i].carriers_max += inst.carriers_max;
 	return n;
 }
+
+int bd_alloc_type_cmp(const void *a, const void *b)
+{
+	const struct bd_alloc_type *x = a;
+	const struct bd_alloc_type *y = b;
+	uint64_t cx = x->mbcs_carriers + x->sbcs_carriers + x->pool_carriers;
+	uint64_t cy = y->mbcs_carriers + y->sbcs_carriers + y->pool_carriers;
+
+	if (cx != cy)
+		return cx > cy ? -1 : 1;
+	return strcmp(x->name, y->name);
+}

@@ -157,6 +157,15 @@ struct bd_alloc_type {
 size_t bd_parse_allocator(const struct bd_section *s, struct bd_alloc_type *types, size_t n,
 			  size_t cap);
 
+/* For sorting: the largest carriers first, then by name. */
+int bd_alloc_type_cmp(const void *a, const void *b);
+
+/* part / whole, 1 when whole is 0 (nothing allocated is fully used). */
+static inline double bd_ratio(uint64_t part, uint64_t whole)
+{
+	return whole ? (double)part / (double)whole : 1.0;
+}
+
 /* Strip %T quoting from an atom: 'Elixir.Foo' -> Elixir.Foo (into the arena). */
 struct bd_slice bd_atom_text(struct bd_arena *a, struct bd_slice quoted);
 

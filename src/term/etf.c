@@ -969,24 +969,18 @@ static void puts_(struct printer *p, const char *s)
 static void put_u64(struct printer *p, uint64_t v)
 {
 	char b[24];
-	size_t i = sizeof(b);
+	size_t i = bd_format_dec(b, v, false);
 
-	do {
-		b[--i] = (char)('0' + v % 10);
-		v /= 10;
-	} while (v);
 	put(p, b + i, sizeof(b) - i);
 }
 
 static void put_i64(struct printer *p, int64_t v)
 {
-	if (v < 0) {
-		put(p, "-", 1);
-		/* -(v + 1) + 1 cannot overflow, even for INT64_MIN */
-		put_u64(p, (uint64_t)(-(v + 1)) + 1);
-	} else {
-		put_u64(p, (uint64_t)v);
-	}
+	char b[24];
+	/* -(v + 1) + 1 cannot overflow, even for INT64_MIN */
+	size_t i = bd_format_dec(b, v < 0 ? (uint64_t)(-(v + 1)) + 1 : (uint64_t)v, v < 0);
+
+	put(p, b + i, sizeof(b) - i);
 }
 
 /* Output a code point as UTF-8. */

@@ -69,23 +69,18 @@ static void puts_(struct sink *s, const char *str)
 static void put_u64(struct sink *s, uint64_t v)
 {
 	char b[24];
-	size_t i = sizeof(b);
+	size_t i = bd_format_dec(b, v, false);
 
-	do {
-		b[--i] = (char)('0' + v % 10);
-		v /= 10;
-	} while (v);
 	put(s, b + i, sizeof(b) - i);
 }
 
 static void put_i64(struct sink *s, int64_t v)
 {
-	if (v < 0) {
-		put(s, "-", 1);
-		put_u64(s, (uint64_t)(-(v + 1)) + 1);
-	} else {
-		put_u64(s, (uint64_t)v);
-	}
+	char b[24];
+	/* -(v + 1) + 1 cannot overflow, even for INT64_MIN */
+	size_t i = bd_format_dec(b, v < 0 ? (uint64_t)(-(v + 1)) + 1 : (uint64_t)v, v < 0);
+
+	put(s, b + i, sizeof(b) - i);
 }
 
 static void put_hex_addr(struct sink *s, uint64_t a)

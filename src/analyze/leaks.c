@@ -1048,21 +1048,6 @@ out:
 
 /* ------------------------------------------------------------ mailboxes */
 
-/* The function part of "0x... (gen_server:loop/7 + 596)". */
-static struct bd_slice return_function(struct bd_slice value)
-{
-	const char *open = memchr(value.ptr, '(', value.len);
-	struct bd_slice w;
-
-	if (!open || value.ptr[value.len - 1] != ')')
-		return bd_slice_make("", 0);
-	w = bd_slice_make(open + 1, (size_t)(value.ptr + value.len - 1 - (open + 1)));
-	for (size_t i = 0; i + 2 < w.len; i++)
-		if (w.ptr[i] == ' ' && w.ptr[i + 1] == '+' && w.ptr[i + 2] == ' ')
-			return bd_slice_make(w.ptr, i);
-	return w;
-}
-
 /* "current < caller < ..." : the current function, then the innermost return addresses. */
 static void stuck_in(struct bd_buf *out, struct bd_slice current, struct bd_slice stack)
 {
@@ -1078,7 +1063,7 @@ static void stuck_in(struct bd_buf *out, struct bd_slice current, struct bd_slic
 		value = bd_slice_make(colon + 1, (size_t)(line.ptr + line.len - colon - 1));
 		if (!bd_slice_starts(value, "SReturn addr "))
 			continue;
-		fn = return_function(value);
+		fn = bd_where_function(value);
 		/* frame-pointer builds add "unknown function" entries; the end is not a caller */
 		if (!fn.len || bd_slice_eq(fn, "unknown function") || fn.ptr[0] == '<')
 			continue;

@@ -2,8 +2,7 @@
 #include "bd.h"
 #include "term/process.h"
 
-/* The function part of "0x6FFCA16C (gen_server:call/3 + 140)" or "(<terminate ...>)". */
-static struct bd_slice where_function(struct bd_slice text)
+struct bd_slice bd_where_function(struct bd_slice text)
 {
 	const char *open = memchr(text.ptr, '(', text.len);
 	struct bd_slice w;
@@ -57,7 +56,7 @@ static enum bd_status parse_stack(struct bd_process *p, struct bd_slice body, st
 		}
 		value = bd_slice_make(colon + 1, (size_t)(line.ptr + line.len - colon - 1));
 		if (bd_slice_starts(value, "SReturn addr ")) {
-			struct bd_slice fn = where_function(value);
+			struct bd_slice fn = bd_where_function(value);
 			/*
 			 * With frame pointers every frame gains an "unknown function"
 			 * return address just before the real one: it counts only if

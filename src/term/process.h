@@ -55,6 +55,9 @@ enum bd_status bd_process_open_at(struct bd_process *p, struct bd_dump *d, size_
 				  struct bd_error *err);
 void bd_process_close(struct bd_process *p);
 
+/* The function part of "0x6FFCA16C (gen_server:call/3 + 140)" or "(<terminate ...>)". */
+struct bd_slice bd_where_function(struct bd_slice text);
+
 /* The index of the first frame whose function starts with prefix, or n_frames. */
 size_t bd_process_find_frame(const struct bd_process *p, const char *prefix);
 

@@ -17,7 +17,7 @@ struct rm_node *bd_finding_add(struct rm_builder *b, struct rm_node *findings, c
 
 	rm_str(b, f, "severity", bd_severity_name(severity));
 	rm_str(b, f, "kind", kind);
-	rm_str(b, f, "title", title);
+	rm_flags(rm_str(b, f, "title", title), RM_HEADING);
 	rm_flags(rm_arr(b, f, "pids"), RM_NOTEXT);
 	rm_str(b, f, "evidence", evidence);
 	rm_label(rm_str(b, f, "action", action), "next step");

@@ -35,6 +35,7 @@ enum rm_flag {
 	RM_MULTILINE = 1u << 2, /* a string whose line breaks are kept in text */
 	RM_FULL = 1u << 3,    /* a table column wrapped, not cut short (put it last) */
 	RM_BLOCKS = 1u << 4,  /* an array of objects shown as blocks, not a table */
+	RM_HEADING = 1u << 5, /* in a block: Markdown makes it the block's heading */
 };
 
 struct rm_builder {

@@ -129,8 +129,16 @@ static void md_array(FILE *out, const struct rm_node *arr, int level)
 		} else {
 			for (size_t i = 0; i < n; i++) {
 				const struct rm_node *row = rm_row(arr, i, &cursor, &scratch);
-				if (row)
-					md_fields(out, row, level + 1);
+				if (!row)
+					continue;
+				for (const struct rm_node *c = row->first; c; c = c->next) {
+					if (!(c->flags & RM_HEADING) || !is_scalar(c))
+						continue;
+					fprintf(out, "%.*s %zu. ", level + 1 > 6 ? 6 : level + 1, "######", i + 1);
+					md_scalar(out, c);
+					fputs("\n\n", out);
+				}
+				md_fields(out, row, level + 1);
 				fputc('\n', out);
 			}
 		}
@@ -153,7 +161,7 @@ static void md_fields(FILE *out, const struct rm_node *obj, int level)
 	bool any_scalar = false;
 
 	for (const struct rm_node *c = obj->first; c; c = c->next) {
-		if ((c->flags & RM_NOTEXT) || !is_scalar(c))
+		if ((c->flags & (RM_NOTEXT | RM_HEADING)) || !is_scalar(c))
 			continue;
 		rm_node_label(c, label, sizeof(label));
 		if ((c->flags & RM_MULTILINE) && c->kind == RM_STR && memchr(c->v.s.ptr, '\n', c->v.s.len)) {

@@ -36,49 +36,46 @@ void rm_json_string(FILE *out, struct bd_slice s)
 {
 	const unsigned char *p = (const unsigned char *)s.ptr;
 	size_t i = 0;
+	size_t run = 0; /* start of the bytes written as they are, not yet flushed */
 
 	fputc('"', out);
 	while (i < s.len) {
 		unsigned char c = p[i];
+		const char *esc = NULL;
 		size_t n;
 		switch (c) {
 		case '"':
-			fputs("\\\"", out);
-			i++;
-			continue;
+			esc = "\\\"";
+			break;
 		case '\\':
-			fputs("\\\\", out);
-			i++;
-			continue;
+			esc = "\\\\";
+			break;
 		case '\n':
-			fputs("\\n", out);
-			i++;
-			continue;
+			esc = "\\n";
+			break;
 		case '\r':
-			fputs("\\r", out);
-			i++;
-			continue;
+			esc = "\\r";
+			break;
 		case '\t':
-			fputs("\\t", out);
-			i++;
-			continue;
+			esc = "\\t";
+			break;
 		default:
 			break;
 		}
-		if (c < 0x20 || c == 0x7f) {
-			fprintf(out, "\\u%04x", c);
-			i++;
+		n = esc || c < 0x20 || c == 0x7f ? 0 : c < 0x80 ? 1 : utf8_seq_len(p + i, s.len - i);
+		if (n) {
+			i += n;
 			continue;
 		}
-		n = utf8_seq_len(p + i, s.len - i);
-		if (!n) {
+		/* an escape: flush the plain run before it */
+		fwrite(p + run, 1, i - run, out);
+		if (esc)
+			fputs(esc, out);
+		else
 			fprintf(out, "\\u%04x", c);
-			i++;
-			continue;
-		}
-		fwrite(p + i, 1, n, out);
-		i += n;
+		run = ++i;
 	}
+	fwrite(p + run, 1, i - run, out);
 	fputc('"', out);
 }
 

@@ -15,12 +15,79 @@
 
 #include "index/dump.h"
 #include "index/index.h"
+#include "term/heap.h"
 
 #ifndef BD_FIXTURES
 #define BD_FIXTURES "fixtures"
+/* y3 of the idle gen_server loop frame of pid (format doc 4.5): its state. */
+static inline struct bd_elem bd_test_loop_state(struct bd_dump *d, const char *pid)
+{
+	struct bd_elem e = { 0 };
+
+	for (size_t i = 0; i < d->index.n; i++) {
+		struct bd_section s;
+		bd_section_get(d, i, &s);
+		if (s.kind != BD_SECT_PROC_STACK || !bd_slice_eq(s.id, pid))
+			continue;
+		const char *p = bd_memmem(s.body.ptr, s.body.len, "y3:", 3);
+		assert_non_null(p);
+		assert_true(bd_elem_parse(p + 3, s.body.ptr + s.body.len, &e) > 0);
+		return e;
+	}
+	fail_msg("no stack for %s", pid);
+	abort(); /* not reached */
+}
+
+/* Index every section of a kind (of pid, or of any pid when NULL) into h. */
+static inline void bd_test_heap_of(struct bd_dump *d, const char *pid, enum bd_sect kind,
+				   struct bd_heap *h)
+{
+	struct bd_error err = { 0 };
+
+	for (size_t i = 0; i < d->index.n; i++) {
+		struct bd_section s;
+		bd_section_get(d, i, &s);
+		if (s.kind == kind && (!pid || bd_slice_eq(s.id, pid)))
+			assert_int_equal(bd_heap_add_section(h, d, i, &err), BD_OK);
+	}
+}
+
 #endif
 #ifndef BD_REAL_DUMPS
 #define BD_REAL_DUMPS "../shared/real-dumps"
+/* y3 of the idle gen_server loop frame of pid (format doc 4.5): its state. */
+static inline struct bd_elem bd_test_loop_state(struct bd_dump *d, const char *pid)
+{
+	struct bd_elem e = { 0 };
+
+	for (size_t i = 0; i < d->index.n; i++) {
+		struct bd_section s;
+		bd_section_get(d, i, &s);
+		if (s.kind != BD_SECT_PROC_STACK || !bd_slice_eq(s.id, pid))
+			continue;
+		const char *p = bd_memmem(s.body.ptr, s.body.len, "y3:", 3);
+		assert_non_null(p);
+		assert_true(bd_elem_parse(p + 3, s.body.ptr + s.body.len, &e) > 0);
+		return e;
+	}
+	fail_msg("no stack for %s", pid);
+	abort(); /* not reached */
+}
+
+/* Index every section of a kind (of pid, or of any pid when NULL) into h. */
+static inline void bd_test_heap_of(struct bd_dump *d, const char *pid, enum bd_sect kind,
+				   struct bd_heap *h)
+{
+	struct bd_error err = { 0 };
+
+	for (size_t i = 0; i < d->index.n; i++) {
+		struct bd_section s;
+		bd_section_get(d, i, &s);
+		if (s.kind == kind && (!pid || bd_slice_eq(s.id, pid)))
+			assert_int_equal(bd_heap_add_section(h, d, i, &err), BD_OK);
+	}
+}
+
 #endif
 
 /* Open a dump held in a string; fails the test on error. */
@@ -59,6 +126,39 @@ static inline char *bd_test_render(const struct bd_report *r, enum bd_format fmt
 	assert_int_equal(bd_report_render(r, fmt, 0, f, &err), BD_OK);
 	fclose(f);
 	return buf;
+}
+
+/* y3 of the idle gen_server loop frame of pid (format doc 4.5): its state. */
+static inline struct bd_elem bd_test_loop_state(struct bd_dump *d, const char *pid)
+{
+	struct bd_elem e = { 0 };
+
+	for (size_t i = 0; i < d->index.n; i++) {
+		struct bd_section s;
+		bd_section_get(d, i, &s);
+		if (s.kind != BD_SECT_PROC_STACK || !bd_slice_eq(s.id, pid))
+			continue;
+		const char *p = bd_memmem(s.body.ptr, s.body.len, "y3:", 3);
+		assert_non_null(p);
+		assert_true(bd_elem_parse(p + 3, s.body.ptr + s.body.len, &e) > 0);
+		return e;
+	}
+	fail_msg("no stack for %s", pid);
+	abort(); /* not reached */
+}
+
+/* Index every section of a kind (of pid, or of any pid when NULL) into h. */
+static inline void bd_test_heap_of(struct bd_dump *d, const char *pid, enum bd_sect kind,
+				   struct bd_heap *h)
+{
+	struct bd_error err = { 0 };
+
+	for (size_t i = 0; i < d->index.n; i++) {
+		struct bd_section s;
+		bd_section_get(d, i, &s);
+		if (s.kind == kind && (!pid || bd_slice_eq(s.id, pid)))
+			assert_int_equal(bd_heap_add_section(h, d, i, &err), BD_OK);
+	}
 }
 
 #endif

@@ -68,39 +68,6 @@ static void objects_of_every_tag_are_parsed(void **state)
 	assert_int_equal(parse("t3:N,N", &o), 0);
 }
 
-/* y3 of the idle gen_server loop frame (format doc 4.5) of pid. */
-static struct bd_elem loop_state(struct bd_dump *d, const char *pid)
-{
-	struct bd_elem e = { 0 };
-
-	for (size_t i = 0; i < d->index.n; i++) {
-		struct bd_section s;
-		bd_section_get(d, i, &s);
-		if (s.kind != BD_SECT_PROC_STACK || !bd_slice_eq(s.id, pid))
-			continue;
-		const char *p = bd_memmem(s.body.ptr, s.body.len, "y3:", 3);
-		assert_non_null(p);
-		assert_true(bd_elem_parse(p + 3, s.body.ptr + s.body.len, &e) > 0);
-		return e;
-	}
-	fail_msg("no stack for %s", pid);
-	abort(); /* not reached */
-}
-
-static void heap_of(struct bd_dump *d, const char *pid, enum bd_sect kind, struct bd_heap *h)
-{
-	struct bd_error err = { 0 };
-
-	for (size_t i = 0; i < d->index.n; i++) {
-		struct bd_section s;
-		bd_section_get(d, i, &s);
-		if (s.kind == kind && (!pid || bd_slice_eq(s.id, pid))) {
-			assert_int_equal(bd_heap_add_section(h, d, i, &err), BD_OK);
-			return;
-		}
-	}
-}
-
 struct live_size {
 	const char *name;
 	const char *pid;
@@ -118,7 +85,7 @@ static void state_sizes_equal_flat_size_measured_in_the_live_node(void **state)
 	char line[256];
 
 	(void)state;
-	heap_of(d, NULL, BD_SECT_LITERALS, &literals);
+	bd_test_heap_of(d, NULL, BD_SECT_LITERALS, &literals);
 	snprintf(path, sizeof(path), "%s/basic.live", BD_FIXTURES);
 	for (size_t k = 0; k < BD_ARRAY_SIZE(servers); k++) {
 		struct bd_heap heap = { 0 };
@@ -136,9 +103,9 @@ static void state_sizes_equal_flat_size_measured_in_the_live_node(void **state)
 		fclose(f);
 		assert_true(want > 0);
 
-		heap_of(d, servers[k].pid, BD_SECT_PROC_HEAP, &heap);
+		bd_test_heap_of(d, servers[k].pid, BD_SECT_PROC_HEAP, &heap);
 		struct bd_term_ctx c = { d, &heap, &literals, NULL };
-		struct bd_elem st = loop_state(d, servers[k].pid);
+		struct bd_elem st = bd_test_loop_state(d, servers[k].pid);
 		assert_int_equal(bd_term_size(&c, &st, &sz, &err), BD_OK);
 		if (sz.flat_words != want)
 			fail_msg("%s: flat size %llu, live node said %lu", servers[k].name,
@@ -177,7 +144,7 @@ static void long_lists_and_cycles_are_sized_without_recursion(void **state)
 	memmove(nz + 2, nz + 3, strlen(nz + 3) + 1);
 	len--;
 	assert_int_equal(bd_dump_open_mem(&d, text, len, "t", &err), BD_OK);
-	heap_of(d, "<0.1.0>", BD_SECT_PROC_HEAP, &heap);
+	bd_test_heap_of(d, "<0.1.0>", BD_SECT_PROC_HEAP, &heap);
 	assert_int_equal(heap.n, n + 2);
 
 	struct bd_term_ctx c = { d, &heap, NULL, NULL };

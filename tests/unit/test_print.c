@@ -600,46 +600,15 @@ static void cycles_terminate_without_any_limit(void **state)
 	tdump_close(&t);
 }
 
-/* y3 of the idle gen_server loop frame of pid (format doc 4.5). */
-static struct bd_elem state_of(struct bd_dump *d, const char *pid)
-{
-	struct bd_elem e = { 0 };
-
-	for (size_t i = 0; i < d->index.n; i++) {
-		struct bd_section s;
-		bd_section_get(d, i, &s);
-		if (s.kind != BD_SECT_PROC_STACK || !bd_slice_eq(s.id, pid))
-			continue;
-		const char *p = bd_memmem(s.body.ptr, s.body.len, "y3:", 3);
-		assert_non_null(p);
-		assert_true(bd_elem_parse(p + 3, s.body.ptr + s.body.len, &e) > 0);
-		return e;
-	}
-	fail_msg("no stack for %s", pid);
-	abort();
-}
-
-static void heap_of(struct bd_dump *d, const char *pid, enum bd_sect kind, struct bd_heap *h)
-{
-	struct bd_error err = { 0 };
-
-	for (size_t i = 0; i < d->index.n; i++) {
-		struct bd_section s;
-		bd_section_get(d, i, &s);
-		if (s.kind == kind && (!pid || bd_slice_eq(s.id, pid)))
-			assert_int_equal(bd_heap_add_section(h, d, i, &err), BD_OK);
-	}
-}
-
 static char *print_state(struct bd_dump *d, const struct bd_heap *lits, const char *pid,
 			 const struct bd_print_opts *o, const struct bd_print_extra *x)
 {
 	struct bd_heap heap = { 0 };
 	struct bd_buf b = BD_BUF_INIT;
 	struct bd_error err = { 0 };
-	struct bd_elem st = state_of(d, pid);
+	struct bd_elem st = bd_test_loop_state(d, pid);
 
-	heap_of(d, pid, BD_SECT_PROC_HEAP, &heap);
+	bd_test_heap_of(d, pid, BD_SECT_PROC_HEAP, &heap);
 	struct bd_term_ctx c;
 	memset(&c, 0, sizeof(c));
 	c.d = d;
@@ -659,7 +628,7 @@ static void fixture_states_print_as_the_node_held_them(void **state)
 	char *s;
 
 	(void)state;
-	heap_of(d, NULL, BD_SECT_LITERALS, &lits);
+	bd_test_heap_of(d, NULL, BD_SECT_LITERALS, &lits);
 	assert_int_equal(bd_bin_index_build(d, &bins, &err), BD_OK);
 	assert_int_equal(bins.n, 2);
 

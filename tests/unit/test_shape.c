@@ -365,46 +365,15 @@ static void summaries_are_bounded_in_size(void **state)
 	tdump_close(&t);
 }
 
-/* y3 of the idle gen_server loop frame of pid (format doc 4.5). */
-static struct bd_elem state_of(struct bd_dump *d, const char *pid)
-{
-	struct bd_elem e = { 0 };
-
-	for (size_t i = 0; i < d->index.n; i++) {
-		struct bd_section s;
-		bd_section_get(d, i, &s);
-		if (s.kind != BD_SECT_PROC_STACK || !bd_slice_eq(s.id, pid))
-			continue;
-		const char *p = bd_memmem(s.body.ptr, s.body.len, "y3:", 3);
-		assert_non_null(p);
-		assert_true(bd_elem_parse(p + 3, s.body.ptr + s.body.len, &e) > 0);
-		return e;
-	}
-	fail_msg("no stack for %s", pid);
-	abort();
-}
-
-static void heap_of(struct bd_dump *d, const char *pid, enum bd_sect kind, struct bd_heap *h)
-{
-	struct bd_error err = { 0 };
-
-	for (size_t i = 0; i < d->index.n; i++) {
-		struct bd_section s;
-		bd_section_get(d, i, &s);
-		if (s.kind == kind && (!pid || bd_slice_eq(s.id, pid)))
-			assert_int_equal(bd_heap_add_section(h, d, i, &err), BD_OK);
-	}
-}
-
 static void summary_of_state(struct bd_dump *d, const struct bd_heap *lits, const char *pid,
 			     enum bd_syntax syn, const char *want)
 {
 	struct bd_heap heap = { 0 };
 	struct bd_buf b = BD_BUF_INIT;
 	struct bd_error err = { 0 };
-	struct bd_elem st = state_of(d, pid);
+	struct bd_elem st = bd_test_loop_state(d, pid);
 
-	heap_of(d, pid, BD_SECT_PROC_HEAP, &heap);
+	bd_test_heap_of(d, pid, BD_SECT_PROC_HEAP, &heap);
 	struct bd_term_ctx c;
 	memset(&c, 0, sizeof(c));
 	c.d = d;
@@ -423,7 +392,7 @@ static void fixture_states_are_summarised(void **state)
 	struct bd_heap lits = { 0 };
 
 	(void)state;
-	heap_of(d, NULL, BD_SECT_LITERALS, &lits);
+	bd_test_heap_of(d, NULL, BD_SECT_LITERALS, &lits);
 	summary_of_state(d, &lits, "<0.79.0>", ERL, "list(500000 " X " integer)");
 	summary_of_state(d, &lits, "<0.80.0>", ERL, "map(200000 " X " integer => integer)");
 	summary_of_state(d, &lits, "<0.81.0>", ERL,
@@ -439,7 +408,7 @@ static void fixture_states_are_summarised(void **state)
 
 	d = bd_test_open_fixture("states_elixir.dump.gz");
 	memset(&lits, 0, sizeof(lits));
-	heap_of(d, NULL, BD_SECT_LITERALS, &lits);
+	bd_test_heap_of(d, NULL, BD_SECT_LITERALS, &lits);
 	summary_of_state(d, &lits, "<0.106.0>", EX, "map(5000 " X " integer => binary)");
 	summary_of_state(d, &lits, "<0.107.0>", EX,
 			 "list(500 " X " %St.Account{balance: float, history: list(2 " X

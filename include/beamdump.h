@@ -140,6 +140,7 @@ enum bd_format {
 	BD_FORMAT_TEXT = 0,
 	BD_FORMAT_JSON,
 	BD_FORMAT_MARKDOWN,
+	BD_FORMAT_JUNIT,    /* JUnit XML, for check reports only */
 };
 
 /* A finished report: a tree of named values, rendered in any format. */
@@ -299,6 +300,73 @@ struct bd_analyze_opts {
  */
 BD_API enum bd_status bd_report_analyze(struct bd_dump *dump, const struct bd_analyze_opts *opts,
 					struct bd_report **out, struct bd_error *err);
+
+/* ------------------------------------------------------- check and diff */
+
+/*
+ * Both read a capture from a path: a crash dump (plain, gzip, "-" for
+ * standard input) or a JSON report saved with `beamdump analyze --format
+ * json` (a small baseline for CI; it holds only analyze's rows).
+ */
+
+/* The rules check applies, set one at a time. */
+struct bd_check_rules;
+
+BD_API enum bd_status bd_check_rules_new(struct bd_check_rules **out, struct bd_error *err);
+BD_API void bd_check_rules_free(struct bd_check_rules *rules);
+
+/*
+ * Set one rule by its rules-file key and a value as text: "no_deadlocks"
+ * (true/false), "max_queue" N, "match" REGEX (scopes max_queue),
+ * "max_pinned", "max_state", "max_ets", "max_memory" BYTES (K, M, G
+ * suffixes: powers of 1024), "max_atoms_pct" P, "max_processes" N,
+ * "fail_on" SEVERITY (info, warning, high, critical), "allow" KIND (may be
+ * repeated; why is the reason recorded, or NULL), "max_growth.CATEGORY" PCT
+ * (CATEGORY: processes, binary, ets, atom, code, total, or process for each
+ * matched process or group). BD_EUSAGE names what is wrong.
+ */
+BD_API enum bd_status bd_check_rules_set(struct bd_check_rules *rules, const char *key,
+					 const char *value, const char *why, struct bd_error *err);
+
+/*
+ * Read a rules file: `key = value` lines (`#` starts a comment; an `allow`
+ * line needs one saying why) or one JSON object of the same keys
+ * ({"max_growth": {"binary": "20%"}, "allow": {"mailbox": "why"}}).
+ * Errors say the line.
+ */
+BD_API enum bd_status bd_check_rules_load(struct bd_check_rules *rules, const char *path,
+					  struct bd_error *err);
+
+struct bd_check_opts {
+	const char *baseline;                /* a capture to compare with, or NULL */
+	const struct bd_check_rules *rules;  /* NULL or empty: fail_on critical */
+	const struct bd_open_opts *open;     /* may be NULL */
+};
+
+/*
+ * check: apply rules to the capture at input (and, with a baseline, growth
+ * rules and "a finding new since the baseline"). *passed is true when every
+ * rule holds. Render as text, JSON, Markdown or BD_FORMAT_JUNIT.
+ */
+BD_API enum bd_status bd_report_check(const char *input, const struct bd_check_opts *opts,
+				      struct bd_report **out, bool *passed, struct bd_error *err);
+
+struct bd_diff_opts {
+	size_t top;                          /* rows per list; 0: 20 */
+	const struct bd_open_opts *open;     /* may be NULL */
+};
+
+/*
+ * diff: what changed between two captures of the same system: processes
+ * matched by registered name, process label, then initial call and
+ * parent, unmatched ones compared as groups; memory per category and
+ * allocator; ETS tables; atoms; findings new, resolved and unchanged. With
+ * a third capture (baseline, target, final): leak candidates, what the
+ * target added that the final still holds.
+ */
+BD_API enum bd_status bd_report_diff(const char *old_path, const char *new_path,
+				     const char *final_path, const struct bd_diff_opts *opts,
+				     struct bd_report **out, struct bd_error *err);
 
 #ifdef __cplusplus
 }

@@ -2,8 +2,8 @@
  * The beamdump command line. Uses only the public header: everything it
  * shows comes from a bd_report rendered by the library.
  *
- * Exit status: 0 ok, 2 usage, 3 input unreadable or not a dump,
- * 4 internal error or out of memory.
+ * Exit status: 0 ok, 1 a check rule broken, 2 usage, 3 input unreadable or
+ * not a dump, 4 internal error or out of memory.
  */
 #define _POSIX_C_SOURCE 200809L
 
@@ -19,6 +19,7 @@
 
 enum exit_code {
 	EXIT_OK = 0,
+	EXIT_FAILED = 1,
 	EXIT_USAGE = 2,
 	EXIT_INPUT = 3,
 	EXIT_INTERNAL = 4,
@@ -40,6 +41,15 @@ struct options {
 	bool dot;            /* deadlocks --format dot */
 	size_t top;
 	size_t convoy;
+	const char *third;      /* diff: the final capture */
+	const char *baseline;   /* check --baseline */
+	const char *rules_file; /* check --rules */
+	const char *junit;      /* check --junit */
+	struct rule_flag {
+		char key[80];
+		const char *value;
+	} rules[64];            /* check: rule flags, in order, as rules-file keys */
+	size_t n_rules;
 };
 
 /* Options a command takes besides --format, --output and --help. */
@@ -52,6 +62,8 @@ enum {
 	OPT_PRINT = 1u << 5,    /* --print */
 	OPT_TOP = 1u << 6,      /* --top */
 	OPT_DOT = 1u << 7,      /* --format dot, --convoy */
+	OPT_RULES = 1u << 8,    /* check: rule flags, --rules, --baseline, --junit */
+	OPT_CAPTURES = 1u << 9, /* diff: OLD NEW [THIRD] */
 };
 
 struct command {
@@ -63,6 +75,10 @@ struct command {
 	unsigned opts;
 	int (*run)(struct bd_dump *d, const struct options *o, struct bd_report **r,
 		   struct bd_error *err);
+	/* instead of run: commands that open their inputs themselves; *failed sets exit 1 */
+	int (*run_paths)(const struct options *o, struct bd_report **r, bool *failed,
+			 struct bd_error *err);
+	const char *operands;  /* NULL: "DUMP" */
 };
 
 #define FMT_BIT(f) (1u << (f))
@@ -150,6 +166,39 @@ static int run_analyze(struct bd_dump *d, const struct options *o, struct bd_rep
 	return bd_report_analyze(d, &a, r, err);
 }
 
+static int run_check(const struct options *o, struct bd_report **r, bool *failed,
+		     struct bd_error *err)
+{
+	struct bd_check_rules *rules;
+	struct bd_open_opts open = { NULL, NULL, NULL };
+	struct bd_check_opts c = { o->baseline, NULL, &open };
+	bool passed = false;
+	int rc = bd_check_rules_new(&rules, err);
+
+	if (!rc && o->rules_file)
+		rc = bd_check_rules_load(rules, o->rules_file, err);
+	for (size_t i = 0; !rc && i < o->n_rules; i++)
+		rc = bd_check_rules_set(rules, o->rules[i].key, o->rules[i].value,
+					NULL, err);
+	if (!rc) {
+		c.rules = rules;
+		rc = bd_report_check(o->dump, &c, r, &passed, err);
+	}
+	bd_check_rules_free(rules);
+	*failed = !rc && !passed;
+	return rc;
+}
+
+static int run_diff(const struct options *o, struct bd_report **r, bool *failed,
+		    struct bd_error *err)
+{
+	struct bd_open_opts open = { NULL, NULL, NULL };
+	struct bd_diff_opts d = { o->top, &open };
+
+	*failed = false;
+	return bd_report_diff(o->dump, o->target, o->third, &d, r, err);
+}
+
 #define TERMS_HELP \
 	"      --syntax S    print terms in erlang (default) or elixir syntax\n" \
 	"      --depth N     nesting levels printed (default 8)\n" \
@@ -163,9 +212,9 @@ static const char common_help[] =
 static const struct command commands[] = {
 	{ "analyze", "the triage report: what happened, findings ranked by severity, inventory",
 	  " [--top N]", "  -t, --top N       rows per list (default 5)\n", FMT_TEXT_JSON, OPT_TOP,
-	  run_analyze },
+	  run_analyze, NULL, NULL },
 	{ "summary", "what killed the node, when, versions, truncation, counts, memory", "",
-	  "", FMT_TEXT_JSON, 0, run_summary },
+	  "", FMT_TEXT_JSON, 0, run_summary, NULL, NULL },
 	{ "procs", "the process table, sorted (recon's proc_count on a dump)",
 	  " [--sort KEY] [--limit N] [--match REGEX] [--state STATE]",
 	  "  -s, --sort KEY    memory (default), mq, reductions, heap, stack or binary\n"
@@ -174,31 +223,66 @@ static const struct command commands[] = {
 	  "                    current function matches the PCRE2 regex RE\n"
 	  "      --state S     keep processes in state S (Waiting, Running, Scheduled,\n"
 	  "                    Garbing, Suspended, Exiting, ...; case-insensitive)\n",
-	  FMT_TEXT_JSON, OPT_LIMIT | OPT_FILTER, run_procs },
+	  FMT_TEXT_JSON, OPT_LIMIT | OPT_FILTER, run_procs, NULL, NULL },
 	{ "proc", "one process: fields, links, stack, dictionary, messages, behaviour state",
 	  " PID|NAME [--syntax S] [--depth N] [--width N] [--messages N]",
 	  "  PID|NAME          a pid (<0.80.0> or 0.80.0) or a registered name\n"
 	  TERMS_HELP
 	  "      --messages N  messages printed, oldest first (default 10)\n",
-	  FMT_TEXT_JSON, OPT_TERMS | OPT_MESSAGES | OPT_TARGET, run_proc },
+	  FMT_TEXT_JSON, OPT_TERMS | OPT_MESSAGES | OPT_TARGET, run_proc, NULL, NULL },
 	{ "states", "behaviour processes ranked by the size of their state, with its shape",
 	  " [--limit N] [--print] [--syntax S] [--depth N] [--width N]",
 	  "  -n, --limit N     show the N largest states (default 20)\n"
 	  "      --print       print each state shown\n"
 	  TERMS_HELP,
-	  FMT_TEXT_JSON, OPT_LIMIT | OPT_TERMS | OPT_PRINT, run_states },
+	  FMT_TEXT_JSON, OPT_LIMIT | OPT_TERMS | OPT_PRINT, run_states, NULL, NULL },
 	{ "leaks", "binaries pinned by slices, mailbox build-up, ETS, atoms, allocators, garbage",
 	  " [--top N]", "  -t, --top N       rows per list (default 10)\n", FMT_TEXT_JSON, OPT_TOP,
-	  run_leaks },
+	  run_leaks, NULL, NULL },
 	{ "deadlocks", "blocked calls: deadlock cycles, chains of waiters, convoys", " [--convoy N]",
 	  "      --convoy N    callers on one process that make a convoy (default 10)\n"
 	  "                    --format dot writes the wait-for graph for Graphviz\n",
-	  FMT_TEXT_JSON, OPT_DOT, run_deadlocks },
+	  FMT_TEXT_JSON, OPT_DOT, run_deadlocks, NULL, NULL },
 	{ "ets", "ETS tables by memory, with owner, name, type and objects", " [--limit N]",
 	  "  -n, --limit N     show the N largest tables (default: all)\n", FMT_TEXT_JSON,
-	  OPT_LIMIT, run_ets },
+	  OPT_LIMIT, run_ets, NULL, NULL },
 	{ "alloc", "per allocator type: blocks against carriers (usage), mbcs and sbcs", "", "",
-	  FMT_TEXT_JSON, 0, run_alloc },
+	  FMT_TEXT_JSON, 0, run_alloc, NULL, NULL },
+	{ "check", "CI gate: exit 1 when a rule is broken (thresholds, growth since a baseline)",
+	  " [--rules FILE] [RULES] [--baseline OLD] [--junit FILE]",
+	  "  INPUT             a dump, or a JSON report of 'beamdump analyze --format json'\n"
+	  "      --rules FILE  rules as 'key = value' lines or a JSON object (see the man page)\n"
+	  "      --no-deadlocks          fail on any deadlock cycle\n"
+	  "      --max-queue N           fail when a message queue is longer than N\n"
+	  "      --match REGEX           only --max-queue processes whose name, label or\n"
+	  "                              initial call matches the PCRE2 REGEX\n"
+	  "      --max-pinned BYTES      refc binaries a process pins through slices\n"
+	  "      --max-state BYTES       a behaviour process's state\n"
+	  "      --max-ets BYTES         one ETS table\n"
+	  "      --max-atoms-pct P       atoms against the atom limit, in percent\n"
+	  "      --max-processes N       processes on the node\n"
+	  "      --max-memory BYTES      total memory of the node\n"
+	  "      --fail-on SEVERITY      any finding at or above info, warning, high or\n"
+	  "                              critical (the only rule when none is given:\n"
+	  "                              critical)\n"
+	  "      --allow KIND            accept findings of this kind (repeatable)\n"
+	  "      --baseline OLD          compare with an earlier capture (dump or JSON\n"
+	  "                              report): a finding new since then fails\n"
+	  "      --max-growth CATEGORY=PCT\n"
+	  "                              growth since OLD; CATEGORY: processes, binary,\n"
+	  "                              ets, atom, code, total, or process (each matched\n"
+	  "                              process or group of 64 KiB or more)\n"
+	  "      --junit FILE            also write JUnit XML, one test case per rule\n"
+	  "                    BYTES take K, M, G suffixes (powers of 1024)\n",
+	  FMT_TEXT_JSON, OPT_RULES, NULL, run_check, "INPUT" },
+	{ "diff", "what grew between captures: processes, groups, memory, ETS, atoms, findings",
+	  " [--top N]",
+	  "  OLD NEW           two captures of the same system: dumps or JSON reports of\n"
+	  "                    'beamdump analyze --format json'\n"
+	  "  THIRD             a third capture (baseline, target, final): lists as leak\n"
+	  "                    candidates what the target added and the final still holds\n"
+	  "  -t, --top N       rows per list (default 20)\n",
+	  FMT_TEXT_JSON, OPT_TOP | OPT_CAPTURES, NULL, run_diff, "OLD NEW [THIRD]" },
 };
 
 static void usage_main(FILE *out)
@@ -219,15 +303,16 @@ static void usage_main(FILE *out)
 		"  -h, --help      show this help\n"
 		"  -V, --version   print the version\n"
 		"\n"
-		"Exit status: 0 ok, 2 usage error, 3 unreadable input or not a crash dump,\n"
-		"4 internal error or out of memory.\n",
+		"Exit status: 0 ok, 1 a check rule broken, 2 usage error, 3 unreadable input\n"
+		"or not a crash dump, 4 internal error or out of memory.\n",
 		progname);
 }
 
 static void usage_command(FILE *out, const struct command *c)
 {
-	fprintf(out, "usage: %s %s DUMP%s [--format FMT] [-o FILE]\n\n%s.\n\nOptions:\n%s%s",
-		progname, c->name, c->usage, c->summary, c->help, common_help);
+	fprintf(out, "usage: %s %s %s%s [--format FMT] [-o FILE]\n\n%s.\n\nOptions:\n%s%s",
+		progname, c->name, c->operands ? c->operands : "DUMP", c->usage, c->summary,
+		c->help, common_help);
 }
 
 static int usage_error(const struct command *c, const char *fmt, ...)
@@ -314,6 +399,75 @@ static const char *option_value(const char *arg, const char *lng, const char *sh
 	return NULL;
 }
 
+/*
+ * check's rule flags, kept as rules-file keys ("--max-growth binary=20" is
+ * max_growth.binary = 20). Returns -1 when a was one, 0 when not, else an
+ * exit status.
+ */
+static int parse_rule_flag(const struct command *c, const char *a, int *i, int argc,
+			   char **argv, struct options *o)
+{
+	static const struct {
+		const char *flag;
+		const char *key;
+	} valued[] = {
+		{ "--max-queue", "max_queue" }, { "--match", "match" },
+		{ "--max-pinned", "max_pinned" }, { "--max-state", "max_state" },
+		{ "--max-ets", "max_ets" }, { "--max-atoms-pct", "max_atoms_pct" },
+		{ "--max-processes", "max_processes" }, { "--max-memory", "max_memory" },
+		{ "--fail-on", "fail_on" }, { "--allow", "allow" }, { "--max-growth", NULL },
+	};
+	const char *v;
+	bool m;
+
+	if (o->n_rules == sizeof(o->rules) / sizeof(o->rules[0]))
+		return usage_error(c, "too many rule flags");
+	struct rule_flag *f = &o->rules[o->n_rules];
+
+	if (strcmp(a, "--no-deadlocks") == 0) {
+		snprintf(f->key, sizeof(f->key), "no_deadlocks");
+		f->value = "true";
+		o->n_rules++;
+		return -1;
+	}
+	const struct {
+		const char *flag;
+		const char **to;
+	} paths[] = {
+		{ "--baseline", &o->baseline }, { "--rules", &o->rules_file }, { "--junit", &o->junit },
+	};
+	for (size_t k = 0; k < sizeof(paths) / sizeof(paths[0]); k++) {
+		v = option_value(a, paths[k].flag, NULL, i, argc, argv, &m);
+		if (!m)
+			continue;
+		if (!v)
+			return usage_error(c, "%s needs a value", a);
+		*paths[k].to = v;
+		return -1;
+	}
+	for (size_t k = 0; k < sizeof(valued) / sizeof(valued[0]); k++) {
+		v = option_value(a, valued[k].flag, NULL, i, argc, argv, &m);
+		if (!m)
+			continue;
+		if (!v)
+			return usage_error(c, "%s needs a value", a);
+		if (valued[k].key) {
+			snprintf(f->key, sizeof(f->key), "%s", valued[k].key);
+			f->value = v;
+		} else {
+			/* --max-growth CATEGORY=PCT */
+			const char *eq = strchr(v, '=');
+			if (!eq || eq == v || (size_t)(eq - v) > 60)
+				return usage_error(c, "--max-growth needs CATEGORY=PCT, not '%s'", v);
+			snprintf(f->key, sizeof(f->key), "max_growth.%.*s", (int)(eq - v), v);
+			f->value = eq + 1;
+		}
+		o->n_rules++;
+		return -1;
+	}
+	return 0;
+}
+
 static int parse_args(const struct command *c, int argc, char **argv, struct options *o,
 		      bool *help)
 {
@@ -333,8 +487,10 @@ static int parse_args(const struct command *c, int argc, char **argv, struct opt
 		if (a[0] != '-' || strcmp(a, "-") == 0) {
 			if (!o->dump)
 				o->dump = a;
-			else if ((c->opts & OPT_TARGET) && !o->target)
+			else if ((c->opts & (OPT_TARGET | OPT_CAPTURES)) && !o->target)
 				o->target = a;
+			else if ((c->opts & OPT_CAPTURES) && !o->third)
+				o->third = a;
 			else
 				return usage_error(c, "unexpected argument '%s'", a);
 			continue;
@@ -407,6 +563,13 @@ static int parse_args(const struct command *c, int argc, char **argv, struct opt
 				continue;
 			}
 		}
+		if (c->opts & OPT_RULES) {
+			int r = parse_rule_flag(c, a, &i, argc, argv, o);
+			if (r < 0)
+				continue;
+			if (r > 0)
+				return r;
+		}
 		if ((c->opts & OPT_PRINT) && strcmp(a, "--print") == 0) {
 			o->print = true;
 			continue;
@@ -456,7 +619,10 @@ static int parse_args(const struct command *c, int argc, char **argv, struct opt
 		return usage_error(c, "unknown option '%s'", a);
 	}
 	if (!o->dump)
-		return usage_error(c, "no dump given");
+		return usage_error(c, c->opts & OPT_CAPTURES ? "no captures given (OLD NEW [THIRD])"
+				      : "no dump given");
+	if ((c->opts & OPT_CAPTURES) && !o->target)
+		return usage_error(c, "diff needs two captures: OLD NEW [THIRD]");
 	if ((c->opts & OPT_TARGET) && !o->target)
 		return usage_error(c, "no process given (a pid like <0.80.0>, or a registered name)");
 	return EXIT_OK;
@@ -519,6 +685,56 @@ static void progress(void *ctx, const char *phase, uint64_t done, uint64_t total
 		fprintf(stderr, "\r%s %llu MiB   ", phase, (unsigned long long)(done >> 20));
 }
 
+/* Write r to path (or stdout) in format; false after saying why. */
+static bool write_report(const struct bd_report *r, const char *path, enum bd_format format,
+			 struct bd_error *err)
+{
+	FILE *out = path ? fopen(path, "w") : stdout;
+	unsigned flags = 0;
+	int rc;
+
+	if (!out) {
+		fprintf(stderr, "%s: cannot write '%s': %s\n", progname, path, strerror(errno));
+		return false;
+	}
+	if (!path && format == BD_FORMAT_TEXT && isatty(STDOUT_FILENO) && !getenv("NO_COLOR"))
+		flags |= BD_RENDER_COLOR;
+	rc = bd_report_render(r, format, flags, out, err);
+	if (!rc && fflush(out) != 0)
+		rc = BD_EIO;
+	if (path && fclose(out) != 0 && !rc)
+		rc = BD_EIO;
+	if (rc) {
+		if (!err->msg[0])
+			snprintf(err->msg, sizeof(err->msg), "cannot write the report: %s",
+				 strerror(errno));
+		report_error(err);
+		return false;
+	}
+	return true;
+}
+
+/* check and diff: the library opens the captures; 1 when a check fails. */
+static int run_on_paths(const struct command *c, const struct options *o)
+{
+	struct bd_error err = { BD_OK, 0, BD_NO_OFFSET, "", "" };
+	struct bd_report *r = NULL;
+	bool failed = false;
+	int rc = c->run_paths(o, &r, &failed, &err);
+
+	if (rc) {
+		report_error(&err);
+		return exit_for(rc);
+	}
+	if (!write_report(r, o->output, o->format, &err) ||
+	    (o->junit && !write_report(r, o->junit, BD_FORMAT_JUNIT, &err))) {
+		bd_report_free(r);
+		return EXIT_INTERNAL;
+	}
+	bd_report_free(r);
+	return failed ? EXIT_FAILED : EXIT_OK;
+}
+
 static int run_command(const struct command *c, int argc, char **argv)
 {
 	struct options o;
@@ -538,6 +754,8 @@ static int run_command(const struct command *c, int argc, char **argv)
 		usage_command(stdout, c);
 		return EXIT_OK;
 	}
+	if (c->run_paths)
+		return run_on_paths(c, &o);
 	if (show_progress)
 		open_opts.progress = progress;
 	rc = bd_dump_open(&d, o.dump, &open_opts, &err);

@@ -253,6 +253,12 @@ enum bd_status bd_report_render(const struct bd_report *r, enum bd_format format
 	case BD_FORMAT_MARKDOWN:
 		ok = rm_render_markdown(r, out);
 		break;
+	case BD_FORMAT_JUNIT:
+		if (!rm_child(r->root, "rules"))
+			return bd_fail(err, BD_EUSAGE, BD_NO_OFFSET, NULL,
+				       "JUnit XML is written for check reports only");
+		ok = rm_render_junit(r, out);
+		break;
 	case BD_FORMAT_TEXT:
 	default:
 		ok = rm_render_text(r, out, flags & BD_RENDER_COLOR);

@@ -115,10 +115,21 @@ void rm_attach(struct rm_node *parent, struct rm_node *child);
 struct rm_node *rm_label(struct rm_node *n, const char *label);
 struct rm_node *rm_flags(struct rm_node *n, unsigned flags);
 
+/*
+ * A parsed JSON value (a saved report) as a tree of this model; strings and
+ * keys are borrowed from v, which must outlive the tree.
+ */
+struct bd_json;
+struct rm_node *rm_from_json(struct rm_builder *b, struct rm_node *parent, const struct bd_json *v);
+/* The child named key of an object node, or NULL. */
+const struct rm_node *rm_child(const struct rm_node *n, const char *key);
+
 /* Renderers (pure: model -> stream). */
 bool rm_render_text(const struct bd_report *r, FILE *out, bool color);
 bool rm_render_json(const struct bd_report *r, FILE *out);
 bool rm_render_markdown(const struct bd_report *r, FILE *out);
+/* A check report as JUnit XML; false if r has no rules. */
+bool rm_render_junit(const struct bd_report *r, FILE *out);
 
 /* Shared by the renderers. */
 void rm_format_bytes(char *out, size_t cap, uint64_t bytes);

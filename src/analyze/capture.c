@@ -1,0 +1,495 @@
+/*
+ * Typed facts of one capture for check and diff. A dump gives its whole
+ * process and ETS tables through the section parsers, and what analyze
+ * finds (pinned binaries, states, findings, allocators) from analyze's
+ * report model; a saved JSON report of analyze is read back into the same
+ * model and read by the same code, so both kinds of baseline agree.
+ */
+#include "bd.h"
+#include "analyze/capture.h"
+#include "util/json.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+
+#define ANALYZE_TOP 64            /* rows per list asked of analyze (its maximum) */
+#define MAX_REPORT_BYTES (64u << 20)
+
+const char *const bd_mem_cat_names[BD_MEM_N] = { "processes", "binary", "ets", "atom", "code",
+						 "total" };
+
+struct loader {
+	struct bd_capture *c;
+	size_t cap_procs, cap_ets, cap_allocs, cap_findings;
+	bool oom;
+};
+
+static const char *dup_slice(struct loader *l, struct bd_slice s)
+{
+	char *p;
+
+	if (!s.len)
+		return NULL;
+	p = bd_arena_strndup(&l->c->arena, s.ptr, s.len);
+	if (!p)
+		l->oom = true;
+	return p;
+}
+
+/* ------------------------------------------------ reading the model */
+
+static uint64_t num(const struct rm_node *o, const char *key)
+{
+	const struct rm_node *n = rm_child(o, key);
+
+	if (n && n->kind == RM_UINT)
+		return n->v.u;
+	if (n && n->kind == RM_INT && n->v.i >= 0)
+		return (uint64_t)n->v.i;
+	return BD_UNSET;
+}
+
+static const char *str(struct loader *l, const struct rm_node *o, const char *key)
+{
+	const struct rm_node *n = rm_child(o, key);
+
+	return n && n->kind == RM_STR ? dup_slice(l, n->v.s) : NULL;
+}
+
+typedef void (*row_fn)(struct loader *l, const struct rm_node *row);
+
+static void each_row(struct loader *l, const struct rm_node *arr, row_fn fn)
+{
+	struct bd_arena scratch_arena;
+	struct rm_builder scratch = { &scratch_arena, false };
+	const struct rm_node *cursor = NULL;
+
+	if (!arr || arr->kind != RM_ARR)
+		return;
+	bd_arena_init(&scratch_arena);
+	for (size_t i = 0, n = rm_n_rows(arr); i < n; i++) {
+		const struct rm_node *row = rm_row(arr, i, &cursor, &scratch);
+		if (row && row->kind == RM_OBJ)
+			fn(l, row);
+	}
+	bd_arena_release(&scratch_arena);
+}
+
+static struct bd_cap_proc *new_proc(struct loader *l)
+{
+	struct bd_capture *c = l->c;
+	struct bd_cap_proc *p;
+
+	if (!bd_grow((void **)&c->procs, &l->cap_procs, c->n_procs + 1, sizeof(*c->procs))) {
+		l->oom = true;
+		return NULL;
+	}
+	p = &c->procs[c->n_procs++];
+	memset(p, 0, sizeof(*p));
+	p->memory = p->heap_words = p->queue = p->reductions = p->pinned = p->state = BD_UNSET;
+	return p;
+}
+
+/* A process row of any list: the fields it has. */
+static void proc_row(struct loader *l, const struct rm_node *row)
+{
+	const char *pid = str(l, row, "pid");
+	struct bd_cap_proc *p;
+	uint64_t young = num(row, "stack_heap_words"), old = num(row, "old_heap_words");
+
+	if (!pid || !(p = new_proc(l)))
+		return;
+	p->pid = pid;
+	p->name = str(l, row, "name");
+	p->label = str(l, row, "label");
+	p->initial_call = str(l, row, "initial_call");
+	p->spawned_by = str(l, row, "spawned_by");
+	p->memory = num(row, "memory_bytes");
+	p->queue = num(row, "message_queue_len");
+	p->reductions = num(row, "reductions");
+	p->pinned = num(row, "pinned_bytes");
+	p->state = num(row, "state_bytes");
+	if (young != BD_UNSET)
+		p->heap_words = young + (old == BD_UNSET ? 0 : old);
+}
+
+static void ets_row(struct loader *l, const struct rm_node *row)
+{
+	struct bd_capture *c = l->c;
+	struct bd_cap_ets *e;
+
+	if (!bd_grow((void **)&c->ets, &l->cap_ets, c->n_ets + 1, sizeof(*c->ets))) {
+		l->oom = true;
+		return;
+	}
+	e = &c->ets[c->n_ets++];
+	e->name = str(l, row, "name");
+	if (!e->name)
+		e->name = str(l, row, "table");
+	e->owner = str(l, row, "owner");
+	e->owner_name = str(l, row, "owner_name");
+	e->bytes = num(row, "bytes");
+	e->objects = num(row, "objects");
+}
+
+static void alloc_row(struct loader *l, const struct rm_node *row)
+{
+	struct bd_capture *c = l->c;
+	struct bd_cap_alloc *a;
+
+	if (!bd_grow((void **)&c->allocs, &l->cap_allocs, c->n_allocs + 1, sizeof(*c->allocs))) {
+		l->oom = true;
+		return;
+	}
+	a = &c->allocs[c->n_allocs++];
+	a->name = str(l, row, "name");
+	a->blocks = num(row, "blocks_bytes");
+	a->carriers = num(row, "carriers_bytes");
+}
+
+static void finding_row(struct loader *l, const struct rm_node *row)
+{
+	struct bd_capture *c = l->c;
+	struct bd_cap_finding *f;
+	const struct rm_node *sev = rm_child(row, "severity");
+	const struct rm_node *pids = rm_child(row, "pids");
+
+	if (!bd_grow((void **)&c->findings, &l->cap_findings, c->n_findings + 1,
+		     sizeof(*c->findings))) {
+		l->oom = true;
+		return;
+	}
+	f = &c->findings[c->n_findings++];
+	memset(f, 0, sizeof(*f));
+	for (int s = BD_SEV_INFO; s <= BD_SEV_CRITICAL; s++)
+		if (sev && sev->kind == RM_STR && bd_slice_eq(sev->v.s, bd_severity_name(s)))
+			f->severity = (enum bd_severity)s;
+	f->kind = str(l, row, "kind");
+	f->title = str(l, row, "title");
+	f->evidence = str(l, row, "evidence");
+	if (pids && pids->kind == RM_ARR && pids->n_children) {
+		f->pids = bd_arena_calloc(&c->arena, pids->n_children, sizeof(*f->pids));
+		if (!f->pids) {
+			l->oom = true;
+			return;
+		}
+		for (const struct rm_node *p = pids->first; p; p = p->next)
+			if (p->kind == RM_STR)
+				f->pids[f->n_pids++] = dup_slice(l, p->v.s);
+	}
+}
+
+/* An analyze report (built now, or read back from JSON). */
+static void read_analyze(struct loader *l, const struct rm_node *root)
+{
+	struct bd_capture *c = l->c;
+	const struct rm_node *memory = rm_child(root, "memory");
+	const struct rm_node *counts = rm_child(root, "counts");
+	const struct rm_node *procs = rm_child(root, "processes");
+	const struct rm_node *dump = rm_child(root, "dump");
+
+	c->time = str(l, dump, "time");
+	c->node = str(l, dump, "node");
+	for (size_t i = 0; i < BD_MEM_N; i++)
+		c->memory[i] = num(memory, bd_mem_cat_names[i]);
+	c->processes = num(counts, "processes");
+	c->atoms = num(counts, "atoms");
+	c->atom_limit = num(counts, "atom_limit");
+	each_row(l, rm_child(root, "findings"), finding_row);
+	each_row(l, rm_child(root, "allocators"), alloc_row);
+	if (!c->all_processes) {
+		each_row(l, rm_child(procs, "by_memory"), proc_row);
+		each_row(l, rm_child(procs, "by_message_queue"), proc_row);
+		each_row(l, rm_child(procs, "by_reductions"), proc_row);
+		each_row(l, rm_child(root, "mailboxes"), proc_row);
+		each_row(l, rm_child(root, "ets"), ets_row);
+	}
+	each_row(l, rm_child(root, "states"), proc_row);
+	each_row(l, rm_child(root, "binary_leaks"), proc_row);
+}
+
+/* ------------------------------------------------------ from a dump */
+
+static void dump_procs(struct loader *l, struct bd_dump *d)
+{
+	for (size_t i = bd_section_find(d, BD_SECT_PROC, 0); i < d->index.n;
+	     i = bd_section_find(d, BD_SECT_PROC, i + 1)) {
+		struct bd_section s;
+		struct bd_proc p;
+		struct bd_cap_proc *cp;
+		bd_section_get(d, i, &s);
+		bd_parse_proc(&s, &p);
+		if (!(cp = new_proc(l)))
+			return;
+		cp->pid = dup_slice(l, p.pid);
+		cp->name = dup_slice(l, bd_atom_text(&l->c->arena, p.name));
+		cp->initial_call = dup_slice(l, p.spawned_as);
+		if (!bd_slice_eq(p.spawned_by, "[]"))
+			cp->spawned_by = dup_slice(l, p.spawned_by);
+		cp->memory = bd_proc_memory(&p, d->info.word_size, NULL);
+		cp->queue = p.message_queue_len;
+		cp->reductions = p.reductions;
+		if (p.stack_heap_words != BD_UNSET)
+			cp->heap_words = p.stack_heap_words +
+					 (p.old_heap_words == BD_UNSET ? 0 : p.old_heap_words);
+	}
+}
+
+static void dump_ets(struct loader *l, struct bd_dump *d)
+{
+	struct bd_capture *c = l->c;
+
+	for (size_t i = bd_section_find(d, BD_SECT_ETS, 0); i < d->index.n;
+	     i = bd_section_find(d, BD_SECT_ETS, i + 1)) {
+		struct bd_section s;
+		struct bd_ets e;
+		bd_section_get(d, i, &s);
+		bd_parse_ets(&s, &e);
+		if (!bd_grow((void **)&c->ets, &l->cap_ets, c->n_ets + 1, sizeof(*c->ets))) {
+			l->oom = true;
+			return;
+		}
+		struct bd_cap_ets *t = &c->ets[c->n_ets++];
+		t->name = dup_slice(l, bd_atom_text(&c->arena, e.name.len ? e.name : e.table));
+		t->owner = dup_slice(l, e.owner);
+		t->owner_name = NULL; /* filled from the process table */
+		t->bytes = e.words == BD_UNSET ? BD_UNSET : e.words * d->info.word_size;
+		t->objects = e.objects;
+	}
+}
+
+static enum bd_status load_dump(struct loader *l, const char *path,
+				const struct bd_open_opts *opts, struct bd_error *err)
+{
+	struct bd_dump *d = NULL;
+	struct bd_report *r = NULL;
+	struct bd_analyze_opts ao = { ANALYZE_TOP };
+	enum bd_status rc = bd_dump_open(&d, path, opts, err);
+
+	if (rc)
+		return rc;
+	rc = bd_report_analyze(d, &ao, &r, err);
+	if (!rc) {
+		l->c->source = "dump";
+		l->c->all_processes = true;
+		dump_procs(l, d);
+		dump_ets(l, d);
+		read_analyze(l, r->root);
+	}
+	bd_report_free(r);
+	bd_dump_free(d);
+	return rc;
+}
+
+/* ------------------------------------------------- from a JSON report */
+
+static enum bd_status read_file(const char *path, struct bd_buf *b, struct bd_error *err)
+{
+	FILE *f = fopen(path, "rb");
+	char chunk[65536];
+	size_t n;
+
+	if (!f)
+		return bd_fail(err, BD_EIO, BD_NO_OFFSET, NULL, "cannot open %s", path);
+	while ((n = fread(chunk, 1, sizeof(chunk), f)) > 0) {
+		bd_buf_add(b, chunk, n);
+		if (b->len > MAX_REPORT_BYTES) {
+			fclose(f);
+			return bd_fail(err, BD_ELIMIT, BD_NO_OFFSET, NULL,
+				       "%s: a saved report over %u MiB", path, MAX_REPORT_BYTES >> 20);
+		}
+	}
+	if (ferror(f)) {
+		fclose(f);
+		return bd_fail(err, BD_EIO, BD_NO_OFFSET, NULL, "cannot read %s", path);
+	}
+	fclose(f);
+	return b->oom ? bd_fail(err, BD_ENOMEM, BD_NO_OFFSET, NULL, "out of memory") : BD_OK;
+}
+
+static enum bd_status load_report(struct loader *l, const char *path, struct bd_error *err)
+{
+	struct bd_buf text = BD_BUF_INIT;
+	struct bd_arena arena;
+	struct rm_builder b = { &arena, false };
+	struct bd_json *json;
+	const struct rm_node *root;
+	const struct rm_node *report;
+	enum bd_status rc;
+
+	bd_arena_init(&arena);
+	rc = read_file(path, &text, err);
+	if (!rc)
+		rc = bd_json_parse(&arena, text.ptr, text.len, &json, err);
+	if (!rc) {
+		root = rm_from_json(&b, NULL, json);
+		report = rm_child(root, "report");
+		if (b.oom)
+			rc = bd_fail(err, BD_ENOMEM, BD_NO_OFFSET, NULL, "out of memory");
+		else if (!report || report->kind != RM_STR || !bd_slice_eq(report->v.s, "analyze"))
+			rc = bd_fail(err, BD_EFORMAT, BD_NO_OFFSET, NULL,
+				     "%s: not a report of beamdump analyze --format json", path);
+		else {
+			l->c->source = "report";
+			read_analyze(l, root);
+		}
+	}
+	if (rc == BD_EFORMAT && err && !strstr(err->msg, path)) {
+		char msg[sizeof(err->msg)];
+		snprintf(msg, sizeof(msg), "%.100s: %.150s", path, err->msg);
+		memcpy(err->msg, msg, sizeof(msg));
+	}
+	bd_arena_release(&arena);
+	bd_buf_release(&text);
+	return rc;
+}
+
+/* A JSON report starts with '{'; a dump with '=' (or gzip's magic). */
+static bool is_json(const char *path)
+{
+	FILE *f;
+	int ch;
+
+	if (strcmp(path, "-") == 0 || !(f = fopen(path, "rb")))
+		return false;
+	do
+		ch = fgetc(f);
+	while (ch == ' ' || ch == '\n' || ch == '\r' || ch == '\t');
+	fclose(f);
+	return ch == '{';
+}
+
+/* ------------------------------------------------------------ order */
+
+int bd_pid_text_cmp(const char *a, const char *b)
+{
+	struct bd_pid x, y;
+	bool px = a && bd_parse_pid(bd_slice_make(a, strlen(a)), &x);
+	bool py = b && bd_parse_pid(bd_slice_make(b, strlen(b)), &y);
+
+	if (px && py)
+		return bd_pid_cmp(&x, &y);
+	if (px != py)
+		return px ? -1 : 1;
+	return strcmp(a ? a : "", b ? b : "");
+}
+
+static int proc_cmp(const void *a, const void *b)
+{
+	return bd_pid_text_cmp(((const struct bd_cap_proc *)a)->pid,
+			    ((const struct bd_cap_proc *)b)->pid);
+}
+
+static int ets_cmp(const void *a, const void *b)
+{
+	const struct bd_cap_ets *x = a, *y = b;
+	int c = strcmp(x->name ? x->name : "", y->name ? y->name : "");
+
+	return c ? c : bd_pid_text_cmp(x->owner, y->owner);
+}
+
+static void merge_u(uint64_t *to, uint64_t from)
+{
+	if (*to == BD_UNSET)
+		*to = from;
+}
+
+static void merge_s(const char **to, const char *from)
+{
+	if (!*to)
+		*to = from;
+}
+
+/* Order by pid, fold the rows of one process, name parents and table owners. */
+static void finish(struct bd_capture *c)
+{
+	size_t n = 0;
+
+	bd_sort(c->procs, c->n_procs, sizeof(*c->procs), proc_cmp);
+	for (size_t i = 0; i < c->n_procs; i++) {
+		struct bd_cap_proc *p = &c->procs[i];
+		if (n && strcmp(c->procs[n - 1].pid, p->pid) == 0) {
+			struct bd_cap_proc *q = &c->procs[n - 1];
+			merge_s(&q->name, p->name);
+			merge_s(&q->label, p->label);
+			merge_s(&q->initial_call, p->initial_call);
+			merge_s(&q->spawned_by, p->spawned_by);
+			merge_u(&q->memory, p->memory);
+			merge_u(&q->heap_words, p->heap_words);
+			merge_u(&q->queue, p->queue);
+			merge_u(&q->reductions, p->reductions);
+			merge_u(&q->pinned, p->pinned);
+			merge_u(&q->state, p->state);
+			continue;
+		}
+		c->procs[n++] = *p;
+	}
+	c->n_procs = n;
+	for (size_t i = 0; i < n; i++) {
+		const struct bd_cap_proc *parent = c->procs[i].spawned_by
+			? bd_capture_proc(c, c->procs[i].spawned_by) : NULL;
+		c->procs[i].parent = parent ? parent->name : NULL;
+	}
+	for (size_t i = 0; i < c->n_ets; i++) {
+		const struct bd_cap_proc *owner = c->ets[i].owner ? bd_capture_proc(c, c->ets[i].owner)
+								   : NULL;
+		if (owner && owner->name)
+			c->ets[i].owner_name = owner->name;
+	}
+	bd_sort(c->ets, c->n_ets, sizeof(*c->ets), ets_cmp);
+}
+
+const struct bd_cap_proc *bd_capture_proc(const struct bd_capture *c, const char *pid)
+{
+	size_t lo = 0, hi = c->n_procs;
+
+	while (lo < hi) {
+		size_t mid = lo + (hi - lo) / 2;
+		int r = bd_pid_text_cmp(c->procs[mid].pid, pid);
+		if (r == 0)
+			return &c->procs[mid];
+		if (r < 0)
+			lo = mid + 1;
+		else
+			hi = mid;
+	}
+	return NULL;
+}
+
+enum bd_status bd_capture_load(struct bd_capture **out, const char *path,
+			       const struct bd_open_opts *opts, struct bd_error *err)
+{
+	struct bd_capture *c = bd_calloc(1, sizeof(*c));
+	struct loader l;
+	enum bd_status rc;
+
+	*out = NULL;
+	if (!c)
+		return bd_fail(err, BD_ENOMEM, BD_NO_OFFSET, NULL, "out of memory");
+	bd_arena_init(&c->arena);
+	memset(&l, 0, sizeof(l));
+	l.c = c;
+	c->file = bd_arena_strndup(&c->arena, path, strlen(path));
+	rc = is_json(path) ? load_report(&l, path, err) : load_dump(&l, path, opts, err);
+	if (!rc && (l.oom || !c->file))
+		rc = bd_fail(err, BD_ENOMEM, BD_NO_OFFSET, NULL, "out of memory reading %s", path);
+	if (rc) {
+		bd_capture_free(c);
+		return rc;
+	}
+	finish(c);
+	*out = c;
+	return BD_OK;
+}
+
+void bd_capture_free(struct bd_capture *c)
+{
+	if (!c)
+		return;
+	bd_free(c->procs);
+	bd_free(c->ets);
+	bd_free(c->allocs);
+	bd_free(c->findings);
+	bd_arena_release(&c->arena);
+	bd_free(c);
+}

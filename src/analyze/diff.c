@@ -1,0 +1,636 @@
+/*
+ * `diff`: what changed between two captures of the same system, and with a
+ * third (baseline, target, final) the leak candidates of the memlab method:
+ * what the target added and the final still holds. Lists are ordered by
+ * the size of the change, ties by key then pid, so the output is byte-stable.
+ */
+#include "bd.h"
+#include "analyze/match.h"
+
+#include <stdlib.h>
+
+#define DEFAULT_TOP 20
+
+struct differ {
+	struct rm_builder *b;
+	struct bd_arena *a;
+	const struct bd_capture *old, *new, *final;
+	size_t top;
+};
+
+static int64_t delta(uint64_t old, uint64_t now)
+{
+	if (old == BD_UNSET || now == BD_UNSET)
+		return 0;
+	return (int64_t)(now - old);
+}
+
+static uint64_t mag(int64_t v)
+{
+	return v < 0 ? (uint64_t)0 - (uint64_t)v : (uint64_t)v;
+}
+
+/* A number, or null when unknown. */
+static struct rm_node *num(struct rm_builder *b, struct rm_node *o, const char *key, uint64_t v,
+			   bool bytes)
+{
+	if (v == BD_UNSET)
+		return rm_null(b, o, key);
+	return bytes ? rm_bytes(b, o, key, v) : rm_uint(b, o, key, v);
+}
+
+static struct rm_node *change(struct rm_builder *b, struct rm_node *o, const char *key,
+			      uint64_t old, uint64_t now)
+{
+	if (old == BD_UNSET || now == BD_UNSET)
+		return rm_null(b, o, key);
+	return rm_int(b, o, key, delta(old, now));
+}
+
+static struct rm_node *opt_str(struct rm_builder *b, struct rm_node *o, const char *key,
+			       const char *s)
+{
+	return s ? rm_str(b, o, key, s) : rm_null(b, o, key);
+}
+
+/* ------------------------------------------------------- captures */
+
+static void captures(struct differ *d, struct rm_node *root)
+{
+	const struct bd_capture *cs[3] = { d->old, d->new, d->final };
+	const char *roles[3] = { d->final ? "baseline" : "old", d->final ? "target" : "new", "final" };
+	struct rm_node *arr = rm_label(rm_arr(d->b, root, "captures"), "Captures");
+
+	for (size_t i = 0; i < 3 && cs[i]; i++) {
+		struct rm_node *o = rm_obj(d->b, arr, NULL);
+		rm_str(d->b, o, "role", roles[i]);
+		rm_flags(opt_str(d->b, o, "file", cs[i]->file), RM_WIDE);
+		rm_str(d->b, o, "source", cs[i]->source);
+		opt_str(d->b, o, "time", cs[i]->time);
+		opt_str(d->b, o, "node", cs[i]->node);
+		num(d->b, o, "processes", cs[i]->processes, false);
+		num(d->b, o, "atoms", cs[i]->atoms, false);
+	}
+}
+
+static void memory(struct differ *d, struct rm_node *root)
+{
+	struct rm_node *arr = rm_label(rm_arr(d->b, root, "memory"), "Memory");
+
+	for (size_t i = 0; i < BD_MEM_N; i++) {
+		uint64_t old = d->old->memory[i], now = d->new->memory[i];
+		struct rm_node *o = rm_obj(d->b, arr, NULL);
+		rm_str(d->b, o, "category", bd_mem_cat_names[i]);
+		num(d->b, o, "old_bytes", old, true);
+		num(d->b, o, "new_bytes", now, true);
+		change(d->b, o, "growth_bytes", old, now);
+		if (old == BD_UNSET || now == BD_UNSET || old == 0)
+			rm_null(d->b, o, "growth");
+		else
+			rm_ratio(d->b, o, "growth", ((double)now - (double)old) / (double)old);
+	}
+	struct rm_node *atoms = rm_label(rm_obj(d->b, root, "atoms"), "Atoms");
+	num(d->b, atoms, "old", d->old->atoms, false);
+	num(d->b, atoms, "new", d->new->atoms, false);
+	change(d->b, atoms, "growth", d->old->atoms, d->new->atoms);
+}
+
+/* ------------------------------------------------------ allocators */
+
+struct alloc_pair {
+	const char *name;
+	const struct bd_cap_alloc *old, *new;
+	uint64_t order;
+};
+
+static int alloc_pair_cmp(const void *x, const void *y)
+{
+	const struct alloc_pair *a = x, *b = y;
+
+	if (a->order != b->order)
+		return a->order > b->order ? -1 : 1;
+	return strcmp(a->name, b->name);
+}
+
+static enum bd_status allocators(struct differ *d, struct rm_node *root)
+{
+	struct alloc_pair *p = bd_calloc(d->old->n_allocs + d->new->n_allocs + 1, sizeof(*p));
+	size_t n = 0;
+	struct rm_node *arr = rm_label(rm_arr(d->b, root, "allocators"), "Allocators");
+
+	if (!p)
+		return BD_ENOMEM;
+	for (size_t i = 0; i < d->new->n_allocs; i++)
+		if (d->new->allocs[i].name)
+			p[n++] = (struct alloc_pair){ d->new->allocs[i].name, NULL, &d->new->allocs[i], 0 };
+	for (size_t i = 0; i < d->old->n_allocs; i++) {
+		const struct bd_cap_alloc *o = &d->old->allocs[i];
+		size_t j = 0;
+		while (j < n && (!o->name || strcmp(p[j].name, o->name) != 0))
+			j++;
+		if (!o->name)
+			continue;
+		if (j == n)
+			p[n++] = (struct alloc_pair){ o->name, o, NULL, 0 };
+		else
+			p[j].old = o;
+	}
+	for (size_t i = 0; i < n; i++)
+		p[i].order = mag(delta(p[i].old ? p[i].old->blocks : 0, p[i].new ? p[i].new->blocks : 0));
+	bd_sort(p, n, sizeof(*p), alloc_pair_cmp);
+	for (size_t i = 0; i < n && i < d->top; i++) {
+		struct rm_node *o = rm_obj(d->b, arr, NULL);
+		uint64_t ob = p[i].old ? p[i].old->blocks : BD_UNSET;
+		uint64_t nb = p[i].new ? p[i].new->blocks : BD_UNSET;
+		rm_str(d->b, o, "name", p[i].name);
+		rm_label(num(d->b, o, "old_blocks_bytes", ob, true), "old blocks");
+		rm_label(num(d->b, o, "new_blocks_bytes", nb, true), "new blocks");
+		rm_label(change(d->b, o, "growth_bytes", ob, nb), "growth");
+		rm_label(num(d->b, o, "old_carriers_bytes", p[i].old ? p[i].old->carriers : BD_UNSET,
+			     true), "old carriers");
+		rm_label(num(d->b, o, "new_carriers_bytes", p[i].new ? p[i].new->carriers : BD_UNSET,
+			     true), "new carriers");
+	}
+	bd_free(p);
+	return BD_OK;
+}
+
+/* ------------------------------------------------------- processes */
+
+struct ranked {
+	const struct bd_match_row *row;
+	uint64_t order;
+};
+
+static int ranked_cmp(const void *x, const void *y)
+{
+	const struct ranked *a = x, *b = y;
+
+	if (a->order != b->order)
+		return a->order > b->order ? -1 : 1;
+	return strcmp(a->row->key, b->row->key);
+}
+
+static const char *pid_of(const struct bd_cap_proc *p)
+{
+	return p ? p->pid : NULL;
+}
+
+static void growth_row(struct differ *d, struct rm_node *arr, const struct bd_match_row *r)
+{
+	struct rm_builder *b = d->b;
+	struct rm_node *o = rm_obj(b, arr, NULL);
+	const struct bd_match_sums *x = &r->s_old, *y = &r->s_new;
+
+	rm_flags(rm_label(rm_str(b, o, "key", r->key), "process or group"), RM_WIDE);
+	opt_str(b, o, "old_pid", pid_of(r->old));
+	opt_str(b, o, "new_pid", pid_of(r->new));
+	rm_uint(b, o, "old_count", r->n_old);
+	rm_uint(b, o, "new_count", r->n_new);
+	rm_label(num(b, o, "old_memory_bytes", x->memory, true), "old memory");
+	rm_label(num(b, o, "new_memory_bytes", y->memory, true), "new memory");
+	rm_label(change(b, o, "memory_growth_bytes", x->memory, y->memory), "memory growth");
+	rm_flags(num(b, o, "old_heap_words", x->heap_words, false), RM_NOTEXT);
+	rm_flags(num(b, o, "new_heap_words", y->heap_words, false), RM_NOTEXT);
+	rm_label(change(b, o, "heap_growth_words", x->heap_words, y->heap_words), "heap growth");
+	rm_label(num(b, o, "old_message_queue_len", x->queue, false), "old mq");
+	rm_label(num(b, o, "new_message_queue_len", y->queue, false), "new mq");
+	rm_flags(num(b, o, "old_pinned_bytes", x->pinned, true), RM_NOTEXT);
+	rm_flags(num(b, o, "new_pinned_bytes", y->pinned, true), RM_NOTEXT);
+	rm_label(change(b, o, "pinned_growth_bytes", x->pinned, y->pinned), "pinned growth");
+	rm_flags(num(b, o, "old_state_bytes", x->state, true), RM_NOTEXT);
+	rm_flags(num(b, o, "new_state_bytes", y->state, true), RM_NOTEXT);
+	rm_label(change(b, o, "state_growth_bytes", x->state, y->state), "state growth");
+	rm_flags(num(b, o, "old_reductions", x->reductions, false), RM_NOTEXT);
+	rm_flags(num(b, o, "new_reductions", y->reductions, false), RM_NOTEXT);
+}
+
+static void presence_row(struct differ *d, struct rm_node *arr, const struct bd_match_row *r,
+			 bool born)
+{
+	struct rm_node *o = rm_obj(d->b, arr, NULL);
+	const struct bd_match_sums *s = born ? &r->s_new : &r->s_old;
+
+	rm_flags(rm_label(rm_str(d->b, o, "key", r->key), "process or group"), RM_WIDE);
+	opt_str(d->b, o, "pid", pid_of(born ? r->new : r->old));
+	rm_uint(d->b, o, "count", born ? r->n_new : r->n_old);
+	rm_label(num(d->b, o, "memory_bytes", s->memory, true), "memory");
+	rm_label(num(d->b, o, "message_queue_len", s->queue, false), "mq");
+}
+
+enum which { CHANGED, BORN, GONE };
+
+static enum bd_status process_lists(struct differ *d, struct rm_node *root, const struct bd_match *m)
+{
+	static const char *const keys[] = { "processes", "born", "gone" };
+	static const char *const labels[] = { "Processes and groups that changed (by memory growth)",
+					      "Born (absent from the old capture)",
+					      "Gone (absent from the new capture)" };
+	struct ranked *rk = bd_calloc(m->n + 1, sizeof(*rk));
+	bool complete = d->old->all_processes && d->new->all_processes;
+
+	if (!rk)
+		return BD_ENOMEM;
+	for (int w = CHANGED; w <= GONE; w++) {
+		size_t n = 0;
+		struct rm_node *arr;
+		if (w != CHANGED && !complete) {
+			rm_label(rm_null(d->b, root, keys[w]), labels[w]);
+			continue;
+		}
+		for (size_t i = 0; i < m->n; i++) {
+			const struct bd_match_row *r = &m->rows[i];
+			uint64_t order;
+			if (w == CHANGED && r->n_old && r->n_new)
+				order = mag(delta(r->s_old.memory, r->s_new.memory));
+			else if (w == BORN && !r->n_old)
+				order = r->s_new.memory == BD_UNSET ? 0 : r->s_new.memory;
+			else if (w == GONE && !r->n_new)
+				order = r->s_old.memory == BD_UNSET ? 0 : r->s_old.memory;
+			else
+				continue;
+			if (w == CHANGED && !order && r->n_old == r->n_new &&
+			    !delta(r->s_old.queue, r->s_new.queue))
+				continue;
+			rk[n++] = (struct ranked){ r, order };
+		}
+		bd_sort(rk, n, sizeof(*rk), ranked_cmp);
+		arr = rm_label(rm_arr(d->b, root, keys[w]), labels[w]);
+		for (size_t i = 0; i < n && i < d->top; i++) {
+			if (w == CHANGED)
+				growth_row(d, arr, rk[i].row);
+			else
+				presence_row(d, arr, rk[i].row, w == BORN);
+		}
+	}
+	bd_free(rk);
+	return BD_OK;
+}
+
+/* ------------------------------------------------------------ ETS */
+
+struct ets_key {
+	const char *key;
+	const struct bd_cap_ets *e;
+};
+
+static int ets_key_cmp(const void *x, const void *y)
+{
+	const struct ets_key *a = x, *b = y;
+	int c = strcmp(a->key, b->key);
+
+	return c ? c : (a->e < b->e ? -1 : a->e > b->e);
+}
+
+/* "name of owner-key": a table is known by its name and its owner's key. */
+static struct ets_key *ets_keys(struct differ *d, const struct bd_capture *c)
+{
+	struct ets_key *k = bd_calloc(c->n_ets + 1, sizeof(*k));
+
+	if (!k)
+		return NULL;
+	for (size_t i = 0; i < c->n_ets; i++) {
+		const struct bd_cap_proc *owner = c->ets[i].owner ? bd_capture_proc(c, c->ets[i].owner)
+								  : NULL;
+		k[i].e = &c->ets[i];
+		k[i].key = bd_arena_printf(d->a, "%s of %s", c->ets[i].name ? c->ets[i].name : "?",
+					   owner ? bd_proc_key(d->a, owner)
+						 : c->ets[i].owner_name ? c->ets[i].owner_name : "?");
+		if (!k[i].key) {
+			bd_free(k);
+			return NULL;
+		}
+	}
+	bd_sort(k, c->n_ets, sizeof(*k), ets_key_cmp);
+	return k;
+}
+
+struct ets_row {
+	const char *key;
+	size_t n_old, n_new;
+	uint64_t bytes_old, bytes_new, objects_old, objects_new;
+	uint64_t order;
+};
+
+static int ets_row_cmp(const void *x, const void *y)
+{
+	const struct ets_row *a = x, *b = y;
+
+	if (a->order != b->order)
+		return a->order > b->order ? -1 : 1;
+	return strcmp(a->key, b->key);
+}
+
+static void ets_sum(const struct ets_key *k, size_t from, size_t to, uint64_t *bytes,
+		    uint64_t *objects)
+{
+	*bytes = *objects = 0;
+	for (size_t i = from; i < to; i++) {
+		*bytes += k[i].e->bytes == BD_UNSET ? 0 : k[i].e->bytes;
+		*objects += k[i].e->objects == BD_UNSET ? 0 : k[i].e->objects;
+	}
+}
+
+/* Tables of two captures matched by key, in key order; *n rows. */
+static struct ets_row *ets_match(struct differ *d, const struct bd_capture *x,
+				 const struct bd_capture *y, size_t *n)
+{
+	struct ets_key *kx = ets_keys(d, x), *ky = ets_keys(d, y);
+	struct ets_row *rows = bd_calloc(x->n_ets + y->n_ets + 1, sizeof(*rows));
+	size_t i = 0, j = 0;
+
+	*n = 0;
+	if (!kx || !ky || !rows) {
+		bd_free(kx);
+		bd_free(ky);
+		bd_free(rows);
+		return NULL;
+	}
+	while (i < x->n_ets || j < y->n_ets) {
+		int c = i == x->n_ets ? 1 : j == y->n_ets ? -1 : strcmp(kx[i].key, ky[j].key);
+		size_t ie = i, je = j;
+		struct ets_row *r = &rows[(*n)++];
+		r->key = c <= 0 ? kx[i].key : ky[j].key;
+		while (c <= 0 && ie < x->n_ets && strcmp(kx[ie].key, r->key) == 0)
+			ie++;
+		while (c >= 0 && je < y->n_ets && strcmp(ky[je].key, r->key) == 0)
+			je++;
+		r->n_old = ie - i;
+		r->n_new = je - j;
+		ets_sum(kx, i, ie, &r->bytes_old, &r->objects_old);
+		ets_sum(ky, j, je, &r->bytes_new, &r->objects_new);
+		i = ie;
+		j = je;
+	}
+	bd_free(kx);
+	bd_free(ky);
+	return rows;
+}
+
+static enum bd_status ets(struct differ *d, struct rm_node *root)
+{
+	static const char *const keys[] = { "ets", "ets_born", "ets_gone" };
+	static const char *const labels[] = { "ETS tables that changed", "ETS tables born",
+					      "ETS tables gone" };
+	size_t n;
+	struct ets_row *rows = ets_match(d, d->old, d->new, &n);
+	struct ets_row *pick = bd_calloc(n + 1, sizeof(*pick));
+
+	if (!rows || !pick) {
+		bd_free(rows);
+		bd_free(pick);
+		return BD_ENOMEM;
+	}
+	for (int w = CHANGED; w <= GONE; w++) {
+		size_t k = 0;
+		for (size_t i = 0; i < n; i++) {
+			struct ets_row r = rows[i];
+			if ((w == CHANGED) != (r.n_old && r.n_new) || (w == BORN && r.n_old) ||
+			    (w == GONE && r.n_new))
+				continue;
+			r.order = w == CHANGED ? mag(delta(r.bytes_old, r.bytes_new))
+					       : w == BORN ? r.bytes_new : r.bytes_old;
+			if (w == CHANGED && !r.order && r.objects_old == r.objects_new)
+				continue;
+			pick[k++] = r;
+		}
+		bd_sort(pick, k, sizeof(*pick), ets_row_cmp);
+		struct rm_node *arr = rm_label(rm_arr(d->b, root, keys[w]), labels[w]);
+		for (size_t i = 0; i < k && i < d->top; i++) {
+			struct rm_node *o = rm_obj(d->b, arr, NULL);
+			rm_flags(rm_str(d->b, o, "table", pick[i].key), RM_WIDE);
+			if (w != BORN) {
+				rm_label(rm_bytes(d->b, o, "old_bytes", pick[i].bytes_old), "old");
+				rm_label(rm_uint(d->b, o, "old_objects", pick[i].objects_old),
+					 "old objects");
+			}
+			if (w != GONE) {
+				rm_label(rm_bytes(d->b, o, "new_bytes", pick[i].bytes_new), "new");
+				rm_label(rm_uint(d->b, o, "new_objects", pick[i].objects_new),
+					 "new objects");
+			}
+			if (w == CHANGED)
+				rm_label(rm_int(d->b, o, "growth_bytes",
+						delta(pick[i].bytes_old, pick[i].bytes_new)), "growth");
+		}
+	}
+	bd_free(rows);
+	bd_free(pick);
+	return BD_OK;
+}
+
+/* -------------------------------------------------------- findings */
+
+struct fkey {
+	const char *key;
+	const struct bd_cap_finding *f;
+};
+
+static int fkey_cmp(const void *x, const void *y)
+{
+	const struct fkey *a = x, *b = y;
+	int c = strcmp(a->key, b->key);
+
+	return c ? c : (a->f < b->f ? -1 : a->f > b->f);
+}
+
+static struct fkey *finding_keys(struct differ *d, const struct bd_capture *c)
+{
+	struct fkey *k = bd_calloc(c->n_findings + 1, sizeof(*k));
+
+	if (!k)
+		return NULL;
+	for (size_t i = 0; i < c->n_findings; i++) {
+		k[i].f = &c->findings[i];
+		k[i].key = bd_finding_key(d->a, c, &c->findings[i]);
+		if (!k[i].key) {
+			bd_free(k);
+			return NULL;
+		}
+	}
+	bd_sort(k, c->n_findings, sizeof(*k), fkey_cmp);
+	return k;
+}
+
+static void finding_row(struct differ *d, struct rm_node *arr, const struct bd_cap_finding *f)
+{
+	struct rm_node *o = rm_obj(d->b, arr, NULL);
+
+	rm_str(d->b, o, "severity", bd_severity_name(f->severity));
+	opt_str(d->b, o, "kind", f->kind);
+	rm_flags(opt_str(d->b, o, "title", f->title), RM_FULL);
+}
+
+static enum bd_status findings(struct differ *d, struct rm_node *root)
+{
+	struct fkey *ko = finding_keys(d, d->old), *kn = finding_keys(d, d->new);
+	struct rm_node *o = rm_label(rm_obj(d->b, root, "findings"), "Findings");
+	struct rm_node *arr_new = rm_label(rm_arr(d->b, o, "new"), "new");
+	struct rm_node *arr_resolved = rm_label(rm_arr(d->b, o, "resolved"), "resolved");
+	struct rm_node *arr_unchanged = rm_label(rm_arr(d->b, o, "unchanged"), "unchanged");
+	size_t i = 0, j = 0;
+
+	if (!ko || !kn) {
+		bd_free(ko);
+		bd_free(kn);
+		return BD_ENOMEM;
+	}
+	while (i < d->old->n_findings || j < d->new->n_findings) {
+		int c = i == d->old->n_findings ? 1
+			: j == d->new->n_findings ? -1 : strcmp(ko[i].key, kn[j].key);
+		if (c < 0)
+			finding_row(d, arr_resolved, ko[i++].f);
+		else if (c > 0)
+			finding_row(d, arr_new, kn[j++].f);
+		else {
+			finding_row(d, arr_unchanged, kn[j++].f);
+			i++;
+		}
+	}
+	bd_free(ko);
+	bd_free(kn);
+	return BD_OK;
+}
+
+/* --------------------------------------------------- leak candidates */
+
+struct candidate {
+	const char *what;
+	const char *key;
+	uint64_t count, memory;
+	const char *pid;
+};
+
+static int candidate_cmp(const void *x, const void *y)
+{
+	const struct candidate *a = x, *b = y;
+
+	if (a->memory != b->memory)
+		return a->memory > b->memory ? -1 : 1;
+	int c = strcmp(a->what, b->what);
+	return c ? c : strcmp(a->key, b->key);
+}
+
+/*
+ * Present in the target and still in the final, absent from the baseline:
+ * for a process or group, the count both later captures have beyond the
+ * baseline's; for ETS tables, the tables of a key.
+ */
+static enum bd_status leak_candidates(struct differ *d, struct rm_node *root, struct bd_error *err)
+{
+	struct bd_match bt, bf;
+	size_t n_bt, n_bf, n = 0;
+	struct ets_row *et = NULL, *ef = NULL;
+	struct candidate *c = NULL;
+	enum bd_status rc = bd_match_procs(d->old, d->new, &bt, err);
+
+	if (rc)
+		return rc;
+	if ((rc = bd_match_procs(d->old, d->final, &bf, err)) != BD_OK) {
+		bd_match_release(&bt);
+		return rc;
+	}
+	et = ets_match(d, d->old, d->new, &n_bt);
+	ef = ets_match(d, d->old, d->final, &n_bf);
+	c = bd_calloc(bf.n + n_bf + 1, sizeof(*c));
+	if (!et || !ef || !c) {
+		rc = bd_fail(err, BD_ENOMEM, BD_NO_OFFSET, NULL, "out of memory");
+		goto done;
+	}
+	for (size_t i = 0; i < bf.n; i++) {
+		const struct bd_match_row *f = &bf.rows[i];
+		const struct bd_match_row *t = bd_match_find(&bt, f->key);
+		size_t later = t ? (t->n_new < f->n_new ? t->n_new : f->n_new) : 0;
+		if (later <= f->n_old)
+			continue;
+		uint64_t mem = f->s_new.memory == BD_UNSET ? 0 : f->s_new.memory;
+		c[n++] = (struct candidate){ "process", f->key, later - f->n_old,
+					     f->n_old ? mem / f->n_new * (later - f->n_old) : mem,
+					     f->new ? f->new->pid : NULL };
+	}
+	for (size_t i = 0; i < n_bf; i++) {
+		const struct ets_row *f = &ef[i];
+		bool in_target = false;
+		for (size_t j = 0; j < n_bt && !in_target; j++)
+			in_target = et[j].n_new && strcmp(et[j].key, f->key) == 0;
+		if (f->n_old || !f->n_new || !in_target)
+			continue;
+		c[n++] = (struct candidate){ "ets", f->key, f->n_new, f->bytes_new, NULL };
+	}
+	bd_sort(c, n, sizeof(*c), candidate_cmp);
+	/* added in the target, still in the final, absent from the baseline */
+	struct rm_node *arr = rm_label(rm_arr(d->b, root, "leak_candidates"), "Leak candidates");
+	for (size_t i = 0; i < n && i < d->top; i++) {
+		struct rm_node *o = rm_obj(d->b, arr, NULL);
+		rm_str(d->b, o, "what", c[i].what);
+		rm_flags(rm_label(rm_str(d->b, o, "key", c[i].key), "process, group or table"),
+			 RM_WIDE);
+		opt_str(d->b, o, "pid", c[i].pid);
+		rm_uint(d->b, o, "count", c[i].count);
+		rm_label(rm_bytes(d->b, o, "memory_bytes", c[i].memory), "memory in the final");
+	}
+done:
+	bd_free(et);
+	bd_free(ef);
+	bd_free(c);
+	bd_match_release(&bt);
+	bd_match_release(&bf);
+	return rc;
+}
+
+/* ------------------------------------------------------------ report */
+
+enum bd_status bd_report_diff(const char *old_path, const char *new_path, const char *final_path,
+			      const struct bd_diff_opts *opts, struct bd_report **out,
+			      struct bd_error *err)
+{
+	const struct bd_open_opts *open = opts ? opts->open : NULL;
+	struct bd_capture *old = NULL, *new = NULL, *final = NULL;
+	struct bd_report *r = NULL;
+	struct bd_match m;
+	struct differ d;
+	enum bd_status rc;
+
+	*out = NULL;
+	rc = bd_capture_load(&old, old_path, open, err);
+	if (!rc)
+		rc = bd_capture_load(&new, new_path, open, err);
+	if (!rc && final_path)
+		rc = bd_capture_load(&final, final_path, open, err);
+	if (rc)
+		goto done;
+	if (!(r = rm_report_new("beamdump diff"))) {
+		rc = bd_fail(err, BD_ENOMEM, BD_NO_OFFSET, NULL, "out of memory");
+		goto done;
+	}
+	d = (struct differ){ &r->b, &r->arena, old, new, final,
+			     opts && opts->top ? opts->top : DEFAULT_TOP };
+	if ((rc = bd_match_procs(old, new, &m, err)) != BD_OK)
+		goto done;
+	captures(&d, r->root);
+	memory(&d, r->root);
+	rc = process_lists(&d, r->root, &m);
+	bd_match_release(&m);
+	if (!rc)
+		rc = ets(&d, r->root);
+	if (!rc)
+		rc = allocators(&d, r->root);
+	if (!rc)
+		rc = findings(&d, r->root);
+	if (rc)
+		rc = bd_fail(err, BD_ENOMEM, BD_NO_OFFSET, NULL, "out of memory comparing captures");
+	else if (final)
+		rc = leak_candidates(&d, r->root, err);
+	if (!rc && r->b.oom)
+		rc = bd_fail(err, BD_ENOMEM, BD_NO_OFFSET, NULL, "out of memory building the report");
+	if (!rc) {
+		*out = r;
+		r = NULL;
+	}
+done:
+	bd_report_free(r);
+	bd_capture_free(old);
+	bd_capture_free(new);
+	bd_capture_free(final);
+	return rc;
+}

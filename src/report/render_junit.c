@@ -1,0 +1,101 @@
+/*
+ * JUnit XML of a check report: one test suite, one test case per rule, a
+ * <failure> naming each violation, so CI servers show the rules natively.
+ */
+#include "bd.h"
+#include "report/model.h"
+
+#include <stdio.h>
+
+static void xml_text(FILE *out, const char *p, size_t len)
+{
+	for (size_t i = 0; i < len; i++) {
+		unsigned char c = (unsigned char)p[i];
+		switch (c) {
+		case '&': fputs("&amp;", out); break;
+		case '<': fputs("&lt;", out); break;
+		case '>': fputs("&gt;", out); break;
+		case '"': fputs("&quot;", out); break;
+		case '\n': case '\t': fputc(c, out); break;
+		default:
+			/* other control characters are not allowed in XML 1.0 */
+			fputc(c < 0x20 ? '?' : c, out);
+			break;
+		}
+	}
+}
+
+static void xml_node(FILE *out, const struct rm_node *n)
+{
+	char buf[48];
+
+	if (!n || n->kind == RM_NULL) {
+		fputs("-", out);
+		return;
+	}
+	switch (n->kind) {
+	case RM_STR:
+		xml_text(out, n->v.s.ptr, n->v.s.len);
+		return;
+	case RM_UINT:
+		if (n->unit == RM_UNIT_BYTES)
+			rm_format_bytes(buf, sizeof(buf), n->v.u);
+		else
+			snprintf(buf, sizeof(buf), "%llu", (unsigned long long)n->v.u);
+		break;
+	case RM_INT:
+		snprintf(buf, sizeof(buf), "%lld", (long long)n->v.i);
+		break;
+	case RM_FLOAT:
+		snprintf(buf, sizeof(buf), "%g", n->v.f);
+		break;
+	case RM_BOOL:
+		snprintf(buf, sizeof(buf), "%s", n->v.b ? "true" : "false");
+		break;
+	default:
+		buf[0] = '\0';
+		break;
+	}
+	fputs(buf, out);
+}
+
+bool rm_render_junit(const struct bd_report *r, FILE *out)
+{
+	const struct rm_node *rules = rm_child(r->root, "rules");
+	size_t failures = 0;
+
+	if (!rules)
+		return false;
+	for (const struct rm_node *c = rules->first; c; c = c->next) {
+		const struct rm_node *p = rm_child(c, "passed");
+		failures += p && p->kind == RM_BOOL && !p->v.b;
+	}
+	fprintf(out, "<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n"
+		     "<testsuites name=\"beamdump check\" tests=\"%zu\" failures=\"%zu\" errors=\"0\">\n"
+		     "  <testsuite name=\"beamdump check\" tests=\"%zu\" failures=\"%zu\" errors=\"0\" "
+		     "skipped=\"0\">\n",
+		rules->n_children, failures, rules->n_children, failures);
+	for (const struct rm_node *c = rules->first; c; c = c->next) {
+		const struct rm_node *passed = rm_child(c, "passed");
+		const struct rm_node *viol = rm_child(c, "violations");
+		fputs("    <testcase classname=\"beamdump.check\" name=\"", out);
+		xml_node(out, rm_child(c, "rule"));
+		fputs("\"", out);
+		if (passed && passed->kind == RM_BOOL && passed->v.b) {
+			fputs("/>\n", out);
+			continue;
+		}
+		fputs(">\n      <failure type=\"rule\" message=\"", out);
+		xml_node(out, rm_child(c, "violations_count"));
+		fputs(" violation(s), threshold ", out);
+		xml_node(out, rm_child(c, "threshold"));
+		fputs("\">", out);
+		for (const struct rm_node *v = viol ? viol->first : NULL; v; v = v->next) {
+			xml_node(out, rm_child(v, "evidence"));
+			fputs("\n", out);
+		}
+		fputs("</failure>\n    </testcase>\n", out);
+	}
+	fputs("  </testsuite>\n</testsuites>\n", out);
+	return true;
+}

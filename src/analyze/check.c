@@ -299,37 +299,45 @@ static enum bd_status process_growth_rule(struct checker *k, struct bd_error *er
 	return BD_OK;
 }
 
-static int cstr_cmp(const void *a, const void *b)
-{
-	return strcmp(*(const char *const *)a, *(const char *const *)b);
-}
+struct new_findings {
+	struct checker *k;
+	struct rule *r;
+};
 
-static void new_findings_rule(struct checker *k)
+static bool new_finding(void *arg, const char *key, const struct bd_keyed *old, size_t n_old,
+			const struct bd_keyed *now, size_t n_now)
 {
-	struct rule r = rule_of("new_findings", PLAIN, NAN);
-	const char **old = bd_calloc(k->base->n_findings + 1, sizeof(*old));
-	size_t n_old = 0;
+	struct new_findings *nf = arg;
+	struct checker *k = nf->k;
 
-	if (!old) {
-		k->oom = true;
-		return;
-	}
-	for (size_t i = 0; i < k->base->n_findings; i++)
-		if ((old[n_old] = bd_finding_key(k->a, k->base, &k->base->findings[i])))
-			n_old++;
-	bd_sort(old, n_old, sizeof(*old), cstr_cmp);
-	for (size_t i = 0; i < k->now->n_findings; i++) {
-		const struct bd_cap_finding *f = &k->now->findings[i];
-		const char *key = bd_finding_key(k->a, k->now, f);
-		if (!key || bd_rules_allowed(k->rules, f->kind) ||
-		    bsearch(&key, old, n_old, sizeof(*old), cstr_cmp))
+	(void)key;
+	(void)old;
+	for (size_t i = n_old; i < n_now; i++) {
+		const struct bd_cap_finding *f = now[i].item;
+		if (bd_rules_allowed(k->rules, f->kind))
 			continue;
-		violate(k, &r, f->n_pids ? f->pids[0] : NULL, first_name(k->now, f), NAN,
+		violate(k, nf->r, f->n_pids ? f->pids[0] : NULL, first_name(k->now, f), NAN,
 			bd_arena_printf(k->a, "new since the baseline: %s %s: %s",
 					bd_severity_name(f->severity), f->kind ? f->kind : "?",
 					f->title ? f->title : ""));
 	}
+	return true;
+}
+
+/* A finding present now and absent from the baseline (matched as diff matches them). */
+static void new_findings_rule(struct checker *k)
+{
+	struct rule r = rule_of("new_findings", PLAIN, NAN);
+	struct new_findings nf = { k, &r };
+	struct bd_keyed *old = bd_keyed_findings(k->a, k->base);
+	struct bd_keyed *now = bd_keyed_findings(k->a, k->now);
+
+	if (old && now)
+		bd_keyed_merge(old, k->base->n_findings, now, k->now->n_findings, new_finding, &nf);
+	else
+		k->oom = true;
 	bd_free(old);
+	bd_free(now);
 	emit(k, &r);
 }
 

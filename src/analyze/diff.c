@@ -269,39 +269,27 @@ static enum bd_status process_lists(struct differ *d, struct rm_node *root, cons
 
 /* ------------------------------------------------------------ ETS */
 
-struct ets_key {
-	const char *key;
-	const struct bd_cap_ets *e;
-};
-
-static int ets_key_cmp(const void *x, const void *y)
-{
-	const struct ets_key *a = x, *b = y;
-	int c = strcmp(a->key, b->key);
-
-	return c ? c : (a->e < b->e ? -1 : a->e > b->e);
-}
-
 /* "name of owner-key": a table is known by its name and its owner's key. */
-static struct ets_key *ets_keys(struct differ *d, const struct bd_capture *c)
+static struct bd_keyed *ets_keys(struct differ *d, const struct bd_capture *c)
 {
-	struct ets_key *k = bd_calloc(c->n_ets + 1, sizeof(*k));
+	struct bd_keyed *k = bd_calloc(c->n_ets + 1, sizeof(*k));
 
 	if (!k)
 		return NULL;
 	for (size_t i = 0; i < c->n_ets; i++) {
-		const struct bd_cap_proc *owner = c->ets[i].owner ? bd_capture_proc(c, c->ets[i].owner)
-								  : NULL;
-		k[i].e = &c->ets[i];
-		k[i].key = bd_arena_printf(d->a, "%s of %s", c->ets[i].name ? c->ets[i].name : "?",
+		const struct bd_cap_ets *e = &c->ets[i];
+		const struct bd_cap_proc *owner = e->owner ? bd_capture_proc(c, e->owner) : NULL;
+		k[i].item = e;
+		k[i].order = i;
+		k[i].key = bd_arena_printf(d->a, "%s of %s", e->name ? e->name : "?",
 					   owner ? bd_proc_key(d->a, owner)
-						 : c->ets[i].owner_name ? c->ets[i].owner_name : "?");
+						 : e->owner_name ? e->owner_name : "?");
 		if (!k[i].key) {
 			bd_free(k);
 			return NULL;
 		}
 	}
-	bd_sort(k, c->n_ets, sizeof(*k), ets_key_cmp);
+	bd_keyed_sort(k, c->n_ets);
 	return k;
 }
 
@@ -321,50 +309,52 @@ static int ets_row_cmp(const void *x, const void *y)
 	return strcmp(a->key, b->key);
 }
 
-static void ets_sum(const struct ets_key *k, size_t from, size_t to, uint64_t *bytes,
-		    uint64_t *objects)
+static void ets_sum(const struct bd_keyed *k, size_t n, uint64_t *bytes, uint64_t *objects)
 {
 	*bytes = *objects = 0;
-	for (size_t i = from; i < to; i++) {
-		*bytes += k[i].e->bytes == BD_UNSET ? 0 : k[i].e->bytes;
-		*objects += k[i].e->objects == BD_UNSET ? 0 : k[i].e->objects;
+	for (size_t i = 0; i < n; i++) {
+		const struct bd_cap_ets *e = k[i].item;
+		*bytes += e->bytes == BD_UNSET ? 0 : e->bytes;
+		*objects += e->objects == BD_UNSET ? 0 : e->objects;
 	}
+}
+
+struct ets_rows {
+	struct ets_row *v;
+	size_t n;
+};
+
+static bool ets_pair(void *arg, const char *key, const struct bd_keyed *old, size_t n_old,
+		     const struct bd_keyed *new, size_t n_new)
+{
+	struct ets_rows *rows = arg;
+	struct ets_row *r = &rows->v[rows->n++];
+
+	r->key = key;
+	r->n_old = n_old;
+	r->n_new = n_new;
+	ets_sum(old, n_old, &r->bytes_old, &r->objects_old);
+	ets_sum(new, n_new, &r->bytes_new, &r->objects_new);
+	return true;
 }
 
 /* Tables of two captures matched by key, in key order; *n rows. */
 static struct ets_row *ets_match(struct differ *d, const struct bd_capture *x,
 				 const struct bd_capture *y, size_t *n)
 {
-	struct ets_key *kx = ets_keys(d, x), *ky = ets_keys(d, y);
-	struct ets_row *rows = bd_calloc(x->n_ets + y->n_ets + 1, sizeof(*rows));
-	size_t i = 0, j = 0;
+	struct bd_keyed *kx = ets_keys(d, x), *ky = ets_keys(d, y);
+	struct ets_rows rows = { bd_calloc(x->n_ets + y->n_ets + 1, sizeof(*rows.v)), 0 };
 
-	*n = 0;
-	if (!kx || !ky || !rows) {
-		bd_free(kx);
-		bd_free(ky);
-		bd_free(rows);
-		return NULL;
-	}
-	while (i < x->n_ets || j < y->n_ets) {
-		int c = i == x->n_ets ? 1 : j == y->n_ets ? -1 : strcmp(kx[i].key, ky[j].key);
-		size_t ie = i, je = j;
-		struct ets_row *r = &rows[(*n)++];
-		r->key = c <= 0 ? kx[i].key : ky[j].key;
-		while (c <= 0 && ie < x->n_ets && strcmp(kx[ie].key, r->key) == 0)
-			ie++;
-		while (c >= 0 && je < y->n_ets && strcmp(ky[je].key, r->key) == 0)
-			je++;
-		r->n_old = ie - i;
-		r->n_new = je - j;
-		ets_sum(kx, i, ie, &r->bytes_old, &r->objects_old);
-		ets_sum(ky, j, je, &r->bytes_new, &r->objects_new);
-		i = ie;
-		j = je;
+	if (kx && ky && rows.v)
+		bd_keyed_merge(kx, x->n_ets, ky, y->n_ets, ets_pair, &rows);
+	else {
+		bd_free(rows.v);
+		rows.v = NULL;
 	}
 	bd_free(kx);
 	bd_free(ky);
-	return rows;
+	*n = rows.n;
+	return rows.v;
 }
 
 static enum bd_status ets(struct differ *d, struct rm_node *root)
@@ -421,37 +411,6 @@ static enum bd_status ets(struct differ *d, struct rm_node *root)
 
 /* -------------------------------------------------------- findings */
 
-struct fkey {
-	const char *key;
-	const struct bd_cap_finding *f;
-};
-
-static int fkey_cmp(const void *x, const void *y)
-{
-	const struct fkey *a = x, *b = y;
-	int c = strcmp(a->key, b->key);
-
-	return c ? c : (a->f < b->f ? -1 : a->f > b->f);
-}
-
-static struct fkey *finding_keys(struct differ *d, const struct bd_capture *c)
-{
-	struct fkey *k = bd_calloc(c->n_findings + 1, sizeof(*k));
-
-	if (!k)
-		return NULL;
-	for (size_t i = 0; i < c->n_findings; i++) {
-		k[i].f = &c->findings[i];
-		k[i].key = bd_finding_key(d->a, c, &c->findings[i]);
-		if (!k[i].key) {
-			bd_free(k);
-			return NULL;
-		}
-	}
-	bd_sort(k, c->n_findings, sizeof(*k), fkey_cmp);
-	return k;
-}
-
 static void finding_row(struct differ *d, struct rm_node *arr, const struct bd_cap_finding *f)
 {
 	struct rm_node *o = rm_obj(d->b, arr, NULL);
@@ -461,35 +420,37 @@ static void finding_row(struct differ *d, struct rm_node *arr, const struct bd_c
 	rm_flags(opt_str(d->b, o, "title", f->title), RM_FULL);
 }
 
+struct finding_lists {
+	struct differ *d;
+	struct rm_node *new, *resolved, *unchanged;
+};
+
+static bool finding_pair(void *arg, const char *key, const struct bd_keyed *old, size_t n_old,
+			 const struct bd_keyed *new, size_t n_new)
+{
+	struct finding_lists *l = arg;
+
+	(void)key;
+	for (size_t i = 0; i < n_new; i++)
+		finding_row(l->d, i < n_old ? l->unchanged : l->new, new[i].item);
+	for (size_t i = n_new; i < n_old; i++)
+		finding_row(l->d, l->resolved, old[i].item);
+	return true;
+}
+
 static enum bd_status findings(struct differ *d, struct rm_node *root)
 {
-	struct fkey *ko = finding_keys(d, d->old), *kn = finding_keys(d, d->new);
+	struct bd_keyed *ko = bd_keyed_findings(d->a, d->old), *kn = bd_keyed_findings(d->a, d->new);
 	struct rm_node *o = rm_label(rm_obj(d->b, root, "findings"), "Findings");
-	struct rm_node *arr_new = rm_label(rm_arr(d->b, o, "new"), "new");
-	struct rm_node *arr_resolved = rm_label(rm_arr(d->b, o, "resolved"), "resolved");
-	struct rm_node *arr_unchanged = rm_label(rm_arr(d->b, o, "unchanged"), "unchanged");
-	size_t i = 0, j = 0;
+	struct finding_lists l = { d, rm_label(rm_arr(d->b, o, "new"), "new"),
+				   rm_label(rm_arr(d->b, o, "resolved"), "resolved"),
+				   rm_label(rm_arr(d->b, o, "unchanged"), "unchanged") };
 
-	if (!ko || !kn) {
-		bd_free(ko);
-		bd_free(kn);
-		return BD_ENOMEM;
-	}
-	while (i < d->old->n_findings || j < d->new->n_findings) {
-		int c = i == d->old->n_findings ? 1
-			: j == d->new->n_findings ? -1 : strcmp(ko[i].key, kn[j].key);
-		if (c < 0)
-			finding_row(d, arr_resolved, ko[i++].f);
-		else if (c > 0)
-			finding_row(d, arr_new, kn[j++].f);
-		else {
-			finding_row(d, arr_unchanged, kn[j++].f);
-			i++;
-		}
-	}
+	if (ko && kn)
+		bd_keyed_merge(ko, d->old->n_findings, kn, d->new->n_findings, finding_pair, &l);
 	bd_free(ko);
 	bd_free(kn);
-	return BD_OK;
+	return ko && kn ? BD_OK : BD_ENOMEM;
 }
 
 /* --------------------------------------------------- leak candidates */

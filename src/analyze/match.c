@@ -16,35 +16,59 @@ const char *bd_proc_key(struct bd_arena *a, const struct bd_cap_proc *p)
 	return p->initial_call ? p->initial_call : "?";
 }
 
-struct keyed {
-	const char *key;
-	const struct bd_cap_proc *p;
-};
-
 static int keyed_cmp(const void *a, const void *b)
 {
-	const struct keyed *x = a, *y = b;
+	const struct bd_keyed *x = a, *y = b;
 	int c = strcmp(x->key, y->key);
 
-	/* within a key the capture's own (pid) order: the sort is not stable */
-	return c ? c : (x->p < y->p ? -1 : x->p > y->p);
+	/* the sort is not stable: ties in capture order */
+	return c ? c : (x->order > y->order) - (x->order < y->order);
 }
 
-static struct keyed *keyed_procs(struct bd_arena *a, const struct bd_capture *c)
+void bd_keyed_sort(struct bd_keyed *k, size_t n)
 {
-	struct keyed *k = bd_calloc(c->n_procs ? c->n_procs : 1, sizeof(*k));
+	bd_sort(k, n, sizeof(*k), keyed_cmp);
+}
+
+static size_t run_end(const struct bd_keyed *k, size_t n, size_t i, const char *key)
+{
+	while (i < n && strcmp(k[i].key, key) == 0)
+		i++;
+	return i;
+}
+
+bool bd_keyed_merge(const struct bd_keyed *old, size_t n_old, const struct bd_keyed *new,
+		    size_t n_new, bd_keyed_fn fn, void *ctx)
+{
+	size_t i = 0, j = 0;
+
+	while (i < n_old || j < n_new) {
+		int c = i == n_old ? 1 : j == n_new ? -1 : strcmp(old[i].key, new[j].key);
+		const char *key = c <= 0 ? old[i].key : new[j].key;
+		size_t ie = c <= 0 ? run_end(old, n_old, i, key) : i;
+		size_t je = c >= 0 ? run_end(new, n_new, j, key) : j;
+		if (!fn(ctx, key, old + i, ie - i, new + j, je - j))
+			return false;
+		i = ie;
+		j = je;
+	}
+	return true;
+}
+
+static struct bd_keyed *keyed_procs(struct bd_arena *a, const struct bd_capture *c)
+{
+	struct bd_keyed *k = bd_calloc(c->n_procs + 1, sizeof(*k));
 
 	if (!k)
 		return NULL;
 	for (size_t i = 0; i < c->n_procs; i++) {
-		k[i].p = &c->procs[i];
-		k[i].key = bd_proc_key(a, &c->procs[i]);
+		k[i] = (struct bd_keyed){ bd_proc_key(a, &c->procs[i]), &c->procs[i], i };
 		if (!k[i].key) {
 			bd_free(k);
 			return NULL;
 		}
 	}
-	bd_sort(k, c->n_procs, sizeof(*k), keyed_cmp);
+	bd_keyed_sort(k, c->n_procs);
 	return k;
 }
 
@@ -55,65 +79,60 @@ static void add(uint64_t *sum, uint64_t v)
 	*sum = *sum == BD_UNSET ? v : *sum + v;
 }
 
-static void sum_run(const struct keyed *k, size_t from, size_t to, struct bd_match_sums *s)
+static void sum_run(const struct bd_keyed *k, size_t n, struct bd_match_sums *s)
 {
 	s->memory = s->heap_words = s->queue = s->pinned = s->state = s->reductions = BD_UNSET;
-	for (size_t i = from; i < to; i++) {
-		add(&s->memory, k[i].p->memory);
-		add(&s->heap_words, k[i].p->heap_words);
-		add(&s->queue, k[i].p->queue);
-		add(&s->pinned, k[i].p->pinned);
-		add(&s->state, k[i].p->state);
-		add(&s->reductions, k[i].p->reductions);
+	for (size_t i = 0; i < n; i++) {
+		const struct bd_cap_proc *p = k[i].item;
+		add(&s->memory, p->memory);
+		add(&s->heap_words, p->heap_words);
+		add(&s->queue, p->queue);
+		add(&s->pinned, p->pinned);
+		add(&s->state, p->state);
+		add(&s->reductions, p->reductions);
 	}
 }
 
-static size_t run_end(const struct keyed *k, size_t n, size_t i)
-{
-	size_t j = i + 1;
+struct match_ctx {
+	struct bd_match *m;
+	size_t cap;
+};
 
-	while (j < n && strcmp(k[j].key, k[i].key) == 0)
-		j++;
-	return j;
+static bool match_row(void *arg, const char *key, const struct bd_keyed *old, size_t n_old,
+		      const struct bd_keyed *new, size_t n_new)
+{
+	struct match_ctx *c = arg;
+	struct bd_match_row *r;
+
+	if (!bd_grow((void **)&c->m->rows, &c->cap, c->m->n + 1, sizeof(*c->m->rows)))
+		return false;
+	r = &c->m->rows[c->m->n++];
+	r->key = key;
+	r->n_old = n_old;
+	r->n_new = n_new;
+	r->old = n_old == 1 ? old->item : NULL;
+	r->new = n_new == 1 ? new->item : NULL;
+	sum_run(old, n_old, &r->s_old);
+	sum_run(new, n_new, &r->s_new);
+	return true;
 }
 
 enum bd_status bd_match_procs(const struct bd_capture *old, const struct bd_capture *new,
 			      struct bd_match *m, struct bd_error *err)
 {
-	struct keyed *ko, *kn;
-	size_t i = 0, j = 0, cap = 0;
+	struct match_ctx c = { m, 0 };
+	struct bd_keyed *ko, *kn;
+	bool ok;
 
 	memset(m, 0, sizeof(*m));
 	bd_arena_init(&m->arena);
 	ko = keyed_procs(&m->arena, old);
 	kn = keyed_procs(&m->arena, new);
-	if (!ko || !kn)
-		goto oom;
-	while (i < old->n_procs || j < new->n_procs) {
-		int c = i == old->n_procs ? 1 : j == new->n_procs ? -1 : strcmp(ko[i].key, kn[j].key);
-		size_t ie = c <= 0 ? run_end(ko, old->n_procs, i) : i;
-		size_t je = c >= 0 ? run_end(kn, new->n_procs, j) : j;
-		struct bd_match_row *r;
-		if (!bd_grow((void **)&m->rows, &cap, m->n + 1, sizeof(*m->rows)))
-			goto oom;
-		r = &m->rows[m->n++];
-		memset(r, 0, sizeof(*r));
-		r->key = c <= 0 ? ko[i].key : kn[j].key;
-		r->n_old = ie - i;
-		r->n_new = je - j;
-		r->old = r->n_old == 1 ? ko[i].p : NULL;
-		r->new = r->n_new == 1 ? kn[j].p : NULL;
-		sum_run(ko, i, ie, &r->s_old);
-		sum_run(kn, j, je, &r->s_new);
-		i = ie;
-		j = je;
-	}
+	ok = ko && kn && bd_keyed_merge(ko, old->n_procs, kn, new->n_procs, match_row, &c);
 	bd_free(ko);
 	bd_free(kn);
-	return BD_OK;
-oom:
-	bd_free(ko);
-	bd_free(kn);
+	if (ok)
+		return BD_OK;
 	bd_match_release(m);
 	return bd_fail(err, BD_ENOMEM, BD_NO_OFFSET, NULL, "out of memory matching processes");
 }
@@ -171,4 +190,21 @@ const char *bd_finding_key(struct bd_arena *a, const struct bd_capture *c,
 	out = b.oom ? NULL : bd_arena_strndup(a, b.ptr, b.len);
 	bd_buf_release(&b);
 	return out;
+}
+
+struct bd_keyed *bd_keyed_findings(struct bd_arena *a, const struct bd_capture *c)
+{
+	struct bd_keyed *k = bd_calloc(c->n_findings + 1, sizeof(*k));
+
+	if (!k)
+		return NULL;
+	for (size_t i = 0; i < c->n_findings; i++) {
+		k[i] = (struct bd_keyed){ bd_finding_key(a, c, &c->findings[i]), &c->findings[i], i };
+		if (!k[i].key) {
+			bd_free(k);
+			return NULL;
+		}
+	}
+	bd_keyed_sort(k, c->n_findings);
+	return k;
 }

@@ -42,4 +42,24 @@ const struct bd_match_row *bd_match_find(const struct bd_match *m, const char *k
 const char *bd_finding_key(struct bd_arena *a, const struct bd_capture *c,
 			   const struct bd_cap_finding *f);
 
+/*
+ * Things known by a key (processes, tables, findings), compared across two
+ * captures: sort each list by key (ties in capture order), then walk both
+ * key by key.
+ */
+struct bd_keyed {
+	const char *key;
+	const void *item;
+	size_t order;
+};
+
+void bd_keyed_sort(struct bd_keyed *k, size_t n);
+/* fn gets each key once, with its run of items on each side (one run may be empty). */
+typedef bool (*bd_keyed_fn)(void *ctx, const char *key, const struct bd_keyed *old, size_t n_old,
+			    const struct bd_keyed *new, size_t n_new);
+bool bd_keyed_merge(const struct bd_keyed *old, size_t n_old, const struct bd_keyed *new,
+		    size_t n_new, bd_keyed_fn fn, void *ctx);
+/* A capture's findings with their keys, sorted; NULL when out of memory. Free with bd_free. */
+struct bd_keyed *bd_keyed_findings(struct bd_arena *a, const struct bd_capture *c);
+
 #endif

@@ -21,6 +21,7 @@ const char *const bd_mem_cat_names[BD_MEM_N] = { "processes", "binary", "ets", "
 struct loader {
 	struct bd_capture *c;
 	size_t cap_procs, cap_ets, cap_allocs, cap_findings;
+	size_t n_table;           /* a dump's whole process table, ordered: procs[0 .. n_table) */
 	bool oom;
 };
 
@@ -90,27 +91,116 @@ static struct bd_cap_proc *new_proc(struct loader *l)
 	return p;
 }
 
-/* A process row of any list: the fields it has. */
+static void parse_id(const char *pid, struct bd_pid *id)
+{
+	if (!pid || !bd_parse_pid(bd_slice_make(pid, strlen(pid)), id))
+		id->node = id->num = id->serial = UINT32_MAX;
+}
+
+static void merge_u(uint64_t *to, uint64_t from)
+{
+	if (*to == BD_UNSET)
+		*to = from;
+}
+
+static void merge_s(const char **to, const char *from)
+{
+	if (!*to)
+		*to = from;
+}
+
+/* What q does not know yet, from p (two rows of one process). */
+static void fold(struct bd_cap_proc *q, const struct bd_cap_proc *p)
+{
+	merge_s(&q->name, p->name);
+	merge_s(&q->label, p->label);
+	merge_s(&q->initial_call, p->initial_call);
+	merge_s(&q->spawned_by, p->spawned_by);
+	merge_u(&q->memory, p->memory);
+	merge_u(&q->heap_words, p->heap_words);
+	merge_u(&q->queue, p->queue);
+	merge_u(&q->reductions, p->reductions);
+	merge_u(&q->pinned, p->pinned);
+	merge_u(&q->state, p->state);
+}
+
+static int proc_cmp(const void *a, const void *b)
+{
+	const struct bd_cap_proc *x = a, *y = b;
+	int c = bd_pid_cmp(&x->id, &y->id);
+
+	return c ? c : strcmp(x->pid, y->pid);
+}
+
+/* Order by pid (a dump's table usually is already) and fold the rows of one process. */
+static void order_procs(struct bd_capture *c)
+{
+	size_t n = 0;
+	bool sorted = true;
+
+	for (size_t i = 1; i < c->n_procs && sorted; i++)
+		sorted = proc_cmp(&c->procs[i - 1], &c->procs[i]) < 0;
+	if (sorted)
+		return;
+	bd_sort(c->procs, c->n_procs, sizeof(*c->procs), proc_cmp);
+	for (size_t i = 0; i < c->n_procs; i++) {
+		if (n && proc_cmp(&c->procs[n - 1], &c->procs[i]) == 0)
+			fold(&c->procs[n - 1], &c->procs[i]);
+		else
+			c->procs[n++] = c->procs[i];
+	}
+	c->n_procs = n;
+}
+
+/* The process with this pid among the first n (ordered by pid), or NULL. */
+static struct bd_cap_proc *proc_find(const struct bd_capture *c, size_t n, const char *pid)
+{
+	struct bd_cap_proc want;
+	size_t lo = 0, hi = n;
+
+	want.pid = pid;
+	parse_id(pid, &want.id);
+	while (lo < hi) {
+		size_t mid = lo + (hi - lo) / 2;
+		int r = proc_cmp(&c->procs[mid], &want);
+		if (r == 0)
+			return &c->procs[mid];
+		if (r < 0)
+			lo = mid + 1;
+		else
+			hi = mid;
+	}
+	return NULL;
+}
+
+/* A process row of any list: folded into the process table, or a new row. */
 static void proc_row(struct loader *l, const struct rm_node *row)
 {
-	const char *pid = str(l, row, "pid");
-	struct bd_cap_proc *p;
+	struct bd_cap_proc t, *p;
 	uint64_t young = num(row, "stack_heap_words"), old = num(row, "old_heap_words");
 
-	if (!pid || !(p = new_proc(l)))
+	memset(&t, 0, sizeof(t));
+	if (!(t.pid = str(l, row, "pid")))
 		return;
-	p->pid = pid;
-	p->name = str(l, row, "name");
-	p->label = str(l, row, "label");
-	p->initial_call = str(l, row, "initial_call");
-	p->spawned_by = str(l, row, "spawned_by");
-	p->memory = num(row, "memory_bytes");
-	p->queue = num(row, "message_queue_len");
-	p->reductions = num(row, "reductions");
-	p->pinned = num(row, "pinned_bytes");
-	p->state = num(row, "state_bytes");
-	if (young != BD_UNSET)
-		p->heap_words = young + (old == BD_UNSET ? 0 : old);
+	parse_id(t.pid, &t.id);
+	t.name = str(l, row, "name");
+	t.label = str(l, row, "label");
+	t.initial_call = str(l, row, "initial_call");
+	t.spawned_by = str(l, row, "spawned_by");
+	t.memory = num(row, "memory_bytes");
+	t.queue = num(row, "message_queue_len");
+	t.reductions = num(row, "reductions");
+	t.pinned = num(row, "pinned_bytes");
+	t.state = num(row, "state_bytes");
+	t.heap_words = young == BD_UNSET ? BD_UNSET : young + (old == BD_UNSET ? 0 : old);
+	/* a dump's table is ordered before analyze's rows are read */
+	p = l->c->all_processes ? proc_find(l->c, l->n_table, t.pid) : NULL;
+	if (p) {
+		fold(p, &t);
+		return;
+	}
+	if ((p = new_proc(l)))
+		*p = t;
 }
 
 static void ets_row(struct loader *l, const struct rm_node *row)
@@ -212,16 +302,23 @@ static void read_analyze(struct loader *l, const struct rm_node *root)
 
 static void dump_procs(struct loader *l, struct bd_dump *d)
 {
+	/* room for every process and analyze's rows: no copying as the table grows */
+	if (!bd_grow((void **)&l->c->procs, &l->cap_procs,
+		     d->index.count[BD_SECT_PROC] + 8 * ANALYZE_TOP, sizeof(*l->c->procs)))
+		l->oom = true;
 	for (size_t i = bd_section_find(d, BD_SECT_PROC, 0); i < d->index.n;
 	     i = bd_section_find(d, BD_SECT_PROC, i + 1)) {
 		struct bd_section s;
 		struct bd_proc p;
 		struct bd_cap_proc *cp;
 		bd_section_get(d, i, &s);
-		bd_parse_proc(&s, &p);
+		/* Name, Spawned as/by, Stack+heap, Memory, Message queue, Reductions, OldHeap, Heap */
+		bd_parse_proc_keys(&s, &p, "NSMROH");
 		if (!(cp = new_proc(l)))
 			return;
 		cp->pid = dup_slice(l, p.pid);
+		if (!bd_parse_pid(p.pid, &cp->id))
+			cp->id.node = cp->id.num = cp->id.serial = UINT32_MAX;
 		cp->name = dup_slice(l, bd_atom_text(&l->c->arena, p.name));
 		cp->initial_call = dup_slice(l, p.spawned_as);
 		if (!bd_slice_eq(p.spawned_by, "[]"))
@@ -274,6 +371,8 @@ static enum bd_status load_dump(struct loader *l, const char *path,
 		l->c->all_processes = true;
 		dump_procs(l, d);
 		dump_ets(l, d);
+		order_procs(l->c);
+		l->n_table = l->c->n_procs;
 		read_analyze(l, r->root);
 	}
 	bd_report_free(r);
@@ -374,12 +473,6 @@ int bd_pid_text_cmp(const char *a, const char *b)
 	return strcmp(a ? a : "", b ? b : "");
 }
 
-static int proc_cmp(const void *a, const void *b)
-{
-	return bd_pid_text_cmp(((const struct bd_cap_proc *)a)->pid,
-			    ((const struct bd_cap_proc *)b)->pid);
-}
-
 static int ets_cmp(const void *a, const void *b)
 {
 	const struct bd_cap_ets *x = a, *y = b;
@@ -388,43 +481,13 @@ static int ets_cmp(const void *a, const void *b)
 	return c ? c : bd_pid_text_cmp(x->owner, y->owner);
 }
 
-static void merge_u(uint64_t *to, uint64_t from)
-{
-	if (*to == BD_UNSET)
-		*to = from;
-}
-
-static void merge_s(const char **to, const char *from)
-{
-	if (!*to)
-		*to = from;
-}
-
-/* Order by pid, fold the rows of one process, name parents and table owners. */
+/* Order the processes, name parents and table owners. */
 static void finish(struct bd_capture *c)
 {
-	size_t n = 0;
+	size_t n;
 
-	bd_sort(c->procs, c->n_procs, sizeof(*c->procs), proc_cmp);
-	for (size_t i = 0; i < c->n_procs; i++) {
-		struct bd_cap_proc *p = &c->procs[i];
-		if (n && strcmp(c->procs[n - 1].pid, p->pid) == 0) {
-			struct bd_cap_proc *q = &c->procs[n - 1];
-			merge_s(&q->name, p->name);
-			merge_s(&q->label, p->label);
-			merge_s(&q->initial_call, p->initial_call);
-			merge_s(&q->spawned_by, p->spawned_by);
-			merge_u(&q->memory, p->memory);
-			merge_u(&q->heap_words, p->heap_words);
-			merge_u(&q->queue, p->queue);
-			merge_u(&q->reductions, p->reductions);
-			merge_u(&q->pinned, p->pinned);
-			merge_u(&q->state, p->state);
-			continue;
-		}
-		c->procs[n++] = *p;
-	}
-	c->n_procs = n;
+	order_procs(c);
+	n = c->n_procs;
 	for (size_t i = 0; i < n; i++) {
 		const struct bd_cap_proc *parent = c->procs[i].spawned_by
 			? bd_capture_proc(c, c->procs[i].spawned_by) : NULL;
@@ -441,19 +504,7 @@ static void finish(struct bd_capture *c)
 
 const struct bd_cap_proc *bd_capture_proc(const struct bd_capture *c, const char *pid)
 {
-	size_t lo = 0, hi = c->n_procs;
-
-	while (lo < hi) {
-		size_t mid = lo + (hi - lo) / 2;
-		int r = bd_pid_text_cmp(c->procs[mid].pid, pid);
-		if (r == 0)
-			return &c->procs[mid];
-		if (r < 0)
-			lo = mid + 1;
-		else
-			hi = mid;
-	}
-	return NULL;
+	return proc_find(c, c->n_procs, pid);
 }
 
 enum bd_status bd_capture_load(struct bd_capture **out, const char *path,

@@ -26,6 +26,7 @@ extern const char *const bd_mem_cat_names[BD_MEM_N];
 /* Numbers are BD_UNSET when the capture does not know them. */
 struct bd_cap_proc {
 	const char *pid;          /* "<0.80.0>" */
+	struct bd_pid id;         /* pid parsed, for ordering; all ones if pid is not one */
 	const char *name;         /* registered name, or NULL */
 	const char *label;        /* process label, or NULL */
 	const char *initial_call; /* "mod:fun/arity", or NULL */
@@ -88,6 +89,7 @@ struct bd_capture {
 enum bd_status bd_capture_load(struct bd_capture **out, const char *path,
 			       const struct bd_open_opts *opts, struct bd_error *err);
 void bd_capture_free(struct bd_capture *c);
+
 
 /* Order of pids as text ("<0.80.0>" before "<0.100.0>"); what is not a pid last. */
 int bd_pid_text_cmp(const char *a, const char *b);

@@ -48,6 +48,10 @@ INCLUDEDIR ?= $(PREFIX)/include
 MANDIR     ?= $(PREFIX)/share/man
 
 REAL_DUMPS ?= ../shared/real-dumps
+# the tests start Python hundreds of times: prefer the system interpreter over
+# slower wrappers that may come first on PATH
+PYTHON     ?= $(firstword $(wildcard /usr/bin/python3) python3)
+export PYTHON
 
 .PHONY: all test check unit golden realdumps corpus golden-update demo bench fuzz install \
         uninstall clean check-layers
@@ -77,7 +81,7 @@ unit: $(TEST_BINS)
 golden: $(BIN)
 	@tests/cli/run.sh $(BIN)
 	@tests/cli/check_captures.py $(BIN)
-	@tests/cli/validate_json.py docs/beamdump.schema.json \
+	@$(PYTHON) tests/cli/validate_json.py docs/beamdump.schema.json \
 		$$(grep -l '"schema": "beamdump/1"' tests/cli/expected/*.out)
 
 golden-update: $(BIN)

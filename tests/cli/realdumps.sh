@@ -13,8 +13,9 @@ fail=0
 skip=0
 
 here=$(cd "$(dirname "$0")" && pwd)
+: "${PYTHON:=python3}"
 schema="$here/../../docs/beamdump.schema.json"
-check_json() { python3 "$here/validate_json.py" "$schema" "$1" >"$tmp/schema.log" 2>&1 || { cat "$tmp/schema.log"; false; }; }
+check_json() { "$PYTHON" "$here/validate_json.py" "$schema" "$1" >"$tmp/schema.log" 2>&1 || { cat "$tmp/schema.log"; false; }; }
 
 cat_dump() {
 	case "$1" in *.gz) gzip -dc "$1" ;; *) cat "$1" ;; esac
@@ -42,7 +43,7 @@ run_all() { # file
 	done
 	want=$(cat_dump "$f" | grep -ac '^=proc:')
 	"$bin" summary "$f" --format json >"$tmp/s.json"
-	got=$(python3 -c 'import json,sys; print(json.load(open(sys.argv[1]))["counts"]["processes"])' "$tmp/s.json")
+	got=$("$PYTHON" -c 'import json,sys; print(json.load(open(sys.argv[1]))["counts"]["processes"])' "$tmp/s.json")
 	if [ "$want" = "$got" ]; then pass=$((pass + 1)); else
 		echo "FAIL $base: $got processes, file has $want =proc sections"; fail=$((fail + 1)); fi
 }
@@ -59,7 +60,7 @@ truncate_all() { # file: cut the dump at several offsets, plain and gzipped
 			{ echo "FAIL $base cut at $n: analyze rc=$? $(head -c 200 "$tmp/err")"; fail=$((fail + 1)); }
 		"$bin" summary "$tmp/cut" --format json >"$tmp/t.json" 2>"$tmp/err"
 		rc=$?
-		if [ $rc = 0 ] && python3 -c 'import json,sys; d=json.load(open(sys.argv[1]))["dump"]; sys.exit(0 if d["truncated"] and d["truncation_reason"] else 1)' "$tmp/t.json"; then
+		if [ $rc = 0 ] && "$PYTHON" -c 'import json,sys; d=json.load(open(sys.argv[1]))["dump"]; sys.exit(0 if d["truncated"] and d["truncation_reason"] else 1)' "$tmp/t.json"; then
 			pass=$((pass + 1))
 		else
 			echo "FAIL $base cut at $n: rc=$rc, not flagged truncated $(head -c 200 "$tmp/err")"; fail=$((fail + 1))
@@ -73,7 +74,7 @@ truncate_all() { # file: cut the dump at several offsets, plain and gzipped
 	# a .gz file cut short still gives its readable part
 	gzip -c "$tmp/full" | head -c $(( $(gzip -c "$tmp/full" | wc -c) / 2 )) >"$tmp/cut.gz"
 	"$bin" summary "$tmp/cut.gz" --format json >"$tmp/t.json" 2>"$tmp/err"
-	if python3 -c 'import json,sys; d=json.load(open(sys.argv[1]))["dump"]; sys.exit(0 if d["truncated"] else 1)' "$tmp/t.json"; then
+	if "$PYTHON" -c 'import json,sys; d=json.load(open(sys.argv[1]))["dump"]; sys.exit(0 if d["truncated"] else 1)' "$tmp/t.json"; then
 		pass=$((pass + 1))
 	else
 		echo "FAIL $base: half a .gz not flagged truncated $(head -c 200 "$tmp/err")"; fail=$((fail + 1))

@@ -172,9 +172,9 @@ static void runaway_findings(struct rm_builder *b, struct rm_node *findings, str
 		if (a->key >= 10 * next->key && a->key * 2 >= st->total_reductions && a->key >= 10000000) {
 			struct bd_section s;
 			bd_section_get(d, a->section, &s);
-			struct bd_slice name = bd_atom_text(b->arena, bd_dump_proc_name(d, s.id));
+			struct bd_slice name = bd_proc_who(b, d, s.id, bd_dump_proc_name(d, s.id));
 			snprintf(title, sizeof(title), "%.*s did %.0f%% of all the node's work (reductions)",
-				 (int)(name.len ? name.len : s.id.len), name.len ? name.ptr : s.id.ptr,
+				 (int)name.len, name.ptr,
 				 100.0 * (double)a->key / (double)st->total_reductions);
 			snprintf(evidence, sizeof(evidence), "%llu reductions, the next process %llu",
 				 (unsigned long long)a->key, (unsigned long long)next->key);
@@ -292,6 +292,8 @@ static void culprit(struct rm_builder *b, struct rm_node *o, struct bd_dump *d)
 		rm_label(rm_slice(b, o, "running_process", sch.current_process), "running process");
 		rm_slice_or_null(b, o, "running_process_name",
 				 bd_atom_text(b->arena, bd_dump_proc_name(d, sch.current_process)));
+		rm_slice_or_null(b, o, "running_process_label",
+				 bd_dump_proc_label(d, sch.current_process));
 		size_t at = bd_dump_find_proc(d, sch.current_process);
 		if (at != BD_NO_SECTION) {
 			struct bd_section ps_s;
@@ -411,6 +413,7 @@ enum bd_status bd_report_analyze(struct bd_dump *d, const struct bd_analyze_opts
 	/* what the parts share is built before they run side by side */
 	bd_dump_literals(d);
 	bd_dump_prepare_shared(d);
+	bd_dump_proc_label(d, bd_slice_make("", 0));
 	for (size_t i = 0; i < 2; i++) {
 		w[i].d = d;
 		w[i].top = top;

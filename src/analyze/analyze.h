@@ -19,6 +19,17 @@ uint64_t bd_stack_words(const struct bd_stack_map *m, struct bd_slice pid);
 /* Lines in a section body (a stack's depth in words). */
 uint64_t bd_count_lines(struct bd_slice body);
 
+/*
+ * What people call a process: its registered name, else the label
+ * proc_lib:set_label/1 gave it. bd_proc_who gives the unquoted name, else
+ * the label, else the pid (for titles); name is the Name: value as written,
+ * or empty. bd_rm_name_label adds a row's "name" and "label".
+ */
+struct bd_slice bd_proc_who(struct rm_builder *b, struct bd_dump *d, struct bd_slice pid,
+			    struct bd_slice name);
+void bd_rm_name_label(struct rm_builder *b, struct rm_node *o, struct bd_dump *d,
+		      struct bd_slice pid, struct bd_slice name);
+
 /* A process row as in `procs` (JSON keys are the public contract). */
 void bd_proc_row(struct rm_builder *b, struct rm_node *row, struct bd_dump *d,
 		 const struct bd_proc *p, uint64_t stack_words);

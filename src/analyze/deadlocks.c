@@ -826,9 +826,12 @@ static enum bd_status graph_build(struct dl_graph *g, struct bd_dump *d,
 
 /* -------------------------------------------------------------- report */
 
+/* The registered name, else the label, else empty. */
 static struct bd_slice node_name(struct dl_graph *g, struct rm_builder *b, const struct dl_node *n)
 {
-	return bd_atom_text(b->arena, bd_dump_proc_name(g->d, n->pid));
+	struct bd_slice who = bd_proc_who(b, g->d, n->pid, bd_dump_proc_name(g->d, n->pid));
+
+	return who.ptr == n->pid.ptr ? bd_slice_make("", 0) : who;
 }
 
 /* "name (<0.1.0>)" or "<0.1.0>", into buf. */
@@ -860,7 +863,7 @@ static void waiter_row(struct dl_graph *g, struct rm_builder *b, struct rm_node 
 	struct bd_section s;
 
 	rm_slice(b, o, "pid", n->pid);
-	rm_slice_or_null(b, o, "name", node_name(g, b, n));
+	bd_rm_name_label(b, o, g->d, n->pid, bd_dump_proc_name(g->d, n->pid));
 	rm_flags(rm_slice(b, o, "waiting_in", e->frame), RM_WIDE);
 	if (n->out != NONE)
 		rm_slice(b, o, "waiting_on", g->nodes[n->out].pid);
@@ -893,7 +896,7 @@ static void head_obj(struct dl_graph *g, struct rm_builder *b, struct rm_node *p
 	bd_section_get(g->d, n->section, &s);
 	bd_parse_proc(&s, out);
 	rm_slice(b, o, "pid", n->pid);
-	rm_slice_or_null(b, o, "name", node_name(g, b, n));
+	bd_rm_name_label(b, o, g->d, n->pid, bd_dump_proc_name(g->d, n->pid));
 	rm_slice_or_null(b, o, "state", out->state);
 	rm_flags(rm_slice_or_null(b, o, "current_function", bd_proc_current_function(out)), RM_WIDE);
 	rm_label(rm_uint(b, o, "message_queue_len", out->message_queue_len), "message queue");

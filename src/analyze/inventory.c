@@ -662,6 +662,24 @@ static int rec_cmp(const void *a, const void *b)
 	return x->section < y->section ? -1 : x->section > y->section;
 }
 
+struct bd_slice bd_proc_who(struct rm_builder *b, struct bd_dump *d, struct bd_slice pid,
+			    struct bd_slice name)
+{
+	struct bd_slice label;
+
+	if (name.len)
+		return bd_atom_text(b->arena, name);
+	label = bd_dump_proc_label(d, pid);
+	return label.len ? label : pid;
+}
+
+void bd_rm_name_label(struct rm_builder *b, struct rm_node *o, struct bd_dump *d,
+		      struct bd_slice pid, struct bd_slice name)
+{
+	rm_slice_or_null(b, o, "name", bd_atom_text(b->arena, name));
+	rm_slice_or_null(b, o, "label", bd_dump_proc_label(d, pid));
+}
+
 void bd_proc_row(struct rm_builder *b, struct rm_node *o, struct bd_dump *d,
 		 const struct bd_proc *p, uint64_t stack_words)
 {
@@ -672,7 +690,7 @@ void bd_proc_row(struct rm_builder *b, struct rm_node *o, struct bd_dump *d,
 	if (bd_slice_eq(spawned_by, "[]"))
 		spawned_by.len = 0;
 	rm_slice(b, o, "pid", p->pid);
-	rm_slice_or_null(b, o, "name", bd_atom_text(b->arena, p->name));
+	bd_rm_name_label(b, o, d, p->pid, p->name);
 	rm_slice_or_null(b, o, "state", p->state);
 	rm_label(rm_bytes(b, o, "memory_bytes", mem), "memory");
 	rm_flags(rm_bool(b, o, "memory_estimated", estimated), RM_NOTEXT);
@@ -1034,15 +1052,16 @@ static bool state_matches(struct bd_slice state, const char *want)
 	return state.len == strlen(want) && strncasecmp(state.ptr, want, state.len) == 0;
 }
 
-static bool proc_matches(struct bd_arena *scratch, const struct bd_regex *re,
+static bool proc_matches(struct bd_arena *scratch, struct bd_dump *d, const struct bd_regex *re,
 			 const struct bd_proc *p)
 {
-	struct bd_slice subjects[3];
+	struct bd_slice subjects[4];
 
 	subjects[0] = bd_atom_text(scratch, p->name);
-	subjects[1] = p->spawned_as;
-	subjects[2] = bd_proc_current_function(p);
-	for (size_t i = 0; i < 3; i++)
+	subjects[1] = bd_dump_proc_label(d, p->pid);
+	subjects[2] = p->spawned_as;
+	subjects[3] = bd_proc_current_function(p);
+	for (size_t i = 0; i < BD_ARRAY_SIZE(subjects); i++)
 		if (subjects[i].len && bd_regex_match(re, subjects[i]))
 			return true;
 	return false;
@@ -1139,7 +1158,7 @@ static void procs_part_run(void *arg)
 		if (opts->state && !state_matches(p.state, opts->state))
 			continue;
 		if (t->re) {
-			bool ok = proc_matches(&scratch, t->re, &p);
+			bool ok = proc_matches(&scratch, d, t->re, &p);
 			if (scratch.used_total > ((size_t)1 << 20))
 				bd_arena_release(&scratch);
 			if (!ok)
@@ -1262,6 +1281,8 @@ enum bd_status bd_report_procs(struct bd_dump *d, const struct bd_procs_opts *op
 	}
 	if (plan_parts(c, opts, re, parts, &n_parts, err) != BD_OK)
 		goto oom;
+	if (re)
+		bd_dump_proc_label(d, bd_slice_make("", 0)); /* read the labels before the threads */
 	run_parts(procs_part_run, parts, sizeof(parts[0]), n_parts);
 	free_part_regexes(parts, n_parts);
 	bd_regex_free(re);

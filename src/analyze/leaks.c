@@ -289,8 +289,8 @@ static bool name_put(struct leaks_ctx *c, struct bd_slice pid, struct bd_slice n
 	return true;
 }
 
-/* The registered name of pid (unquoted), or empty. */
-static struct bd_slice name_of(struct leaks_ctx *c, struct bd_slice pid)
+/* The registered name of pid as written in Name:, or empty. */
+static struct bd_slice raw_name_of(struct leaks_ctx *c, struct bd_slice pid)
 {
 	size_t i;
 
@@ -299,10 +299,16 @@ static struct bd_slice name_of(struct leaks_ctx *c, struct bd_slice pid)
 	i = (size_t)bd_hash_slice(pid) & (c->names_cap - 1);
 	while (c->names[i].pid.len) {
 		if (bd_slice_eqs(c->names[i].pid, pid))
-			return bd_atom_text(c->b->arena, c->names[i].name);
+			return c->names[i].name;
 		i = (i + 1) & (c->names_cap - 1);
 	}
 	return bd_slice_make("", 0);
+}
+
+/* The registered name of pid (unquoted), or empty. */
+static struct bd_slice name_of(struct leaks_ctx *c, struct bd_slice pid)
+{
+	return bd_atom_text(c->b->arena, raw_name_of(c, pid));
 }
 
 static struct bd_slice section_pid(const struct bd_dump *d, size_t i)
@@ -313,12 +319,10 @@ static struct bd_slice section_pid(const struct bd_dump *d, size_t i)
 	return s.id;
 }
 
-/* The name if registered, else the pid: for titles. */
+/* The name if registered, else the label, else the pid: for titles. */
 static struct bd_slice who(struct leaks_ctx *c, struct bd_slice pid)
 {
-	struct bd_slice n = name_of(c, pid);
-
-	return n.len ? n : pid;
+	return bd_proc_who(c->b, c->d, pid, raw_name_of(c, pid));
 }
 
 static enum bd_status scan(struct leaks_ctx *c, struct bd_error *err)
@@ -887,7 +891,7 @@ static void bin_row(struct leaks_ctx *c, struct rm_node *arr, const struct bin_p
 	char addr[32];
 
 	rm_slice(b, o, "pid", pid);
-	rm_slice_or_null(b, o, "name", name_of(c, pid));
+	bd_rm_name_label(b, o, c->d, pid, raw_name_of(c, pid));
 	rm_label(rm_bytes(b, o, "pinned_bytes", bp->pinned_bytes), "pinned");
 	rm_label(rm_bytes(b, o, "used_bytes", bp->used_bytes), "used by the slices");
 	rm_uint(b, o, "slices", bp->slices);
@@ -1228,7 +1232,7 @@ static enum bd_status mailbox_row(struct leaks_ctx *c, struct rm_node *arr, cons
 
 	o = rm_obj(b, arr, NULL);
 	rm_slice(b, o, "pid", s.id);
-	rm_slice_or_null(b, o, "name", bd_atom_text(b->arena, proc.name));
+	bd_rm_name_label(b, o, d, s.id, proc.name);
 	rm_label(rm_uint(b, o, "message_queue_len", proc.message_queue_len), "queue length");
 	rm_label(rm_flags(rm_slice_or_null(b, o, "current_function",
 					   bd_proc_current_function(&proc)), RM_WIDE),
@@ -1603,7 +1607,7 @@ static void add_heaps(struct leaks_ctx *c, struct rm_node *root)
 		shown++;
 		o = rm_obj(b, arr, NULL);
 		rm_slice(b, o, "pid", s.id);
-		rm_slice_or_null(b, o, "name", bd_atom_text(b->arena, p.name));
+		bd_rm_name_label(b, o, c->d, s.id, p.name);
 		rm_label(rm_bytes(b, o, "heap_bytes", heap_words * c->ws), "heap");
 		rm_label(rm_bytes(b, o, "reachable_bytes", live * c->ws), "reachable");
 		rm_label(rm_bytes(b, o, "unused_bytes", unused * c->ws), "free");

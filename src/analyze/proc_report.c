@@ -195,6 +195,11 @@ out:
 
 static void add_links(struct rm_builder *b, struct rm_node *o, struct bd_process *p)
 {
+	static const char *const directions[] = {
+		[BD_MONITOR_TO] = "monitors",
+		[BD_MONITOR_FROM] = "monitored_by",
+		[BD_MONITOR_RESOURCE] = "monitored_by_resource",
+	};
 	struct rm_node *links = rm_arr(b, o, "links");
 	struct rm_node *mons = rm_arr(b, o, "monitors");
 	struct bd_slice rest = p->proc.link_list;
@@ -205,15 +210,22 @@ static void add_links(struct rm_builder *b, struct rm_node *o, struct bd_process
 		if (l.kind == BD_LINK) {
 			row = rm_obj(b, links, NULL);
 			rm_slice(b, row, "pid", l.target);
-			rm_slice_or_null(b, row, "name",
-					 bd_atom_text(b->arena, bd_dump_proc_name(p->d, l.target)));
+			bd_rm_name_label(b, row, p->d, l.target, bd_dump_proc_name(p->d, l.target));
 			continue;
 		}
 		row = rm_obj(b, mons, NULL);
-		rm_str(b, row, "direction", l.kind == BD_MONITOR_TO ? "monitors" : "monitored_by");
-		rm_slice(b, row, "pid", l.target);
-		rm_slice_or_null(b, row, "name",
-				 bd_atom_text(b->arena, bd_dump_proc_name(p->d, l.target)));
+		rm_str(b, row, "direction", directions[l.kind]);
+		if (l.kind == BD_MONITOR_RESOURCE) {
+			/* held by a NIF resource ({Module,Type}), not by a process */
+			rm_null(b, row, "pid");
+			rm_null(b, row, "name");
+			rm_null(b, row, "label");
+			rm_slice(b, row, "resource", l.target);
+		} else {
+			rm_slice(b, row, "pid", l.target);
+			bd_rm_name_label(b, row, p->d, l.target, bd_dump_proc_name(p->d, l.target));
+			rm_null(b, row, "resource");
+		}
 		rm_flags(rm_slice(b, row, "ref", l.ref), RM_WIDE);
 	}
 }

@@ -241,12 +241,12 @@ static enum bd_status scan(struct states_ctx *c, struct bd_error *err)
 }
 
 /* The registered name in a =proc section itself: no dump-wide name map for a few rows. */
-static struct bd_slice own_name(struct rm_builder *b, const struct bd_section *s)
+static struct bd_slice own_name(const struct bd_section *s)
 {
 	struct bd_proc p;
 
 	bd_parse_proc(s, &p);
-	return bd_atom_text(b->arena, p.name);
+	return p.name;
 }
 
 static void state_row(struct states_ctx *c, struct rm_node *arr, const struct state_rec *r)
@@ -259,7 +259,7 @@ static void state_row(struct states_ctx *c, struct rm_node *arr, const struct st
 
 	bd_section_get(d, r->section, &s);
 	rm_slice(b, o, "pid", s.id);
-	rm_slice_or_null(b, o, "name", own_name(b, &s));
+	bd_rm_name_label(b, o, d, s.id, own_name(&s));
 	rm_str(b, o, "behaviour", r->kind);
 	rm_slice_or_null(b, o, "module", r->module);
 	rm_flags(rm_bool(b, o, "hibernated", r->hibernated), RM_NOTEXT);
@@ -354,7 +354,7 @@ static enum bd_status heap_row(struct states_ctx *c, struct rm_node *arr, const 
 	}
 	struct rm_node *o = rm_obj(b, arr, NULL);
 	rm_slice(b, o, "pid", p.pid);
-	rm_slice_or_null(b, o, "name", bd_atom_text(b->arena, p.proc.name));
+	bd_rm_name_label(b, o, c->d, p.pid, p.proc.name);
 	rm_label(rm_uint(b, o, "heap_words", h->words), "heap words");
 	rm_label(rm_bytes(b, o, "heap_bytes", h->words * c->d->info.word_size), "heap size");
 	rm_flags(rm_slice_or_null(b, o, "current_function", bd_proc_current_function(&p.proc)),
@@ -416,9 +416,7 @@ static void add_findings(struct states_ctx *c, struct rm_node *findings)
 			continue;
 		sev = share >= 0.50 ? BD_SEV_CRITICAL : share >= 0.25 ? BD_SEV_HIGH : BD_SEV_WARNING;
 		bd_section_get(c->d, r->section, &s);
-		name = own_name(c->b, &s);
-		if (!name.len)
-			name = s.id;
+		name = bd_proc_who(c->b, c->d, s.id, own_name(&s));
 		rm_format_bytes(size, sizeof(size), bytes);
 		snprintf(title, sizeof(title), "%.*s (%s %.*s) holds a %s state, %.0f%% of all process memory",
 			 (int)name.len, name.ptr, r->kind, (int)r->module.len, r->module.ptr, size,

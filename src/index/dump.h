@@ -36,6 +36,8 @@ struct bd_dump {
 	/* The literal heap index of the term stage, built on first use. */
 	void *literals;
 	void (*literals_free)(void *literals);
+	/* pid -> process label, of the term stage, in the arena; built on first use */
+	void *labels;
 };
 
 /* The sections of one process: indexes into the section index, BD_NO_SECTION if absent. */

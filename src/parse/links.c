@@ -2,6 +2,8 @@
  * The `Link list:` of a =proc: links are bare pids or ports; monitors are
  * {to,Target,Ref} (this process monitors Target) and {from,Watcher,Ref}
  * (Watcher monitors it). Target may be {Name,Node} for a named monitor.
+ * A watcher is always a pid, but for a NIF resource's monitor (OTP 27+),
+ * written {from,{Module,Type},Ref}: not a process on another node.
  */
 #include "bd.h"
 #include "parse/parse.h"
@@ -55,7 +57,7 @@ bool bd_next_link(struct bd_slice *rest, struct bd_link *out)
 	if (bd_slice_eq(tag, "to"))
 		out->kind = BD_MONITOR_TO;
 	else if (bd_slice_eq(tag, "from"))
-		out->kind = BD_MONITOR_FROM;
+		out->kind = target.len && target.ptr[0] == '{' ? BD_MONITOR_RESOURCE : BD_MONITOR_FROM;
 	else
 		return true;
 	out->target = target;

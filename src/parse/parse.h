@@ -63,6 +63,7 @@ enum bd_link_kind {
 	BD_LINK,          /* a link to target (pid or port) */
 	BD_MONITOR_TO,    /* this process monitors target (pid, {Name,Node}, ...) */
 	BD_MONITOR_FROM,  /* target monitors this process */
+	BD_MONITOR_RESOURCE, /* a NIF resource monitors this process; target is {Module,Type} */
 };
 
 struct bd_link {

@@ -1,6 +1,7 @@
 /* One process's terms: heap index, stack frames, messages, dictionary. */
 #include "bd.h"
 #include "term/process.h"
+#include "term/print.h"
 
 struct bd_slice bd_where_function(struct bd_slice text)
 {
@@ -270,4 +271,141 @@ bool bd_list_cell(const struct bd_term_ctx *c, const struct bd_elem *e, struct b
 bool bd_elem_is_atom(const struct bd_elem *e, const char *lit)
 {
 	return e->kind == BD_ELEM_ATOM && bd_slice_eq(e->text, lit);
+}
+
+/* ------------------------------------------------------------- labels */
+
+#define LABEL_KEY "$process_label"
+
+bool bd_process_label(struct bd_process *p, struct bd_buf *out)
+{
+	/* short enough for a table column, like a registered name */
+	static const struct bd_print_opts opts = { BD_SYNTAX_ERLANG, 4, 32, 80 };
+	struct bd_slice rest = bd_process_dictionary(p);
+	struct bd_elem key;
+	struct bd_elem value;
+
+	while (bd_next_dict_entry(p, &rest, &key, &value, NULL)) {
+		if (bd_elem_is_atom(&key, LABEL_KEY))
+			return bd_term_print(&p->ctx, &value, &opts, out, NULL) == BD_OK && !out->oom;
+	}
+	return false;
+}
+
+struct label_entry {
+	struct bd_slice pid;
+	struct bd_slice label;
+};
+
+struct label_map {
+	struct label_entry *v;  /* sorted by pid text */
+	size_t n;
+};
+
+static int label_cmp(const void *a, const void *b)
+{
+	const struct label_entry *x = a;
+	const struct label_entry *y = b;
+	int c = memcmp(x->pid.ptr, y->pid.ptr, x->pid.len < y->pid.len ? x->pid.len : y->pid.len);
+
+	if (c)
+		return c;
+	return x->pid.len < y->pid.len ? -1 : x->pid.len > y->pid.len;
+}
+
+/* A dump whose atom table lacks '$process_label' has no labels to look for. */
+static bool may_have_labels(const struct bd_dump *d)
+{
+	struct bd_slice atoms;
+
+	if (!bd_section_body(d, BD_SECT_ATOMS, &atoms))
+		return true;
+	return bd_memmem(atoms.ptr, atoms.len, "'" LABEL_KEY "'", strlen(LABEL_KEY) + 2) != NULL;
+}
+
+/* The label of the process with these sections into the dump's arena; empty if none. */
+static struct bd_slice read_label(struct bd_dump *d, const struct bd_proc_sections *ps)
+{
+	struct bd_process p;
+	struct bd_buf buf = BD_BUF_INIT;
+	struct bd_slice out = bd_slice_make("", 0);
+
+	if (bd_process_open_at(&p, d, ps->proc, NULL) != BD_OK)
+		return out;
+	if (bd_process_label(&p, &buf)) {
+		char *s = bd_arena_strndup(&d->arena, buf.ptr, buf.len);
+		if (s)
+			out = bd_slice_make(s, buf.len);
+	}
+	bd_buf_release(&buf);
+	bd_process_close(&p);
+	return out;
+}
+
+static struct label_map *labels_build(struct bd_dump *d)
+{
+	struct label_map *m = bd_arena_calloc(&d->arena, 1, sizeof(*m));
+	size_t cap = 0;
+
+	if (!m || !may_have_labels(d))
+		return m;
+	for (size_t i = bd_section_find(d, BD_SECT_PROC_DICTIONARY, 0); i < d->index.n;
+	     i = bd_section_find(d, BD_SECT_PROC_DICTIONARY, i + 1)) {
+		struct bd_section s;
+		struct bd_section heap;
+		struct bd_proc_sections ps;
+		struct bd_slice label;
+		bd_section_get(d, i, &s);
+		/* the key is a heap atom, "AE:$process_label" */
+		if (!bd_dump_proc_sections(d, s.id, &ps) || ps.heap == BD_NO_SECTION)
+			continue;
+		bd_section_get(d, ps.heap, &heap);
+		if (!bd_memmem(heap.body.ptr, heap.body.len, ":" LABEL_KEY, strlen(LABEL_KEY) + 1))
+			continue;
+		label = read_label(d, &ps);
+		if (!label.len)
+			continue;
+		if (!bd_grow((void **)&m->v, &cap, m->n + 1, sizeof(*m->v)))
+			break;
+		m->v[m->n++] = (struct label_entry){ s.id, label };
+	}
+	if (m->n) {
+		/* into the arena, so that the map is released with the dump */
+		struct label_entry *v = bd_arena_alloc(&d->arena, m->n * sizeof(*v));
+		if (v) {
+			memcpy(v, m->v, m->n * sizeof(*v));
+			bd_sort(v, m->n, sizeof(*v), label_cmp);
+		}
+		bd_free(m->v);
+		m->v = v;
+		if (!v)
+			m->n = 0;
+	} else {
+		bd_free(m->v);
+		m->v = NULL;
+	}
+	return m;
+}
+
+struct bd_slice bd_dump_proc_label(struct bd_dump *d, struct bd_slice pid)
+{
+	struct label_map *m = d->labels;
+	struct label_entry want = { pid, { NULL, 0 } };
+	size_t lo = 0;
+
+	if (!m)
+		m = d->labels = labels_build(d);
+	if (!m || !pid.len)
+		return bd_slice_make("", 0);
+	for (size_t hi = m->n; lo < hi;) {
+		size_t mid = lo + (hi - lo) / 2;
+		int c = label_cmp(&m->v[mid], &want);
+		if (c == 0)
+			return m->v[mid].label;
+		if (c < 0)
+			lo = mid + 1;
+		else
+			hi = mid;
+	}
+	return bd_slice_make("", 0);
 }

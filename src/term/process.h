@@ -74,6 +74,20 @@ struct bd_slice bd_process_dictionary(const struct bd_process *p);
 bool bd_next_dict_entry(const struct bd_process *p, struct bd_slice *rest, struct bd_elem *key,
 			struct bd_elem *value, size_t *n_bad);
 
+/*
+ * Process labels: the dictionary key '$process_label' that
+ * proc_lib:set_label/1 sets (OTP 27), the name people give unregistered
+ * processes. bd_process_label prints p's label as an Erlang term into out;
+ * false if it has none.
+ */
+bool bd_process_label(struct bd_process *p, struct bd_buf *out);
+/*
+ * The label of pid, printed, or empty. Every label is read on the first
+ * call (not thread-safe: call it before starting threads), opening only
+ * the processes whose heap holds the atom '$process_label'.
+ */
+struct bd_slice bd_dump_proc_label(struct bd_dump *d, struct bd_slice pid);
+
 /* Element i (0-based) of the tuple that e points to; false if e is no such tuple. */
 bool bd_tuple_elem(const struct bd_term_ctx *c, const struct bd_elem *e, uint64_t i,
 		   struct bd_elem *out);

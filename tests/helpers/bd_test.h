@@ -15,79 +15,14 @@
 
 #include "index/dump.h"
 #include "index/index.h"
+#include "report/model.h"
 #include "term/heap.h"
 
 #ifndef BD_FIXTURES
 #define BD_FIXTURES "fixtures"
-/* y3 of the idle gen_server loop frame of pid (format doc 4.5): its state. */
-static inline struct bd_elem bd_test_loop_state(struct bd_dump *d, const char *pid)
-{
-	struct bd_elem e = { 0 };
-
-	for (size_t i = 0; i < d->index.n; i++) {
-		struct bd_section s;
-		bd_section_get(d, i, &s);
-		if (s.kind != BD_SECT_PROC_STACK || !bd_slice_eq(s.id, pid))
-			continue;
-		const char *p = bd_memmem(s.body.ptr, s.body.len, "y3:", 3);
-		assert_non_null(p);
-		assert_true(bd_elem_parse(p + 3, s.body.ptr + s.body.len, &e) > 0);
-		return e;
-	}
-	fail_msg("no stack for %s", pid);
-	abort(); /* not reached */
-}
-
-/* Index every section of a kind (of pid, or of any pid when NULL) into h. */
-static inline void bd_test_heap_of(struct bd_dump *d, const char *pid, enum bd_sect kind,
-				   struct bd_heap *h)
-{
-	struct bd_error err = { 0 };
-
-	for (size_t i = 0; i < d->index.n; i++) {
-		struct bd_section s;
-		bd_section_get(d, i, &s);
-		if (s.kind == kind && (!pid || bd_slice_eq(s.id, pid)))
-			assert_int_equal(bd_heap_add_section(h, d, i, &err), BD_OK);
-	}
-}
-
 #endif
 #ifndef BD_REAL_DUMPS
 #define BD_REAL_DUMPS "../shared/real-dumps"
-/* y3 of the idle gen_server loop frame of pid (format doc 4.5): its state. */
-static inline struct bd_elem bd_test_loop_state(struct bd_dump *d, const char *pid)
-{
-	struct bd_elem e = { 0 };
-
-	for (size_t i = 0; i < d->index.n; i++) {
-		struct bd_section s;
-		bd_section_get(d, i, &s);
-		if (s.kind != BD_SECT_PROC_STACK || !bd_slice_eq(s.id, pid))
-			continue;
-		const char *p = bd_memmem(s.body.ptr, s.body.len, "y3:", 3);
-		assert_non_null(p);
-		assert_true(bd_elem_parse(p + 3, s.body.ptr + s.body.len, &e) > 0);
-		return e;
-	}
-	fail_msg("no stack for %s", pid);
-	abort(); /* not reached */
-}
-
-/* Index every section of a kind (of pid, or of any pid when NULL) into h. */
-static inline void bd_test_heap_of(struct bd_dump *d, const char *pid, enum bd_sect kind,
-				   struct bd_heap *h)
-{
-	struct bd_error err = { 0 };
-
-	for (size_t i = 0; i < d->index.n; i++) {
-		struct bd_section s;
-		bd_section_get(d, i, &s);
-		if (s.kind == kind && (!pid || bd_slice_eq(s.id, pid)))
-			assert_int_equal(bd_heap_add_section(h, d, i, &err), BD_OK);
-	}
-}
-
 #endif
 
 /* Open a dump held in a string; fails the test on error. */
@@ -111,6 +46,21 @@ static inline struct bd_dump *bd_test_open_fixture(const char *name)
 	snprintf(path, sizeof(path), "%s/%s", BD_FIXTURES, name);
 	if (bd_dump_open(&d, path, NULL, &err) != BD_OK)
 		fail_msg("open %s failed: %s", path, err.msg);
+	return d;
+}
+
+/* Open BD_REAL_DUMPS/NAME, or NULL (said on stdout) when it is not there. */
+static inline struct bd_dump *bd_test_open_real(const char *name)
+{
+	char path[1024];
+	struct bd_dump *d = NULL;
+	struct bd_error err = { 0 };
+
+	snprintf(path, sizeof(path), "%s/%s", BD_REAL_DUMPS, name);
+	if (bd_dump_open(&d, path, NULL, &err) != BD_OK) {
+		printf("# skipped %s (not present)\n", name);
+		return NULL;
+	}
 	return d;
 }
 
@@ -159,6 +109,59 @@ static inline void bd_test_heap_of(struct bd_dump *d, const char *pid, enum bd_s
 		if (s.kind == kind && (!pid || bd_slice_eq(s.id, pid)))
 			assert_int_equal(bd_heap_add_section(h, d, i, &err), BD_OK);
 	}
+}
+
+/* The field key of a report object, or NULL. */
+static inline const struct rm_node *bd_test_field(const struct rm_node *o, const char *key)
+{
+	for (const struct rm_node *c = o ? o->first : NULL; c; c = c->next)
+		if (c->key && strcmp(c->key, key) == 0)
+			return c;
+	return NULL;
+}
+
+/* The string o.key, NUL-terminated in a rotating buffer, or NULL when null or absent. */
+static inline const char *bd_test_str(const struct rm_node *o, const char *key)
+{
+	static char buf[8][1024];
+	static size_t turn;
+	const struct rm_node *n = bd_test_field(o, key);
+	char *out;
+
+	if (!n || n->kind != RM_STR)
+		return NULL;
+	out = buf[turn++ % 8];
+	snprintf(out, sizeof(buf[0]), "%.*s", (int)n->v.s.len, n->v.s.ptr);
+	return out;
+}
+
+/*
+ * A fixture's .live value of the line "key VALUE" (the first such line), or
+ * NULL; in a rotating buffer, so that a few values can be held at once.
+ */
+static inline char *bd_test_live(const char *fixture, const char *key)
+{
+	static char vals[8][2048];
+	static size_t turn;
+	char *val = vals[turn++ % 8];
+	char path[1024], line[2048];
+	size_t klen = strlen(key);
+	char *found = NULL;
+	FILE *f;
+
+	snprintf(path, sizeof(path), "%s/%s.live", BD_FIXTURES, fixture);
+	f = fopen(path, "r");
+	if (!f)
+		fail_msg("cannot open %s", path);
+	while (!found && fgets(line, sizeof(line), f)) {
+		line[strcspn(line, "\n")] = '\0';
+		if (strncmp(line, key, klen) == 0 && line[klen] == ' ') {
+			snprintf(val, sizeof(vals[0]), "%s", line + klen + 1);
+			found = val;
+		}
+	}
+	fclose(f);
+	return found;
 }
 
 #endif

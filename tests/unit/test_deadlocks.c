@@ -85,10 +85,7 @@ static const char *live_pid(const struct live *l, const char *name)
 
 static const struct rm_node *field(const struct rm_node *o, const char *key)
 {
-	for (const struct rm_node *c = o ? o->first : NULL; c; c = c->next)
-		if (c->key && strcmp(c->key, key) == 0)
-			return c;
-	return NULL;
+	return bd_test_field(o, key);
 }
 
 static const struct rm_node *must(const struct rm_node *o, const char *key)
@@ -100,19 +97,10 @@ static const struct rm_node *must(const struct rm_node *o, const char *key)
 	return n;
 }
 
-/* The string value of o.key (copied, NUL-terminated), or NULL when null or absent. */
-static char *str(const struct rm_node *o, const char *key)
+/* The string value of o.key, or NULL when null or absent. */
+static const char *str(const struct rm_node *o, const char *key)
 {
-	static char buf[8][512];
-	static size_t turn;
-	const struct rm_node *n = field(o, key);
-	char *out;
-
-	if (!n || n->kind != RM_STR)
-		return NULL;
-	out = buf[turn++ % 8];
-	snprintf(out, sizeof(buf[0]), "%.*s", (int)n->v.s.len, n->v.s.ptr);
-	return out;
+	return bd_test_str(o, key);
 }
 
 static uint64_t uint_of(const struct rm_node *o, const char *key)

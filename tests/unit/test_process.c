@@ -274,7 +274,7 @@ static void link_lists_of_every_form(void **state)
 	assert_true(bd_slice_eq(l.target, "<0.57.0>"));
 	assert_true(bd_slice_eq(l.ref, "#Ref<0.1.2.3>"));
 	assert_true(bd_next_link(&rest, &l));
-	assert_int_equal(l.kind, BD_MONITOR_FROM);
+	assert_int_equal(l.kind, BD_MONITOR_RESOURCE);
 	assert_true(bd_slice_eq(l.target, "{prim_tty,tty}"));
 	assert_true(bd_next_link(&rest, &l));
 	assert_true(bd_slice_eq(l.target, "{logger,'a@b'}"));

@@ -1,7 +1,7 @@
 # beamdump: plain GNU make, out-of-tree objects under $(BUILD).
 #
 #   make                  library and CLI (build/rel/beamdump)
-#   make test             unit tests, golden CLI tests, real-dump and corpus checks
+#   make test             unit tests, golden CLI tests, real-dump, hostile-input and corpus checks
 #   make check            test with -Werror, then again under ASan+UBSan (what CI runs)
 #   make SAN=address,undefined test
 #   make demo             beamdump analyze on a bundled sample dump (fixtures/triage.erl)
@@ -53,7 +53,7 @@ REAL_DUMPS ?= ../shared/real-dumps
 PYTHON     ?= $(firstword $(wildcard /usr/bin/python3) python3)
 export PYTHON
 
-.PHONY: all test check unit golden realdumps corpus golden-update demo bench fuzz install \
+.PHONY: all test check unit golden realdumps corpus golden-update demo bench fuzz install hostile \
         uninstall clean check-layers
 
 all: $(BIN)
@@ -90,7 +90,14 @@ golden-update: $(BIN)
 realdumps: $(BIN)
 	@tests/cli/realdumps.sh $(BIN) $(REAL_DUMPS)
 
-test: unit golden realdumps check-layers
+test: unit golden realdumps check-layers hostile
+
+# every tests/hostile/*.sh reproduces a hostile or careless use and checks
+# the status and output it must give
+hostile: $(BIN)
+	@pass=0; fail=0; for t in tests/hostile/*.sh; do \
+		if sh $$t $(BIN); then pass=$$((pass + 1)); else fail=$$((fail + 1)); fi; \
+	done; echo "hostile: $$pass passed, $$fail failed"; [ $$fail = 0 ]
 
 check:
 	$(MAKE) DEV=1 test

@@ -3,18 +3,28 @@
  * shows comes from a bd_report rendered by the library.
  *
  * Exit status: 0 ok, 1 a check rule broken, 2 usage, 3 input unreadable or
- * not a dump, 4 internal error or out of memory.
+ * not a dump, 4 internal error or out of memory, 5 the output cannot be
+ * written.
+ *
+ * A report for -o FILE is written to a temporary file beside FILE and
+ * renamed over it only when the command succeeded, so a failed run never
+ * empties or half-writes an existing file, and the input is never the
+ * output.
  */
 #define _POSIX_C_SOURCE 200809L
+#define _XOPEN_SOURCE 700 /* realpath */
 
 #include <beamdump.h>
 
 #include <errno.h>
+#include <fcntl.h>
+#include <limits.h>
 #include <stdarg.h>
 #include <signal.h>
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 enum exit_code {
@@ -23,6 +33,7 @@ enum exit_code {
 	EXIT_USAGE = 2,
 	EXIT_INPUT = 3,
 	EXIT_INTERNAL = 4,
+	EXIT_OUTPUT = 5,
 };
 
 static const char *progname = "beamdump";
@@ -206,7 +217,8 @@ static int run_diff(const struct options *o, struct bd_report **r, bool *failed,
 
 static const char common_help[] =
 	"  -f, --format FMT  text (default), json or markdown\n"
-	"  -o, --output FILE write the report to FILE instead of standard output\n"
+	"  -o, --output FILE write the report to FILE instead of standard output;\n"
+	"                    FILE is replaced only when the command succeeds\n"
 	"  -h, --help        show this help\n";
 
 static const struct command commands[] = {
@@ -304,7 +316,8 @@ static void usage_main(FILE *out)
 		"  -V, --version   print the version\n"
 		"\n"
 		"Exit status: 0 ok, 1 a check rule broken, 2 usage error, 3 unreadable input\n"
-		"or not a crash dump, 4 internal error or out of memory.\n",
+		"or not a crash dump, 4 internal error or out of memory, 5 the output cannot\n"
+		"be written.\n",
 		progname);
 }
 
@@ -664,11 +677,165 @@ static void report_bad_regex(const char *pattern, const struct bd_error *err)
 		(unsigned long long)err->offset, err->msg, pattern, (int)err->offset, "");
 }
 
+/* ------------------------------------------------------------- output */
+
+/* The temporary file being written, for a fatal signal to remove. */
+static char tmp_path[PATH_MAX + 32];
+static volatile sig_atomic_t tmp_live;
+
+/*
+ * Where the report goes. A regular file (or a new one) is written through
+ * a temporary file beside it, renamed over it on success; anything else
+ * that is not a directory (a terminal, /dev/null, a FIFO) is written as it is.
+ */
+struct output {
+	FILE *f;
+	const char *name;     /* as the user gave it, for messages */
+	char final[PATH_MAX]; /* what the temporary file becomes */
+	bool via_tmp;
+};
+
+static int output_error(const char *name, int errnum)
+{
+	fprintf(stderr, "%s: cannot write '%s': %s\n", progname, name,
+		errnum ? strerror(errnum) : "write error");
+	return EXIT_OUTPUT;
+}
+
+static bool same_file(const struct stat *a, const struct stat *b)
+{
+	return a->st_dev == b->st_dev && a->st_ino == b->st_ino;
+}
+
+/*
+ * Is the report about to overwrite the dump? Compared by device and inode,
+ * so symlinks, hard links, other spellings and "- < dump" are all caught;
+ * with no -o, standard output appended to the dump counts too.
+ */
+static bool output_is_input(const char *dump, const char *output)
+{
+	struct stat in;
+	struct stat out;
+
+	if (strcmp(dump, "-") == 0 ? fstat(STDIN_FILENO, &in) != 0 : stat(dump, &in) != 0)
+		return false;
+	if (!S_ISREG(in.st_mode))
+		return false;
+	if (output ? stat(output, &out) != 0 : fstat(STDOUT_FILENO, &out) != 0)
+		return false;
+	return same_file(&in, &out);
+}
+
+/* Say so and return true when -o (or standard output) is one of the inputs. */
+static bool refuse_output_over_input(const struct options *o)
+{
+	const char *inputs[] = { o->dump, o->target, o->third, o->baseline };
+
+	for (size_t i = 0; i < sizeof(inputs) / sizeof(inputs[0]); i++) {
+		if (inputs[i] && output_is_input(inputs[i], o->output)) {
+			fprintf(stderr, "%s: refusing to write the report over the dump it reads ('%s')\n",
+				progname, o->output ? o->output : "standard output");
+			return true;
+		}
+	}
+	return false;
+}
+
+static int output_open(struct output *o, const char *path)
+{
+	struct stat st;
+	const char *target = path;
+	const char *slash;
+	size_t dir_len;
+	sigset_t block;
+	sigset_t old;
+	mode_t mode;
+	int fd;
+
+	memset(o, 0, sizeof(*o));
+	o->name = path;
+	if (stat(path, &st) == 0) {
+		if (S_ISDIR(st.st_mode))
+			return output_error(path, EISDIR);
+		if (!S_ISREG(st.st_mode)) {
+			o->f = fopen(path, "w");
+			return o->f ? EXIT_OK : output_error(path, errno);
+		}
+		/* a symlink is kept: the file it names is replaced */
+		if (realpath(path, o->final))
+			target = o->final;
+		mode = st.st_mode & 07777;
+	} else {
+		mode_t mask = umask(0);
+		umask(mask);
+		mode = 0666 & ~mask;
+	}
+	if (strlen(target) >= sizeof(o->final))
+		return output_error(path, ENAMETOOLONG);
+	if (target != o->final)
+		strcpy(o->final, target);
+	slash = strrchr(o->final, '/');
+	dir_len = slash ? (size_t)(slash - o->final) + 1 : 0;
+	/* ".NAME.XXXXXX" beside it: same file system, so the rename is atomic */
+	snprintf(tmp_path, sizeof(tmp_path), "%.*s.%.200s.XXXXXX", (int)dir_len, o->final,
+		 o->final + dir_len);
+	sigfillset(&block);
+	sigprocmask(SIG_BLOCK, &block, &old);
+	fd = mkstemp(tmp_path);
+	tmp_live = fd >= 0;
+	sigprocmask(SIG_SETMASK, &old, NULL);
+	if (fd < 0)
+		return output_error(path, errno);
+	o->via_tmp = true;
+	if (fchmod(fd, mode) != 0 || !(o->f = fdopen(fd, "w"))) {
+		int e = errno;
+		if (!o->f)
+			close(fd);
+		unlink(tmp_path);
+		tmp_live = 0;
+		return output_error(path, e);
+	}
+	return EXIT_OK;
+}
+
+/* Finish the output: kept (renamed into place) only if keep; 0 or an errno. */
+static int output_close(struct output *o, bool keep)
+{
+	int e = 0;
+
+	if (!o->f)
+		return 0;
+	errno = 0;
+	if (fflush(o->f) != 0 || ferror(o->f))
+		e = errno ? errno : EIO;
+	if (o->f != stdout && fclose(o->f) != 0 && !e)
+		e = errno ? errno : EIO;
+	o->f = NULL;
+	if (o->via_tmp) {
+		if (keep && !e && rename(tmp_path, o->final) != 0)
+			e = errno;
+		if (!keep || e)
+			unlink(tmp_path);
+		tmp_live = 0;
+	}
+	return e;
+}
+
+static void on_fatal_signal(int sig)
+{
+	if (tmp_live)
+		unlink(tmp_path);
+	signal(sig, SIG_DFL);
+	raise(sig);
+}
+
 static void on_sigbus(int sig)
 {
 	static const char msg[] = "beamdump: the input file changed (shrank) while it was read\n";
 
 	(void)sig;
+	if (tmp_live)
+		unlink(tmp_path);
 	if (write(STDERR_FILENO, msg, sizeof(msg) - 1) < 0)
 		_exit(EXIT_INPUT);
 	_exit(EXIT_INPUT);
@@ -685,33 +852,53 @@ static void progress(void *ctx, const char *phase, uint64_t done, uint64_t total
 		fprintf(stderr, "\r%s %llu MiB   ", phase, (unsigned long long)(done >> 20));
 }
 
-/* Write r to path (or stdout) in format; false after saying why. */
-static bool write_report(const struct bd_report *r, const char *path, enum bd_format format,
-			 struct bd_error *err)
+#define STDOUT_OUTPUT { stdout, "standard output", "", false }
+
+/* Colour only for text on a terminal, and only when NO_COLOR is unset. */
+static unsigned render_flags(const struct output *out, enum bd_format format)
 {
-	FILE *out = path ? fopen(path, "w") : stdout;
-	unsigned flags = 0;
+	if (out->f == stdout && format == BD_FORMAT_TEXT && isatty(STDOUT_FILENO) &&
+	    !getenv("NO_COLOR"))
+		return BD_RENDER_COLOR;
+	return 0;
+}
+
+/*
+ * The end of a command: the output is kept if rc is BD_OK, else discarded
+ * and the error said. A write that failed is an output error (5), not the
+ * input's nor an internal one. pattern: the --match regex, if any.
+ */
+static int finish(struct output *out, int rc, const struct bd_error *err, const char *pattern)
+{
+	int e = errno;
+
+	if (rc == BD_EIO && ferror(out->f)) {
+		output_close(out, false);
+		return output_error(out->name, e);
+	}
+	if (rc) {
+		if (rc == BD_EUSAGE && pattern)
+			report_bad_regex(pattern, err);
+		else
+			report_error(err);
+		output_close(out, false);
+		return exit_for(rc);
+	}
+	e = output_close(out, true);
+	return e ? output_error(out->name, e) : EXIT_OK;
+}
+
+/* Render r to path (NULL: standard output) through a temporary file. */
+static int write_report(const struct bd_report *r, const char *path, enum bd_format format)
+{
+	struct bd_error err = { BD_OK, 0, BD_NO_OFFSET, "", "" };
+	struct output out = STDOUT_OUTPUT;
 	int rc;
 
-	if (!out) {
-		fprintf(stderr, "%s: cannot write '%s': %s\n", progname, path, strerror(errno));
-		return false;
-	}
-	if (!path && format == BD_FORMAT_TEXT && isatty(STDOUT_FILENO) && !getenv("NO_COLOR"))
-		flags |= BD_RENDER_COLOR;
-	rc = bd_report_render(r, format, flags, out, err);
-	if (!rc && fflush(out) != 0)
-		rc = BD_EIO;
-	if (path && fclose(out) != 0 && !rc)
-		rc = BD_EIO;
-	if (rc) {
-		if (!err->msg[0])
-			snprintf(err->msg, sizeof(err->msg), "cannot write the report: %s",
-				 strerror(errno));
-		report_error(err);
-		return false;
-	}
-	return true;
+	if (path && (rc = output_open(&out, path)) != EXIT_OK)
+		return rc;
+	rc = bd_report_render(r, format, render_flags(&out, format), out.f, &err);
+	return finish(&out, rc, &err, NULL);
 }
 
 /* check and diff: the library opens the captures; 1 when a check fails. */
@@ -726,13 +913,11 @@ static int run_on_paths(const struct command *c, const struct options *o)
 		report_error(&err);
 		return exit_for(rc);
 	}
-	if (!write_report(r, o->output, o->format, &err) ||
-	    (o->junit && !write_report(r, o->junit, BD_FORMAT_JUNIT, &err))) {
-		bd_report_free(r);
-		return EXIT_INTERNAL;
-	}
+	rc = write_report(r, o->output, o->format);
+	if (!rc && o->junit)
+		rc = write_report(r, o->junit, BD_FORMAT_JUNIT);
 	bd_report_free(r);
-	return failed ? EXIT_FAILED : EXIT_OK;
+	return rc ? rc : failed ? EXIT_FAILED : EXIT_OK;
 }
 
 static int run_command(const struct command *c, int argc, char **argv)
@@ -742,7 +927,7 @@ static int run_command(const struct command *c, int argc, char **argv)
 	struct bd_open_opts open_opts = { NULL, NULL, NULL };
 	struct bd_dump *d = NULL;
 	struct bd_report *r = NULL;
-	FILE *out = stdout;
+	struct output out = STDOUT_OUTPUT;
 	bool help;
 	bool show_progress = isatty(STDERR_FILENO) && !getenv("BEAMDUMP_NO_PROGRESS");
 	int rc;
@@ -754,8 +939,12 @@ static int run_command(const struct command *c, int argc, char **argv)
 		usage_command(stdout, c);
 		return EXIT_OK;
 	}
+	if (refuse_output_over_input(&o))
+		return EXIT_USAGE;
 	if (c->run_paths)
 		return run_on_paths(c, &o);
+	if (o.output && (rc = output_open(&out, o.output)) != EXIT_OK)
+		return rc;
 	if (show_progress)
 		open_opts.progress = progress;
 	rc = bd_dump_open(&d, o.dump, &open_opts, &err);
@@ -763,53 +952,23 @@ static int run_command(const struct command *c, int argc, char **argv)
 		fputs("\r\033[K", stderr);
 	if (rc) {
 		report_error(&err);
+		output_close(&out, false);
 		return exit_for(rc);
-	}
-	if (o.output) {
-		out = fopen(o.output, "w");
-		if (!out) {
-			fprintf(stderr, "%s: cannot write '%s': %s\n", progname, o.output,
-				strerror(errno));
-			bd_dump_free(d);
-			return EXIT_INPUT;
-		}
 	}
 	if (o.dot) {
 		struct bd_deadlock_opts dl;
 		memset(&dl, 0, sizeof(dl));
 		dl.convoy_min = o.convoy;
-		rc = bd_deadlocks_dot(d, &dl, out, &err);
+		rc = bd_deadlocks_dot(d, &dl, out.f, &err);
 	} else {
 		rc = c->run(d, &o, &r, &err);
+		if (!rc && r)
+			rc = bd_report_render(r, o.format, render_flags(&out, o.format), out.f, &err);
 	}
-	if (rc) {
-		if (rc == BD_EUSAGE && o.procs.match)
-			report_bad_regex(o.procs.match, &err);
-		else
-			report_error(&err);
-		if (out != stdout)
-			fclose(out);
-		bd_dump_free(d);
-		return exit_for(rc);
-	}
-	unsigned flags = 0;
-	if (!o.output && o.format == BD_FORMAT_TEXT && isatty(STDOUT_FILENO) && !getenv("NO_COLOR"))
-		flags |= BD_RENDER_COLOR;
-	if (r)
-		rc = bd_report_render(r, o.format, flags, out, &err);
-	if (!rc && fflush(out) != 0)
-		rc = BD_EIO;
-	if (out != stdout && fclose(out) != 0 && !rc)
-		rc = BD_EIO;
-	if (rc) {
-		if (!err.msg[0])
-			snprintf(err.msg, sizeof(err.msg), "cannot write the report: %s",
-				 strerror(errno));
-		report_error(&err);
-	}
+	rc = finish(&out, rc, &err, o.procs.match);
 	bd_report_free(r);
 	bd_dump_free(d);
-	return rc ? EXIT_INTERNAL : EXIT_OK;
+	return rc;
 }
 
 int main(int argc, char **argv)
@@ -819,6 +978,12 @@ int main(int argc, char **argv)
 	memset(&sa, 0, sizeof(sa));
 	sa.sa_handler = on_sigbus;
 	sigaction(SIGBUS, &sa, NULL);
+	sa.sa_handler = on_fatal_signal;
+	sigaction(SIGINT, &sa, NULL);
+	sigaction(SIGTERM, &sa, NULL);
+	sigaction(SIGHUP, &sa, NULL);
+	/* a closed pipe is a write error (exit 5), not a silent death */
+	signal(SIGPIPE, SIG_IGN);
 
 	if (argc < 2) {
 		usage_main(stderr);

@@ -13,6 +13,7 @@
 
 #include "bd.h"
 #include "term/etf.h"
+#include "util/utf8.h"
 
 #include <inttypes.h>
 #include <limits.h>
@@ -123,40 +124,11 @@ static size_t utf8_check(const uint8_t *s, size_t len, size_t *n_chars)
 	size_t i = 0, n = 0;
 
 	while (i < len) {
-		uint8_t c = s[i];
-		size_t k, extra;
-		uint32_t cp, min;
+		size_t k = bd_utf8_len(s + i, len - i, NULL);
 
-		if (c < 0x80) {
-			i++;
-			n++;
-			continue;
-		}
-		if (c >= 0xc2 && c <= 0xdf) {
-			extra = 1;
-			cp = c & 0x1f;
-			min = 0x80;
-		} else if (c >= 0xe0 && c <= 0xef) {
-			extra = 2;
-			cp = c & 0x0f;
-			min = 0x800;
-		} else if (c >= 0xf0 && c <= 0xf4) {
-			extra = 3;
-			cp = c & 0x07;
-			min = 0x10000;
-		} else {
+		if (!k)
 			return i;
-		}
-		if (len - i <= extra)
-			return i;
-		for (k = 1; k <= extra; k++) {
-			if ((s[i + k] & 0xc0) != 0x80)
-				return i;
-			cp = cp << 6 | (s[i + k] & 0x3f);
-		}
-		if (cp < min || cp > 0x10ffff || (cp >= 0xd800 && cp <= 0xdfff))
-			return i;
-		i += extra + 1;
+		i += k;
 		n++;
 	}
 	*n_chars = n;

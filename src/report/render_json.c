@@ -1,35 +1,16 @@
 /*
  * JSON renderer: two-space indented, keys in model order, "schema" first.
- * Strings are escaped once here; bytes that are not valid UTF-8 (latin-1
- * atoms of old dumps) are written as \u00XX, so the output is always valid.
+ * Strings are escaped once here, so the output is always valid UTF-8 with
+ * no raw control character: C0, DEL and C1 controls become \u00XX, and a
+ * byte that is not part of well-formed UTF-8 (util/utf8.h) is read as
+ * Latin-1, which is what old dumps' atoms are, and written as \u00XX.
  */
 #include "bd.h"
 #include "report/model.h"
+#include "util/utf8.h"
 
 #include <math.h>
 #include <stdio.h>
-
-static size_t utf8_seq_len(const unsigned char *p, size_t left)
-{
-	size_t n;
-
-	if (p[0] < 0x80)
-		return 1;
-	if ((p[0] & 0xE0) == 0xC0 && p[0] >= 0xC2)
-		n = 2;
-	else if ((p[0] & 0xF0) == 0xE0)
-		n = 3;
-	else if ((p[0] & 0xF8) == 0xF0 && p[0] <= 0xF4)
-		n = 4;
-	else
-		return 0;
-	if (n > left)
-		return 0;
-	for (size_t i = 1; i < n; i++)
-		if ((p[i] & 0xC0) != 0x80)
-			return 0;
-	return n;
-}
 
 void rm_json_string(FILE *out, struct bd_slice s);
 void rm_json_string(FILE *out, struct bd_slice s)
@@ -42,7 +23,8 @@ void rm_json_string(FILE *out, struct bd_slice s)
 	while (i < s.len) {
 		unsigned char c = p[i];
 		const char *esc = NULL;
-		size_t n;
+		uint32_t cp = c;
+		size_t n = 1;
 		switch (c) {
 		case '"':
 			esc = "\\\"";
@@ -62,8 +44,12 @@ void rm_json_string(FILE *out, struct bd_slice s)
 		default:
 			break;
 		}
-		n = esc || c < 0x20 || c == 0x7f ? 0 : c < 0x80 ? 1 : utf8_seq_len(p + i, s.len - i);
-		if (n) {
+		if (c >= 0x80) {
+			n = bd_utf8_len(p + i, s.len - i, NULL);
+			if (n)
+				cp = bd_utf8_decode(p + i, n);
+		}
+		if (!esc && n && !bd_is_control(cp)) {
 			i += n;
 			continue;
 		}
@@ -72,8 +58,9 @@ void rm_json_string(FILE *out, struct bd_slice s)
 		if (esc)
 			fputs(esc, out);
 		else
-			fprintf(out, "\\u%04x", c);
-		run = ++i;
+			fprintf(out, "\\u%04x", (unsigned)cp);
+		i += n ? n : 1;
+		run = i;
 	}
 	fwrite(p + run, 1, i - run, out);
 	fputc('"', out);

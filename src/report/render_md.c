@@ -1,22 +1,53 @@
 /*
  * Markdown renderer, for pasting into a postmortem: a heading per object,
  * "- **label:** value" lines for scalars, tables for arrays of objects.
- * Pipes are escaped and multi-line text goes into code blocks.
+ * Pipes are escaped and multi-line text goes into code blocks; control
+ * characters are shown as \xHH, never written raw.
  */
 #include "bd.h"
 #include "report/model.h"
+#include "util/utf8.h"
 
 #include <math.h>
 #include <stdio.h>
 
+/*
+ * One character of dump text, made safe for Markdown read on a terminal or
+ * rendered: a control character (C0, DEL, C1) becomes a visible \xHH, a
+ * byte that is not well-formed UTF-8 becomes U+FFFD. Returns the bytes used.
+ */
+static size_t md_char(FILE *out, const unsigned char *p, size_t left)
+{
+	size_t n = bd_utf8_len(p, left, NULL);
+	uint32_t cp;
+
+	if (!n) {
+		fputs("\xEF\xBF\xBD", out);
+		return 1;
+	}
+	cp = bd_utf8_decode(p, n);
+	if (bd_is_control(cp))
+		fprintf(out, "\\x%02X", (unsigned)cp);
+	else
+		fwrite(p, 1, n, out);
+	return n;
+}
+
 static void md_text(FILE *out, struct bd_slice s)
 {
-	for (size_t i = 0; i < s.len; i++) {
-		char c = s.ptr[i];
+	const unsigned char *p = (const unsigned char *)s.ptr;
+
+	for (size_t i = 0; i < s.len;) {
+		unsigned char c = p[i];
 		if (c == '|' || c == '`' || c == '*' || c == '_' || c == '<' || c == '>' ||
 		    c == '[' || c == ']' || c == '\\')
 			fputc('\\', out);
-		fputc(c == '\n' || c == '\r' ? ' ' : c, out);
+		if (c == '\n' || c == '\r') {
+			fputc(' ', out);
+			i++;
+		} else {
+			i += md_char(out, p + i, s.len - i);
+		}
 	}
 }
 
@@ -165,11 +196,15 @@ static void md_fields(FILE *out, const struct rm_node *obj, int level)
 			continue;
 		rm_node_label(c, label, sizeof(label));
 		if ((c->flags & RM_MULTILINE) && c->kind == RM_STR && memchr(c->v.s.ptr, '\n', c->v.s.len)) {
+			const unsigned char *p = (const unsigned char *)c->v.s.ptr;
 			fprintf(out, "- **%s:**\n\n  ```\n  ", label);
-			for (size_t i = 0; i < c->v.s.len; i++) {
-				fputc(c->v.s.ptr[i], out);
-				if (c->v.s.ptr[i] == '\n')
-					fputs("  ", out);
+			for (size_t i = 0; i < c->v.s.len;) {
+				if (p[i] == '\n') {
+					fputs("\n  ", out);
+					i++;
+				} else {
+					i += md_char(out, p + i, c->v.s.len - i);
+				}
 			}
 			fputs("\n  ```\n", out);
 		} else {

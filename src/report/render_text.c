@@ -5,6 +5,7 @@
  */
 #include "bd.h"
 #include "report/model.h"
+#include "util/utf8.h"
 
 #include <math.h>
 #include <stdio.h>
@@ -46,10 +47,50 @@ static size_t prefix_bytes(const char *s, size_t max_width)
 	return i;
 }
 
+/*
+ * s made fit for a terminal, in buf: control characters (C0, DEL, C1)
+ * become spaces (line breaks stay if keep_lines), bytes that are not
+ * well-formed UTF-8 become U+FFFD, and what does not fit ends in "...".
+ */
+static const char *text_string(struct bd_slice s, char *buf, size_t cap, bool keep_lines)
+{
+	static const char replacement[] = "\xEF\xBF\xBD";
+	const unsigned char *p = (const unsigned char *)s.ptr;
+	size_t i = 0;
+	size_t o = 0;
+
+	while (i < s.len) {
+		size_t n = bd_utf8_len(p + i, s.len - i, NULL);
+		const char *put = (const char *)p + i;
+		size_t put_n = n;
+		if (!n) {
+			put = replacement;
+			put_n = 3;
+			n = 1;
+		} else if (bd_is_control(bd_utf8_decode(p + i, n)) && !(keep_lines && p[i] == '\n')) {
+			put = " ";
+			put_n = 1;
+		}
+		if (o + put_n > cap - 1) {
+			/* cut short: "..." replaces whole characters at the end */
+			while (o > 0 && o + 3 > cap - 1)
+				while (o > 0 && ((unsigned char)buf[--o] & 0xC0) == 0x80)
+					;
+			memcpy(buf + o, "...", 3);
+			o += 3;
+			break;
+		}
+		memcpy(buf + o, put, put_n);
+		o += put_n;
+		i += n;
+	}
+	buf[o] = '\0';
+	return buf;
+}
+
 /* Format a scalar; multi-line strings are flattened unless keep_lines. */
 static const char *format_scalar(const struct rm_node *n, char *buf, size_t cap, bool keep_lines)
 {
-	size_t len;
 
 	switch ((enum rm_kind)n->kind) {
 	case RM_NULL:
@@ -74,18 +115,7 @@ static const char *format_scalar(const struct rm_node *n, char *buf, size_t cap,
 			snprintf(buf, cap, "%.3g", n->v.f);
 		return buf;
 	case RM_STR:
-		len = n->v.s.len < cap - 1 ? n->v.s.len : cap - 1;
-		memcpy(buf, n->v.s.ptr, len);
-		buf[len] = '\0';
-		for (size_t i = 0; i < len; i++) {
-			if (keep_lines && buf[i] == '\n')
-				continue;
-			if ((unsigned char)buf[i] < 0x20)
-				buf[i] = ' ';
-		}
-		if (len < n->v.s.len && len >= 3)
-			memcpy(buf + len - 3, "...", 3);
-		return buf;
+		return text_string(n->v.s, buf, cap, keep_lines);
 	case RM_OBJ:
 	case RM_ARR:
 		break;

@@ -14,6 +14,7 @@
 #include "term/print.h"
 #include "term/etf.h"
 #include "util/base64.h"
+#include "util/utf8.h"
 
 #include <inttypes.h>
 #include <locale.h>
@@ -123,44 +124,17 @@ static void put_cp(struct sink *s, uint32_t cp)
 
 static int32_t utf8_next(const unsigned char *s, size_t n, size_t *i)
 {
-	unsigned char c = s[*i];
-	uint32_t cp;
-	uint32_t min;
-	size_t extra;
+	bool cut;
+	size_t len = bd_utf8_len(s + *i, n - *i, &cut);
 
-	if (c < 0x80) {
-		(*i)++;
-		return c;
-	}
-	if (c >= 0xc2 && c <= 0xdf) {
-		extra = 1;
-		min = 0x80;
-	} else if (c >= 0xe0 && c <= 0xef) {
-		extra = 2;
-		min = 0x800;
-	} else if (c >= 0xf0 && c <= 0xf4) {
-		extra = 3;
-		min = 0x10000;
-	} else {
-		(*i)++;
-		return UTF8_BAD;
-	}
-	cp = c & (0x3fu >> extra);
-	for (size_t k = 1; k <= extra; k++) {
-		if (*i + k >= n)
+	if (!len) {
+		if (cut)
 			return UTF8_INCOMPLETE;
-		if ((s[*i + k] & 0xc0) != 0x80) {
-			(*i)++;
-			return UTF8_BAD;
-		}
-		cp = cp << 6 | (s[*i + k] & 0x3f);
-	}
-	if (cp < min || cp > 0x10ffff || (cp >= 0xd800 && cp <= 0xdfff)) {
 		(*i)++;
 		return UTF8_BAD;
 	}
-	*i += extra + 1;
-	return (int32_t)cp;
+	*i += len;
+	return (int32_t)bd_utf8_decode(s + *i - len, len);
 }
 
 /* io_lib:printable_latin1_list/1 */
@@ -259,7 +233,7 @@ static void put_quoted_text(struct sink *s, struct bd_slice t, enum bd_syntax sy
 	const unsigned char *u = (const unsigned char *)t.ptr;
 	size_t i = 0;
 
-	while (i < t.len) {
+	while (i < t.len && !s->full) {
 		size_t at = i;
 		int32_t c = utf8_next(u, t.len, &i);
 		if (c < 0) {
@@ -374,8 +348,23 @@ static bool ex_operator(struct bd_slice t)
 	return slice_in(t, ops, BD_ARRAY_SIZE(ops));
 }
 
+/*
+ * The part of t that the sink can still show (and a character more): the
+ * rest of a long atom is never looked at, so a crafted 10 MB atom costs
+ * what is printed of it, not its length, however often it is referenced.
+ */
+static struct bd_slice visible_text(const struct sink *s, struct bd_slice t)
+{
+	size_t room = sink_room(s);
+
+	if (room >= t.len || t.len - room <= 4)
+		return t;
+	return bd_slice_make(t.ptr, room + 4);
+}
+
 static void put_atom(struct sink *s, struct bd_slice t, enum bd_syntax syn)
 {
+	t = visible_text(s, t);
 	if (syn == BD_SYNTAX_ELIXIR) {
 		if (bd_slice_eq(t, "true") || bd_slice_eq(t, "false") || bd_slice_eq(t, "nil") ||
 		    bd_slice_eq(t, "Elixir")) {
@@ -404,6 +393,7 @@ static void put_atom(struct sink *s, struct bd_slice t, enum bd_syntax syn)
 /* An Elixir keyword key: "a: ", "Foo: " or "\"with space\": " */
 static void put_kw_key(struct sink *s, struct bd_slice t)
 {
+	t = visible_text(s, t);
 	if (ex_identifier(t)) {
 		put(s, t.ptr, t.len);
 	} else {
@@ -414,16 +404,19 @@ static void put_kw_key(struct sink *s, struct bd_slice t)
 	put(s, ": ", 2);
 }
 
+/* Real atoms have at most 255 characters: a longer, crafted one is cut. */
+#define ATOM_PRINT_MAX 4096
+
 void bd_print_atom(struct bd_slice name, enum bd_syntax syntax, struct bd_buf *out)
 {
-	struct sink s = { out, out->len, 0, false };
+	struct sink s = { out, out->len, ATOM_PRINT_MAX, false };
 
 	put_atom(&s, name, syntax);
 }
 
 void bd_print_kw_key(struct bd_slice name, struct bd_buf *out)
 {
-	struct sink s = { out, out->len, 0, false };
+	struct sink s = { out, out->len, ATOM_PRINT_MAX, false };
 
 	put_kw_key(&s, name);
 }

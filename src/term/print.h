@@ -123,7 +123,8 @@ enum bd_status bd_term_print_ex(const struct bd_term_ctx *c, const struct bd_ele
  * letters, digits, _ and @, latin-1 letters included) and not a reserved
  * word: foo, 'Foo bar', 'Elixir.X', '$gen_call'. Elixir: true, false and
  * nil bare, aliases without "Elixir.", others with a colon: :foo, X,
- * :"foo bar", :+.
+ * :"foo bar", :+. Real atoms have at most 255 characters; a longer one
+ * (only a crafted dump has it) is cut after 4096 bytes with "...".
  */
 void bd_print_atom(struct bd_slice name, enum bd_syntax syntax, struct bd_buf *out);
 

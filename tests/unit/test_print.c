@@ -1,10 +1,13 @@
 /* The term printer: every element and object kind, both syntaxes, limits, corrupt input. */
+#define _DEFAULT_SOURCE /* MAP_ANONYMOUS */
 #include "bd_test.h"
 #include "term/heap.h"
 #include "term/print.h"
 #include "term/shape.h"
 
 #include <inttypes.h>
+#include <sys/mman.h>
+#include <unistd.h>
 
 #define HEADER                                                                                  \
 	"=erl_crash_dump:0.5\nFri Jan  1 00:00:00 2021\nSlogan: s\n"                            \
@@ -672,6 +675,54 @@ static void fixture_states_print_as_the_node_held_them(void **state)
 	bd_dump_free(d);
 }
 
+/*
+ * Printing costs what is printed: a 10 MB atom of which only the first
+ * pages are readable (the rest faults) prints as long as nothing past
+ * what is shown, and a character of look-ahead, is read. A crafted dump
+ * with many references to one such atom was quadratic.
+ */
+static void a_long_atom_is_read_only_as_far_as_it_is_printed(void **state)
+{
+	size_t page = (size_t)sysconf(_SC_PAGESIZE);
+	size_t len = (size_t)10 << 20;
+	size_t readable = 4 * page;
+	char *m = mmap(NULL, len + page, PROT_NONE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+	struct bd_buf b = BD_BUF_INIT;
+	struct bd_error err = { 0 };
+	struct tdump t;
+	struct bd_elem e;
+	int head;
+
+	(void)state;
+	assert_true(m != MAP_FAILED);
+	assert_int_equal(mprotect(m, readable, PROT_READ | PROT_WRITE), 0);
+	memset(m, 'a', readable);
+	for (int quoted = 0; quoted < 2; quoted++) {
+		m[16] = quoted ? ' ' : 'a'; /* a space makes both syntaxes quote it */
+		for (int syn = 0; syn < 2; syn++) {
+			bd_buf_reset(&b);
+			bd_print_atom(bd_slice_make(m, len), syn ? BD_SYNTAX_ELIXIR : BD_SYNTAX_ERLANG,
+				      &b);
+			assert_true(b.len > 4000 && b.len <= 4096 + 3);
+			assert_memory_equal(b.ptr + b.len - 3, "...", 3);
+		}
+	}
+	/* through the term printer, with its byte cap, as an element "A<len>:" */
+	head = snprintf(m, 32, "A%zX:", len - 32);
+	assert_true(bd_elem_parse(m, m + head + len - 32, &e) > 0);
+	open_std(&t);
+	for (int syn = 0; syn < 2; syn++) {
+		struct bd_print_opts o = { syn ? BD_SYNTAX_ELIXIR : BD_SYNTAX_ERLANG, 0, 0, 100 };
+		bd_buf_reset(&b);
+		assert_int_equal(bd_term_print(&t.c, &e, &o, &b, &err), BD_OK);
+		assert_true(b.len <= 100 + 3);
+		assert_memory_equal(b.ptr + b.len - 3, "...", 3);
+	}
+	tdump_close(&t);
+	bd_buf_release(&b);
+	munmap(m, len + page);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -690,6 +741,7 @@ int main(void)
 		cmocka_unit_test(million_element_lists_and_deep_nesting_need_no_recursion),
 		cmocka_unit_test(cycles_terminate_without_any_limit),
 		cmocka_unit_test(fixture_states_print_as_the_node_held_them),
+		cmocka_unit_test(a_long_atom_is_read_only_as_far_as_it_is_printed),
 	};
 
 	return cmocka_run_group_tests_name("print", tests, NULL, NULL);

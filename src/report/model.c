@@ -144,13 +144,41 @@ struct rm_node *rm_ratio(struct rm_builder *b, struct rm_node *parent, const cha
 	return n;
 }
 
+/*
+ * A string longer than RM_STR_MAX keeps its first RM_STR_MAX bytes (whole
+ * characters) and says how long it was: a report repeats dump text (the
+ * slogan is in several sections), and a crafted 100 MB slogan must not
+ * make every copy 100 MB.
+ */
+static struct bd_slice cap_string(struct rm_builder *b, struct bd_slice v)
+{
+	char marker[64];
+	size_t keep = RM_STR_MAX;
+	size_t m;
+	char *copy;
+
+	if (v.len <= RM_STR_MAX)
+		return v;
+	while (keep > 0 && ((unsigned char)v.ptr[keep] & 0xC0) == 0x80)
+		keep--;
+	m = (size_t)snprintf(marker, sizeof(marker), "... [cut: %zu bytes in all]", v.len);
+	copy = bd_arena_alloc(b->arena, keep + m + 1);
+	if (!copy) {
+		b->oom = true;
+		return bd_slice_make("", 0);
+	}
+	memcpy(copy, v.ptr, keep);
+	memcpy(copy + keep, marker, m + 1);
+	return bd_slice_make(copy, keep + m);
+}
+
 struct rm_node *rm_slice(struct rm_builder *b, struct rm_node *parent, const char *key,
 			 struct bd_slice v)
 {
 	struct rm_node *n = add(b, parent, key, RM_STR, false);
 
 	if (n)
-		n->v.s = v.ptr ? v : bd_slice_make("", 0);
+		n->v.s = v.ptr ? cap_string(b, v) : bd_slice_make("", 0);
 	return n;
 }
 
@@ -161,6 +189,8 @@ struct rm_node *rm_str(struct rm_builder *b, struct rm_node *parent, const char 
 
 	if (!parent || b->oom)
 		return NULL;
+	if (strlen(s) > RM_STR_MAX)
+		return rm_slice(b, parent, key, bd_slice_make(s, strlen(s)));
 	copy = bd_arena_strndup(b->arena, s, strlen(s));
 	if (!copy) {
 		b->oom = true;

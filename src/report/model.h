@@ -92,6 +92,9 @@ struct rm_node *rm_uint(struct rm_builder *b, struct rm_node *parent, const char
 struct rm_node *rm_bytes(struct rm_builder *b, struct rm_node *parent, const char *key, uint64_t v);
 struct rm_node *rm_float(struct rm_builder *b, struct rm_node *parent, const char *key, double v);
 struct rm_node *rm_ratio(struct rm_builder *b, struct rm_node *parent, const char *key, double v);
+/* Strings longer than this are cut, with "... [cut: N bytes in all]" after them. */
+#define RM_STR_MAX ((size_t)64 * 1024)
+
 /* The slice is borrowed: it must outlive the report (dump text does). */
 struct rm_node *rm_slice(struct rm_builder *b, struct rm_node *parent, const char *key,
 			 struct bd_slice v);

@@ -53,7 +53,7 @@ REAL_DUMPS ?= ../shared/real-dumps
 PYTHON     ?= $(firstword $(wildcard /usr/bin/python3) python3)
 export PYTHON
 
-.PHONY: all test check unit golden realdumps corpus golden-update demo bench fuzz install hostile \
+.PHONY: all test check unit golden realdumps corpus golden-update demo bench fuzz install hostile sweep \
         uninstall clean check-layers
 
 all: $(BIN)

@@ -2,6 +2,8 @@
 #
 #   make corpus            replay tests/fuzz/corpus/* (and regressions/) through
 #                          each target with the normal compiler; part of make test
+#   make sweep             every fixture cut short, through the dump target; part
+#                          of make test
 #   make fuzz              libFuzzer (clang) on each target for FUZZ_SECONDS
 #   make fuzz FUZZ_TARGETS=term FUZZ_SECONDS=600 FUZZ_ARGS=-jobs=2
 #
@@ -46,7 +48,21 @@ corpus: $(REPLAY_BINS)
 			$$(test -d $(FUZZ_REGRESS)/$$t && echo $(FUZZ_REGRESS)/$$t); \
 	done
 
-test: corpus
+test: corpus sweep
+
+# truncation sweep (tests/fuzz/sweep.c): every fixture cut at every 1 % for
+# summary and procs, and at every 10 % (and inside lines) for every report,
+# 25 % for the one fixture over 16 MiB: well under 2 minutes with sanitizers
+SWEEP_BIN := $(FUZZ_DIR)/sweep
+
+$(SWEEP_BIN): $(BUILD)/tests/fuzz/fuzz_dump.o $(BUILD)/tests/fuzz/sweep.o $(LIB)
+	@mkdir -p $(dir $@)
+	$(CC) $(LDFLAGS) -o $@ $(BUILD)/tests/fuzz/fuzz_dump.o $(BUILD)/tests/fuzz/sweep.o \
+		$(LIB) $(LIBS)
+
+sweep: $(SWEEP_BIN)
+	@$(SWEEP_BIN) --light --step 1 fixtures/*.dump.gz
+	@$(SWEEP_BIN) --step 10 --large-step 25 fixtures/*.dump.gz
 
 # ------------------------------------------------------------- libFuzzer
 
@@ -78,5 +94,5 @@ fuzz: $(FUZZ_BINS)
 			|| { status=1; echo "fuzz_$$t: findings in $$art"; }; \
 	done; exit $$status
 
--include $(REPLAY_OBJS:.o=.d) $(FUZZ_LIB_OBJS:.o=.d) \
+-include $(REPLAY_OBJS:.o=.d) $(BUILD)/tests/fuzz/sweep.d $(FUZZ_LIB_OBJS:.o=.d) \
 	$(FUZZ_TARGETS:%=$(FUZZ_OBJDIR)/tests/fuzz/fuzz_%.d)

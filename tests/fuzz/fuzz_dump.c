@@ -2,9 +2,9 @@
  * Fuzz target: the input is a whole crash dump.
  *
  * It is opened from memory and, when it opens, every report is built
- * (summary, procs with several sort keys and filters, ets, alloc, and proc
- * for a few processes) and rendered in text, JSON and Markdown to
- * /dev/null.  Public API only, so
+ * (summary, procs with several sort keys and filters, ets, alloc, proc
+ * for a few processes, states with printing, leaks, deadlocks and its DOT
+ * graph, analyze) and rendered in text, JSON and Markdown to /dev/null.  Public API only, so
  * this exercises exactly what the CLI exercises: the index, the preamble
  * reader, the section parsers, the analyses and the renderers.
  */
@@ -15,10 +15,14 @@
 
 #include "beamdump.h"
 
-/* Keep single runs fast and memory bounded. */
-#define FUZZ_MAX_INPUT ((size_t)1 << 20)
-
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
+
+/* Keep single runs fast and memory bounded; the truncation sweep lifts it. */
+extern size_t fuzz_dump_max_input;
+size_t fuzz_dump_max_input = (size_t)1 << 20;
+/* Only summary and procs (the sweep at every 1 %). */
+extern int fuzz_dump_light;
+int fuzz_dump_light;
 
 static FILE *sink(void)
 {
@@ -162,13 +166,44 @@ static void procs_one_by_one(struct bd_dump *d, const uint8_t *data, size_t size
 	proc(d, "<0.999999.0>", 0); /* BD_ENOTFOUND */
 }
 
+/* The reports that read the whole dump: states, leaks, deadlocks, analyze. */
+static void reports(struct bd_dump *d, size_t size)
+{
+	struct bd_states_opts st;
+	struct bd_leaks_opts lk;
+	struct bd_deadlock_opts dl;
+	struct bd_analyze_opts an;
+	struct bd_report *r = NULL;
+	struct bd_error err;
+
+	memset(&st, 0, sizeof(st));
+	memset(&lk, 0, sizeof(lk));
+	memset(&dl, 0, sizeof(dl));
+	memset(&an, 0, sizeof(an));
+	memset(&err, 0, sizeof(err));
+	st.print = true;
+	st.terms.syntax = size & 1 ? BD_TERM_ELIXIR : BD_TERM_ERLANG;
+	if (bd_report_states(d, &st, &r, &err) == BD_OK)
+		render_all(r);
+	lk.top = 1 + size % 4;
+	if (bd_report_leaks(d, &lk, &r, &err) == BD_OK)
+		render_all(r);
+	dl.convoy_min = 1 + size % 3;
+	if (bd_report_deadlocks(d, &dl, &r, &err) == BD_OK)
+		render_all(r);
+	if (sink())
+		(void)bd_deadlocks_dot(d, &dl, sink(), &err);
+	if (bd_report_analyze(d, &an, &r, &err) == BD_OK)
+		render_all(r);
+}
+
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
 	struct bd_dump *d = NULL;
 	struct bd_report *r;
 	struct bd_error err;
 
-	if (size > FUZZ_MAX_INPUT)
+	if (size > fuzz_dump_max_input)
 		return 0;
 	memset(&err, 0, sizeof(err));
 	if (bd_dump_open_mem(&d, data, size, "fuzz", &err) != BD_OK) {
@@ -184,6 +219,10 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		render_all(r);
 
 	procs(d, BD_SORT_MEMORY, 0, NULL, NULL);
+	if (fuzz_dump_light) {
+		bd_dump_free(d);
+		return 0;
+	}
 	/* the other keys in turn, chosen by the input length */
 	procs(d, (enum bd_proc_sort)(BD_SORT_MQ + size % 5), 5, "gen_server|^proc_lib:|init", NULL);
 	procs(d, BD_SORT_STACK, 2, NULL, "waiting");
@@ -196,6 +235,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	if (bd_report_alloc(d, &r, &err) == BD_OK)
 		render_all(r);
 	procs_one_by_one(d, data, size);
+	reports(d, size);
 
 	bd_dump_free(d);
 	return 0;

@@ -23,7 +23,7 @@ for cmd in analyze summary; do
 done
 marked() { run 0 analyze "$d" --format json && grep -qF 'sss... [cut: 100000000 bytes in all]"' "$tmp/out"; }
 check "a cut string says how long it was" marked
-valid() { run 0 analyze "$d" --format json && clean "$tmp/out" json; }
+valid() { run 0 analyze "$d" --format json && mv "$tmp/out" "$tmp/out.json" && clean "$tmp/out.json"; }
 check "the cut JSON is valid" valid
 
 # a cut never splits a character: 2-byte characters across the 64 KiB mark
@@ -33,7 +33,10 @@ check "the cut JSON is valid" valid
 	while [ $i -lt 40 ]; do printf '\303\251%.0s' $(seq 1000); i=$((i + 1)); done
 	printf '\n=end\n'
 } >"$tmp/wide.dump"
-whole_chars() { run 0 summary "$tmp/wide.dump" --format json && clean "$tmp/out" json && grep -qF '... [cut: 80001 bytes in all]' "$tmp/out"; }
+whole_chars() {
+	run 0 summary "$tmp/wide.dump" --format json && mv "$tmp/out" "$tmp/out.json" &&
+		clean "$tmp/out.json" && grep -qF '... [cut: 80001 bytes in all]' "$tmp/out.json"
+}
 check "the cut falls between characters" whole_chars
 
 finish

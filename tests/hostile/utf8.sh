@@ -8,16 +8,13 @@
 # continuation bytes, impossible bytes, a sequence cut by the end of line
 cases='overlong:\340\200\200 overlong_slash:\300\257 surrogate:\355\240\200 pair:\355\240\200\355\260\200 past_max:\364\220\200\200 lone:\200\277 impossible:\376\377 cut:\342\202'
 
-valid_output() {
-	if [ "$2" = json ]; then clean "$1" json; else clean "$1"; fi
-}
 for c in $cases; do
 	name=${c%%:*}
 	bytes=${c#*:}
 	d=$tmp/$name.dump
 	make_dump "$d" "a${bytes}b"
 	printf '=proc:<0.80.0>\nState: Waiting\nName: n%bm\nSpawned as: m:f/0\nMessage queue length: 0\nReductions: 1\nMemory: 1000\n=end\n' "$bytes" >>"$d"
-	check "$name: every report is UTF-8" every_report "$d" valid_output
+	check "$name: every report is UTF-8" every_report "$d"
 done
 
 # the reproducer: ED A0 80 in the slogan

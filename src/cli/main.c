@@ -755,8 +755,14 @@ static int output_open(struct output *o, const char *path)
 	memset(o, 0, sizeof(*o));
 	o->name = path;
 	if (stat(path, &st) == 0) {
+		struct stat std_out;
 		if (S_ISDIR(st.st_mode))
 			return output_error(path, EISDIR);
+		/* /dev/stdout and the like: the file the shell opened, maybe to append */
+		if (fstat(STDOUT_FILENO, &std_out) == 0 && same_file(&st, &std_out)) {
+			o->f = stdout;
+			return EXIT_OK;
+		}
 		if (!S_ISREG(st.st_mode)) {
 			o->f = fopen(path, "w");
 			return o->f ? EXIT_OK : output_error(path, errno);

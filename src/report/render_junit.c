@@ -4,13 +4,22 @@
  */
 #include "bd.h"
 #include "report/model.h"
+#include "util/utf8.h"
 
 #include <stdio.h>
 
+/*
+ * Text as XML 1.0 character data: markup escaped, control characters
+ * (which XML forbids, or a terminal would act on) as '?', and bytes that
+ * are not well-formed UTF-8 as U+FFFD.
+ */
 static void xml_text(FILE *out, const char *p, size_t len)
 {
-	for (size_t i = 0; i < len; i++) {
-		unsigned char c = (unsigned char)p[i];
+	const unsigned char *u = (const unsigned char *)p;
+
+	for (size_t i = 0; i < len;) {
+		unsigned char c = u[i];
+		size_t n = bd_utf8_len(u + i, len - i, NULL);
 		switch (c) {
 		case '&': fputs("&amp;", out); break;
 		case '<': fputs("&lt;", out); break;
@@ -18,10 +27,15 @@ static void xml_text(FILE *out, const char *p, size_t len)
 		case '"': fputs("&quot;", out); break;
 		case '\n': case '\t': fputc(c, out); break;
 		default:
-			/* other control characters are not allowed in XML 1.0 */
-			fputc(c < 0x20 ? '?' : c, out);
+			if (!n)
+				fputs("\xEF\xBF\xBD", out);
+			else if (bd_is_control(bd_utf8_decode(u + i, n)))
+				fputc('?', out);
+			else
+				fwrite(u + i, 1, n, out);
 			break;
 		}
+		i += n ? n : 1;
 	}
 }
 

@@ -54,6 +54,12 @@ link_kept() {
 }
 check "a symlinked -o stays a symlink" link_kept
 check "-o /dev/null" run 0 summary "$d" -o /dev/null
+appends() {
+	echo first >"$tmp/app.txt"
+	"$bin" summary "$d" -o /dev/stdout >>"$tmp/app.txt" &&
+		[ "$(head -n 1 "$tmp/app.txt")" = first ] && grep -q hello "$tmp/app.txt"
+}
+check "-o /dev/stdout writes where the shell opened it" appends
 check "no temporary file after all that" no_temp
 
 # killed while writing: the temporary file goes with it

@@ -31,6 +31,10 @@ out=$dir/results.tsv
 	$m "beamdump leaks" "$bin" leaks "$dump"
 	$m "beamdump deadlocks" "$bin" deadlocks "$dump"
 	$m "beamdump analyze" "$bin" analyze "$dump"
+	# two captures (the same dump twice): the goal is at most twice analyze's time
+	$m "beamdump check --baseline (2 dumps)" "$bin" check "$dump" --baseline "$dump" \
+		--max-growth total=10 --max-queue 1000000
+	$m "beamdump diff (2 dumps)" "$bin" diff "$dump" "$dump"
 	if [ "${BENCH_SKIP_CDV:-0}" != 1 ] && command -v escript >/dev/null; then
 		$m "crashdump_viewer read+processes" escript "$here/cdv_load.escript" "$dump"
 	fi

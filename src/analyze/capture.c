@@ -320,6 +320,7 @@ static void dump_procs(struct loader *l, struct bd_dump *d)
 		if (!bd_parse_pid(p.pid, &cp->id))
 			cp->id.node = cp->id.num = cp->id.serial = UINT32_MAX;
 		cp->name = dup_slice(l, bd_atom_text(&l->c->arena, p.name));
+		cp->label = dup_slice(l, bd_dump_proc_label(d, p.pid));
 		cp->initial_call = dup_slice(l, p.spawned_as);
 		if (!bd_slice_eq(p.spawned_by, "[]"))
 			cp->spawned_by = dup_slice(l, p.spawned_by);

@@ -69,7 +69,7 @@ $(LIB): $(LIB_OBJS)
 $(BIN): $(CLI_OBJS) $(LIB)
 	$(CC) $(LDFLAGS) -o $@ $(CLI_OBJS) $(LIB) $(LIBS)
 
-$(BUILD)/tests/%: tests/unit/%.c tests/helpers/bd_test.h $(LIB)
+$(BUILD)/tests/%: tests/unit/%.c tests/helpers/bd_test.h tests/helpers/bd_rm_test.h $(LIB)
 	@mkdir -p $(dir $@)
 	$(CC) $(ALL_CFLAGS) -Itests/helpers -DBD_FIXTURES='"$(CURDIR)/fixtures"' \
 		-DBD_REAL_DUMPS='"$(abspath $(REAL_DUMPS))"' $< -o $@ $(LDFLAGS) $(LIB) $(LIBS) \

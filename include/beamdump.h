@@ -175,6 +175,9 @@ struct bd_procs_opts {
 	size_t limit;           /* 0: all */
 	const char *match;      /* PCRE2 pattern against name, initial call, current function; NULL: all */
 	const char *state;      /* keep processes in this state (case-insensitive); NULL: all */
+	bool group;             /* list groups of sibling processes (same spawner, application
+				   and initial call) instead of processes; match applies to the
+				   group's initial call */
 };
 
 /*
@@ -185,6 +188,13 @@ struct bd_procs_opts {
  */
 BD_API enum bd_status bd_report_procs(struct bd_dump *dump, const struct bd_procs_opts *opts,
 				      struct bd_report **out, struct bd_error *err);
+
+/*
+ * With opts->group, procs lists groups of siblings, most members first:
+ * {initial_call, spawned_by, supervisor, application, count, memory_bytes};
+ * a process's application is found through its spawners up to an
+ * application master (crash dumps do not record group leaders).
+ */
 
 /* ets: tables by memory, with owner, name, type and objects. */
 BD_API enum bd_status bd_report_ets(struct bd_dump *dump, size_t limit, struct bd_report **out,

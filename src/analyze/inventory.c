@@ -4,6 +4,7 @@
  */
 #include "bd.h"
 #include "analyze/analyze.h"
+#include "analyze/tree.h"
 
 #include <pthread.h>
 #include <stdlib.h>
@@ -1245,7 +1246,7 @@ static void free_part_regexes(struct procs_part *parts, size_t n)
 enum bd_status bd_report_procs(struct bd_dump *d, const struct bd_procs_opts *opts,
 			       struct bd_report **out, struct bd_error *err)
 {
-	struct bd_procs_opts defaults = { BD_SORT_MEMORY, 0, NULL, NULL };
+	struct bd_procs_opts defaults = { BD_SORT_MEMORY, 0, NULL, NULL, false };
 	struct procs_part parts[MAX_PARTS];
 	struct bd_regex *re = NULL;
 	struct procs_ctx *c;
@@ -1261,6 +1262,11 @@ enum bd_status bd_report_procs(struct bd_dump *d, const struct bd_procs_opts *op
 		rc = bd_regex_compile(&re, opts->match, err);
 		if (rc)
 			return rc;
+	}
+	if (opts->group) {
+		rc = bd_report_proc_groups(d, re, opts->limit, out, err);
+		bd_regex_free(re);
+		return rc;
 	}
 	memset(parts, 0, sizeof(parts));
 	r = rm_report_new("beamdump procs");

@@ -228,13 +228,16 @@ static const struct command commands[] = {
 	{ "summary", "what killed the node, when, versions, truncation, counts, memory", "",
 	  "", FMT_TEXT_JSON, 0, run_summary, NULL, NULL },
 	{ "procs", "the process table, sorted (recon's proc_count on a dump)",
-	  " [--sort KEY] [--limit N] [--match REGEX] [--state STATE]",
+	  " [--sort KEY] [--limit N] [--match REGEX] [--state STATE] [--group]",
 	  "  -s, --sort KEY    memory (default), mq, reductions, heap, stack or binary\n"
 	  "  -n, --limit N     show the first N processes (default: all)\n"
 	  "  -m, --match RE    keep processes whose registered name, initial call or\n"
 	  "                    current function matches the PCRE2 regex RE\n"
 	  "      --state S     keep processes in state S (Waiting, Running, Scheduled,\n"
-	  "                    Garbing, Suspended, Exiting, ...; case-insensitive)\n",
+	  "                    Garbing, Suspended, Exiting, ...; case-insensitive)\n"
+	  "      --group       list groups of siblings (same spawner, application and\n"
+	  "                    initial call) with their count and memory, largest first;\n"
+	  "                    --match then applies to the initial call\n",
 	  FMT_TEXT_JSON, OPT_LIMIT | OPT_FILTER, run_procs, NULL, NULL },
 	{ "proc", "one process: fields, links, stack, dictionary, messages, behaviour state",
 	  " PID|NAME [--syntax S] [--depth N] [--width N] [--messages N]",
@@ -626,6 +629,10 @@ static int parse_args(const struct command *c, int argc, char **argv, struct opt
 				if (!v)
 					return usage_error(c, "%s needs a value", a);
 				o->procs.state = v;
+				continue;
+			}
+			if (strcmp(a, "--group") == 0) {
+				o->procs.group = true;
 				continue;
 			}
 		}

@@ -383,22 +383,10 @@ static bool lists_build(struct bd_dump *d)
 	return true;
 }
 
-/* Most stacks probed before asking the pid map. */
-#define PROBE_MAX 1024
-
-bool bd_dump_proc_sections_at(struct bd_dump *d, size_t proc_i, struct bd_proc_sections *out)
+size_t bd_dump_proc_rank(const struct bd_dump *d, size_t proc_i)
 {
-	struct bd_slice pid;
-	size_t lo = 0, hi, missing, at = SIZE_MAX;
+	size_t lo = 0, hi = d->n_proc_list;
 
-	out->proc = out->messages = out->dictionary = out->stack = out->heap = BD_NO_SECTION;
-	if (proc_i >= d->index.n || (enum bd_sect)(d->index.entries[proc_i] >> 56) != BD_SECT_PROC)
-		return false;
-	pid = section_id(d, proc_i);
-	if (!d->lists_built)
-		lists_build(d);
-	/* the rank of this =proc among all of them */
-	hi = d->n_proc_list;
 	while (lo < hi) {
 		size_t mid = lo + (hi - lo) / 2;
 		if (d->proc_list[mid] < proc_i)
@@ -406,6 +394,24 @@ bool bd_dump_proc_sections_at(struct bd_dump *d, size_t proc_i, struct bd_proc_s
 		else
 			hi = mid;
 	}
+	return lo;
+}
+
+/* Most stacks probed before asking the pid map. */
+#define PROBE_MAX 1024
+
+bool bd_dump_proc_sections_at(struct bd_dump *d, size_t proc_i, struct bd_proc_sections *out)
+{
+	struct bd_slice pid;
+	size_t lo, hi, missing, at = SIZE_MAX;
+
+	out->proc = out->messages = out->dictionary = out->stack = out->heap = BD_NO_SECTION;
+	if (proc_i >= d->index.n || (enum bd_sect)(d->index.entries[proc_i] >> 56) != BD_SECT_PROC)
+		return false;
+	pid = section_id(d, proc_i);
+	if (!d->lists_built)
+		lists_build(d);
+	lo = bd_dump_proc_rank(d, proc_i);
 	missing = d->n_proc_list > d->n_stack_list ? d->n_proc_list - d->n_stack_list : 0;
 	if (!d->proc_list || lo >= d->n_proc_list || d->proc_list[lo] != proc_i ||
 	    missing >= PROBE_MAX) {

@@ -66,6 +66,13 @@ bool bd_dump_proc_sections(struct bd_dump *d, struct bd_slice pid, struct bd_pro
  */
 bool bd_dump_proc_sections_at(struct bd_dump *d, size_t proc_i, struct bd_proc_sections *out);
 
+/*
+ * Where the =proc section proc_i ranks in d->proc_list (built on first
+ * use; see bd_dump_prepare_shared): an index < n_proc_list whose entry is
+ * proc_i, else not a =proc.
+ */
+size_t bd_dump_proc_rank(const struct bd_dump *d, size_t proc_i);
+
 /* Build the lazily built lookup tables now, before threads share the dump. */
 void bd_dump_prepare_shared(struct bd_dump *d);
 

@@ -81,7 +81,10 @@ truncate_all() { # file: cut the dump at several offsets, plain and gzipped
 	fi
 }
 
+# explosion (200 000 processes, 118 MB) has its own unit and golden tests:
+# a JSON process table of 200 000 rows is no check worth its minutes here
 for f in fixtures/*.dump fixtures/*.dump.gz; do
+	case "$f" in fixtures/explosion.dump.gz) continue ;; esac
 	[ -e "$f" ] && run_all "$f"
 done
 truncate_all fixtures/basic.dump.gz

@@ -99,7 +99,7 @@ static void findings_and_rows_show_labels(void **state)
 	struct bd_dump *d = bd_test_open_fixture("labels.dump.gz");
 	struct bd_report *r = NULL;
 	struct bd_error err = { 0 };
-	struct bd_procs_opts po = { BD_SORT_MEMORY, 0, "^\\{worker,", NULL };
+	struct bd_procs_opts po = { BD_SORT_MEMORY, 0, "^\\{worker,", NULL, false };
 	const struct rm_node *f;
 	const struct rm_node *rows;
 	const char *title;

@@ -69,7 +69,7 @@ static size_t each_live(const char *key, void (*fn)(const struct live *, void *)
 static struct bd_report *procs(struct bd_dump *d, enum bd_proc_sort sort, size_t limit,
 			       const char *match, const char *st)
 {
-	struct bd_procs_opts o = { sort, limit, match, st };
+	struct bd_procs_opts o = { sort, limit, match, st, false };
 	struct bd_report *r = NULL;
 	struct bd_error err = { 0 };
 
@@ -148,7 +148,7 @@ static void match_and_state_filter_processes(void **state)
 static void bad_regex_is_a_usage_error_with_its_offset(void **state)
 {
 	struct bd_dump *d = bd_test_open_fixture("basic.dump.gz");
-	struct bd_procs_opts o = { BD_SORT_MEMORY, 0, "ab(c", NULL };
+	struct bd_procs_opts o = { BD_SORT_MEMORY, 0, "ab(c", NULL, false };
 	struct bd_report *r = NULL;
 	struct bd_error err = { 0 };
 

@@ -1,0 +1,410 @@
+/* Processes placed under their spawner, supervisor and application. */
+#include "bd.h"
+#include "analyze/tree.h"
+#include "parse/parse.h"
+#include "term/process.h"
+
+/* What a process's dictionary says about where it came from. */
+struct dict_facts {
+	struct bd_slice initial_call;  /* M:F/A, in the tree's arena */
+	struct bd_slice ancestor;      /* first '$ancestors' entry found in the dump */
+	bool supervisor;
+	bool app_master;
+};
+
+static bool is_supervisor_module(struct bd_slice m)
+{
+	return bd_slice_eq(m, "supervisor") || bd_slice_eq(m, "supervisor_bridge") ||
+	       bd_slice_eq(m, "Elixir.DynamicSupervisor") ||
+	       bd_slice_eq(m, "Elixir.PartitionSupervisor");
+}
+
+static void read_initial_call(struct bd_proc_tree *t, const struct bd_process *p,
+			      const struct bd_elem *v, struct dict_facts *f)
+{
+	struct bd_elem m, fn, a;
+
+	if (!bd_tuple_elem(&p->ctx, v, 0, &m) || m.kind != BD_ELEM_ATOM ||
+	    !bd_tuple_elem(&p->ctx, v, 1, &fn) || fn.kind != BD_ELEM_ATOM ||
+	    !bd_tuple_elem(&p->ctx, v, 2, &a) || a.kind != BD_ELEM_SMALL)
+		return;
+	f->supervisor = is_supervisor_module(m.text);
+	f->app_master = bd_slice_eq(m.text, "application_master") && bd_slice_eq(fn.text, "init");
+	{
+		char *s = bd_arena_printf(&t->arena, "%.*s:%.*s/%lld", (int)m.text.len, m.text.ptr,
+					  (int)fn.text.len, fn.text.ptr, (long long)a.small);
+		if (s)
+			f->initial_call = bd_slice_make(s, strlen(s));
+	}
+}
+
+/* The first '$ancestors' entry (a pid or a registered name) that is in the dump. */
+static void read_ancestor(struct bd_dump *d, const struct bd_process *p, struct bd_elem list,
+			  struct dict_facts *f)
+{
+	struct bd_elem head;
+
+	for (int guard = 0; guard < 64 && bd_list_cell(&p->ctx, &list, &head, &list); guard++) {
+		struct bd_slice pid = head.kind == BD_ELEM_PID    ? head.text
+				      : head.kind == BD_ELEM_ATOM ? bd_dump_find_name(d, head.text)
+								  : bd_slice_make("", 0);
+		struct bd_proc_sections s;
+		if (pid.len && bd_dump_proc_sections(d, pid, &s)) {
+			f->ancestor = pid;
+			return;
+		}
+	}
+}
+
+static void read_dictionary(struct bd_proc_tree *t, struct bd_dump *d, const struct bd_process *p,
+			    struct dict_facts *f)
+{
+	struct bd_slice rest = bd_process_dictionary(p);
+	struct bd_elem key, value;
+
+	while (bd_next_dict_entry(p, &rest, &key, &value, NULL)) {
+		if (bd_elem_is_atom(&key, "$initial_call"))
+			read_initial_call(t, p, &value, f);
+		else if (bd_elem_is_atom(&key, "$ancestors"))
+			read_ancestor(d, p, value, f);
+	}
+}
+
+/*
+ * An application master keeps #state{child, appl_data, ...} on its stack;
+ * appl_data's second element is the application's name.
+ */
+static struct bd_slice app_master_name(const struct bd_process *p)
+{
+	for (size_t i = 0; i < p->n_slots; i++) {
+		const struct bd_elem *s = &p->slots[i].elem;
+		struct bd_elem tag, field, name;
+		if (!bd_tuple_elem(&p->ctx, s, 0, &tag) || !bd_elem_is_atom(&tag, "state"))
+			continue;
+		for (uint64_t k = 1; bd_tuple_elem(&p->ctx, s, k, &field) && k < 8; k++) {
+			if (bd_tuple_elem(&p->ctx, &field, 0, &tag) &&
+			    bd_elem_is_atom(&tag, "appl_data") &&
+			    bd_tuple_elem(&p->ctx, &field, 1, &name) && name.kind == BD_ELEM_ATOM)
+				return name.text;
+		}
+	}
+	return bd_slice_make("", 0);
+}
+
+static uint32_t app_index(struct bd_proc_tree *t, size_t *cap, struct bd_slice name)
+{
+	for (size_t i = 0; i < t->n_apps; i++) {
+		if (bd_slice_eqs(t->apps[i], name))
+			return (uint32_t)i;
+	}
+	if (!bd_grow((void **)&t->apps, cap, t->n_apps + 1, sizeof(*t->apps)))
+		return BD_NO_PLACE;
+	t->apps[t->n_apps] = name;
+	return (uint32_t)t->n_apps++;
+}
+
+static uint32_t place_of_section(const struct bd_dump *d, size_t section)
+{
+	size_t i = bd_dump_proc_rank(d, section);
+
+	return i < d->n_proc_list && d->proc_list[i] == section ? (uint32_t)i : BD_NO_PLACE;
+}
+
+uint32_t bd_proc_tree_find(const struct bd_proc_tree *t, struct bd_dump *d, struct bd_slice pid)
+{
+	struct bd_proc_sections s;
+
+	if (!pid.len || !bd_dump_proc_sections(d, pid, &s))
+		return BD_NO_PLACE;
+	{
+		uint32_t i = place_of_section(d, s.proc);
+		return i < t->n ? i : BD_NO_PLACE;
+	}
+}
+
+struct bd_slice bd_place_label(const struct bd_proc_tree *t, uint32_t i)
+{
+	if (i >= t->n)
+		return bd_slice_make("", 0);
+	return t->procs[i].name.len ? t->procs[i].name : t->procs[i].pid;
+}
+
+/* Read one process: its keys, and its dictionary when it has one. */
+static enum bd_status read_place(struct bd_proc_tree *t, struct bd_dump *d, size_t i,
+				 size_t *app_cap, struct bd_slice *ancestor, struct bd_error *err)
+{
+	struct bd_place *pl = &t->procs[i];
+	struct bd_proc_sections sect;
+	struct bd_section s;
+	struct bd_proc p;
+	bool estimated;
+
+	bd_section_get(d, d->proc_list[i], &s);
+	bd_parse_proc(&s, &p);
+	pl->pid = s.id;
+	pl->section = d->proc_list[i];
+	pl->name = bd_atom_text(&t->arena, p.name);
+	pl->initial_call = p.spawned_as;
+	pl->spawned_by = bd_slice_eq(p.spawned_by, "[]") ? bd_slice_make("", 0) : p.spawned_by;
+	pl->memory_bytes = bd_proc_memory(&p, d->info.word_size, &estimated);
+	pl->parent = pl->supervisor = pl->app = pl->group = BD_NO_PLACE;
+	*ancestor = bd_slice_make("", 0);
+	bd_dump_proc_sections_at(d, d->proc_list[i], &sect);
+	if (sect.dictionary != BD_NO_SECTION) {
+		struct bd_process proc;
+		struct dict_facts f;
+		enum bd_status rc = bd_process_open_at(&proc, d, d->proc_list[i], err);
+		if (rc)
+			return rc;
+		memset(&f, 0, sizeof(f));
+		read_dictionary(t, d, &proc, &f);
+		if (f.initial_call.len)
+			pl->initial_call = f.initial_call;
+		pl->is_supervisor = f.supervisor;
+		*ancestor = f.ancestor;
+		if (f.app_master) {
+			struct bd_slice app = app_master_name(&proc);
+			pl->is_app_master = true;
+			if (app.len)
+				pl->app = app_index(t, app_cap, app);
+		}
+		bd_process_close(&proc);
+	}
+	return BD_OK;
+}
+
+/*
+ * Supervisor and application come from the parent: resolve each chain
+ * once, top down. A chain that loops (pids reused by spawners) is cut.
+ */
+static bool resolve_chains(struct bd_proc_tree *t)
+{
+	uint8_t *done = bd_calloc(t->n ? t->n : 1, 1);
+	uint32_t *chain = bd_calloc(t->n ? t->n : 1, sizeof(*chain));
+
+	if (!done || !chain) {
+		bd_free(done);
+		bd_free(chain);
+		return false;
+	}
+	for (size_t i = 0; i < t->n; i++) {
+		size_t len = 0;
+		uint32_t at = (uint32_t)i;
+		while (at != BD_NO_PLACE && !done[at]) {
+			done[at] = 2; /* on the chain */
+			chain[len++] = at;
+			at = t->procs[at].parent;
+		}
+		if (at != BD_NO_PLACE && done[at] == 2) /* a loop: cut it here */
+			t->procs[chain[len - 1]].parent = BD_NO_PLACE;
+		while (len) {
+			struct bd_place *c = &t->procs[chain[--len]];
+			if (c->parent != BD_NO_PLACE) {
+				const struct bd_place *up = &t->procs[c->parent];
+				c->supervisor = up->is_supervisor ? c->parent : up->supervisor;
+				if (c->app == BD_NO_PLACE)
+					c->app = up->app;
+			}
+			done[chain[len]] = 1;
+		}
+	}
+	bd_free(done);
+	bd_free(chain);
+	return true;
+}
+
+/* Group siblings: an open-addressing table keyed by (parent, app, initial call). */
+static uint64_t group_hash(const struct bd_place *p)
+{
+	return bd_hash_slice(p->initial_call) ^ ((uint64_t)p->parent * 0x9E3779B97F4A7C15ull) ^
+	       ((uint64_t)p->app << 32);
+}
+
+static bool same_group(const struct bd_proc_group *g, const struct bd_place *p)
+{
+	return g->parent == p->parent && g->app == p->app && bd_slice_eqs(g->initial_call, p->initial_call);
+}
+
+static int group_cmp(const void *a, const void *b)
+{
+	const struct bd_proc_group *x = a;
+	const struct bd_proc_group *y = b;
+
+	if (x->count != y->count)
+		return x->count > y->count ? -1 : 1;
+	if (x->memory_bytes != y->memory_bytes)
+		return x->memory_bytes > y->memory_bytes ? -1 : 1;
+	return x->first < y->first ? -1 : x->first > y->first;
+}
+
+static bool make_groups(struct bd_proc_tree *t)
+{
+	size_t cap = 16;
+	uint32_t *slots, *renum;
+
+	while (cap < 2 * t->n)
+		cap <<= 1;
+	slots = bd_malloc(cap * sizeof(*slots));
+	t->groups = bd_calloc(t->n ? t->n : 1, sizeof(*t->groups));
+	if (!slots || !t->groups) {
+		bd_free(slots);
+		return false;
+	}
+	memset(slots, 0xff, cap * sizeof(*slots));
+	for (size_t i = 0; i < t->n; i++) {
+		struct bd_place *p = &t->procs[i];
+		size_t h = (size_t)group_hash(p) & (cap - 1);
+		while (slots[h] != BD_NO_PLACE && !same_group(&t->groups[slots[h]], p))
+			h = (h + 1) & (cap - 1);
+		if (slots[h] == BD_NO_PLACE) {
+			struct bd_proc_group *g = &t->groups[t->n_groups];
+			g->initial_call = p->initial_call;
+			g->parent = p->parent;
+			g->supervisor = p->supervisor;
+			g->app = p->app;
+			g->first = (uint32_t)i;
+			slots[h] = (uint32_t)t->n_groups++;
+		}
+		p->group = slots[h];
+		t->groups[p->group].count++;
+		t->groups[p->group].memory_bytes += p->memory_bytes;
+	}
+	bd_free(slots);
+	/* sort, then point each process at its group's new position */
+	renum = bd_malloc((t->n_groups ? t->n_groups : 1) * sizeof(*renum));
+	if (!renum)
+		return false;
+	bd_sort(t->groups, t->n_groups, sizeof(*t->groups), group_cmp);
+	for (size_t g = 0; g < t->n_groups; g++)
+		renum[t->procs[t->groups[g].first].group] = (uint32_t)g;
+	for (size_t i = 0; i < t->n; i++)
+		t->procs[i].group = renum[t->procs[i].group];
+	bd_free(renum);
+	return true;
+}
+
+enum bd_status bd_proc_tree_build(struct bd_dump *d, struct bd_proc_tree *t, struct bd_error *err)
+{
+	struct bd_slice *ancestors = NULL;
+	size_t app_cap = 0;
+	enum bd_status rc = BD_OK;
+
+	memset(t, 0, sizeof(*t));
+	bd_arena_init(&t->arena);
+	bd_dump_prepare_shared(d);
+	if (d->n_proc_list && !d->proc_list)
+		goto oom;
+	t->n = d->n_proc_list;
+	t->procs = bd_calloc(t->n ? t->n : 1, sizeof(*t->procs));
+	ancestors = bd_calloc(t->n ? t->n : 1, sizeof(*ancestors));
+	if (!t->procs || !ancestors)
+		goto oom;
+	for (size_t i = 0; i < t->n; i++) {
+		rc = read_place(t, d, i, &app_cap, &ancestors[i], err);
+		if (rc)
+			goto fail;
+	}
+	for (size_t i = 0; i < t->n; i++) {
+		struct bd_place *p = &t->procs[i];
+		p->parent = bd_proc_tree_find(t, d, p->spawned_by);
+		if (p->parent == BD_NO_PLACE)
+			p->parent = bd_proc_tree_find(t, d, ancestors[i]);
+		if (p->parent == i)
+			p->parent = BD_NO_PLACE;
+	}
+	if (!resolve_chains(t) || !make_groups(t))
+		goto oom;
+	bd_free(ancestors);
+	return BD_OK;
+oom:
+	rc = bd_fail(err, BD_ENOMEM, BD_NO_OFFSET, NULL, "out of memory placing processes");
+fail:
+	bd_free(ancestors);
+	bd_proc_tree_release(t);
+	return rc;
+}
+
+void bd_proc_tree_release(struct bd_proc_tree *t)
+{
+	bd_free(t->procs);
+	bd_free(t->apps);
+	bd_free(t->groups);
+	bd_arena_release(&t->arena);
+	memset(t, 0, sizeof(*t));
+}
+
+void bd_group_row(struct rm_builder *b, struct rm_node *row, const struct bd_proc_tree *t,
+		  const struct bd_proc_group *g)
+{
+	struct bd_slice spawned_by = g->parent != BD_NO_PLACE ? bd_place_label(t, g->parent)
+							   : t->procs[g->first].spawned_by;
+
+	rm_label(rm_uint(b, row, "count", g->count), "count");
+	rm_label(rm_bytes(b, row, "memory_bytes", g->memory_bytes), "memory");
+	rm_flags(rm_label(rm_slice_or_null(b, row, "initial_call", g->initial_call), "initial call"),
+		 RM_WIDE);
+	rm_label(rm_slice_or_null(b, row, "spawned_by", spawned_by), "spawned by");
+	rm_slice_or_null(b, row, "supervisor", bd_place_label(t, g->supervisor));
+	rm_label(rm_slice_or_null(b, row, "application",
+				  g->app != BD_NO_PLACE ? t->apps[g->app] : bd_slice_make("", 0)),
+		 "app");
+}
+
+static void tree_cleanup(void *ctx)
+{
+	bd_proc_tree_release(ctx);
+	bd_free(ctx);
+}
+
+struct bd_proc_tree *bd_report_own_tree(struct bd_dump *d, struct bd_report *r,
+					struct bd_error *err, enum bd_status *rc)
+{
+	struct bd_proc_tree *t = bd_calloc(1, sizeof(*t));
+
+	if (!t) {
+		*rc = bd_fail(err, BD_ENOMEM, BD_NO_OFFSET, NULL, "out of memory placing processes");
+		return NULL;
+	}
+	*rc = bd_proc_tree_build(d, t, err);
+	if (*rc) {
+		bd_free(t);
+		return NULL;
+	}
+	r->cleanup = tree_cleanup;
+	r->cleanup_ctx = t;
+	return t;
+}
+
+enum bd_status bd_report_proc_groups(struct bd_dump *d, const struct bd_regex *re, size_t limit,
+				     struct bd_report **out, struct bd_error *err)
+{
+	struct bd_report *r = rm_report_new("beamdump procs");
+	struct bd_proc_tree *t;
+	struct rm_node *arr;
+	size_t shown = 0;
+	enum bd_status rc;
+
+	*out = NULL;
+	if (!r)
+		return bd_fail(err, BD_ENOMEM, BD_NO_OFFSET, NULL, "out of memory grouping processes");
+	t = bd_report_own_tree(d, r, err, &rc);
+	if (!t) {
+		bd_report_free(r);
+		return rc;
+	}
+	rm_uint(&r->b, r->root, "total_processes", t->n);
+	rm_uint(&r->b, r->root, "total_groups", t->n_groups);
+	arr = rm_arr(&r->b, r->root, "groups");
+	for (size_t g = 0; g < t->n_groups && (!limit || shown < limit); g++) {
+		if (re && !bd_regex_match(re, t->groups[g].initial_call))
+			continue;
+		bd_group_row(&r->b, rm_obj(&r->b, arr, NULL), t, &t->groups[g]);
+		shown++;
+	}
+	if (r->b.oom) {
+		bd_report_free(r);
+		return bd_fail(err, BD_ENOMEM, BD_NO_OFFSET, NULL, "out of memory grouping processes");
+	}
+	*out = r;
+	return BD_OK;
+}

@@ -204,6 +204,34 @@ BD_API enum bd_status bd_report_ets(struct bd_dump *dump, size_t limit, struct b
 BD_API enum bd_status bd_report_alloc(struct bd_dump *dump, struct bd_report **out,
 				      struct bd_error *err);
 
+/* --------------------------------------------------------------- memory */
+
+enum bd_memory_by {
+	BD_MEMORY_BY_APP = 0,     /* application -> supervisor -> group -> process */
+	BD_MEMORY_BY_SUPERVISOR,  /* supervisor -> group -> process */
+	BD_MEMORY_BY_PROCESS,     /* processes only, no roll-up */
+};
+
+struct bd_memory_opts {
+	enum bd_memory_by by;
+	size_t depth;  /* levels of the roll-up shown, 1..4; 0: 3 */
+	size_t top;    /* rows per list and per level of the roll-up; 0: 10 */
+};
+
+/*
+ * memory: who holds the node's memory. Each =memory category reconciled
+ * against what the dump attributes (the rest shown as unattributed); the
+ * retained size of each process (its Memory:, the refc binaries only it
+ * references, the ETS tables it owns; binaries it shares listed apart);
+ * the roll-up by application and supervision tree (crash dumps do not
+ * record group leaders: a process's application is found through its
+ * spawners up to an application master); for out-of-memory slogans, the
+ * allocator, the request and whether the process that asked held the
+ * memory. Findings join analyze. opts may be NULL.
+ */
+BD_API enum bd_status bd_report_memory(struct bd_dump *dump, const struct bd_memory_opts *opts,
+				       struct bd_report **out, struct bd_error *err);
+
 /* ---------------------------------------------------------- one process */
 
 enum bd_term_syntax {

@@ -3,7 +3,7 @@
  * finding of the focused reports ranked by severity, then a compact
  * inventory, then what the dump could not tell.
  *
- * The focused reports (summary, states, leaks, deadlocks) are built as they
+ * The focused reports (summary, states, leaks, deadlocks, memory) are built as they
  * are on their own, on two threads, and their parts are moved into this
  * report, which keeps them alive until it is freed.
  */
@@ -15,7 +15,7 @@
 #include <stdlib.h>
 
 #define DEFAULT_TOP 5
-#define N_PARTS 4
+#define N_PARTS 5
 
 struct part {
 	const char *name;
@@ -58,6 +58,14 @@ static enum bd_status build_deadlocks(struct bd_dump *d, size_t top, struct bd_r
 {
 	(void)top;
 	return bd_report_deadlocks(d, NULL, out, err);
+}
+
+static enum bd_status build_memory(struct bd_dump *d, size_t top, struct bd_report **out,
+				   struct bd_error *err)
+{
+	struct bd_memory_opts o = { BD_MEMORY_BY_APP, 1, top };
+
+	return bd_report_memory(d, &o, out, err);
 }
 
 struct worker {
@@ -379,6 +387,7 @@ enum bd_status bd_report_analyze(struct bd_dump *d, const struct bd_analyze_opts
 		{ "summary", build_summary },
 		{ "states", build_states },
 		{ "deadlocks", build_deadlocks },
+		{ "memory", build_memory },
 	};
 	size_t top = opts && opts->top ? opts->top : DEFAULT_TOP;
 	struct analyze_ctx *c = bd_calloc(1, sizeof(*c));
@@ -406,8 +415,8 @@ enum bd_status bd_report_analyze(struct bd_dump *d, const struct bd_analyze_opts
 	for (size_t i = 0; i < N_PARTS; i++) {
 		c->parts[i].name = kinds[i].name;
 		c->parts[i].build = kinds[i].build;
-		/* states (the longest) alone on one thread, the rest on the other */
-		struct worker *to = &w[i == 2 ? 1 : 0];
+		/* states (the longest) and memory on one thread, the rest on the other */
+		struct worker *to = &w[i == 2 || i == 4 ? 1 : 0];
 		to->parts[to->n++] = &c->parts[i];
 	}
 	/* what the parts share is built before they run side by side */
@@ -444,13 +453,15 @@ enum bd_status bd_report_analyze(struct bd_dump *d, const struct bd_analyze_opts
 	struct rm_node *summary = c->parts[1].report->root;
 	struct rm_node *states = c->parts[2].report->root;
 	struct rm_node *deadlocks = c->parts[3].report->root;
+	struct rm_node *memory = c->parts[4].report->root;
 
 	what_happened(b, root, d);
 	struct rm_node *findings = rm_flags(rm_label(rm_arr(b, root, "findings"), "Findings"),
 					    RM_BLOCKS);
 	if (!take_findings(deadlocks, &all, &n_all, &cap_all) ||
 	    !take_findings(leaks, &all, &n_all, &cap_all) ||
-	    !take_findings(states, &all, &n_all, &cap_all)) {
+	    !take_findings(states, &all, &n_all, &cap_all) ||
+	    !take_findings(memory, &all, &n_all, &cap_all)) {
 		rc = bd_fail(err, BD_ENOMEM, BD_NO_OFFSET, NULL, "out of memory ranking findings");
 		goto fail;
 	}
@@ -481,6 +492,7 @@ enum bd_status bd_report_analyze(struct bd_dump *d, const struct bd_analyze_opts
 	move(root, summary, "dump", "Dump");
 	move(root, summary, "counts", "Counts");
 	move(root, summary, "memory", "Memory");
+	move(root, memory, "where", "Where the memory went");
 	struct rm_node *procs = rm_label(rm_obj(b, root, "processes"), "Top processes");
 	add_top(b, procs, "by_memory", "by memory", d, &st.memory);
 	add_top(b, procs, "by_message_queue", "by message queue", d, &st.mq);

@@ -86,6 +86,7 @@ struct bd_slogan {
 	char text[640];     /* one or two sentences in plain words */
 	char allocator[64]; /* out_of_memory: the allocator that failed */
 	uint64_t bytes;     /* out_of_memory: the request that failed */
+	char type[32];      /* out_of_memory: the block type asked for ("heap", "binary") */
 };
 
 void bd_explain_slogan(const struct bd_dump *d, struct bd_slogan *out);

@@ -109,6 +109,7 @@ void bd_explain_slogan(const struct bd_dump *d, struct bd_slogan *out)
 			if (q)
 				type = bd_slice_make(t + 9, (size_t)(q - t - 9));
 		}
+		snprintf(out->type, sizeof(out->type), "%.*s", (int)type.len, type.ptr);
 		char size[32];
 		rm_format_bytes(size, sizeof(size), out->bytes);
 		snprintf(out->text, sizeof(out->text),

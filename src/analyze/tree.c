@@ -56,11 +56,43 @@ static void read_ancestor(struct bd_dump *d, const struct bd_process *p, struct 
 	}
 }
 
-static void read_dictionary(struct bd_proc_tree *t, struct bd_dump *d, const struct bd_process *p,
+/* Look for the dictionary's lines this far from the end of a heap before indexing it. */
+#define DICT_TAIL ((size_t)4 << 20)
+
+/*
+ * The dictionary's terms are written at the end of the process's heap
+ * section: point the resolve hint at the first one, so that reading them
+ * does not index a heap of a million messages.
+ */
+static void hint_dictionary(struct bd_dump *d, struct bd_process *p, struct bd_slice dict)
+{
+	struct bd_slice line, rest = dict;
+	struct bd_section h;
+	char needle[24];
+	const char *tail, *at;
+
+	if (p->sect.heap == BD_NO_SECTION || !bd_slice_next_line(&rest, &line) || line.len < 2 ||
+	    line.ptr[0] != 'H' || line.len - 1 > 17)
+		return;
+	bd_section_get(d, p->sect.heap, &h);
+	if (h.body.len <= DICT_TAIL)
+		return;
+	needle[0] = '\n';
+	memcpy(needle + 1, line.ptr + 1, line.len - 1);
+	needle[line.len] = ':';
+	tail = h.body.ptr + h.body.len - DICT_TAIL;
+	at = bd_memmem(tail, DICT_TAIL, needle, line.len + 1);
+	if (at)
+		p->hint.next[0] = at + 1;
+}
+
+static void read_dictionary(struct bd_proc_tree *t, struct bd_dump *d, struct bd_process *p,
 			    struct dict_facts *f)
 {
 	struct bd_slice rest = bd_process_dictionary(p);
 	struct bd_elem key, value;
+
+	hint_dictionary(d, p, rest);
 
 	while (bd_next_dict_entry(p, &rest, &key, &value, NULL)) {
 		if (bd_elem_is_atom(&key, "$initial_call"))
@@ -131,7 +163,7 @@ struct bd_slice bd_place_label(const struct bd_proc_tree *t, uint32_t i)
 
 /* Read one process: its keys, and its dictionary when it has one. */
 static enum bd_status read_place(struct bd_proc_tree *t, struct bd_dump *d, size_t i,
-				 size_t *app_cap, struct bd_slice *ancestor, struct bd_error *err)
+				 size_t *app_cap, struct bd_error *err)
 {
 	struct bd_place *pl = &t->procs[i];
 	struct bd_proc_sections sect;
@@ -140,15 +172,16 @@ static enum bd_status read_place(struct bd_proc_tree *t, struct bd_dump *d, size
 	bool estimated;
 
 	bd_section_get(d, d->proc_list[i], &s);
-	bd_parse_proc(&s, &p);
+	/* Name, Spawned as/by, Memory, and Stack+heap, OldHeap for older dumps' memory */
+	bd_parse_proc_keys(&s, &p, "NSMO");
 	pl->pid = s.id;
 	pl->section = d->proc_list[i];
 	pl->name = bd_atom_text(&t->arena, p.name);
 	pl->initial_call = p.spawned_as;
-	pl->spawned_by = bd_slice_eq(p.spawned_by, "[]") ? bd_slice_make("", 0) : p.spawned_by;
 	pl->memory_bytes = bd_proc_memory(&p, d->info.word_size, &estimated);
-	pl->parent = pl->supervisor = pl->app = pl->group = BD_NO_PLACE;
-	*ancestor = bd_slice_make("", 0);
+	pl->supervisor = pl->app = pl->group = BD_NO_PLACE;
+	/* the spawner, else (it has died) the first live ancestor */
+	pl->parent = bd_proc_tree_find(t, d, p.spawned_by);
 	bd_dump_proc_sections_at(d, d->proc_list[i], &sect);
 	if (sect.dictionary != BD_NO_SECTION) {
 		struct bd_process proc;
@@ -161,7 +194,8 @@ static enum bd_status read_place(struct bd_proc_tree *t, struct bd_dump *d, size
 		if (f.initial_call.len)
 			pl->initial_call = f.initial_call;
 		pl->is_supervisor = f.supervisor;
-		*ancestor = f.ancestor;
+		if (pl->parent == BD_NO_PLACE)
+			pl->parent = bd_proc_tree_find(t, d, f.ancestor);
 		if (f.app_master) {
 			struct bd_slice app = app_master_name(&proc);
 			pl->is_app_master = true;
@@ -239,17 +273,14 @@ static int group_cmp(const void *a, const void *b)
 
 static bool make_groups(struct bd_proc_tree *t)
 {
-	size_t cap = 16;
+	size_t cap = 16, groups_cap = 0;
 	uint32_t *slots, *renum;
 
 	while (cap < 2 * t->n)
 		cap <<= 1;
 	slots = bd_malloc(cap * sizeof(*slots));
-	t->groups = bd_calloc(t->n ? t->n : 1, sizeof(*t->groups));
-	if (!slots || !t->groups) {
-		bd_free(slots);
+	if (!slots)
 		return false;
-	}
 	memset(slots, 0xff, cap * sizeof(*slots));
 	for (size_t i = 0; i < t->n; i++) {
 		struct bd_place *p = &t->procs[i];
@@ -257,7 +288,14 @@ static bool make_groups(struct bd_proc_tree *t)
 		while (slots[h] != BD_NO_PLACE && !same_group(&t->groups[slots[h]], p))
 			h = (h + 1) & (cap - 1);
 		if (slots[h] == BD_NO_PLACE) {
-			struct bd_proc_group *g = &t->groups[t->n_groups];
+			struct bd_proc_group *g;
+			if (!bd_grow((void **)&t->groups, &groups_cap, t->n_groups + 1,
+				     sizeof(*t->groups))) {
+				bd_free(slots);
+				return false;
+			}
+			g = &t->groups[t->n_groups];
+			memset(g, 0, sizeof(*g));
 			g->initial_call = p->initial_call;
 			g->parent = p->parent;
 			g->supervisor = p->supervisor;
@@ -285,41 +323,32 @@ static bool make_groups(struct bd_proc_tree *t)
 
 enum bd_status bd_proc_tree_build(struct bd_dump *d, struct bd_proc_tree *t, struct bd_error *err)
 {
-	struct bd_slice *ancestors = NULL;
 	size_t app_cap = 0;
 	enum bd_status rc = BD_OK;
 
 	memset(t, 0, sizeof(*t));
+	t->d = d;
 	bd_arena_init(&t->arena);
 	bd_dump_prepare_shared(d);
 	if (d->n_proc_list && !d->proc_list)
 		goto oom;
 	t->n = d->n_proc_list;
 	t->procs = bd_calloc(t->n ? t->n : 1, sizeof(*t->procs));
-	ancestors = bd_calloc(t->n ? t->n : 1, sizeof(*ancestors));
-	if (!t->procs || !ancestors)
+	if (!t->procs)
 		goto oom;
 	for (size_t i = 0; i < t->n; i++) {
-		rc = read_place(t, d, i, &app_cap, &ancestors[i], err);
+		rc = read_place(t, d, i, &app_cap, err);
 		if (rc)
 			goto fail;
-	}
-	for (size_t i = 0; i < t->n; i++) {
-		struct bd_place *p = &t->procs[i];
-		p->parent = bd_proc_tree_find(t, d, p->spawned_by);
-		if (p->parent == BD_NO_PLACE)
-			p->parent = bd_proc_tree_find(t, d, ancestors[i]);
-		if (p->parent == i)
-			p->parent = BD_NO_PLACE;
+		if (t->procs[i].parent == i)
+			t->procs[i].parent = BD_NO_PLACE;
 	}
 	if (!resolve_chains(t) || !make_groups(t))
 		goto oom;
-	bd_free(ancestors);
 	return BD_OK;
 oom:
 	rc = bd_fail(err, BD_ENOMEM, BD_NO_OFFSET, NULL, "out of memory placing processes");
 fail:
-	bd_free(ancestors);
 	bd_proc_tree_release(t);
 	return rc;
 }
@@ -336,8 +365,17 @@ void bd_proc_tree_release(struct bd_proc_tree *t)
 void bd_group_row(struct rm_builder *b, struct rm_node *row, const struct bd_proc_tree *t,
 		  const struct bd_proc_group *g)
 {
-	struct bd_slice spawned_by = g->parent != BD_NO_PLACE ? bd_place_label(t, g->parent)
-							   : t->procs[g->first].spawned_by;
+	struct bd_slice spawned_by = bd_place_label(t, g->parent);
+
+	if (g->parent == BD_NO_PLACE) {
+		/* a spawner that is not in the dump: as its members' =proc says */
+		struct bd_section s;
+		struct bd_proc p;
+		bd_section_get(t->d, t->procs[g->first].section, &s);
+		bd_parse_proc_keys(&s, &p, "S");
+		if (!bd_slice_eq(p.spawned_by, "[]"))
+			spawned_by = p.spawned_by;
+	}
 
 	rm_label(rm_uint(b, row, "count", g->count), "count");
 	rm_label(rm_bytes(b, row, "memory_bytes", g->memory_bytes), "memory");

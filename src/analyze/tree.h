@@ -19,7 +19,6 @@ struct bd_place {
 	struct bd_slice pid;
 	struct bd_slice name;          /* registered name (atom text), or empty */
 	struct bd_slice initial_call;  /* '$initial_call' as M:F/A, else `Spawned as` */
-	struct bd_slice spawned_by;    /* as written; empty if none */
 	uint32_t section;              /* its =proc section */
 	uint32_t parent;               /* the spawner (or first live ancestor); BD_NO_PLACE */
 	uint32_t supervisor;           /* nearest supervisor above it; BD_NO_PLACE */
@@ -49,6 +48,7 @@ struct bd_proc_tree {
 	struct bd_proc_group *groups;  /* most members first, then most memory */
 	size_t n_groups;
 	struct bd_arena arena;
+	struct bd_dump *d;             /* the dump it was built from */
 };
 
 /*

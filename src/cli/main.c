@@ -61,6 +61,7 @@ struct options {
 		const char *value;
 	} rules[64];            /* check: rule flags, in order, as rules-file keys */
 	size_t n_rules;
+	struct bd_memory_opts memory;
 };
 
 /* Options a command takes besides --format, --output and --help. */
@@ -75,6 +76,7 @@ enum {
 	OPT_DOT = 1u << 7,      /* --format dot, --convoy */
 	OPT_RULES = 1u << 8,    /* check: rule flags, --rules, --baseline, --junit */
 	OPT_CAPTURES = 1u << 9, /* diff: OLD NEW [THIRD] */
+	OPT_MEMORY = 1u << 10,   /* --by, --depth (of the roll-up) */
 };
 
 struct command {
@@ -210,6 +212,15 @@ static int run_diff(const struct options *o, struct bd_report **r, bool *failed,
 	return bd_report_diff(o->dump, o->target, o->third, &d, r, err);
 }
 
+static int run_memory(struct bd_dump *d, const struct options *o, struct bd_report **r,
+		      struct bd_error *err)
+{
+	struct bd_memory_opts m = o->memory;
+
+	m.top = o->limit;
+	return bd_report_memory(d, &m, r, err);
+}
+
 #define TERMS_HELP \
 	"      --syntax S    print terms in erlang (default) or elixir syntax\n" \
 	"      --depth N     nesting levels printed (default 8)\n" \
@@ -225,6 +236,13 @@ static const struct command commands[] = {
 	{ "analyze", "the triage report: what happened, findings ranked by severity, inventory",
 	  " [--top N]", "  -t, --top N       rows per list (default 5)\n", FMT_TEXT_JSON, OPT_TOP,
 	  run_analyze, NULL, NULL },
+	{ "memory", "who holds the memory: reconciled totals, retained sizes, roll-up by application",
+	  " [--by app|supervisor|process] [--depth N] [--limit N]",
+	  "      --by KEY      roll up by app (default: application, supervisor, group,\n"
+	  "                    process), supervisor, or process (no roll-up)\n"
+	  "      --depth N     levels of the roll-up shown, 1 to 4 (default 3)\n"
+	  "  -n, --limit N     rows per list and per level (default 10)\n",
+	  FMT_TEXT_JSON, OPT_MEMORY | OPT_LIMIT, run_memory, NULL, NULL },
 	{ "summary", "what killed the node, when, versions, truncation, counts, memory", "",
 	  "", FMT_TEXT_JSON, 0, run_summary, NULL, NULL },
 	{ "procs", "the process table, sorted (recon's proc_count on a dump)",
@@ -585,6 +603,29 @@ static int parse_args(const struct command *c, int argc, char **argv, struct opt
 				continue;
 			if (r > 0)
 				return r;
+		}
+		if (c->opts & OPT_MEMORY) {
+			v = option_value(a, "--by", NULL, &i, argc, argv, &m);
+			if (m) {
+				if (v && strcmp(v, "app") == 0)
+					o->memory.by = BD_MEMORY_BY_APP;
+				else if (v && strcmp(v, "supervisor") == 0)
+					o->memory.by = BD_MEMORY_BY_SUPERVISOR;
+				else if (v && strcmp(v, "process") == 0)
+					o->memory.by = BD_MEMORY_BY_PROCESS;
+				else
+					return usage_error(c, "unknown --by '%s' (app, supervisor or process)",
+							   v ? v : "");
+				continue;
+			}
+			v = option_value(a, "--depth", NULL, &i, argc, argv, &m);
+			if (m) {
+				if (!v || !parse_size(v, &o->memory.depth) || o->memory.depth == 0 ||
+				    o->memory.depth > 4)
+					return usage_error(c, "--depth needs a whole number from 1 to 4, not '%s'",
+							   v ? v : "");
+				continue;
+			}
 		}
 		if ((c->opts & OPT_PRINT) && strcmp(a, "--print") == 0) {
 			o->print = true;

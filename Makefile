@@ -109,6 +109,7 @@ check-layers:
 
 demo: $(BIN)
 	@$(BIN) analyze fixtures/triage.dump.gz
+	@echo; echo "(this was $(BIN) analyze fixtures/triage.dump.gz; $(BIN) --help lists the commands)"
 
 $(BUILD)/bench/decode_all: tests/bench/decode_all.c $(LIB)
 	@mkdir -p $(dir $@)

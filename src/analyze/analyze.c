@@ -276,45 +276,30 @@ static void move(struct rm_node *to, struct rm_node *from, const char *key, cons
 }
 
 /*
- * The process the scheduler that wrote the dump was running ("Calling
- * Thread: scheduler:N"): for an out-of-memory crash, the one that asked.
+ * The process that was running when the dump was written: for an
+ * out-of-memory crash, the one that asked.
  */
 static void culprit(struct rm_builder *b, struct rm_node *o, struct bd_dump *d)
 {
-	const char *t = d->info.calling_thread;
-	struct bd_slice want;
+	struct bd_slice pid = bd_dump_writer_process(d);
 
-	if (strncmp(t, "scheduler:", 10) != 0)
+	if (!pid.len)
 		return;
-	want = bd_slice_make(t + 10, strlen(t + 10));
-	for (size_t i = bd_section_find(d, BD_SECT_SCHEDULER, 0); i < d->index.n;
-	     i = bd_section_find(d, BD_SECT_SCHEDULER, i + 1)) {
-		struct bd_section s;
-		struct bd_scheduler sch;
-		bd_section_get(d, i, &s);
-		if (!bd_slice_eqs(s.id, want))
-			continue;
-		bd_parse_scheduler(&s, &sch);
-		if (!sch.current_process.len)
-			return;
-		rm_label(rm_slice(b, o, "running_process", sch.current_process), "running process");
-		rm_slice_or_null(b, o, "running_process_name",
-				 bd_atom_text(b->arena, bd_dump_proc_name(d, sch.current_process)));
-		rm_slice_or_null(b, o, "running_process_label",
-				 bd_dump_proc_label(d, sch.current_process));
-		size_t at = bd_dump_find_proc(d, sch.current_process);
-		if (at != BD_NO_SECTION) {
-			struct bd_section ps_s;
-			struct bd_proc p;
-			bd_section_get(d, at, &ps_s);
-			bd_parse_proc(&ps_s, &p);
-			rm_label(rm_slice_or_null(b, o, "running_function", bd_proc_current_function(&p)),
-				 "running function");
-			rm_label(rm_bytes(b, o, "running_process_memory_bytes",
-					  bd_proc_memory(&p, d->info.word_size, NULL)),
-				 "its memory");
-		}
-		return;
+	rm_label(rm_slice(b, o, "running_process", pid), "running process");
+	rm_slice_or_null(b, o, "running_process_name",
+			 bd_atom_text(b->arena, bd_dump_proc_name(d, pid)));
+	rm_slice_or_null(b, o, "running_process_label", bd_dump_proc_label(d, pid));
+	size_t at = bd_dump_find_proc(d, pid);
+	if (at != BD_NO_SECTION) {
+		struct bd_section ps_s;
+		struct bd_proc p;
+		bd_section_get(d, at, &ps_s);
+		bd_parse_proc(&ps_s, &p);
+		rm_label(rm_slice_or_null(b, o, "running_function", bd_proc_current_function(&p)),
+			 "running function");
+		rm_label(rm_bytes(b, o, "running_process_memory_bytes",
+				  bd_proc_memory(&p, d->info.word_size, NULL)),
+			 "its memory");
 	}
 }
 

@@ -91,6 +91,9 @@ struct bd_slogan {
 
 void bd_explain_slogan(const struct bd_dump *d, struct bd_slogan *out);
 
+/* The process that was running on the thread that wrote the dump ("" if none). */
+struct bd_slice bd_dump_writer_process(const struct bd_dump *d);
+
 /* Findings (thresholds are documented in the man page). */
 enum bd_severity {
 	BD_SEV_INFO,

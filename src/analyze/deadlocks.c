@@ -883,7 +883,7 @@ static void waiter_row(struct dl_graph *g, struct rm_builder *b, struct rm_node 
 	} else {
 		rm_flags(rm_null(b, o, "via"), RM_NOTEXT);
 	}
-	rm_flags(rm_slice_or_null(b, o, "called_from", e->called_from), RM_FULL);
+	rm_flags(rm_slice_or_null(b, o, "called_from", e->called_from), RM_WIDE);
 }
 
 /* The head of a chain: a process that is not waiting on a call. */
@@ -1048,6 +1048,50 @@ static bool is_head(const struct dl_graph *g, size_t i)
 	return n->cycle == NONE && n->sink == i && n->waiters > 0;
 }
 
+/* Where a head waits on a port (a socket, a file, an external program). */
+static const char *const port_wait_functions[] = {
+	"prim_inet:", "gen_tcp:", "gen_udp:", "gen_sctp:", "erlang:port_", "os:cmd",
+};
+
+/*
+ * Why a chain is worth acting on, or NULL when it is work in flight (a
+ * call to a process that is running, or busy in a receive of its own):
+ * its head is stuck, it holds several waiters, or a call in it never
+ * times out. The process that wrote the dump (the one that halted the
+ * node) never is: its callers only wait for the node to stop.
+ */
+static const char *chain_concern(const struct dl_graph *g, size_t head, size_t from,
+				 const struct bd_proc *hp, struct bd_slice writer)
+{
+	const struct dl_node *h = &g->nodes[head];
+	struct bd_slice cur = bd_proc_current_function(hp);
+
+	if (writer.len && bd_slice_eqs(h->pid, writer))
+		return NULL;
+	if (bd_slice_eq(hp->state, "Suspended"))
+		return "it is suspended";
+	if (bd_slice_starts(cur, "erlang:hibernate"))
+		return "it is hibernated";
+	if (bd_slice_eq(cur, "timer:sleep/1") || bd_slice_eq(cur, "'Elixir.Process':sleep/1"))
+		return "it sleeps";
+	if (h->edge != NONE)
+		return "it is blocked itself";
+	if (bd_slice_eq(hp->state, "Waiting")) {
+		if (starts_any(cur, port_wait_functions, BD_ARRAY_SIZE(port_wait_functions)))
+			return "it waits on a port";
+		if (hp->message_queue_len != BD_UNSET && hp->message_queue_len > 0)
+			return "its receive matches none of its queued messages";
+	}
+	if (h->waiters > 1)
+		return "several processes wait on it";
+	for (size_t u = from; u != head; u = g->nodes[u].out) {
+		const struct dl_edge *e = &g->edges[g->nodes[u].edge];
+		if (e->timeout && strcmp(e->timeout, "infinity") == 0)
+			return "a call in the chain has no timeout";
+	}
+	return NULL;
+}
+
 static void add_chains(struct dl_graph *g, struct rm_builder *b, struct rm_node *root,
 		       struct rm_node *findings)
 {
@@ -1058,6 +1102,7 @@ static void add_chains(struct dl_graph *g, struct rm_builder *b, struct rm_node 
 	struct rank *heads = bd_malloc(cap * sizeof(*heads));
 	size_t n_heads = 0;
 	struct bd_buf title = BD_BUF_INIT, ev = BD_BUF_INIT;
+	struct bd_slice writer = bd_dump_writer_process(g->d);
 	char w[512];
 
 	if (!deepest || !heads) {
@@ -1090,6 +1135,7 @@ static void add_chains(struct dl_graph *g, struct rm_builder *b, struct rm_node 
 		struct rm_node *f;
 		struct bd_proc hp;
 		struct bd_slice cur, hn = short_name(g, b, h);
+		const char *concern;
 		size_t u;
 
 		bd_buf_reset(&title);
@@ -1115,13 +1161,17 @@ static void add_chains(struct dl_graph *g, struct rm_builder *b, struct rm_node 
 		if (h->edge != NONE)
 			bd_buf_printf(&ev, "; it waits on %.*s, which is not in this dump",
 				      (int)g->edges[h->edge].target.len, g->edges[h->edge].target.ptr);
+		/* a convoy's target is reported, with more weight, as the convoy */
+		if (is_convoy(g, h))
+			continue;
+		concern = chain_concern(g, hi, deepest[hi], &hp, writer);
+		if (!concern)
+			continue; /* work in flight: listed, not a finding */
+		bd_buf_printf(&ev, "; %s", concern);
 		if (title.oom || ev.oom) {
 			b->oom = true;
 			break;
 		}
-		/* a convoy's target is reported, with more weight, as the convoy */
-		if (is_convoy(g, h))
-			continue;
 		f = bd_finding_add(b, findings, "blocked_chain", BD_SEV_WARNING, title.ptr, ev.ptr,
 				   "not a deadlock: the head is the likely culprit; see what it is doing "
 				   "(beamdump proc) and why it does not answer: a long or stuck callback, "

@@ -555,9 +555,6 @@ static void add_schedulers(struct rm_builder *b, struct rm_node *root, struct bd
 		bd_section_get(d, i, &s);
 		bd_parse_scheduler(&s, &sc);
 		struct rm_node *o = rm_obj(b, arr, NULL);
-		/* idle dirty schedulers only clutter the text view */
-		if (kind != BD_SECT_SCHEDULER && !sc.current_process.len)
-			rm_flags(o, RM_NOTEXT);
 		rm_slice(b, o, "id", sc.id);
 		rm_str(b, o, "type", type);
 		rm_slice_or_null(b, o, "current_process", sc.current_process);

@@ -1248,7 +1248,7 @@ static enum bd_status mailbox_row(struct leaks_ctx *c, struct rm_node *arr, cons
 	shapes = rm_label(rm_arr(b, o, "shapes"), "Message shapes");
 	for (size_t i = 0; i < t->n && i < SHAPES_SHOWN; i++) {
 		struct rm_node *row = rm_obj(b, shapes, NULL);
-		rm_flags(rm_str(b, row, "shape", t->slots[i].text), RM_FULL);
+		rm_flags(rm_str(b, row, "shape", t->slots[i].text), RM_FULL | RM_CODE);
 		rm_uint(b, row, "count", t->slots[i].count);
 		rm_ratio(b, row, "share", f.sampled ? (double)t->slots[i].count / (double)f.sampled : 0);
 	}
@@ -1597,7 +1597,8 @@ static void add_heaps(struct leaks_ctx *c, struct rm_node *root)
 			continue;
 		read++;
 		live = reachable_words(body_of(d, sect.heap), c->ws, heap_words / HEAP_GARBAGE_RATIO);
-		if (live * HEAP_GARBAGE_RATIO > heap_words)
+		/* nothing reachable in the dump is no measure of the live data */
+		if (live == 0 || live * HEAP_GARBAGE_RATIO > heap_words)
 			continue;
 		unused = (p.heap_unused_words != BD_UNSET ? p.heap_unused_words : 0) +
 			 (p.old_heap_unused_words != BD_UNSET ? p.old_heap_unused_words : 0);

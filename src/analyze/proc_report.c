@@ -41,7 +41,7 @@ struct rm_node *bd_rm_term(struct rm_builder *b, struct rm_node *parent, const c
 		b->oom = true;
 		return NULL;
 	}
-	n = rm_str(b, parent, key, buf.ptr);
+	n = rm_flags(rm_str(b, parent, key, buf.ptr), RM_CODE);
 	bd_buf_release(&buf);
 	return n;
 }
@@ -171,7 +171,7 @@ static enum bd_status fill_messages(struct rm_builder *b, struct rm_node *m,
 	struct rm_node *rows = rm_arr(b, m, "shapes");
 	for (size_t i = 0; i < shapes.t.n && i < n_shapes; i++) {
 		struct rm_node *row = rm_obj(b, rows, NULL);
-		rm_flags(rm_str(b, row, "shape", shapes.t.slots[i].text), RM_WIDE);
+		rm_flags(rm_str(b, row, "shape", shapes.t.slots[i].text), RM_WIDE | RM_CODE);
 		rm_uint(b, row, "count", shapes.t.slots[i].count);
 		rm_ratio(b, row, "share",
 			 sizes.listed ? (double)shapes.t.slots[i].count / (double)sizes.listed : 0);
@@ -307,7 +307,7 @@ static enum bd_status fill_state(struct rm_builder *b, struct rm_node *st,
 	rm_label(rm_bytes(b, st, "binary_bytes", sz.binary_bytes), "off-heap binaries");
 	if (sz.n_missing)
 		rm_label(rm_uint(b, st, "missing", sz.n_missing), "pointers not in the dump");
-	rm_flags(rm_str(b, st, "shape", shape.ptr), RM_MULTILINE);
+	rm_flags(rm_str(b, st, "shape", shape.ptr), RM_MULTILINE | RM_CODE);
 	bd_buf_release(&shape);
 	*p->ctx.hint = start;
 	rm_flags(bd_rm_term(b, st, "printed", &p->ctx, &beh->state, po), RM_MULTILINE);

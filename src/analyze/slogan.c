@@ -175,3 +175,28 @@ void bd_explain_slogan(const struct bd_dump *d, struct bd_slogan *out)
 		 "\"%.*s\".",
 		 (int)(s.len > 400 ? 400 : s.len), s.ptr);
 }
+
+/*
+ * The process the scheduler that wrote the dump was running ("Calling
+ * Thread: scheduler:N"), or an empty slice.
+ */
+struct bd_slice bd_dump_writer_process(const struct bd_dump *d)
+{
+	const char *t = d->info.calling_thread;
+	struct bd_slice want;
+
+	if (strncmp(t, "scheduler:", 10) != 0)
+		return bd_slice_make("", 0);
+	want = bd_slice_make(t + 10, strlen(t + 10));
+	for (size_t i = bd_section_find(d, BD_SECT_SCHEDULER, 0); i < d->index.n;
+	     i = bd_section_find(d, BD_SECT_SCHEDULER, i + 1)) {
+		struct bd_section s;
+		struct bd_scheduler sch;
+		bd_section_get(d, i, &s);
+		if (!bd_slice_eqs(s.id, want))
+			continue;
+		bd_parse_scheduler(&s, &sch);
+		return sch.current_process;
+	}
+	return bd_slice_make("", 0);
+}

@@ -280,7 +280,7 @@ static void state_row(struct states_ctx *c, struct rm_node *arr, const struct st
 	if (r->suspended)
 		rm_flags(rm_bool(b, o, "suspended", true), RM_NOTEXT);
 	rm_flags(rm_str(b, o, "found_in", r->found_in ? r->found_in : ""), RM_NOTEXT);
-	rm_flags(rm_str(b, o, "shape", r->shape ? r->shape : ""), RM_FULL);
+	rm_flags(rm_str(b, o, "shape", r->shape ? r->shape : ""), RM_FULL | RM_CODE);
 }
 
 /* --print: the state printed, for the listed processes. */
@@ -372,7 +372,7 @@ static enum bd_status heap_row(struct states_ctx *c, struct rm_node *arr, const 
 		rm_bytes(b, row, "bytes", top[t].words * c->d->info.word_size);
 		rc = bd_term_shape_summary(&p.ctx, &p.slots[top[t].slot].elem, c->po.syntax, &shape, err);
 		if (!rc)
-			rm_flags(rm_str(b, row, "shape", shape.ptr), RM_FULL);
+			rm_flags(rm_str(b, row, "shape", shape.ptr), RM_FULL | RM_CODE);
 		bd_buf_release(&shape);
 		if (rc)
 			goto out;

@@ -36,6 +36,7 @@ enum rm_flag {
 	RM_FULL = 1u << 3,    /* a table column wrapped, not cut short (put it last) */
 	RM_BLOCKS = 1u << 4,  /* an array of objects shown as blocks, not a table */
 	RM_HEADING = 1u << 5, /* in a block: Markdown makes it the block's heading */
+	RM_CODE = 1u << 6,    /* a term or shape: Markdown shows it as one code span */
 };
 
 struct rm_builder {

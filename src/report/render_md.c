@@ -1,8 +1,9 @@
 /*
  * Markdown renderer, for pasting into a postmortem: a heading per object,
  * "- **label:** value" lines for scalars, tables for arrays of objects.
- * Pipes are escaped and multi-line text goes into code blocks; control
- * characters are shown as \xHH, never written raw.
+ * Identifiers and terms go into code spans, pipes in tables are escaped,
+ * and multi-line text goes into code blocks; control characters are shown
+ * as \xHH, never written raw.
  */
 #include "bd.h"
 #include "report/model.h"
@@ -33,25 +34,114 @@ static size_t md_char(FILE *out, const unsigned char *p, size_t left)
 	return n;
 }
 
-static void md_text(FILE *out, struct bd_slice s)
+/* Characters that Markdown would read as markup in running text. */
+static bool md_special(char c)
 {
-	const unsigned char *p = (const unsigned char *)s.ptr;
+	return c == '|' || c == '`' || c == '*' || c == '_' || c == '<' || c == '>' || c == '[' ||
+	       c == ']' || c == '\\' || c == '{' || c == '}' || c == '#';
+}
 
-	for (size_t i = 0; i < s.len;) {
-		unsigned char c = p[i];
-		if (c == '|' || c == '`' || c == '*' || c == '_' || c == '<' || c == '>' ||
-		    c == '[' || c == ']' || c == '\\')
+/* Markup characters even between spaces (a lone "<" or "->" is read as itself). */
+static bool md_markup(char c)
+{
+	return c == '|' || c == '`' || c == '*' || c == '_' || c == '[' || c == ']' || c == '\\';
+}
+
+/*
+ * A word is code (a pid, an MFA, an atom or a term) when it holds a
+ * character Markdown would read as markup, or looks like mod:fun/arity.
+ * Words of punctuation only ("->", "|") are not.
+ */
+static bool is_code(const char *p, size_t n)
+{
+	const char *colon = memchr(p, ':', n);
+	bool special = false, alnum = false;
+
+	for (size_t i = 0; i < n; i++) {
+		special |= md_special(p[i]);
+		alnum |= (p[i] >= '0' && p[i] <= '9') || ((p[i] | 0x20) >= 'a' && (p[i] | 0x20) <= 'z');
+	}
+	if (!alnum)
+		return false;
+	return special || (colon && colon > p && memchr(colon, '/', n - (size_t)(colon - p)));
+}
+
+/*
+ * A code span that holds any text: the fence is one backtick more than the
+ * longest run inside, padded when the text starts or ends with one. In a
+ * table cell a pipe is still escaped (tables are split before code spans).
+ */
+static void md_code(FILE *out, const char *p, size_t n, bool table)
+{
+	size_t run = 0, longest = 0;
+	bool pad;
+
+	for (size_t i = 0; i < n; i++) {
+		run = p[i] == '`' ? run + 1 : 0;
+		if (run > longest)
+			longest = run;
+	}
+	pad = n && (p[0] == '`' || p[n - 1] == '`');
+	for (size_t i = 0; i <= longest; i++)
+		fputc('`', out);
+	if (pad)
+		fputc(' ', out);
+	for (size_t i = 0; i < n;) {
+		if (table && p[i] == '|')
 			fputc('\\', out);
-		if (c == '\n' || c == '\r') {
+		if (p[i] == '\n' || p[i] == '\r') {
 			fputc(' ', out);
 			i++;
 		} else {
-			i += md_char(out, p + i, s.len - i);
+			i += md_char(out, (const unsigned char *)p + i, n - i);
 		}
+	}
+	if (pad)
+		fputc(' ', out);
+	for (size_t i = 0; i <= longest; i++)
+		fputc('`', out);
+}
+
+/*
+ * Running text, word by word: identifiers and terms go into code spans so
+ * that the raw Markdown reads as the rendered one; punctuation around them
+ * stays outside. Other markup characters are escaped.
+ */
+static void md_text(FILE *out, struct bd_slice s, bool table)
+{
+	size_t i = 0;
+
+	while (i < s.len) {
+		size_t start = i, end;
+		if (s.ptr[i] == ' ' || s.ptr[i] == '\n' || s.ptr[i] == '\r') {
+			fputc(' ', out);
+			i++;
+			continue;
+		}
+		while (i < s.len && s.ptr[i] != ' ' && s.ptr[i] != '\n' && s.ptr[i] != '\r')
+			i++;
+		end = i;
+		if (!is_code(s.ptr + start, end - start)) {
+			for (size_t k = start; k < end;) {
+				if (md_markup(s.ptr[k]))
+					fputc('\\', out);
+				k += md_char(out, (const unsigned char *)s.ptr + k, end - k);
+			}
+			continue;
+		}
+		/* "(<0.9.0>)," -> "(" code ","; "f/1:" -> code ":" */
+		while (start < end && s.ptr[start] == '(')
+			fputc(s.ptr[start++], out);
+		size_t tail = end;
+		while (tail > start && strchr("),;.:", s.ptr[tail - 1]) &&
+		       !(s.ptr[tail - 1] == ')' && memchr(s.ptr + start, '(', tail - start)))
+			tail--;
+		md_code(out, s.ptr + start, tail - start, table);
+		fwrite(s.ptr + tail, 1, end - tail, out);
 	}
 }
 
-static void md_scalar(FILE *out, const struct rm_node *n)
+static void md_scalar(FILE *out, const struct rm_node *n, bool table)
 {
 	char buf[64];
 
@@ -82,7 +172,10 @@ static void md_scalar(FILE *out, const struct rm_node *n)
 			fprintf(out, "%.3g", n->v.f);
 		break;
 	case RM_STR:
-		md_text(out, n->v.s);
+		if ((n->flags & RM_CODE) && n->v.s.len)
+			md_code(out, n->v.s.ptr, n->v.s.len, table);
+		else
+			md_text(out, n->v.s, table);
 		break;
 	case RM_OBJ:
 	case RM_ARR:
@@ -128,7 +221,7 @@ static void md_table(FILE *out, const struct rm_node *arr)
 			if ((c->flags & RM_NOTEXT) || !is_scalar(c))
 				continue;
 			fputc(' ', out);
-			md_scalar(out, c);
+			md_scalar(out, c, true);
 			fputs(" |", out);
 		}
 		fputc('\n', out);
@@ -166,7 +259,7 @@ static void md_array(FILE *out, const struct rm_node *arr, int level)
 					if (!(c->flags & RM_HEADING) || !is_scalar(c))
 						continue;
 					fprintf(out, "%.*s %zu. ", level + 1 > 6 ? 6 : level + 1, "######", i + 1);
-					md_scalar(out, c);
+					md_scalar(out, c, false);
 					fputs("\n\n", out);
 				}
 				md_fields(out, row, level + 1);
@@ -179,7 +272,7 @@ static void md_array(FILE *out, const struct rm_node *arr, int level)
 			if (!row)
 				continue;
 			fputs("- ", out);
-			md_scalar(out, row);
+			md_scalar(out, row, false);
 			fputc('\n', out);
 		}
 	}
@@ -209,7 +302,7 @@ static void md_fields(FILE *out, const struct rm_node *obj, int level)
 			fputs("\n  ```\n", out);
 		} else {
 			fprintf(out, "- **%s:** ", label);
-			md_scalar(out, c);
+			md_scalar(out, c, false);
 			fputc('\n', out);
 		}
 		any_scalar = true;

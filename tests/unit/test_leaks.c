@@ -369,6 +369,9 @@ static const char synthetic[] =
 	"Stack+heap: 1000000\nOldHeap: 0\nHeap unused: 900000\nOldHeap unused: 0\narity = 3\n"
 	"=proc:<0.19.0>\nState: Running\nName: runner\nMessage queue length: 0\n"
 	"Stack+heap: 1000000\nOldHeap: 0\nHeap unused: 900000\nOldHeap unused: 0\n"
+	/* a heap the dump reaches nothing of: no measure of its garbage */
+	"=proc:<0.21.0>\nState: Waiting\nName: unreached\nMessage queue length: 0\n"
+	"Stack+heap: 2000000\nOldHeap: 0\nHeap unused: 100\nOldHeap unused: 0\narity = 0\n"
 	"=ets:<0.10.0>\nSlot: 1\nTable: big_tab\nName: big_tab\nObjects: 1000000\nWords: 30000000\n"
 	"=ets:<0.11.0>\nSlot: 2\nTable: small_tab\nName: small_tab\nObjects: 10\nWords: 1000\n"
 	"=proc_stack:<0.10.0>\ny0:H100\n"
@@ -391,6 +394,8 @@ static const char synthetic[] =
 	"=proc_heap:<0.18.0>\n800:t2:I1,I2\n"
 	"=proc_stack:<0.19.0>\ny0:H900\n"
 	"=proc_heap:<0.19.0>\n900:t2:I1,I2\n"
+	"=proc_stack:<0.21.0>\ny0:I1\n"
+	"=proc_heap:<0.21.0>\n"
 	"=literals\n7000:Yc7100:0:100000\n"
 	"=binary:5000\n100000:AAAA\n"
 	"=binary:6000\n100000:AAAA\n"
@@ -460,6 +465,7 @@ static void hand_written_findings_follow_the_thresholds(void **state)
 	assert_non_null(row_with(field(r->root, "garbage_heaps"), "name", "bursty"));
 	assert_null(row_with(field(r->root, "garbage_heaps"), "name", "sleepy"));
 	assert_null(row_with(field(r->root, "garbage_heaps"), "name", "runner"));
+	assert_null(row_with(field(r->root, "garbage_heaps"), "name", "unreached"));
 	f = finding_of(r->root, "garbage_heap");
 	assert_true(str_is(field(f, "severity"), "warning")); /* 16 MB: under 64 MiB */
 	assert_non_null(strstr(field(f, "title")->v.s.ptr, "bursty"));

@@ -280,6 +280,26 @@ static void every_format_starts_as_documented(void **state)
 	bd_dump_free(d);
 }
 
+/* Markdown: identifiers and terms in code spans, whatever backticks or pipes they hold. */
+static void markdown_puts_identifiers_in_code_spans(void **state)
+{
+	struct bd_report *r = rm_report_new("beamdump test");
+	struct rm_node *row = rm_obj(&r->b, rm_arr(&r->b, r->root, "rows"), NULL);
+	char *md;
+
+	(void)state;
+	rm_str(&r->b, r->root, "title", "ch_a (<0.85.0>) waits in gen:do_call/4: a -> b, 2 * 3");
+	rm_flags(rm_str(&r->b, r->root, "term", "{'a`b',<<\"|\">>}"), RM_CODE);
+	rm_str(&r->b, row, "pid", "<0.9.0>");
+	rm_flags(rm_str(&r->b, row, "shape", "list(2 × atom | integer)"), RM_CODE);
+	md = bd_test_render(r, BD_FORMAT_MARKDOWN);
+	assert_non_null(strstr(md, "- **title:** `ch_a` (`<0.85.0>`) waits in `gen:do_call/4`: a -> b, 2 \\* 3\n"));
+	assert_non_null(strstr(md, "- **term:** ``{'a`b',<<\"|\">>}``\n"));
+	assert_non_null(strstr(md, "| `<0.9.0>` | `list(2 × atom \\| integer)` |\n"));
+	free(md);
+	bd_report_free(r);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -291,6 +311,7 @@ int main(void)
 		cmocka_unit_test(ets_tables_match_the_live_node),
 		cmocka_unit_test(alloc_totals_add_up),
 		cmocka_unit_test(every_format_starts_as_documented),
+		cmocka_unit_test(markdown_puts_identifiers_in_code_spans),
 	};
 
 	return cmocka_run_group_tests_name("report", tests, NULL, NULL);

@@ -300,8 +300,12 @@ static enum bd_status fill_state(struct rm_builder *b, struct rm_node *st,
 	rm_slice(b, st, "found_in", p->frames[beh->frame].function);
 	if (beh->statem_state.kind || beh->statem_state.text.len)
 		bd_rm_term(b, st, "state_name", &p->ctx, &beh->statem_state, po);
-	rm_label(rm_uint(b, st, "words", sz.flat_words), "words (flat_size)");
-	rm_label(rm_bytes(b, st, "bytes", sz.flat_words * p->d->info.word_size), "size");
+	/* a pointer not in the dump (a cut dump) makes the sizes lower bounds */
+	unsigned bound = sz.n_missing ? RM_AT_LEAST : 0;
+	rm_flags(rm_label(rm_uint(b, st, "words", sz.flat_words), "words (flat_size)"), bound);
+	rm_flags(rm_label(rm_bytes(b, st, "bytes", sz.flat_words * p->d->info.word_size), "size"),
+		 bound);
+	rm_flags(rm_bool(b, st, "exact", !sz.n_missing), RM_NOTEXT);
 	rm_label(rm_uint(b, st, "shared_words", sz.shared_words), "words (shared once)");
 	rm_label(rm_uint(b, st, "literal_words", sz.literal_words), "in literal areas");
 	rm_label(rm_bytes(b, st, "binary_bytes", sz.binary_bytes), "off-heap binaries");

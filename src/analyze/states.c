@@ -263,6 +263,8 @@ static void state_row(struct states_ctx *c, struct rm_node *arr, const struct st
 	rm_str(b, o, "behaviour", r->kind);
 	rm_slice_or_null(b, o, "module", r->module);
 	rm_flags(rm_bool(b, o, "hibernated", r->hibernated), RM_NOTEXT);
+	/* hibernated: no size; pointers not in the dump (a cut dump): a lower bound */
+	rm_flags(rm_bool(b, o, "exact", !r->hibernated && !r->missing), RM_NOTEXT);
 	if (r->hibernated) {
 		rm_label(rm_null(b, o, "state_words"), "words");
 		rm_label(rm_null(b, o, "state_bytes"), "size");
@@ -271,8 +273,9 @@ static void state_row(struct states_ctx *c, struct rm_node *arr, const struct st
 		rm_flags(rm_str(b, o, "shape", "(hibernated: state not in the dump)"), RM_FULL);
 		return;
 	}
-	rm_label(rm_uint(b, o, "state_words", r->words), "words");
-	rm_label(rm_bytes(b, o, "state_bytes", r->words * ws), "size");
+	unsigned bound = r->missing ? RM_AT_LEAST : 0;
+	rm_flags(rm_label(rm_uint(b, o, "state_words", r->words), "words"), bound);
+	rm_flags(rm_label(rm_bytes(b, o, "state_bytes", r->words * ws), "size"), bound);
 	rm_flags(rm_uint(b, o, "shared_words", r->shared_words), RM_NOTEXT);
 	rm_label(rm_bytes(b, o, "binary_bytes", r->binary_bytes), "binaries");
 	if (r->missing)
@@ -393,9 +396,29 @@ static int heap_cmp(const void *a, const void *b)
 }
 
 /*
+ * Why a size is a lower bound: where the dump was cut, or that some of the
+ * state is not in it.
+ */
+static void lower_bound_reason(const struct bd_dump *d, const struct state_rec *r, char *out,
+			       size_t cap)
+{
+	const struct bd_dump_info *i = &d->info;
+
+	if (i->truncated)
+		snprintf(out, cap, "the dump was cut in %s (%s) and %llu pointer%s of this state lead "
+			 "past the cut", i->truncated_in[0] ? i->truncated_in : "its last section",
+			 i->truncation_reason, (unsigned long long)r->missing,
+			 r->missing == 1 ? "" : "s");
+	else
+		snprintf(out, cap, "%llu pointer%s of this state lead nowhere in the dump",
+			 (unsigned long long)r->missing, r->missing == 1 ? "" : "s");
+}
+
+/*
  * A state is a finding when it holds a large share of the memory of all
  * processes (=memory processes): 10 % warning, 25 % high, 50 % critical;
- * states under 1 MiB never are.
+ * states under 1 MiB never are. On a cut dump the size is a lower bound,
+ * and the finding says so.
  */
 static void add_findings(struct states_ctx *c, struct rm_node *findings)
 {
@@ -407,7 +430,7 @@ static void add_findings(struct states_ctx *c, struct rm_node *findings)
 		uint64_t bytes = r->words * ws;
 		double share = procs ? (double)bytes / (double)procs : 0;
 		enum bd_severity sev;
-		char title[256], evidence[512], size[32];
+		char title[256], evidence[1024], size[32], why[384];
 		struct bd_section s;
 		struct bd_slice name;
 		struct rm_node *f;
@@ -418,15 +441,25 @@ static void add_findings(struct states_ctx *c, struct rm_node *findings)
 		bd_section_get(c->d, r->section, &s);
 		name = bd_proc_who(c->b, c->d, s.id, own_name(&s));
 		rm_format_bytes(size, sizeof(size), bytes);
-		snprintf(title, sizeof(title), "%.*s (%s %.*s) holds a %s state, %.0f%% of all process memory",
-			 (int)name.len, name.ptr, r->kind, (int)r->module.len, r->module.ptr, size,
-			 share * 100);
-		snprintf(evidence, sizeof(evidence), "%llu words (erts_debug:flat_size) found in %s: %s",
-			 (unsigned long long)r->words, r->found_in ? r->found_in : "?",
-			 r->shape ? r->shape : "");
+		if (r->missing)
+			snprintf(title, sizeof(title), "%.*s (%s %.*s) holds a state of at least %s, at "
+				 "least %.0f%% of all process memory", (int)name.len, name.ptr, r->kind,
+				 (int)r->module.len, r->module.ptr, size, share * 100);
+		else
+			snprintf(title, sizeof(title), "%.*s (%s %.*s) holds a %s state, %.0f%% of all "
+				 "process memory", (int)name.len, name.ptr, r->kind, (int)r->module.len,
+				 r->module.ptr, size, share * 100);
+		why[0] = '\0';
+		if (r->missing)
+			lower_bound_reason(c->d, r, why, sizeof(why));
+		snprintf(evidence, sizeof(evidence), "%s%llu words (erts_debug:flat_size) found in %s: "
+			 "%s%s%s", r->missing ? "at least " : "", (unsigned long long)r->words,
+			 r->found_in ? r->found_in : "?", r->shape ? r->shape : "",
+			 r->missing ? "; a lower bound: " : "", why);
 		f = bd_finding_add(c->b, findings, "large_state", sev, title, evidence,
 				   "look at what the shape says grows without bound (a list or map "
 				   "that is only ever added to); cap it, expire entries, or move it to ETS");
+		rm_flags(rm_bool(c->b, f, "exact", !r->missing), RM_NOTEXT);
 		bd_finding_pid(c->b, f, s.id);
 	}
 }
@@ -441,6 +474,7 @@ enum bd_status bd_report_states(struct bd_dump *d, const struct bd_states_opts *
 	size_t shown;
 	uint64_t total_words = 0;
 	size_t hibernated = 0;
+	bool total_exact = true;
 	enum bd_status rc;
 
 	*out = NULL;
@@ -462,12 +496,15 @@ enum bd_status bd_report_states(struct bd_dump *d, const struct bd_states_opts *
 			hibernated++;
 		else
 			total_words += c.recs[i].words;
+		if (c.recs[i].missing)
+			total_exact = false;
 	}
 	shown = c.n < limit ? c.n : limit;
 	totals = rm_label(rm_obj(c.b, r->root, "totals"), "Behaviour processes");
 	rm_uint(c.b, totals, "behaviours", c.n);
 	rm_uint(c.b, totals, "hibernated", hibernated);
-	rm_label(rm_bytes(c.b, totals, "state_bytes", total_words * d->info.word_size), "all states");
+	rm_flags(rm_label(rm_bytes(c.b, totals, "state_bytes", total_words * d->info.word_size),
+			  "all states"), total_exact ? 0 : RM_AT_LEAST);
 	rm_label(rm_bytes(c.b, totals, "process_memory_bytes", bd_memory_bytes(d, "processes")),
 		 "all process memory");
 	rm_uint(c.b, totals, "shown", shown);

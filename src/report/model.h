@@ -37,6 +37,7 @@ enum rm_flag {
 	RM_BLOCKS = 1u << 4,  /* an array of objects shown as blocks, not a table */
 	RM_HEADING = 1u << 5, /* in a block: Markdown makes it the block's heading */
 	RM_CODE = 1u << 6,    /* a term or shape: Markdown shows it as one code span */
+	RM_AT_LEAST = 1u << 7, /* a lower bound: text and Markdown say "at least" */
 };
 
 struct rm_builder {

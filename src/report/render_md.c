@@ -156,6 +156,8 @@ static void md_scalar(FILE *out, const struct rm_node *n, bool table)
 		fprintf(out, "%lld", (long long)n->v.i);
 		break;
 	case RM_UINT:
+		if (n->flags & RM_AT_LEAST)
+			fputs("at least ", out);
 		if (n->unit == RM_UNIT_BYTES) {
 			rm_format_bytes(buf, sizeof(buf), n->v.u);
 			fputs(buf, out);

@@ -100,12 +100,16 @@ static const char *format_scalar(const struct rm_node *n, char *buf, size_t cap,
 	case RM_INT:
 		snprintf(buf, cap, "%lld", (long long)n->v.i);
 		return buf;
-	case RM_UINT:
+	case RM_UINT: {
+		size_t at = 0;
+		if (n->flags & RM_AT_LEAST)
+			at = (size_t)snprintf(buf, cap, "at least ");
 		if (n->unit == RM_UNIT_BYTES)
-			rm_format_bytes(buf, cap, n->v.u);
+			rm_format_bytes(buf + at, cap - at, n->v.u);
 		else
-			snprintf(buf, cap, "%llu", (unsigned long long)n->v.u);
+			snprintf(buf + at, cap - at, "%llu", (unsigned long long)n->v.u);
 		return buf;
+	}
 	case RM_FLOAT:
 		if (!isfinite(n->v.f))
 			return "-";

@@ -29,25 +29,25 @@ static void leaky_srv_pins_its_uploads_and_the_controls_do_not(void **state)
 	const struct rm_node *bins = field(r->root, "binary_leaks");
 	const struct rm_node *row;
 	char leaky[64], pid[64];
-	uint64_t n = live_u64("binary_leak", "state_length leaky_srv");
-	uint64_t slice = live_u64("binary_leak", "state_elem_byte_size leaky_srv");
+	uint64_t n = bd_test_live_u64("binary_leak", "state_length leaky_srv");
+	uint64_t slice = bd_test_live_u64("binary_leak", "state_elem_byte_size leaky_srv");
 
 	(void)state;
-	live("binary_leak", "pid leaky_srv", leaky, sizeof(leaky));
+	bd_test_live("binary_leak", "pid leaky_srv", leaky, sizeof(leaky));
 	row = row_with(bins, "pid", leaky);
 	assert_non_null(row);
 	assert_true(str_is(field(row, "name"), "leaky_srv"));
 	/* (BinVHeap + OldBinVHeap) x 8 - 0 held whole = the live process_info(P, binary) sum */
-	assert_int_equal(u64(row, "pinned_bytes"), live_u64("binary_leak", "binary_bytes leaky_srv"));
+	assert_int_equal(u64(row, "pinned_bytes"), bd_test_live_u64("binary_leak", "binary_bytes leaky_srv"));
 	assert_int_equal(u64(row, "slices"), n);
 	assert_int_equal(u64(row, "used_bytes"), n * slice);
-	assert_int_equal(u64(row, "binary_count"), live_u64("binary_leak", "binary_count leaky_srv"));
+	assert_int_equal(u64(row, "binary_count"), bd_test_live_u64("binary_leak", "binary_count leaky_srv"));
 	assert_true(field(row, "estimated")->v.b);
 	/* none of the 200 originals is in the dump: each is estimated at the upload size */
 	const struct rm_node *b0 = field(row, "binaries")->first;
 	assert_non_null(b0);
 	assert_int_equal(field(b0, "size")->kind, RM_NULL);
-	assert_int_equal(u64(b0, "estimated_size"), live_u64("binary_leak", "upload_byte_size"));
+	assert_int_equal(u64(b0, "estimated_size"), bd_test_live_u64("binary_leak", "upload_byte_size"));
 	assert_int_equal(u64(b0, "slices"), 1);
 	assert_int_equal(u64(b0, "slice_bytes"), slice);
 	assert_int_equal(u64(b0, "processes"), 1);
@@ -61,7 +61,7 @@ static void leaky_srv_pins_its_uploads_and_the_controls_do_not(void **state)
 	for (size_t i = 0; i < BD_ARRAY_SIZE(controls); i++) {
 		char key[64];
 		snprintf(key, sizeof(key), "pid %s", controls[i]);
-		live("binary_leak", key, pid, sizeof(pid));
+		bd_test_live("binary_leak", key, pid, sizeof(pid));
 		assert_null(row_with(bins, "pid", pid));
 		assert_false(finding_names(r->root, "binary_slices", pid));
 	}
@@ -76,10 +76,10 @@ static void the_20000_message_mailbox_comes_first_with_its_shape(void **state)
 	const struct rm_node *mb = field(r->root, "mailboxes")->first;
 	const struct rm_node *shape;
 	char victim[64];
-	uint64_t len = live_u64("binary_leak", "mq_victim_queue");
+	uint64_t len = bd_test_live_u64("binary_leak", "mq_victim_queue");
 
 	(void)state;
-	live("binary_leak", "pid mq_victim", victim, sizeof(victim));
+	bd_test_live("binary_leak", "pid mq_victim", victim, sizeof(victim));
 	assert_non_null(mb);
 	assert_true(str_is(field(mb, "pid"), victim));
 	assert_true(str_is(field(mb, "name"), "mq_victim"));
@@ -175,7 +175,7 @@ static void a_full_atom_table_is_critical_with_the_newest_atoms(void **state)
 	(void)state;
 	assert_int_equal(u64(atoms, "count"), bd_dump_info(d)->atoms);
 	assert_int_equal(u64(atoms, "count"), 10240);
-	assert_int_equal(u64(atoms, "limit"), live_u64("atom_limit", "atom_limit"));
+	assert_int_equal(u64(atoms, "limit"), bd_test_live_u64("atom_limit", "atom_limit"));
 	assert_int_equal(rm_n_rows(newest), 20);
 	for (const struct rm_node *a = newest->first; a; a = a->next)
 		assert_true(bd_slice_starts(a->v.s, "fx_atom_"));
@@ -194,8 +194,8 @@ static void atoms_far_from_the_limit_are_no_finding(void **state)
 	const struct rm_node *atoms = field(r->root, "atoms");
 
 	(void)state;
-	assert_int_equal(u64(atoms, "count"), live_u64("basic", "atoms"));
-	assert_int_equal(u64(atoms, "limit"), live_u64("basic", "atom_limit"));
+	assert_int_equal(u64(atoms, "count"), bd_test_live_u64("basic", "atoms"));
+	assert_int_equal(u64(atoms, "limit"), bd_test_live_u64("basic", "atom_limit"));
 	assert_null(finding_of(r->root, "atoms"));
 	bd_report_free(r);
 	bd_dump_free(d);
@@ -209,27 +209,27 @@ static void elixir_genservers_leak_beside_their_controls(void **state)
 	struct bd_report *r = leaks(d, 0);
 	const struct rm_node *row;
 	char store[64], copy[64], sink[64], drain[64], burst[64], burst_gc[64], owner[64];
-	uint64_t n = live_u64("leaks_elixir", "state_length Leak.Store");
+	uint64_t n = bd_test_live_u64("leaks_elixir", "state_length Leak.Store");
 
 	(void)state;
-	live("leaks_elixir", "pid 'Elixir.Leak.Store'", store, sizeof(store));
-	live("leaks_elixir", "pid 'Elixir.Leak.CopyStore'", copy, sizeof(copy));
-	live("leaks_elixir", "pid 'Elixir.Leak.Sink'", sink, sizeof(sink));
-	live("leaks_elixir", "pid 'Elixir.Leak.Drain'", drain, sizeof(drain));
-	live("leaks_elixir", "pid 'Elixir.Leak.Burst'", burst, sizeof(burst));
-	live("leaks_elixir", "pid 'Elixir.Leak.BurstGC'", burst_gc, sizeof(burst_gc));
-	live("leaks_elixir", "pid cache_owner", owner, sizeof(owner));
+	bd_test_live("leaks_elixir", "pid 'Elixir.Leak.Store'", store, sizeof(store));
+	bd_test_live("leaks_elixir", "pid 'Elixir.Leak.CopyStore'", copy, sizeof(copy));
+	bd_test_live("leaks_elixir", "pid 'Elixir.Leak.Sink'", sink, sizeof(sink));
+	bd_test_live("leaks_elixir", "pid 'Elixir.Leak.Drain'", drain, sizeof(drain));
+	bd_test_live("leaks_elixir", "pid 'Elixir.Leak.Burst'", burst, sizeof(burst));
+	bd_test_live("leaks_elixir", "pid 'Elixir.Leak.BurstGC'", burst_gc, sizeof(burst_gc));
+	bd_test_live("leaks_elixir", "pid cache_owner", owner, sizeof(owner));
 
 	/* binaries: the slices pin every upload; the copies pin nothing */
 	row = row_with(field(r->root, "binary_leaks"), "pid", store);
 	assert_non_null(row);
 	assert_true(str_is(field(row, "name"), "Elixir.Leak.Store"));
-	assert_int_equal(u64(row, "pinned_bytes"), live_u64("leaks_elixir", "binary_bytes Leak.Store"));
+	assert_int_equal(u64(row, "pinned_bytes"), bd_test_live_u64("leaks_elixir", "binary_bytes Leak.Store"));
 	assert_int_equal(u64(row, "slices"), n);
 	assert_int_equal(u64(row, "used_bytes"),
-			 n * live_u64("leaks_elixir", "state_elem_byte_size Leak.Store"));
+			 n * bd_test_live_u64("leaks_elixir", "state_elem_byte_size Leak.Store"));
 	assert_int_equal(u64(field(row, "binaries")->first, "estimated_size"),
-			 live_u64("leaks_elixir", "state_elem_referenced_byte_size Leak.Store"));
+			 bd_test_live_u64("leaks_elixir", "state_elem_referenced_byte_size Leak.Store"));
 	assert_true(finding_names(r->root, "binary_slices", store));
 	/* 50 MiB, all of =memory binary: high (critical needs 128 MiB) */
 	assert_true(str_is(field(finding_of(r->root, "binary_slices"), "severity"), "high"));
@@ -239,7 +239,7 @@ static void elixir_genservers_leak_beside_their_controls(void **state)
 	/* mailbox: the blocked sink, not the drain that kept up */
 	row = field(r->root, "mailboxes")->first;
 	assert_true(str_is(field(row, "pid"), sink));
-	assert_int_equal(u64(row, "message_queue_len"), live_u64("leaks_elixir", "mailbox_len Leak.Sink"));
+	assert_int_equal(u64(row, "message_queue_len"), bd_test_live_u64("leaks_elixir", "mailbox_len Leak.Sink"));
 	assert_true(str_is(field(field(row, "shapes")->first, "shape"), "{'$gen_cast',{put,_,_}}"));
 	assert_true(str_is(field(row, "current_function"), "'Elixir.Process':sleep/1"));
 	assert_true(finding_names(r->root, "mailbox", sink));
@@ -250,7 +250,7 @@ static void elixir_genservers_leak_beside_their_controls(void **state)
 	row = row_with(field(r->root, "garbage_heaps"), "pid", burst);
 	assert_non_null(row);
 	assert_int_equal(u64(row, "heap_bytes"),
-			 live_u64("leaks_elixir", "total_heap_size Leak.Burst") * 8);
+			 bd_test_live_u64("leaks_elixir", "total_heap_size Leak.Burst") * 8);
 	assert_true(u64(row, "reachable_bytes") * 4 < u64(row, "heap_bytes"));
 	assert_true(finding_names(r->root, "garbage_heap", burst));
 	assert_null(row_with(field(r->root, "garbage_heaps"), "pid", burst_gc));
@@ -306,7 +306,7 @@ static void short_queues_are_listed_but_not_findings(void **state)
 	char convoy[64];
 
 	(void)state;
-	live("deadlock", "pid convoy_srv", convoy, sizeof(convoy));
+	bd_test_live("deadlock", "pid convoy_srv", convoy, sizeof(convoy));
 	assert_int_equal(rm_n_rows(mb), 2);
 	assert_true(str_is(field(mb->first, "pid"), convoy));
 	assert_int_equal(u64(mb->first, "message_queue_len"), 49);

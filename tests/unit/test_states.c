@@ -1,5 +1,6 @@
 /* states: behaviour states ranked by size, checked against the live nodes' values. */
 #include "bd_test.h"
+#include "report/model.h"
 
 /* The JSON text of `states` on a fixture. */
 static char *states_json(const char *fixture, size_t limit, bool print)
@@ -119,6 +120,83 @@ static void elixir_agent_and_genserver(void **state)
 	free(json);
 }
 
+static const struct rm_node *child(const struct rm_node *o, const char *key)
+{
+	assert_non_null(o);
+	for (const struct rm_node *c = o->first; c; c = c->next)
+		if (c->key && strcmp(c->key, key) == 0)
+			return c;
+	fail_msg("no field '%s'", key);
+	abort(); /* not reached */
+}
+
+static const struct rm_node *with_str(const struct rm_node *arr, const char *key, const char *v)
+{
+	for (const struct rm_node *o = arr->first; o; o = o->next) {
+		const struct rm_node *c = child(o, key);
+		if (c->kind == RM_STR && bd_slice_eq(c->v.s, v))
+			return o;
+	}
+	fail_msg("no row with %s %s", key, v);
+	abort(); /* not reached */
+}
+
+/*
+ * A real dump cut halfway through cut_srv's heap: its state's size is a
+ * lower bound, never above the live flat_size, and says so; whole_srv's
+ * heap was written before the cut and stays exact.
+ */
+static void cut_heap_sizes_are_lower_bounds(void **state)
+{
+	struct bd_dump *d = bd_test_open_fixture("cut_state.dump.gz");
+	struct bd_report *r = NULL;
+	struct bd_error err = { 0 };
+	char cut_pid[64], whole_pid[64], where[96];
+	uint64_t live_cut = bd_test_live_u64("cut_state", "flat_size cut_srv_state");
+	uint64_t live_whole = bd_test_live_u64("cut_state", "flat_size whole_srv_state");
+	const struct rm_node *row, *f;
+	char *text, *md;
+
+	(void)state;
+	bd_test_live("cut_state", "pid cut_srv", cut_pid, sizeof(cut_pid));
+	bd_test_live("cut_state", "pid whole_srv", whole_pid, sizeof(whole_pid));
+	snprintf(where, sizeof(where), "=proc_heap:%s", cut_pid);
+	/* the fixture is the first cut_at bytes of the node's dump */
+	assert_int_equal(d->in.size, bd_test_live_u64("cut_state", "cut_at"));
+	assert_true(d->info.truncated);
+	assert_string_equal(d->info.truncated_in, where);
+
+	assert_int_equal(bd_report_states(d, NULL, &r, &err), BD_OK);
+	row = with_str(child(r->root, "states"), "pid", cut_pid);
+	assert_false(child(row, "exact")->v.b);
+	assert_true(child(row, "state_words")->v.u <= live_cut);
+	assert_true(child(row, "state_words")->v.u >= live_cut / 4);
+	assert_true(child(row, "state_bytes")->flags & RM_AT_LEAST);
+	row = with_str(child(r->root, "states"), "pid", whole_pid);
+	assert_true(child(row, "exact")->v.b);
+	assert_int_equal(child(row, "state_words")->v.u, live_whole);
+
+	/* the finding: a lower bound, and where the dump was cut */
+	f = child(r->root, "findings")->first;
+	assert_non_null(f);
+	assert_true(bd_slice_eq(child(f, "kind")->v.s, "large_state"));
+	assert_non_null(child(f, "pids")->first);
+	assert_true(bd_slice_eq(child(f, "pids")->first->v.s, cut_pid));
+	assert_false(child(f, "exact")->v.b);
+	assert_non_null(strstr(child(f, "title")->v.s.ptr, "state of at least "));
+	assert_non_null(strstr(child(f, "evidence")->v.s.ptr, where));
+	assert_null(f->next);
+
+	text = bd_test_render(r, BD_FORMAT_TEXT);
+	md = bd_test_render(r, BD_FORMAT_MARKDOWN);
+	assert_non_null(strstr(text, "at least "));
+	assert_non_null(strstr(md, "at least "));
+	free(text);
+	free(md);
+	bd_report_free(r);
+	bd_dump_free(d);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -126,6 +204,7 @@ int main(void)
 		cmocka_unit_test(hibernated_state_is_unknown_not_zero),
 		cmocka_unit_test(dominating_states_are_findings),
 		cmocka_unit_test(elixir_agent_and_genserver),
+		cmocka_unit_test(cut_heap_sizes_are_lower_bounds),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -810,6 +810,44 @@ static void synthetic_frame_pid_and_server_ref(void **state)
 	bd_dump_free(d);
 }
 
+/* A caller in gen:do_call/4 whose frame holds the callee's pid (no timeout known). */
+#define FRAME_CALL(pid, callee)                                                  \
+	"=proc_stack:" pid "\ny0:I5000\ny1:P" callee "\n"                         \
+	"0x00007fb36e8376f8:SReturn addr 0x6FE00C30 (<terminate process normally>)\n"
+
+/*
+ * A chain is a finding only when its head is stuck: here one waits on a
+ * port and one has queued messages its receive does not match; a head
+ * busy in a receive of its own with nothing queued is a call in flight.
+ */
+static void synthetic_stuck_heads(void **state)
+{
+	struct bd_dump *d;
+	struct bd_report *r = synthetic(
+		PREAMBLE
+		PROC("<0.1.0>", "a_srv", "[]", "gen:do_call/4 + 392")
+		PROC("<0.2.0>", "b_sock", "[]", "prim_inet:recv0/3 + 20")
+		PROC("<0.3.0>", "c_srv", "[]", "gen:do_call/4 + 392")
+		PROC("<0.4.0>", "d_busy", "[]", "my_loop:wait/1 + 8")
+		PROC("<0.5.0>", "e_srv", "[]", "gen:do_call/4 + 392")
+		"=proc:<0.6.0>\nState: Waiting\nName: f_picky\nMessage queue length: 2\n"
+		"Program counter: 0x00007fb36ff30e78 (my_loop:wait/1 + 8)\narity = 0\n"
+		FRAME_CALL("<0.1.0>", "<0.2.0>") FRAME_CALL("<0.3.0>", "<0.4.0>")
+		FRAME_CALL("<0.5.0>", "<0.6.0>")
+		"=end\n", &d);
+
+	(void)state;
+	assert_non_null(chain_with_head(r, "<0.2.0>"));
+	assert_non_null(chain_with_head(r, "<0.4.0>"));
+	assert_non_null(chain_with_head(r, "<0.6.0>"));
+	assert_true(finding_has_pid(r, "blocked_chain", "<0.2.0>"));
+	assert_false(finding_has_pid(r, "blocked_chain", "<0.4.0>"));
+	assert_true(finding_has_pid(r, "blocked_chain", "<0.6.0>"));
+	assert_int_equal(findings_of_kind(r, "blocked_chain", "warning"), 2);
+	bd_report_free(r);
+	bd_dump_free(d);
+}
+
 /* A gen_server:call to itself (possible before OTP 24): monitors nothing, frame holds self. */
 static void synthetic_self_call(void **state)
 {
@@ -935,6 +973,7 @@ int main(void)
 		cmocka_unit_test(synthetic_stale_ref),
 		cmocka_unit_test(synthetic_frame_pid_and_server_ref),
 		cmocka_unit_test(synthetic_self_call),
+		cmocka_unit_test(synthetic_stuck_heads),
 		cmocka_unit_test(synthetic_idle_loop_is_not_a_caller),
 		cmocka_unit_test(synthetic_truncated_and_malformed),
 		cmocka_unit_test(synthetic_empty),

@@ -405,13 +405,13 @@ static void lower_bound_reason(const struct bd_dump *d, const struct state_rec *
 	const struct bd_dump_info *i = &d->info;
 
 	if (i->truncated)
-		snprintf(out, cap, "the dump was cut in %s (%s) and %llu pointer%s of this state lead "
+		snprintf(out, cap, "the dump was cut in %s (%s) and %llu pointer%s of this state "
 			 "past the cut", i->truncated_in[0] ? i->truncated_in : "its last section",
 			 i->truncation_reason, (unsigned long long)r->missing,
-			 r->missing == 1 ? "" : "s");
+			 r->missing == 1 ? " leads" : "s lead");
 	else
-		snprintf(out, cap, "%llu pointer%s of this state lead nowhere in the dump",
-			 (unsigned long long)r->missing, r->missing == 1 ? "" : "s");
+		snprintf(out, cap, "%llu pointer%s of this state nowhere in the dump",
+			 (unsigned long long)r->missing, r->missing == 1 ? " leads" : "s lead");
 }
 
 /*

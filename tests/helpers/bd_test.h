@@ -64,42 +64,6 @@ static inline struct bd_dump *bd_test_open_real(const char *name)
 	return d;
 }
 
-/*
- * The value of the fact `key` in fixtures/NAME.live: the last field of
- * the line whose other fields are key. Copied to buf.
- */
-static inline const char *bd_test_live(const char *name, const char *key, char *buf, size_t cap)
-{
-	char path[1024];
-	char line[1024];
-	size_t klen = strlen(key);
-	FILE *f;
-
-	snprintf(path, sizeof(path), "%s/%s.live", BD_FIXTURES, name);
-	f = fopen(path, "r");
-	assert_non_null(f);
-	while (fgets(line, sizeof(line), f)) {
-		line[strcspn(line, "\n")] = 0;
-		if (strncmp(line, key, klen) == 0 && line[klen] == ' ' && !strchr(line + klen + 1, ' ')) {
-			size_t n = strlen(line + klen + 1);
-			assert_true(n < cap);
-			memcpy(buf, line + klen + 1, n + 1);
-			fclose(f);
-			return buf;
-		}
-	}
-	fclose(f);
-	fail_msg("no fact '%s' in %s.live", key, name);
-	return NULL;
-}
-
-static inline uint64_t bd_test_live_u64(const char *name, const char *key)
-{
-	char buf[256];
-
-	return strtoull(bd_test_live(name, key, buf, sizeof(buf)), NULL, 10);
-}
-
 /* Render a report to a malloc'd string (caller frees). */
 static inline char *bd_test_render(const struct bd_report *r, enum bd_format fmt)
 {
@@ -198,6 +162,28 @@ static inline char *bd_test_live(const char *fixture, const char *key)
 	}
 	fclose(f);
 	return found;
+}
+
+/* bd_test_live copied to buf; fails the test when the fact is missing. */
+static inline const char *bd_test_live_into(const char *fixture, const char *key, char *buf,
+					    size_t cap)
+{
+	const char *v = bd_test_live(fixture, key);
+	size_t n;
+
+	if (!v)
+		fail_msg("no fact '%s' in %s.live", key, fixture);
+	n = strlen(v);
+	assert_true(n < cap);
+	memcpy(buf, v, n + 1);
+	return buf;
+}
+
+static inline uint64_t bd_test_live_u64(const char *fixture, const char *key)
+{
+	char buf[256];
+
+	return strtoull(bd_test_live_into(fixture, key, buf, sizeof(buf)), NULL, 10);
 }
 
 #endif

@@ -33,7 +33,7 @@ static void leaky_srv_pins_its_uploads_and_the_controls_do_not(void **state)
 	uint64_t slice = bd_test_live_u64("binary_leak", "state_elem_byte_size leaky_srv");
 
 	(void)state;
-	bd_test_live("binary_leak", "pid leaky_srv", leaky, sizeof(leaky));
+	bd_test_live_into("binary_leak", "pid leaky_srv", leaky, sizeof(leaky));
 	row = row_with(bins, "pid", leaky);
 	assert_non_null(row);
 	assert_true(str_is(field(row, "name"), "leaky_srv"));
@@ -61,7 +61,7 @@ static void leaky_srv_pins_its_uploads_and_the_controls_do_not(void **state)
 	for (size_t i = 0; i < BD_ARRAY_SIZE(controls); i++) {
 		char key[64];
 		snprintf(key, sizeof(key), "pid %s", controls[i]);
-		bd_test_live("binary_leak", key, pid, sizeof(pid));
+		bd_test_live_into("binary_leak", key, pid, sizeof(pid));
 		assert_null(row_with(bins, "pid", pid));
 		assert_false(finding_names(r->root, "binary_slices", pid));
 	}
@@ -79,7 +79,7 @@ static void the_20000_message_mailbox_comes_first_with_its_shape(void **state)
 	uint64_t len = bd_test_live_u64("binary_leak", "mq_victim_queue");
 
 	(void)state;
-	bd_test_live("binary_leak", "pid mq_victim", victim, sizeof(victim));
+	bd_test_live_into("binary_leak", "pid mq_victim", victim, sizeof(victim));
 	assert_non_null(mb);
 	assert_true(str_is(field(mb, "pid"), victim));
 	assert_true(str_is(field(mb, "name"), "mq_victim"));
@@ -212,13 +212,13 @@ static void elixir_genservers_leak_beside_their_controls(void **state)
 	uint64_t n = bd_test_live_u64("leaks_elixir", "state_length Leak.Store");
 
 	(void)state;
-	bd_test_live("leaks_elixir", "pid 'Elixir.Leak.Store'", store, sizeof(store));
-	bd_test_live("leaks_elixir", "pid 'Elixir.Leak.CopyStore'", copy, sizeof(copy));
-	bd_test_live("leaks_elixir", "pid 'Elixir.Leak.Sink'", sink, sizeof(sink));
-	bd_test_live("leaks_elixir", "pid 'Elixir.Leak.Drain'", drain, sizeof(drain));
-	bd_test_live("leaks_elixir", "pid 'Elixir.Leak.Burst'", burst, sizeof(burst));
-	bd_test_live("leaks_elixir", "pid 'Elixir.Leak.BurstGC'", burst_gc, sizeof(burst_gc));
-	bd_test_live("leaks_elixir", "pid cache_owner", owner, sizeof(owner));
+	bd_test_live_into("leaks_elixir", "pid 'Elixir.Leak.Store'", store, sizeof(store));
+	bd_test_live_into("leaks_elixir", "pid 'Elixir.Leak.CopyStore'", copy, sizeof(copy));
+	bd_test_live_into("leaks_elixir", "pid 'Elixir.Leak.Sink'", sink, sizeof(sink));
+	bd_test_live_into("leaks_elixir", "pid 'Elixir.Leak.Drain'", drain, sizeof(drain));
+	bd_test_live_into("leaks_elixir", "pid 'Elixir.Leak.Burst'", burst, sizeof(burst));
+	bd_test_live_into("leaks_elixir", "pid 'Elixir.Leak.BurstGC'", burst_gc, sizeof(burst_gc));
+	bd_test_live_into("leaks_elixir", "pid cache_owner", owner, sizeof(owner));
 
 	/* binaries: the slices pin every upload; the copies pin nothing */
 	row = row_with(field(r->root, "binary_leaks"), "pid", store);
@@ -306,7 +306,7 @@ static void short_queues_are_listed_but_not_findings(void **state)
 	char convoy[64];
 
 	(void)state;
-	bd_test_live("deadlock", "pid convoy_srv", convoy, sizeof(convoy));
+	bd_test_live_into("deadlock", "pid convoy_srv", convoy, sizeof(convoy));
 	assert_int_equal(rm_n_rows(mb), 2);
 	assert_true(str_is(field(mb->first, "pid"), convoy));
 	assert_int_equal(u64(mb->first, "message_queue_len"), 49);

@@ -158,8 +158,8 @@ static void cut_heap_sizes_are_lower_bounds(void **state)
 	char *text, *md;
 
 	(void)state;
-	bd_test_live("cut_state", "pid cut_srv", cut_pid, sizeof(cut_pid));
-	bd_test_live("cut_state", "pid whole_srv", whole_pid, sizeof(whole_pid));
+	bd_test_live_into("cut_state", "pid cut_srv", cut_pid, sizeof(cut_pid));
+	bd_test_live_into("cut_state", "pid whole_srv", whole_pid, sizeof(whole_pid));
 	snprintf(where, sizeof(where), "=proc_heap:%s", cut_pid);
 	/* the fixture is the first cut_at bytes of the node's dump */
 	assert_int_equal(d->in.size, bd_test_live_u64("cut_state", "cut_at"));

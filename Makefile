@@ -22,9 +22,9 @@ LDFLAGS += -fsanitize=$(SAN)
 endif
 BUILD   ?= build/$(if $(SAN),san,rel)
 
-PKGS         := zlib libpcre2-8
+PKGS         := zlib libpcre2-8 libzstd liblzma
 PKG_CFLAGS   := $(shell pkg-config --cflags $(PKGS) 2>/dev/null)
-PKG_LIBS     := $(shell pkg-config --libs $(PKGS) 2>/dev/null || echo -lz -lpcre2-8)
+PKG_LIBS     := $(shell pkg-config --libs $(PKGS) 2>/dev/null || echo -lz -lpcre2-8 -lzstd -llzma)
 CMOCKA_LIBS  := $(shell pkg-config --libs cmocka 2>/dev/null || echo -lcmocka)
 
 ALL_CFLAGS = $(CSTD) $(WARN) -Iinclude -Isrc $(PKG_CFLAGS) -pthread -fvisibility=hidden -MMD -MP $(CFLAGS)

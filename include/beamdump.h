@@ -59,6 +59,13 @@ struct bd_error {
 /* A short English name for a status ("out of memory", "bad input", ...). */
 BD_API const char *bd_status_name(enum bd_status status);
 
+/*
+ * A size as users write it: N bytes, or N with a K, M or G suffix (powers
+ * of 1024; "Ki"/"KB"/"KiB" spellings too). False on anything else or past
+ * UINT64_MAX.
+ */
+BD_API bool bd_parse_size(const char *s, uint64_t *out);
+
 /* ---------------------------------------------------------------- dumps */
 
 struct bd_dump;
@@ -67,21 +74,32 @@ struct bd_dump;
 typedef void (*bd_progress_fn)(void *ctx, const char *phase, uint64_t done, uint64_t total);
 
 struct bd_open_opts {
-	const char *tmpdir;      /* where gzip/stdin input is spooled; NULL: $TMPDIR or /tmp */
+	const char *tmpdir;      /* where compressed and piped input is spooled; NULL: $TMPDIR or /tmp */
 	bd_progress_fn progress; /* optional */
 	void *progress_ctx;
+	/*
+	 * Most bytes a compressed or piped input may decode to; 0 for the
+	 * default: 100 times the compressed size, at most 64 GiB, and 16 GiB
+	 * when the size is unknown (stdin, FIFOs). Past it: BD_ELIMIT.
+	 */
+	uint64_t max_inflate;
 };
 
 /*
  * Open the crash dump at path ("-" for standard input). Plain files are
- * memory-mapped read-only. Gzip input (recognised by its magic bytes) and
- * pipes are inflated/copied once into an unlinked temporary file, which is
- * then mapped, so no stage ever holds the whole dump in anonymous memory.
+ * memory-mapped read-only. Gzip, zstd and xz input (recognised by magic
+ * bytes) and pipes are decoded/copied once into an unlinked temporary file,
+ * which is then mapped, so no stage ever holds the whole dump in anonymous
+ * memory. The header is checked on the first decoded bytes, before anything
+ * is written, and the decoded size is capped (opts->max_inflate).
  * The section index is built in one pass (O(size of the dump)).
  *
- * Truncated dumps open successfully; see bd_dump_info()->truncated.
+ * Truncated dumps (compressed ones cut short included) open successfully;
+ * see bd_dump_info()->truncated.
  * Returns BD_EFORMAT for files that are not crash dumps (empty, pre-R10B,
- * encrypted, random bytes), BD_EIO when the file cannot be read.
+ * encrypted, random bytes) and for damaged compressed data, BD_ELIMIT past
+ * the decoded-size cap, BD_EIO when the file cannot be read, BD_ENOMEM when
+ * it cannot be mapped or decoded for want of memory.
  * On success *out must be released with bd_dump_free().
  */
 BD_API enum bd_status bd_dump_open(struct bd_dump **out, const char *path,
@@ -120,6 +138,7 @@ struct bd_dump_info {
 	const char *truncated_in;       /* header of the section where the dump stops */
 	uint64_t truncated_at;          /* offset where the readable part ends */
 	size_t n_sections;
+	const char *compression;     /* "gzip", "zstd", "xz"; "" for plain text */
 };
 
 BD_API const struct bd_dump_info *bd_dump_info(const struct bd_dump *dump);

@@ -527,6 +527,7 @@ static void add_dump_info(struct rm_builder *b, struct rm_node *root, const stru
 	rm_slice(b, o, "file", cstr(in->file));
 	rm_bytes(b, o, "bytes", in->bytes);
 	rm_bool(b, o, "gzipped", in->gzipped);
+	rm_slice(b, o, "compression", cstr(in->compression[0] ? in->compression : "none"));
 	rm_slice(b, o, "dump_version", cstr(in->dump_version));
 	rm_slice_or_null(b, o, "taints", cstr(in->taints));
 	rm_slice_or_null(b, o, "calling_thread", cstr(in->calling_thread));

@@ -55,35 +55,6 @@ bool bd_rules_allowed(const struct bd_check_rules *r, const char *kind)
 	return false;
 }
 
-/* N, or N with a K, M or G suffix (powers of 1024). */
-static bool parse_bytes(const char *s, uint64_t *out)
-{
-	char *end;
-	unsigned long long v;
-	unsigned shift = 0;
-
-	if (!*s || *s == '-' || *s == '+' || *s == ' ')
-		return false;
-	errno = 0;
-	v = strtoull(s, &end, 10);
-	if (errno || end == s)
-		return false;
-	switch (*end) {
-	case 'K': case 'k': shift = 10; end++; break;
-	case 'M': case 'm': shift = 20; end++; break;
-	case 'G': case 'g': shift = 30; end++; break;
-	default: break;
-	}
-	if (*end == 'i' && shift)
-		end++;
-	if ((*end == 'B' || *end == 'b') && shift)
-		end++;
-	if (*end || (shift && v > (UINT64_MAX >> shift)))
-		return false;
-	*out = (uint64_t)v << shift;
-	return true;
-}
-
 /* P or P% (a non-negative number). */
 static bool parse_pct(const char *s, double *out)
 {
@@ -143,7 +114,7 @@ enum bd_status bd_check_rules_set(struct bd_check_rules *r, const char *key, con
 		bool counts = i == 0 || i == 4; /* max_queue, max_processes: plain numbers */
 		uint64_t v;
 		if (counts ? !bd_parse_u64(bd_slice_make(value, strlen(value)), &v)
-			   : !parse_bytes(value, &v))
+			   : !bd_parse_size(value, &v))
 			return bad(err, key, value,
 				   counts ? "a whole number" : "a size in bytes (K, M, G suffixes)");
 		*to = v;

@@ -3,7 +3,8 @@
  * shows comes from a bd_report rendered by the library.
  *
  * Exit status: 0 ok, 1 a check rule broken, 2 usage, 3 input unreadable or
- * not a dump, 4 internal error or out of memory, 5 the output cannot be
+ * not a dump (damaged compressed data and decompression past the cap
+ * included), 4 internal error or out of memory, 5 the output cannot be
  * written.
  *
  * A report for -o FILE is written to a temporary file beside FILE and
@@ -62,6 +63,7 @@ struct options {
 	} rules[64];            /* check: rule flags, in order, as rules-file keys */
 	size_t n_rules;
 	struct bd_memory_opts memory;
+	uint64_t max_inflate;  /* 0: the library's default */
 };
 
 /* Options a command takes besides --format, --output and --help. */
@@ -183,7 +185,7 @@ static int run_check(const struct options *o, struct bd_report **r, bool *failed
 		     struct bd_error *err)
 {
 	struct bd_check_rules *rules;
-	struct bd_open_opts open = { NULL, NULL, NULL };
+	struct bd_open_opts open = { NULL, NULL, NULL, o->max_inflate };
 	struct bd_check_opts c = { o->baseline, NULL, &open };
 	bool passed = false;
 	int rc = bd_check_rules_new(&rules, err);
@@ -205,7 +207,7 @@ static int run_check(const struct options *o, struct bd_report **r, bool *failed
 static int run_diff(const struct options *o, struct bd_report **r, bool *failed,
 		    struct bd_error *err)
 {
-	struct bd_open_opts open = { NULL, NULL, NULL };
+	struct bd_open_opts open = { NULL, NULL, NULL, o->max_inflate };
 	struct bd_diff_opts d = { o->top, &open };
 
 	*failed = false;
@@ -230,6 +232,10 @@ static const char common_help[] =
 	"  -f, --format FMT  text (default), json or markdown\n"
 	"  -o, --output FILE write the report to FILE instead of standard output;\n"
 	"                    FILE is replaced only when the command succeeds\n"
+	"      --max-inflate SIZE\n"
+	"                    most bytes a compressed or piped dump may decompress to\n"
+	"                    (K, M, G: powers of 1024; default 100 times the file,\n"
+	"                    at most 64G, 16G from a pipe)\n"
 	"  -h, --help        show this help\n";
 
 static const struct command commands[] = {
@@ -323,7 +329,8 @@ static void usage_main(FILE *out)
 	fprintf(out,
 		"usage: %s COMMAND DUMP [OPTIONS]\n"
 		"\n"
-		"Analyse an Erlang/BEAM crash dump (erl_crash.dump, plain or gzipped) offline.\n"
+		"Analyse an Erlang/BEAM crash dump (erl_crash.dump, plain, gzip, zstd or xz)\n"
+		"offline.\n"
 		"DUMP is a path, or - for standard input.\n"
 		"\n"
 		"Commands:\n",
@@ -548,6 +555,13 @@ static int parse_args(const struct command *c, int argc, char **argv, struct opt
 			if (!v)
 				return usage_error(c, "%s needs a value", a);
 			o->output = v;
+			continue;
+		}
+		v = option_value(a, "--max-inflate", NULL, &i, argc, argv, &m);
+		if (m) {
+			if (!v || !bd_parse_size(v, &o->max_inflate) || !o->max_inflate)
+				return usage_error(c, "--max-inflate needs a size from 1 (bytes, or with K, M or G), not '%s'",
+						   v ? v : "");
 			continue;
 		}
 		if (c->opts & OPT_TERMS) {
@@ -978,7 +992,7 @@ static int run_command(const struct command *c, int argc, char **argv)
 {
 	struct options o;
 	struct bd_error err = { BD_OK, 0, BD_NO_OFFSET, "", "" };
-	struct bd_open_opts open_opts = { NULL, NULL, NULL };
+	struct bd_open_opts open_opts = { NULL, NULL, NULL, 0 };
 	struct bd_dump *d = NULL;
 	struct bd_report *r = NULL;
 	struct output out = STDOUT_OUTPUT;
@@ -1001,6 +1015,7 @@ static int run_command(const struct command *c, int argc, char **argv)
 		return rc;
 	if (show_progress)
 		open_opts.progress = progress;
+	open_opts.max_inflate = o.max_inflate;
 	rc = bd_dump_open(&d, o.dump, &open_opts, &err);
 	if (show_progress)
 		fputs("\r\033[K", stderr);

@@ -41,7 +41,8 @@ static enum bd_status dump_new(struct bd_dump **out, const char *name, struct bd
 static enum bd_status dump_index(struct bd_dump *d, struct bd_error *err)
 {
 	d->info.bytes = d->in.size;
-	d->info.gzipped = d->in.gzipped;
+	d->info.gzipped = strcmp(d->in.compression, "gzip") == 0;
+	d->info.compression = d->in.compression;
 	return bd_index_build(d, err);
 }
 

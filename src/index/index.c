@@ -371,7 +371,7 @@ static void detect_truncation(struct bd_dump *d)
 	const char *why;
 
 	bd_section_get(d, ix->n - 1, &last);
-	if (last.kind == BD_SECT_END && !d->in.gzip_truncated)
+	if (last.kind == BD_SECT_END && !d->in.cut)
 		return;
 	d->info.truncated = true;
 	if (last.kind == BD_SECT_ABORT && ix->n >= 2) {
@@ -380,8 +380,8 @@ static void detect_truncation(struct bd_dump *d)
 		d->info.truncated_in = dup_slice(d, before.header);
 		d->info.truncated_at = last.off;
 	} else {
-		if (d->in.gzip_truncated)
-			why = "the gzip file ends early";
+		if (d->in.cut)
+			why = d->in.cut;
 		else if (last.kind == BD_SECT_END)
 			why = "";
 		else if (d->in.size && d->in.data[d->in.size - 1] != '\n')
@@ -403,23 +403,7 @@ static void detect_truncation(struct bd_dump *d)
 
 static enum bd_status check_magic(struct bd_dump *d, struct bd_error *err)
 {
-	const char *p = d->in.data;
-	size_t n = d->in.size;
-	const char *name = d->info.file;
-
-	if (!n)
-		return bd_fail(err, BD_EFORMAT, 0, NULL, "'%s' is empty, not a crash dump", name);
-	if (n >= 20 && memcmp(p, "<Erlang crash dump>", 19) == 0)
-		return bd_fail(err, BD_EFORMAT, 0, NULL,
-			       "'%s' is a pre-R10B crash dump ('<Erlang crash dump>'), which is not supported",
-			       name);
-	if (n >= 4 && memcmp(p, "ENC0", 4) == 0)
-		return bd_fail(err, BD_EFORMAT, 0, NULL,
-			       "'%s' is an encrypted crash dump (ENC0) and cannot be read", name);
-	if (n < 16 || memcmp(p, "=erl_crash_dump:", 16) != 0)
-		return bd_fail(err, BD_EFORMAT, 0, NULL,
-			       "'%s' is not an Erlang crash dump (no '=erl_crash_dump:' header)", name);
-	return BD_OK;
+	return bd_input_check_head(d->in.data, d->in.size, d->info.file, err);
 }
 
 /*

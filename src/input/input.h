@@ -1,26 +1,46 @@
 /*
  * Input stage: turns a path, stdin or a memory block into one read-only
- * byte range. Plain files are mapped; gzip and pipes are spooled once into
- * an unlinked temporary file that is then mapped, so offsets mean the same
- * for every kind of input and no stage holds the dump in anonymous memory.
+ * byte range. Plain files are mapped; compressed input (gzip, zstd, xz) and
+ * pipes are decoded once into an unlinked temporary file that is then
+ * mapped, so offsets mean the same for every kind of input and no stage
+ * holds the dump in anonymous memory. The only stage that knows codecs.
  */
 #ifndef BD_INPUT_INPUT_H
 #define BD_INPUT_INPUT_H
 
 #include "bd.h"
 
+/*
+ * How much decoded text a compressed or piped input may write to the
+ * temporary file unless bd_open_opts.max_inflate says otherwise. Real dumps
+ * compress 4-15 times; a bomb compresses a thousand times.
+ */
+#define BD_INFLATE_RATIO 100                         /* times the compressed size */
+#define BD_INFLATE_CEILING ((uint64_t)64 << 30)      /* whatever the ratio allows */
+#define BD_PIPE_CEILING ((uint64_t)16 << 30)         /* size unknown: stdin, FIFOs */
+
+/* Bytes the header check needs: the longest magic, "<Erlang crash dump>". */
+#define BD_INPUT_HEAD_LEN 20
+
 struct bd_input {
 	const char *data;  /* the whole uncompressed dump */
 	size_t size;
 	void *map;         /* munmap() target, NULL for memory input */
 	size_t map_len;
-	bool gzipped;
-	bool gzip_truncated;  /* the gzip stream stopped early; data is what inflated */
+	const char *compression;  /* "gzip", "zstd", "xz"; "" for plain text */
+	const char *cut;   /* why the compressed data stops early; NULL if it does not */
 };
 
 enum bd_status bd_input_open(struct bd_input *in, const char *path,
 			     const struct bd_open_opts *opts, struct bd_error *err);
 void bd_input_from_mem(struct bd_input *in, const void *data, size_t len);
 void bd_input_close(struct bd_input *in);
+
+/*
+ * BD_OK if the first n bytes of a dump (n >= BD_INPUT_HEAD_LEN, or all of
+ * it) can start a crash dump we read; else BD_EFORMAT saying what it is.
+ */
+enum bd_status bd_input_check_head(const void *p, size_t n, const char *name,
+				   struct bd_error *err);
 
 #endif

@@ -1,6 +1,9 @@
 /* Slices over dump text, and checked number parsing on them. */
 #include "bd.h"
 
+#include <errno.h>
+#include <stdlib.h>
+
 struct bd_slice bd_slice_trim(struct bd_slice s)
 {
 	while (s.len && (s.ptr[0] == ' ' || s.ptr[0] == '\t' || s.ptr[0] == '\r'))
@@ -178,3 +181,32 @@ const signed char bd_hex_values[256] = {
 	HEX_ROW(-1), HEX_ROW(-1), HEX_ROW(-1), HEX_ROW(-1),
 	HEX_ROW(-1), HEX_ROW(-1), HEX_ROW(-1), HEX_ROW(-1),
 };
+
+/* Sizes as users write them (public: the CLI and the check rules share it). */
+bool bd_parse_size(const char *s, uint64_t *out)
+{
+	char *end;
+	unsigned long long v;
+	unsigned shift = 0;
+
+	if (!*s || *s == '-' || *s == '+' || *s == ' ')
+		return false;
+	errno = 0;
+	v = strtoull(s, &end, 10);
+	if (errno || end == s)
+		return false;
+	switch (*end) {
+	case 'K': case 'k': shift = 10; end++; break;
+	case 'M': case 'm': shift = 20; end++; break;
+	case 'G': case 'g': shift = 30; end++; break;
+	default: break;
+	}
+	if (*end == 'i' && shift)
+		end++;
+	if ((*end == 'B' || *end == 'b') && shift)
+		end++;
+	if (*end || (shift && v > (UINT64_MAX >> shift)))
+		return false;
+	*out = (uint64_t)v << shift;
+	return true;
+}

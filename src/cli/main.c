@@ -234,7 +234,7 @@ static const char common_help[] =
 	"                    FILE is replaced only when the command succeeds\n"
 	"      --max-inflate SIZE\n"
 	"                    most bytes a compressed or piped dump may decompress to\n"
-	"                    (K, M, G: powers of 1024; default 100 times the file,\n"
+	"                    (K, M, G: powers of 1024; default 1024 times the file,\n"
 	"                    at most 64G, 16G from a pipe)\n"
 	"  -h, --help        show this help\n";
 

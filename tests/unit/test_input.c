@@ -264,12 +264,15 @@ static void a_bomb_behind_a_header_stops_at_the_cap(void **state)
 		struct bytes z = zeros_bomb(codecs[c], "=erl_crash_dump:0.5\nSun Dec  6 12:00:00 2026\n", 16);
 		struct bd_input in;
 
-		/* the default: 100 times the compressed size, far below 16 MiB here */
-		assert_true(z.n * BD_INFLATE_RATIO < ((size_t)16 << 20));
-		memset(&err, 0, sizeof(err));
-		assert_int_equal(open_bytes(&z, NULL, &in, &err), BD_ELIMIT);
-		assert_non_null(strstr(err.msg, "times its compressed size"));
-		assert_non_null(strstr(err.msg, "--max-inflate"));
+		/* the default ratio: zstd and xz pack zeros far tighter than it
+		 * allows; gzip's deflate cannot, so only its explicit caps apply */
+		if (codecs[c] != BD_CODEC_GZIP) {
+			assert_true(z.n * BD_INFLATE_RATIO < ((size_t)16 << 20));
+			memset(&err, 0, sizeof(err));
+			assert_int_equal(open_bytes(&z, NULL, &in, &err), BD_ELIMIT);
+			assert_non_null(strstr(err.msg, "times its compressed size"));
+			assert_non_null(strstr(err.msg, "--max-inflate"));
+		}
 		/* an explicit cap below the size, then one above it */
 		opts.max_inflate = (uint64_t)8 << 20;
 		memset(&err, 0, sizeof(err));

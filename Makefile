@@ -2,10 +2,14 @@
 #
 #   make                  library and CLI (build/rel/beamdump)
 #   make test             unit tests, golden CLI tests, real-dump, hostile-input and corpus checks
-#   make check            test with -Werror, then again under ASan+UBSan (what CI runs)
+#   make check            test with -Werror, then again under ASan+UBSan and under
+#                         ThreadSanitizer, with the threads check (what CI runs)
+#   make threads          reports on a cut 200k-process dump: 1 thread = 4 threads
 #   make SAN=address,undefined test
 #   make demo             beamdump analyze on a bundled sample dump (fixtures/triage.erl)
-#   make bench            build a ~500 MB dump with a real node and time beamdump on it
+#   make bench            build three dumps of different shapes with real nodes and time
+#                         beamdump on each (~0.5, 0.6 and 1.3 GB)
+#   make bench-huge       the same on a ~14 GB dump (not run by CI; needs ~8 GB of memory)
 #   make install PREFIX=/usr/local DESTDIR=
 
 CC      ?= cc
@@ -20,7 +24,8 @@ ifneq ($(SAN),)
 CFLAGS  += -O1 -fsanitize=$(SAN) -fno-sanitize-recover=all -fno-omit-frame-pointer
 LDFLAGS += -fsanitize=$(SAN)
 endif
-BUILD   ?= build/$(if $(SAN),san,rel)
+comma   := ,
+BUILD   ?= build/$(if $(SAN),san-$(subst $(comma),-,$(SAN)),rel)
 
 PKGS         := zlib libpcre2-8 libzstd liblzma
 PKG_CFLAGS   := $(shell pkg-config --cflags $(PKGS) 2>/dev/null)
@@ -53,8 +58,8 @@ REAL_DUMPS ?= ../shared/real-dumps
 PYTHON     ?= $(firstword $(wildcard /usr/bin/python3) python3)
 export PYTHON
 
-.PHONY: all test check unit golden realdumps corpus golden-update demo bench fuzz install hostile sweep \
-        uninstall clean check-layers
+.PHONY: all test check unit golden realdumps corpus golden-update demo bench bench-huge fuzz \
+        install hostile sweep uninstall clean check-layers threads
 
 all: $(BIN)
 
@@ -102,6 +107,10 @@ hostile: $(BIN)
 check:
 	$(MAKE) DEV=1 test
 	$(MAKE) DEV=1 SAN=address,undefined test
+	$(MAKE) DEV=1 SAN=thread test threads
+
+threads: $(BIN)
+	@tests/threads/run.sh $(BIN) build/threads
 
 # the CLI may include only the public header; lower stages never include higher ones
 check-layers:
@@ -117,6 +126,9 @@ $(BUILD)/bench/decode_all: tests/bench/decode_all.c $(LIB)
 
 bench: $(BIN) $(BUILD)/bench/decode_all
 	@tests/bench/run.sh $(BIN) $(BUILD)/bench/decode_all
+
+bench-huge: $(BIN) $(BUILD)/bench/decode_all
+	@tests/bench/run.sh --huge $(BIN) $(BUILD)/bench/decode_all
 
 install: $(BIN)
 	install -d $(DESTDIR)$(BINDIR) $(DESTDIR)$(LIBDIR) $(DESTDIR)$(INCLUDEDIR) \

@@ -73,16 +73,23 @@ struct bd_dump;
 /* Called while a large input is read; done and total are bytes. */
 typedef void (*bd_progress_fn)(void *ctx, const char *phase, uint64_t done, uint64_t total);
 
+/* Threads used when none are asked for: the online CPUs, at most this many. */
+#define BD_THREADS_AUTO_MAX 8
+/* The most threads any work on a dump runs on, whatever is asked for. */
+#define BD_THREADS_MAX 64
+
 struct bd_open_opts {
 	const char *tmpdir;      /* where compressed and piped input is spooled; NULL: $TMPDIR or /tmp */
 	bd_progress_fn progress; /* optional */
 	void *progress_ctx;
 	/*
 	 * Most bytes a compressed or piped input may decode to; 0 for the
-	 * default: 100 times the compressed size, at most 64 GiB, and 16 GiB
+	 * default: 1024 times the compressed size, at most 64 GiB, and 16 GiB
 	 * when the size is unknown (stdin, FIFOs). Past it: BD_ELIMIT.
 	 */
 	uint64_t max_inflate;
+	unsigned threads;        /* most threads any work on the dump runs on (at most
+	                            BD_THREADS_MAX); 0: the online CPUs, at most BD_THREADS_AUTO_MAX */
 };
 
 /*

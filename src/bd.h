@@ -211,6 +211,23 @@ void bd_free(void *p);
 /* Grow *arr (of *cap elements) so that it holds at least need elements. */
 bool bd_grow(void **arr, size_t *cap, size_t need, size_t elem_size) BD_WARN_UNUSED;
 
+/* ------------------------------------------------------------- threads */
+
+/* The online CPUs, between 1 and BD_THREADS_AUTO_MAX. */
+unsigned bd_threads_online(void);
+
+/*
+ * Run fn(ctx, part) for every part in [0, n_parts) on at most `threads`
+ * threads, the calling one included; a thread that cannot be started is
+ * not an error: its parts run on the calling thread. What the parts share
+ * is built before and read-only during the call.
+ */
+void bd_parallel(size_t n_parts, unsigned threads, void (*fn)(void *ctx, size_t part),
+		 void *ctx);
+
+/* Where part `part` of n_parts starts when [0, total) is cut into equal runs. */
+size_t bd_part_start(size_t total, size_t part, size_t n_parts);
+
 /* ---------------------------------------------------------------- errors */
 
 /* Fill err (if not NULL and not already set) and return code. */

@@ -10,7 +10,6 @@
 #include "bd.h"
 #include "analyze/analyze.h"
 
-#include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
 
@@ -75,16 +74,13 @@ struct worker {
 	size_t n;
 };
 
-static void *work(void *arg)
+static void work(struct worker *w)
 {
-	struct worker *w = arg;
-
 	for (size_t i = 0; i < w->n; i++) {
 		struct part *p = w->parts[i];
 		p->err.offset = BD_NO_OFFSET;
 		p->rc = p->build(w->d, w->top, &p->report, &p->err);
 	}
-	return NULL;
 }
 
 /* ------------------------------------------------- top processes */
@@ -148,6 +144,21 @@ static void scan_procs(struct bd_dump *d, struct proc_stats *st)
 			st->total_reductions += p.reductions;
 		}
 	}
+}
+
+/* What analyze runs side by side: the process scan and three parts, and states alone. */
+struct side_by_side {
+	struct worker *w;
+	struct proc_stats *st;
+};
+
+static void run_side(void *arg, size_t part)
+{
+	struct side_by_side *run = arg;
+
+	if (part == 0)
+		scan_procs(run->w[0].d, run->st);
+	work(&run->w[part]);
 }
 
 static void add_top(struct rm_builder *b, struct rm_node *parent, const char *key,
@@ -382,8 +393,7 @@ enum bd_status bd_report_analyze(struct bd_dump *d, const struct bd_analyze_opts
 	struct top_rec tops[3][64];
 	struct rm_node **all = NULL;
 	size_t n_all = 0, cap_all = 0;
-	pthread_t thread;
-	bool threaded;
+	struct side_by_side run = { w, &st };
 	enum bd_status rc = BD_OK;
 
 	*out = NULL;
@@ -412,17 +422,11 @@ enum bd_status bd_report_analyze(struct bd_dump *d, const struct bd_analyze_opts
 		w[i].d = d;
 		w[i].top = top;
 	}
-	threaded = pthread_create(&thread, NULL, work, &w[1]) == 0;
 	memset(&st, 0, sizeof(st));
 	st.memory = (struct top_list){ tops[0], 0, top };
 	st.mq = (struct top_list){ tops[1], 0, top };
 	st.reductions = (struct top_list){ tops[2], 0, top };
-	scan_procs(d, &st);
-	work(&w[0]);
-	if (threaded)
-		pthread_join(thread, NULL);
-	else
-		work(&w[1]);
+	bd_parallel(2, d->threads, run_side, &run);
 	for (size_t i = 0; i < N_PARTS; i++) {
 		if (c->parts[i].rc) {
 			rc = c->parts[i].rc;

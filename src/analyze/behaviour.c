@@ -11,7 +11,6 @@
 #include "term/shape.h"
 #include "util/base64.h"
 
-#include <pthread.h>
 
 static const struct bd_elem *slot(const struct bd_process *p, const struct bd_frame *f, size_t i)
 {
@@ -337,23 +336,31 @@ void bd_find_behaviour(const struct bd_process *p, struct bd_behaviour *b)
 
 /* ------------------------------------------------ measuring a state */
 
-struct summary_job {
+struct measure_job {
+	struct bd_process *p;
+	const struct bd_elem *root;
+	struct bd_term_size *size;
+	enum bd_status size_rc;
+	struct bd_error size_err;
+	/* the shape walk: its own resolve hint, and heap table if one must be built */
 	struct bd_term_ctx ctx;
 	struct bd_resolve_hint hint;
 	struct bd_heap heap;
-	struct bd_elem root;
 	enum bd_syntax syntax;
 	struct bd_buf *out;
 	enum bd_status rc;
 	struct bd_error err;
 };
 
-static void *summary_run(void *arg)
+/* Part 0 sizes the term, part 1 summarises its shape. */
+static void measure_part(void *arg, size_t part)
 {
-	struct summary_job *j = arg;
+	struct measure_job *j = arg;
 
-	j->rc = bd_term_shape_summary(&j->ctx, &j->root, j->syntax, j->out, &j->err);
-	return NULL;
+	if (part == 0)
+		j->size_rc = bd_term_size(&j->p->ctx, j->root, j->size, &j->size_err);
+	else
+		j->rc = bd_term_shape_summary(&j->ctx, j->root, j->syntax, j->out, &j->err);
 }
 
 /* Big enough that a second thread pays for itself (words of live heap). */
@@ -361,48 +368,40 @@ static void *summary_run(void *arg)
 
 /*
  * Size a term and summarise its shape. Both walk the same lines from the
- * same start, independently: for a big heap they run on two threads, each
- * with its own resolve hint (and heap table, if one must be built).
+ * same start, independently: for a big heap they run side by side.
  */
 enum bd_status bd_measure_term(struct bd_process *p, const struct bd_elem *e,
 			       enum bd_syntax syntax, struct bd_term_size *size,
 			       struct bd_buf *shape, struct bd_error *err)
 {
-	struct summary_job j;
-	pthread_t thread;
-	bool threaded = false;
+	struct measure_job j;
+	unsigned threads = p->proc.stack_heap_words != BD_UNSET &&
+			   p->proc.stack_heap_words >= THREADED_STATE_WORDS ? p->d->threads : 1;
 	enum bd_status rc;
 
 	struct bd_resolve_hint start = *p->ctx.hint;
 
 	memset(&j, 0, sizeof(j));
+	j.p = p;
+	j.root = e;
+	j.size = size;
+	j.size_err.offset = BD_NO_OFFSET;
 	j.ctx = p->ctx;
 	j.hint = start;
 	j.ctx.hint = &j.hint;
-	j.root = *e;
 	j.syntax = syntax;
 	j.out = shape;
 	j.err.offset = BD_NO_OFFSET;
-	if (p->proc.stack_heap_words != BD_UNSET &&
-	    p->proc.stack_heap_words >= THREADED_STATE_WORDS) {
-		if (p->heap.deferred) {
-			j.heap.deferred = p->heap.deferred;
-			j.ctx.heap = &j.heap;
-		}
-		threaded = pthread_create(&thread, NULL, summary_run, &j) == 0;
+	if (threads > 1 && p->heap.deferred) {
+		/* side by side, each walk builds the heap table it needs: neither changes the other's */
+		j.heap.deferred = p->heap.deferred;
+		j.ctx.heap = &j.heap;
 	}
-	rc = bd_term_size(&p->ctx, e, size, err);
-	if (threaded) {
-		pthread_join(thread, NULL);
-	} else {
-		summary_run(&j);
-	}
+	bd_parallel(2, threads, measure_part, &j);
 	bd_heap_release(&j.heap);
-	if (!rc && j.rc) {
-		rc = j.rc;
-		if (err)
-			*err = j.err;
-	}
+	rc = j.size_rc ? j.size_rc : j.rc;
+	if (rc && err)
+		*err = j.size_rc ? j.size_err : j.err;
 	*p->ctx.hint = start;
 	return rc;
 }

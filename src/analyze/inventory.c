@@ -6,10 +6,8 @@
 #include "analyze/analyze.h"
 #include "analyze/tree.h"
 
-#include <pthread.h>
 #include <stdlib.h>
 #include <strings.h>
-#include <unistd.h>
 
 /* ------------------------------------------------------------- threads */
 
@@ -26,55 +24,12 @@
 #define PARALLEL_MIN 4096
 #endif
 
-struct job {
-	void (*fn)(void *);
-	void *arg;
-};
-
-static void *job_main(void *p)
-{
-	struct job *j = p;
-
-	j->fn(j->arg);
-	return NULL;
-}
-
-/*
- * fn on each of the n argument blocks at args (size bytes apart): the
- * first here, the others on threads. A thread that cannot be started is
- * not an error: its part runs here afterwards.
- */
-static void run_parts(void (*fn)(void *), void *args, size_t size, size_t n)
-{
-	pthread_t th[MAX_PARTS];
-	struct job jobs[MAX_PARTS];
-	bool started[MAX_PARTS];
-
-	for (size_t i = 1; i < n; i++) {
-		jobs[i].fn = fn;
-		jobs[i].arg = (char *)args + i * size;
-		started[i] = pthread_create(&th[i], NULL, job_main, &jobs[i]) == 0;
-	}
-	fn(args);
-	for (size_t i = 1; i < n; i++) {
-		if (started[i])
-			pthread_join(th[i], NULL);
-		else
-			fn((char *)args + i * size);
-	}
-}
-
 /* Threads worth starting for `items` sections of work. */
-static size_t parts_for(size_t items)
+static size_t parts_for(const struct bd_dump *d, size_t items)
 {
-	long cpus = 2;
-
-#ifdef _SC_NPROCESSORS_ONLN
-	cpus = sysconf(_SC_NPROCESSORS_ONLN);
-#endif
-	if (items < PARALLEL_MIN || cpus < 2)
+	if (items < PARALLEL_MIN)
 		return 1;
-	return cpus > MAX_PARTS ? MAX_PARTS : (size_t)cpus;
+	return d->threads > MAX_PARTS ? MAX_PARTS : d->threads;
 }
 
 static enum bd_sect entry_kind(const struct bd_dump *d, size_t i)
@@ -253,9 +208,9 @@ static size_t stack_find(const struct bd_stack_map *m, struct bd_slice pid)
 	return section ? (size_t)section - 1 : SIZE_MAX;
 }
 
-static void stack_hash(void *arg)
+static void stack_hash(void *parts, size_t part)
 {
-	struct stack_fill *f = arg;
+	struct stack_fill *f = (struct stack_fill *)parts + part;
 	const struct bd_dump *d = f->m->d;
 	size_t k = f->first;
 
@@ -267,9 +222,9 @@ static void stack_hash(void *arg)
 	}
 }
 
-static void stack_fill(void *arg)
+static void stack_fill(void *parts, size_t part)
 {
-	struct stack_fill *f = arg;
+	struct stack_fill *f = (struct stack_fill *)parts + part;
 	struct bd_stack_map *m = f->m;
 	size_t region_cap = m->cap >> m->region_bits;
 	uint64_t mask = ((uint64_t)1 << m->region_bits) - 1;
@@ -298,7 +253,7 @@ struct bd_stack_map *bd_stack_map_new(const struct bd_dump *d)
 {
 	struct bd_stack_map *m = bd_calloc(1, sizeof(*m));
 	size_t n = d->index.count[BD_SECT_PROC_STACK];
-	size_t parts = parts_for(n);
+	size_t parts = parts_for(d, n);
 	size_t bounds[MAX_PARTS + 1];
 	struct stack_fill fills[MAX_PARTS];
 	uint64_t *hashes = NULL;
@@ -342,8 +297,8 @@ struct bd_stack_map *bd_stack_map_new(const struct bd_dump *d)
 				fills[p + 1].first += entry_kind(d, i) == BD_SECT_PROC_STACK;
 		}
 	}
-	run_parts(stack_hash, fills, sizeof(fills[0]), parts);
-	run_parts(stack_fill, fills, sizeof(fills[0]), regions);
+	bd_parallel(parts, d->threads, stack_hash, fills);
+	bd_parallel(regions, d->threads, stack_fill, fills);
 	for (size_t p = 0; p < regions; p++) {
 		full |= fills[p].full;
 		m->unique &= !fills[p].dup;
@@ -354,7 +309,7 @@ struct bd_stack_map *bd_stack_map_new(const struct bd_dump *d)
 		fills[0].region = 0;
 		fills[0].full = false;
 		fills[0].dup = false;
-		stack_fill(&fills[0]);
+		stack_fill(fills, 0);
 		m->unique = !fills[0].dup;
 	}
 	bd_free(hashes);
@@ -772,9 +727,9 @@ struct stack_scan {
 	uint64_t *words;               /* first match in the range; BD_UNSET if none */
 };
 
-static void stack_scan(void *arg)
+static void stack_scan(void *parts, size_t part)
 {
-	struct stack_scan *t = arg;
+	struct stack_scan *t = (struct stack_scan *)parts + part;
 	const struct bd_dump *d = t->d;
 	size_t left = t->n;
 
@@ -820,7 +775,7 @@ static enum bd_status fill_stack_words(struct procs_ctx *c)
 		ids[k] = section_id(d, c->recs[k].section);
 		hashes[k] = bd_hash_slice(ids[k]);
 	}
-	parts = split_kind(d, BD_SECT_PROC_STACK, parts_for(d->index.count[BD_SECT_PROC_STACK]),
+	parts = split_kind(d, BD_SECT_PROC_STACK, parts_for(d, d->index.count[BD_SECT_PROC_STACK]),
 			   bounds);
 	for (size_t p = 0; p < parts; p++) {
 		scans[p].d = d;
@@ -831,7 +786,7 @@ static enum bd_status fill_stack_words(struct procs_ctx *c)
 		scans[p].hi = bounds[p + 1];
 		scans[p].words = words[p];
 	}
-	run_parts(stack_scan, scans, sizeof(scans[0]), parts);
+	bd_parallel(parts, d->threads, stack_scan, scans);
 	/* the first section of a pid wins: earlier parts first */
 	for (size_t k = 0; k < c->n; k++) {
 		c->stack_words[k] = BD_UNSET;
@@ -1133,9 +1088,9 @@ static uint64_t sort_key(struct procs_part *t, const struct bd_proc *p)
 	}
 }
 
-static void procs_part_run(void *arg)
+static void procs_part_run(void *parts, size_t part)
 {
-	struct procs_part *t = arg;
+	struct procs_part *t = (struct procs_part *)parts + part;
 	struct bd_dump *d = t->d;
 	const struct bd_procs_opts *opts = t->opts;
 	struct proc_rec *recs = t->recs;
@@ -1194,7 +1149,7 @@ static enum bd_status plan_parts(struct procs_ctx *c, const struct bd_procs_opts
 {
 	struct bd_dump *d = c->d;
 	size_t bounds[MAX_PARTS + 1];
-	size_t n = split_kind(d, BD_SECT_PROC, parts_for(d->index.count[BD_SECT_PROC]), bounds);
+	size_t n = split_kind(d, BD_SECT_PROC, parts_for(d, d->index.count[BD_SECT_PROC]), bounds);
 	size_t total = 0;
 	unsigned need = needed_keys(opts, re != NULL);
 	enum bd_status rc;
@@ -1287,7 +1242,7 @@ enum bd_status bd_report_procs(struct bd_dump *d, const struct bd_procs_opts *op
 		goto oom;
 	if (re)
 		bd_dump_proc_label(d, bd_slice_make("", 0)); /* read the labels before the threads */
-	run_parts(procs_part_run, parts, sizeof(parts[0]), n_parts);
+	bd_parallel(n_parts, d->threads, procs_part_run, parts);
 	free_part_regexes(parts, n_parts);
 	bd_regex_free(re);
 	re = NULL;

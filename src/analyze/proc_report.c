@@ -4,7 +4,6 @@
 #include "term/print.h"
 #include "term/shape.h"
 
-#include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
 
@@ -67,9 +66,8 @@ struct queue_walk {
 	struct bd_error err;
 };
 
-static void *queue_walk_run(void *arg)
+static void queue_walk_run(struct queue_walk *w)
 {
-	struct queue_walk *w = arg;
 	struct bd_slice rest = w->messages;
 	struct bd_buf shape = BD_BUF_INIT;
 	struct bd_elem msg;
@@ -90,7 +88,12 @@ static void *queue_walk_run(void *arg)
 					"cannot count message shapes");
 	}
 	bd_buf_release(&shape);
-	return NULL;
+}
+
+/* Part 0 sizes the messages, part 1 counts their shapes. */
+static void queue_walk_part(void *walks, size_t part)
+{
+	queue_walk_run((struct queue_walk *)walks + part);
 }
 
 static void queue_walk_init(struct queue_walk *w, const struct bd_process *p, bool shapes,
@@ -130,64 +133,58 @@ static enum bd_status fill_messages(struct rm_builder *b, struct rm_node *m,
 				    struct bd_process *p, const struct bd_proc_opts *opts,
 				    const struct bd_print_opts *po, struct bd_error *err)
 {
-	struct queue_walk sizes, shapes;
+	struct queue_walk walks[2];
+	struct queue_walk *sizes = &walks[0], *shapes = &walks[1];
 	struct rm_node *first;
 	struct bd_slice rest;
 	struct bd_elem msg;
 	struct bd_resolve_hint queue_start = *p->ctx.hint;
 	size_t n_print = opts && opts->messages ? opts->messages : DEFAULT_MESSAGES;
 	size_t n_shapes = opts && opts->shapes ? opts->shapes : DEFAULT_SHAPES;
+	unsigned threads = p->proc.message_queue_len >= THREADED_QUEUE ? p->d->threads : 1;
 	enum bd_status rc = BD_OK;
-	pthread_t thread;
-	bool threaded = false;
 
-	queue_walk_init(&sizes, p, false, po->syntax);
-	queue_walk_init(&shapes, p, true, po->syntax);
-	if (!bd_histogram_init(&shapes.t, MAX_DISTINCT_SHAPES)) {
+	queue_walk_init(sizes, p, false, po->syntax);
+	queue_walk_init(shapes, p, true, po->syntax);
+	if (!bd_histogram_init(&shapes->t, MAX_DISTINCT_SHAPES)) {
 		rc = bd_fail(err, BD_ENOMEM, BD_NO_OFFSET, NULL, "cannot count message shapes");
 		goto out;
 	}
-	if (p->proc.message_queue_len >= THREADED_QUEUE) {
-		queue_walk_own_heap(&shapes, p);
-		threaded = pthread_create(&thread, NULL, queue_walk_run, &shapes) == 0;
-	}
-	queue_walk_run(&sizes);
-	if (threaded)
-		pthread_join(thread, NULL);
-	else
-		queue_walk_run(&shapes);
-	rc = sizes.rc ? sizes.rc : shapes.rc;
+	if (threads > 1)
+		queue_walk_own_heap(shapes, p);
+	bd_parallel(2, threads, queue_walk_part, walks);
+	rc = sizes->rc ? sizes->rc : shapes->rc;
 	if (rc) {
-		*err = sizes.rc ? sizes.err : shapes.err;
+		*err = sizes->rc ? sizes->err : shapes->err;
 		goto out;
 	}
 	rm_label(rm_uint(b, m, "count", p->proc.message_queue_len), "queue length");
-	rm_label(rm_uint(b, m, "listed", sizes.listed), "listed in the dump");
-	rm_label(rm_uint(b, m, "words", sizes.words), "words (flat)");
-	rm_label(rm_bytes(b, m, "bytes", sizes.words * p->d->info.word_size), "size");
-	if (sizes.missing || sizes.n_bad)
-		rm_label(rm_uint(b, m, "incomplete", sizes.missing + sizes.n_bad), "incomplete terms");
-	bd_histogram_sort(&shapes.t);
+	rm_label(rm_uint(b, m, "listed", sizes->listed), "listed in the dump");
+	rm_label(rm_uint(b, m, "words", sizes->words), "words (flat)");
+	rm_label(rm_bytes(b, m, "bytes", sizes->words * p->d->info.word_size), "size");
+	if (sizes->missing || sizes->n_bad)
+		rm_label(rm_uint(b, m, "incomplete", sizes->missing + sizes->n_bad), "incomplete terms");
+	bd_histogram_sort(&shapes->t);
 	struct rm_node *rows = rm_arr(b, m, "shapes");
-	for (size_t i = 0; i < shapes.t.n && i < n_shapes; i++) {
+	for (size_t i = 0; i < shapes->t.n && i < n_shapes; i++) {
 		struct rm_node *row = rm_obj(b, rows, NULL);
-		rm_flags(rm_str(b, row, "shape", shapes.t.slots[i].text), RM_WIDE | RM_CODE);
-		rm_uint(b, row, "count", shapes.t.slots[i].count);
+		rm_flags(rm_str(b, row, "shape", shapes->t.slots[i].text), RM_WIDE | RM_CODE);
+		rm_uint(b, row, "count", shapes->t.slots[i].count);
 		rm_ratio(b, row, "share",
-			 sizes.listed ? (double)shapes.t.slots[i].count / (double)sizes.listed : 0);
+			 sizes->listed ? (double)shapes->t.slots[i].count / (double)sizes->listed : 0);
 	}
-	if (shapes.t.other)
-		rm_label(rm_uint(b, m, "other_shapes", shapes.t.other), "messages of other shapes");
+	if (shapes->t.other)
+		rm_label(rm_uint(b, m, "other_shapes", shapes->t.other), "messages of other shapes");
 	/* the oldest few, printed; the walk after them goes on from where sizes ended */
 	first = rm_label(rm_arr(b, m, "first"), "first messages");
 	rest = bd_process_messages(p);
 	*p->ctx.hint = queue_start;
 	for (size_t i = 0; i < n_print && bd_next_message(&rest, &msg, NULL); i++)
 		rm_flags(bd_rm_term(b, first, NULL, &p->ctx, &msg, po), RM_MULTILINE);
-	*p->ctx.hint = sizes.hint;
+	*p->ctx.hint = sizes->hint;
 out:
-	queue_walk_release(&sizes);
-	queue_walk_release(&shapes);
+	queue_walk_release(sizes);
+	queue_walk_release(shapes);
 	return rc;
 }
 

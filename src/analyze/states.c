@@ -11,7 +11,6 @@
 #include "analyze/analyze.h"
 #include "term/shape.h"
 
-#include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
 
@@ -156,9 +155,9 @@ struct scan_part {
 	bool oom;
 };
 
-static void *scan_part_run(void *arg)
+static void scan_part_run(void *parts, size_t part)
 {
-	struct scan_part *sp = arg;
+	struct scan_part *sp = (struct scan_part *)parts + part;
 	const struct bd_dump *d = sp->d;
 
 	for (size_t i = bd_section_find(d, BD_SECT_PROC, sp->from); i < sp->to;
@@ -176,36 +175,32 @@ static void *scan_part_run(void *arg)
 			break;
 		}
 	}
-	return NULL;
 }
 
 /* Dumps with fewer processes are read on one thread. */
 #define THREADED_PROCS 10000
+#define SCAN_PARTS_MAX 8
 
 static enum bd_status scan(struct states_ctx *c, struct bd_error *err)
 {
 	struct bd_dump *d = c->d;
-	struct scan_part parts[2];
+	struct scan_part parts[SCAN_PARTS_MAX];
 	size_t first = bd_section_find(d, BD_SECT_PROC, 0);
-	size_t mid = d->index.n;
-	pthread_t thread;
-	bool threaded = false;
+	size_t n_procs = d->index.count[BD_SECT_PROC];
+	size_t n = 1;
 	enum bd_status rc = BD_OK;
 
 	memset(parts, 0, sizeof(parts));
-	/* =proc sections are written together: halve their index range */
-	if (d->index.count[BD_SECT_PROC] >= THREADED_PROCS && first < d->index.n)
-		mid = first + d->index.count[BD_SECT_PROC] / 2;
-	parts[0] = (struct scan_part){ d, 0, mid, NULL, 0, 0, { { { 0, 0 } }, 0 }, false };
-	parts[1] = (struct scan_part){ d, mid, d->index.n, NULL, 0, 0, { { { 0, 0 } }, 0 }, false };
-	if (mid < d->index.n)
-		threaded = pthread_create(&thread, NULL, scan_part_run, &parts[1]) == 0;
-	scan_part_run(&parts[0]);
-	if (threaded)
-		pthread_join(thread, NULL);
-	else if (mid < d->index.n)
-		scan_part_run(&parts[1]);
-	for (size_t k = 0; k < 2; k++) {
+	if (n_procs >= THREADED_PROCS && first < d->index.n)
+		n = d->threads < SCAN_PARTS_MAX ? d->threads : SCAN_PARTS_MAX;
+	/* =proc sections are written together: cut their index range into equal runs */
+	for (size_t k = 0; k < n; k++) {
+		parts[k].d = d;
+		parts[k].from = k ? first + bd_part_start(n_procs, k, n) : 0;
+		parts[k].to = k + 1 < n ? first + bd_part_start(n_procs, k + 1, n) : d->index.n;
+	}
+	bd_parallel(n, d->threads, scan_part_run, parts);
+	for (size_t k = 0; k < n; k++) {
 		for (size_t h = 0; h < parts[k].heaps.n; h++) {
 			struct bd_section s;
 			struct bd_proc proc;
@@ -235,8 +230,8 @@ static enum bd_status scan(struct states_ctx *c, struct bd_error *err)
 			bd_process_close(&p);
 		}
 	}
-	bd_free(parts[0].cands);
-	bd_free(parts[1].cands);
+	for (size_t k = 0; k < n; k++)
+		bd_free(parts[k].cands);
 	return rc;
 }
 

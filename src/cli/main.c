@@ -64,6 +64,7 @@ struct options {
 	size_t n_rules;
 	struct bd_memory_opts memory;
 	uint64_t max_inflate;  /* 0: the library's default */
+	size_t threads;         /* 0: the library's default */
 };
 
 /* Options a command takes besides --format, --output and --help. */
@@ -185,7 +186,7 @@ static int run_check(const struct options *o, struct bd_report **r, bool *failed
 		     struct bd_error *err)
 {
 	struct bd_check_rules *rules;
-	struct bd_open_opts open = { NULL, NULL, NULL, o->max_inflate };
+	struct bd_open_opts open = { NULL, NULL, NULL, o->max_inflate, (unsigned)o->threads };
 	struct bd_check_opts c = { o->baseline, NULL, &open };
 	bool passed = false;
 	int rc = bd_check_rules_new(&rules, err);
@@ -207,7 +208,7 @@ static int run_check(const struct options *o, struct bd_report **r, bool *failed
 static int run_diff(const struct options *o, struct bd_report **r, bool *failed,
 		    struct bd_error *err)
 {
-	struct bd_open_opts open = { NULL, NULL, NULL, o->max_inflate };
+	struct bd_open_opts open = { NULL, NULL, NULL, o->max_inflate, (unsigned)o->threads };
 	struct bd_diff_opts d = { o->top, &open };
 
 	*failed = false;
@@ -236,6 +237,7 @@ static const char common_help[] =
 	"                    most bytes a compressed or piped dump may decompress to\n"
 	"                    (K, M, G: powers of 1024; default 1024 times the file,\n"
 	"                    at most 64G, 16G from a pipe)\n"
+	"      --threads N   use at most N threads (default: the online CPUs, at most 8)\n"
 	"  -h, --help        show this help\n";
 
 static const struct command commands[] = {
@@ -351,7 +353,8 @@ static void usage_main(FILE *out)
 
 static void usage_command(FILE *out, const struct command *c)
 {
-	fprintf(out, "usage: %s %s %s%s [--format FMT] [-o FILE]\n\n%s.\n\nOptions:\n%s%s",
+	fprintf(out, "usage: %s %s %s%s [--format FMT] [-o FILE] [--threads N]\n\n%s.\n\n"
+		"Options:\n%s%s",
 		progname, c->name, c->operands ? c->operands : "DUMP", c->usage, c->summary,
 		c->help, common_help);
 }
@@ -562,6 +565,14 @@ static int parse_args(const struct command *c, int argc, char **argv, struct opt
 			if (!v || !bd_parse_size(v, &o->max_inflate) || !o->max_inflate)
 				return usage_error(c, "--max-inflate needs a size from 1 (bytes, or with K, M or G), not '%s'",
 						   v ? v : "");
+			continue;
+		}
+		v = option_value(a, "--threads", NULL, &i, argc, argv, &m);
+		if (m) {
+			if (!v || !parse_size(v, &o->threads) || o->threads == 0 ||
+			    o->threads > BD_THREADS_MAX)
+				return usage_error(c, "--threads needs a whole number from 1 to %d, not '%s'",
+						   BD_THREADS_MAX, v ? v : "");
 			continue;
 		}
 		if (c->opts & OPT_TERMS) {
@@ -1016,6 +1027,7 @@ static int run_command(const struct command *c, int argc, char **argv)
 	if (show_progress)
 		open_opts.progress = progress;
 	open_opts.max_inflate = o.max_inflate;
+	open_opts.threads = (unsigned)o.threads;
 	rc = bd_dump_open(&d, o.dump, &open_opts, &err);
 	if (show_progress)
 		fputs("\r\033[K", stderr);

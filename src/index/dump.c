@@ -28,6 +28,7 @@ static enum bd_status dump_new(struct bd_dump **out, const char *name, struct bd
 	if (!d)
 		return bd_fail(err, BD_ENOMEM, BD_NO_OFFSET, NULL, "cannot allocate a dump handle");
 	bd_arena_init(&d->arena);
+	d->threads = bd_threads_online();
 	info_init(&d->info, "");
 	d->info.file = bd_arena_strndup(&d->arena, name, strlen(name));
 	if (!d->info.file) {
@@ -58,6 +59,8 @@ enum bd_status bd_dump_open(struct bd_dump **out, const char *path,
 	if (opts) {
 		d->progress = opts->progress;
 		d->progress_ctx = opts->progress_ctx;
+		if (opts->threads)
+			d->threads = opts->threads < BD_THREADS_MAX ? opts->threads : BD_THREADS_MAX;
 	}
 	rc = bd_input_open(&d->in, path, opts, err);
 	if (!rc)
@@ -264,12 +267,14 @@ static struct proc_slot *proc_slot(const struct bd_dump *d, struct bd_proc_map *
 /*
  * Every process with per-process sections has a =proc_stack; its messages
  * and dictionary come just before it and its heap just after, so only the
- * stacks are read here (one header per process). full_groups also keys
- * groups without a stack, for truncated dumps: it reads every header.
+ * stacks are read here (one header per process). When some process has no
+ * stack (a truncated dump), every per-process header is read instead, so
+ * the map is built once, complete, and never rebuilt under a reader.
  */
-static struct bd_proc_map *proc_map_build(struct bd_dump *d, bool full_groups)
+static struct bd_proc_map *proc_map_build(struct bd_dump *d)
 {
 	size_t n = d->index.count[BD_SECT_PROC];
+	bool full_groups = d->index.count[BD_SECT_PROC_STACK] < n;
 	size_t cap = 16;
 	struct bd_proc_map *m;
 	struct bd_slice prev = { "", 0 };
@@ -320,22 +325,12 @@ bool bd_dump_proc_sections(struct bd_dump *d, struct bd_slice pid, struct bd_pro
 
 	out->proc = out->messages = out->dictionary = out->stack = out->heap = BD_NO_SECTION;
 	if (!d->procs)
-		d->procs = proc_map_build(d, false);
+		d->procs = proc_map_build(d);
 	if (!d->procs || !pid.len)
 		return false;
 	s = proc_slot(d, d->procs, pid);
 	if (!s->proc)
 		return false;
-	if (!s->extra && !d->procs_full) {
-		/* no stack: look again among all groups, once per dump */
-		struct bd_proc_map *full = proc_map_build(d, true);
-		if (full) {
-			bd_free(d->procs);
-			d->procs = full;
-			d->procs_full = true;
-			s = proc_slot(d, d->procs, pid);
-		}
-	}
 	out->proc = s->proc - 1;
 	if (!s->extra)
 		return true;
@@ -472,8 +467,8 @@ size_t bd_dump_find_proc(const struct bd_dump *d, struct bd_slice pid)
 
 /*
  * Build what lookups build on first use, so that threads can then share
- * the dump read-only: the name map, the position lists and, when many
- * processes have no sections (so lookups fall back to it), the pid map.
+ * the dump read-only: the name map, the position lists and the pid map.
+ * Each is built once, complete; nothing changes them after.
  */
 void bd_dump_prepare_shared(struct bd_dump *d)
 {
@@ -482,7 +477,5 @@ void bd_dump_prepare_shared(struct bd_dump *d)
 	bd_dump_proc_name(d, BD_SLICE_LIT("<0.0.0>"));
 	if (!d->lists_built)
 		lists_build(d);
-	if (d->n_proc_list - (d->n_stack_list < d->n_proc_list ? d->n_stack_list : d->n_proc_list) >=
-	    PROBE_MAX)
-		bd_dump_proc_sections(d, BD_SLICE_LIT("<0.0.0>"), &unused);
+	bd_dump_proc_sections(d, BD_SLICE_LIT("<0.0.0>"), &unused);
 }

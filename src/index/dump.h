@@ -22,11 +22,11 @@ struct bd_dump {
 	bool old_stack_layout;         /* erts < 11: CP stored at the low end of frames */
 	bd_progress_fn progress;
 	void *progress_ctx;
+	unsigned threads;              /* most threads a job on this dump runs on, >= 1 */
 	/* pid -> registered name, built on first use */
 	struct bd_name_map *names;
 	/* pid -> its sections, built on first use */
 	struct bd_proc_map *procs;
-	bool procs_full;               /* procs also keys processes without a stack */
 	/* every =proc and every =proc_stack section index, in dump order, built on first use */
 	uint32_t *proc_list;
 	uint32_t *stack_list;

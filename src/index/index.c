@@ -10,10 +10,8 @@
 #include "index/dump.h"
 #include "index/index.h"
 
-#include <pthread.h>
 #include <stdarg.h>
 #include <stdio.h>
-#include <unistd.h>
 
 #define OFF_BITS 56
 #define OFF_MASK (((uint64_t)1 << OFF_BITS) - 1)
@@ -426,6 +424,7 @@ struct scan_part {
 	const char *to;
 	struct bd_index ix;        /* entries and counts of this part */
 	size_t n_parts;
+	struct bd_dump *report;    /* part 0: the dump whose progress to report */
 	bool oom;
 };
 
@@ -463,22 +462,19 @@ static void scan_part(struct scan_part *sp, struct bd_dump *report)
 	}
 }
 
-static void *scan_part_main(void *arg)
+/* Part 0 reports progress: it runs on the calling thread. */
+static void scan_one(void *ctx, size_t i)
 {
-	scan_part(arg, NULL);
-	return NULL;
+	struct scan_part *parts = ctx;
+
+	scan_part(&parts[i], parts[i].report);
 }
 
-static size_t scan_parts_for(size_t bytes)
+static size_t scan_parts_for(const struct bd_dump *d, size_t bytes)
 {
-	long cpus = 2;
-
-#ifdef _SC_NPROCESSORS_ONLN
-	cpus = sysconf(_SC_NPROCESSORS_ONLN);
-#endif
-	if (bytes < SCAN_PARALLEL_MIN || cpus < 2)
+	if (bytes < SCAN_PARALLEL_MIN)
 		return 1;
-	return cpus > SCAN_MAX_PARTS ? SCAN_MAX_PARTS : (size_t)cpus;
+	return d->threads > SCAN_MAX_PARTS ? SCAN_MAX_PARTS : d->threads;
 }
 
 /* Scan [p, end) and append the headers found to d->index. */
@@ -486,31 +482,22 @@ static bool scan_headers(struct bd_dump *d, const char *p)
 {
 	const char *base = d->in.data;
 	const char *end = base + d->in.size;
-	size_t n = scan_parts_for((size_t)(end - p));
+	size_t n = scan_parts_for(d, (size_t)(end - p));
 	struct scan_part parts[SCAN_MAX_PARTS];
-	pthread_t th[SCAN_MAX_PARTS];
-	bool started[SCAN_MAX_PARTS];
 	struct bd_index *ix = &d->index;
 	bool ok = true;
 
 	memset(parts, 0, sizeof(parts));
 	for (size_t i = 0; i < n; i++) {
 		parts[i].d = d;
-		parts[i].from = p + (size_t)(end - p) / n * i;
-		parts[i].to = i + 1 < n ? p + (size_t)(end - p) / n * (i + 1) : end;
+		parts[i].from = p + bd_part_start((size_t)(end - p), i, n);
+		parts[i].to = i + 1 < n ? p + bd_part_start((size_t)(end - p), i + 1, n) : end;
 		parts[i].n_parts = n;
 	}
 	/* the first part appends to the index itself */
 	parts[0].ix = *ix;
-	for (size_t i = 1; i < n; i++)
-		started[i] = pthread_create(&th[i], NULL, scan_part_main, &parts[i]) == 0;
-	scan_part(&parts[0], d);
-	for (size_t i = 1; i < n; i++) {
-		if (started[i])
-			pthread_join(th[i], NULL);
-		else
-			scan_part(&parts[i], NULL);
-	}
+	parts[0].report = d;
+	bd_parallel(n, d->threads, scan_one, parts);
 	*ix = parts[0].ix;
 	ok = !parts[0].oom;
 	for (size_t i = 1; i < n; i++) {

@@ -445,6 +445,30 @@ static bool hinted(const char *p, const char *end, uint64_t addr, struct bd_obj 
 	return n && a == addr && p + n < end && p[n] == ':' && bd_obj_parse(p + n + 1, end, obj);
 }
 
+/* Heap lines looked at past the hint before the table is asked. */
+#define LOOK_AHEAD 4
+
+/*
+ * The heap lines just after the last find, and after the finds before it:
+ * where a walk in another order than the writer's finds most objects.
+ */
+static bool near_hint(const struct bd_resolve_hint *h, const char *end, uint64_t addr,
+		      struct bd_obj *obj)
+{
+	const char *p = h->next[0];
+
+	for (unsigned i = 0; i < BD_HINT_RECENT; i++)
+		if (hinted(h->recent[i], end, addr, obj))
+			return true;
+	for (unsigned k = 0; p && k < LOOK_AHEAD; k++) {
+		const char *nl = memchr(p, '\n', (size_t)(end - p));
+		p = nl ? nl + 1 : NULL;
+		if (hinted(p, end, addr, obj))
+			return true;
+	}
+	return false;
+}
+
 /* Resolve addr; *literal tells whether it was found in the literal areas. */
 static bool resolve(const struct bd_term_ctx *c, uint64_t addr, struct bd_obj *obj, bool *literal)
 {
@@ -457,6 +481,8 @@ static bool resolve(const struct bd_term_ctx *c, uint64_t addr, struct bd_obj *o
 		found = true;
 	} else if (h && (hinted(h->next[1], end, addr, obj) || hinted(h->last[1], end, addr, obj))) {
 		found = *literal = true;
+	} else if (h && near_hint(h, end, addr, obj)) {
+		found = true;
 	} else if (c->heap && c->heap->deferred) {
 		/* literals first: the heap's table is not built until it must be */
 		found = *literal = bd_heap_get(c->literals, c->d, addr, obj);
@@ -476,6 +502,8 @@ static bool resolve(const struct bd_term_ctx *c, uint64_t addr, struct bd_obj *o
 		/* most objects end their line */
 		const char *nl = after < end && *after == '\n' ? after
 				 : memchr(after, '\n', (size_t)(end - after));
+		if (!*literal && h->next[0])
+			h->recent[h->n_recent++ % BD_HINT_RECENT] = h->next[0];
 		h->last[*literal] = line_start(c->d, obj->text.ptr);
 		h->next[*literal] = nl ? nl + 1 : NULL;
 	}
@@ -703,6 +731,35 @@ static uint64_t *memo_slot(struct memo *m, uint64_t addr, bool *fresh)
 	return &m->vals[j];
 }
 
+/* The value kept for addr, or NULL. */
+static const uint64_t *memo_find(const struct memo *m, uint64_t addr)
+{
+	if (!m->cap)
+		return NULL;
+	size_t j = (size_t)mix(addr) & (m->cap - 1);
+	while (m->addrs[j] && m->addrs[j] != addr)
+		j = (j + 1) & (m->cap - 1);
+	return m->addrs[j] ? &m->vals[j] : NULL;
+}
+
+/*
+ * A refc binary's payload counts once, at the largest size any of its
+ * handles gives, so the sum does not depend on which is reached first.
+ */
+static bool count_binary(struct memo *bins, const struct bd_obj *o, struct bd_term_size *out)
+{
+	bool fresh;
+	uint64_t *counted = memo_slot(bins, o->ref ? o->ref : 1, &fresh);
+
+	if (!counted)
+		return false;
+	if (o->size > *counted) {
+		out->binary_bytes += o->size - *counted;
+		*counted = o->size;
+	}
+	return true;
+}
+
 struct frame {
 	uint64_t addr;
 	uint64_t sum;          /* own words + children done so far */
@@ -770,12 +827,8 @@ static enum bd_status size_walk(const struct bd_term_ctx *c, const struct bd_ele
 				if (literal)
 					out->literal_words += own;
 				if (o.kind == BD_OBJ_REFC_BIN) {
-					bool bfresh;
-					uint64_t *bv = memo_slot(&bins, o.ref ? o.ref : 1, &bfresh);
-					if (!bv)
+					if (!count_binary(&bins, &o, out))
 						goto oom;
-					if (bfresh)
-						out->binary_bytes += o.size;
 				}
 				if (!bd_grow((void **)&stack, &cap, depth + 1, sizeof(*stack)))
 					goto oom;
@@ -906,6 +959,30 @@ static int seen_mark(struct seen *s, uint64_t off)
 	return seen_mark_bit(s, off);
 }
 
+/* Whether the line at off is marked, without marking it. */
+static bool seen_has(const struct seen *s, uint64_t off)
+{
+	size_t chunk = (size_t)(off >> SEEN_CHUNK_SHIFT);
+	size_t bit = (size_t)(off & ((1u << SEEN_CHUNK_SHIFT) - 1)) >> 3;
+
+	if (!s->chunks) {
+		for (size_t i = 0; i < s->n_small; i++)
+			if (s->small[i] == off)
+				return true;
+		return false;
+	}
+	return chunk < s->n_chunks && s->chunks[chunk] &&
+	       ((s->chunks[chunk][bit / 64] >> (bit % 64)) & 1);
+}
+
+static void seen_init(struct seen *s, const struct bd_dump *d)
+{
+	s->n_small = 0;
+	s->chunks = NULL;
+	s->n_chunks = 0;
+	s->dump_size = d->in.size;
+}
+
 static void seen_release(struct seen *s)
 {
 	for (size_t i = 0; s->chunks && i < s->n_chunks; i++)
@@ -913,150 +990,217 @@ static void seen_release(struct seen *s)
 	bd_free(s->chunks);
 }
 
-enum fast_result { FAST_DONE, FAST_SHARED, FAST_OOM };
+/*
+ * A walk entry: an object to visit, or (end != NOT_END) the end of a shared
+ * object's subterm, whose flat size is then the words counted since `end`.
+ */
+#define NOT_END UINT64_MAX
+
+struct ordered_entry {
+	uint64_t addr;
+	uint64_t end;
+};
+
+struct ordered_walk {
+	const struct bd_term_ctx *c;
+	struct bd_term_ctx plain;      /* lookups on the side must not move the hint */
+	struct memo *lits;             /* literal subterms: sized once each */
+	struct memo *bins;
+	struct bd_term_size *out;
+	struct seen seen;              /* objects reached (first pass) */
+	struct seen shared;            /* objects reached more than once */
+	bool any_shared;
+	struct memo flat;              /* second pass: flat size of each shared object */
+	struct ordered_entry *stack;
+	size_t depth, cap;
+};
+
+static bool walk_push(struct ordered_walk *w, uint64_t addr, uint64_t end)
+{
+	if (!bd_grow((void **)&w->stack, &w->cap, w->depth + 1, sizeof(*w->stack)))
+		return false;
+	w->stack[w->depth++] = (struct ordered_entry){ addr, end };
+	return true;
+}
 
 /*
- * The walk for terms without sharing, in the order the dump wrote them:
- * an object, then its first heap child's subterm, then its other heap
- * children last to first (the writer keeps them on a stack). Every lookup
- * is then the line after the previous one, read in sequence. Stops with
- * FAST_SHARED at the first heap object reached twice: flat size then
- * needs the memoised walk. Literal subterms are sized once each through
- * the memoised walk, sharing its memo.
+ * Push the heap children of o so that they pop in the order the dump wrote
+ * them (erts' heap_dump): a list cell's head before its tail; a tuple's
+ * elements last to first; a flatmap's keys, then its values last to first;
+ * a hash node's first child, then the others last to first. Every lookup
+ * is then the line after the previous one, read in sequence.
  */
-static enum fast_result size_fast(const struct bd_term_ctx *c, const struct bd_elem *root,
-				  struct memo *lits, struct memo *bins, struct bd_term_size *out,
-				  struct bd_error *err)
+static bool push_children(struct ordered_walk *w, const struct bd_obj *o)
 {
-	struct bd_term_ctx plain = *c;
-	struct seen seen;
-	uint64_t *stack = NULL;
-	size_t depth = 0, cap = 0;
-	enum fast_result res = FAST_DONE;
+	const char *p = o->elems_text.ptr;
+	const char *end = p + o->elems_text.len;
+	char sep = o->kind == BD_OBJ_CONS ? '|' : ',';
+	size_t base = w->depth;
+	bool first_is_ptr = false;
 
-	plain.hint = NULL; /* lookups on the side must not move the hint */
-	seen.n_small = 0;
-	seen.chunks = NULL;
-	seen.n_chunks = 0;
-	seen.dump_size = c->d->in.size;
-	if (!bd_grow((void **)&stack, &cap, 16, sizeof(*stack)))
+	for (uint64_t k = 0; k < o->n_elems && p < end; k++) {
+		struct bd_elem e;
+		size_t len = bd_elem_parse(p, end, &e);
+		if (!len) {
+			w->out->n_missing++;
+			break;
+		}
+		p += len;
+		if (p < end && *p == sep)
+			p++;
+		if (e.kind != BD_ELEM_PTR)
+			continue;
+		if (k == 0)
+			first_is_ptr = true;
+		if (!walk_push(w, e.addr, NOT_END))
+			return false;
+	}
+	if (o->kind == BD_OBJ_FLATMAP && o->keys.kind == BD_ELEM_PTR)
+		return walk_push(w, o->keys.addr, NOT_END);
+	bool first_on_top = o->kind == BD_OBJ_CONS || o->kind == BD_OBJ_HASHMAP ||
+			    o->kind == BD_OBJ_HASHNODE;
+	if (first_on_top && first_is_ptr && w->depth - base > 1) {
+		struct ordered_entry f = w->stack[base];
+		memmove(&w->stack[base], &w->stack[base + 1],
+			(w->depth - base - 1) * sizeof(*w->stack));
+		w->stack[w->depth - 1] = f;
+	}
+	return true;
+}
+
+/*
+ * One walk of the term in the dump's order. The first pass counts every
+ * object once (shared, literal and binary sizes, and the flat size if
+ * nothing is shared) and notes the objects reached twice without walking
+ * them again. The second, only when something is shared, adds up flat
+ * sizes, keeping by address the flat size of the shared objects alone.
+ */
+static bool walk_ordered(struct ordered_walk *w, const struct bd_elem *root, bool second,
+			 uint64_t *flat_out, struct bd_error *err)
+{
+	struct bd_term_size *out = w->out;
+	uint64_t flat = 0;
+
+	w->depth = 0;
+	if (!walk_push(w, root->addr, NOT_END))
 		goto oom;
-	stack[depth++] = root->addr;
-	while (depth) {
-		uint64_t addr = stack[--depth];
+	while (w->depth) {
+		struct ordered_entry e = w->stack[--w->depth];
 		struct bd_obj o;
 		bool literal;
-		if (!resolve(c, addr, &o, &literal)) {
+		if (e.end != NOT_END) {
+			bool fresh;
+			uint64_t *v = memo_slot(&w->flat, e.addr, &fresh);
+			if (!v)
+				goto oom;
+			*v = flat - e.end;
+			continue;
+		}
+		if (second) {
+			/* shared objects and missing addresses are kept by address */
+			const uint64_t *v = memo_find(&w->flat, e.addr);
+			if (v && *v == IN_PROGRESS) {
+				out->n_missing++; /* a cycle, in a corrupt dump */
+				continue;
+			}
+			if (v) {
+				flat += *v;
+				continue;
+			}
+		}
+		if (!resolve(w->c, e.addr, &o, &literal)) {
+			bool fresh;
 			out->n_missing++;
+			if (second && !memo_slot(&w->flat, e.addr, &fresh))
+				goto oom;
 			continue;
 		}
 		if (literal) {
-			struct bd_elem e = { BD_ELEM_PTR, 0, addr, { NULL, 0 } };
-			uint64_t flat;
-			if (size_walk(&plain, &e, lits, bins, out, &flat, err))
+			struct bd_elem le = { BD_ELEM_PTR, 0, e.addr, { NULL, 0 } };
+			uint64_t lit_flat;
+			if (size_walk(&w->plain, &le, w->lits, w->bins, out, &lit_flat, err))
 				goto oom;
-			out->flat_words += flat;
+			flat += lit_flat;
 			continue;
 		}
-		int was = seen_mark(&seen, (uint64_t)(o.text.ptr - c->d->in.data));
-		if (was < 0)
+		uint64_t off = (uint64_t)(o.text.ptr - w->c->d->in.data);
+		if (second) {
+			if (seen_has(&w->shared, off)) {
+				bool fresh;
+				uint64_t *v = memo_slot(&w->flat, e.addr, &fresh);
+				if (!v || !walk_push(w, e.addr, flat))
+					goto oom;
+				*v = IN_PROGRESS;
+			}
+			flat += own_words(&w->plain, &o);
+		} else {
+			int was = seen_mark(&w->seen, off);
+			if (was < 0 || (was && seen_mark(&w->shared, off) < 0))
+				goto oom;
+			if (was) {
+				w->any_shared = true;
+				continue;
+			}
+			uint64_t own = own_words(&w->plain, &o);
+			flat += own;
+			out->shared_words += own;
+			if (o.kind == BD_OBJ_REFC_BIN) {
+				if (!count_binary(w->bins, &o, out))
+					goto oom;
+			}
+		}
+		if (!push_children(w, &o))
 			goto oom;
-		if (was) {
-			res = FAST_SHARED;
-			break;
-		}
-		uint64_t own = own_words(&plain, &o);
-		out->flat_words += own;
-		out->shared_words += own;
-		if (o.kind == BD_OBJ_REFC_BIN) {
-			bool fresh;
-			uint64_t *bv = memo_slot(bins, o.ref ? o.ref : 1, &fresh);
-			if (!bv)
-				goto oom;
-			if (fresh)
-				out->binary_bytes += o.size;
-		}
-		/* children: push the others in order, then the first heap one on top */
-		const char *p = o.elems_text.ptr;
-		const char *end = p + o.elems_text.len;
-		char sep = o.kind == BD_OBJ_CONS ? '|' : ',';
-		size_t first = SIZE_MAX;
-		struct bd_obj lit;
-		if (o.kind == BD_OBJ_FLATMAP && o.keys.kind == BD_ELEM_PTR) {
-			if (!bd_grow((void **)&stack, &cap, depth + 1, sizeof(*stack)))
-				goto oom;
-			stack[depth++] = o.keys.addr;
-		}
-		for (uint64_t k = 0; k < o.n_elems && p < end; k++) {
-			struct bd_elem e;
-			size_t len = bd_elem_parse(p, end, &e);
-			if (!len) {
-				out->n_missing++;
-				break;
-			}
-			p += len;
-			if (p < end && *p == sep)
-				p++;
-			if (e.kind != BD_ELEM_PTR)
-				continue;
-			if (!bd_grow((void **)&stack, &cap, depth + 1, sizeof(*stack)))
-				goto oom;
-			if (first == SIZE_MAX && !bd_heap_get(c->literals, c->d, e.addr, &lit)) {
-				first = depth;
-				stack[depth++] = e.addr;
-				continue;
-			}
-			stack[depth++] = e.addr;
-		}
-		if (first != SIZE_MAX && first + 1 < depth) {
-			uint64_t f = stack[first];
-			memmove(&stack[first], &stack[first + 1], (depth - first - 1) * sizeof(*stack));
-			stack[depth - 1] = f;
-		}
 	}
-	bd_free(stack);
-	seen_release(&seen);
-	return res;
+	*flat_out = flat;
+	return true;
 oom:
-	bd_free(stack);
-	seen_release(&seen);
 	bd_fail(err, BD_ENOMEM, BD_NO_OFFSET, NULL, "out of memory sizing a term");
-	return FAST_OOM;
+	return false;
 }
 
 enum bd_status bd_term_size(const struct bd_term_ctx *c, const struct bd_elem *root,
 			    struct bd_term_size *out, struct bd_error *err)
 {
-	struct memo memo = { NULL, NULL, 0, 0 };
+	struct memo lits = { NULL, NULL, 0, 0 };
 	struct memo bins = { NULL, NULL, 0, 0 };
-	struct bd_resolve_hint start = c->hint ? *c->hint : (struct bd_resolve_hint){ { 0 }, { 0 } };
+	struct bd_resolve_hint start;
+	struct ordered_walk w;
 	enum bd_status rc = BD_OK;
 
 	memset(out, 0, sizeof(*out));
+	if (c->hint)
+		start = *c->hint;
+	else
+		memset(&start, 0, sizeof(start));
 	if (root->kind != BD_ELEM_PTR)
 		return BD_OK; /* immediates take no heap words */
-	switch (size_fast(c, root, &memo, &bins, out, err)) {
-	case FAST_DONE:
-		break;
-	case FAST_SHARED:
-		/* sharing: start over with every object memoised */
-		memset(out, 0, sizeof(*out));
-		bd_free(memo.addrs);
-		bd_free(memo.vals);
-		bd_free(bins.addrs);
-		bd_free(bins.vals);
-		memset(&memo, 0, sizeof(memo));
-		memset(&bins, 0, sizeof(bins));
+	memset(&w, 0, sizeof(w));
+	w.c = c;
+	w.plain = *c;
+	w.plain.hint = NULL;
+	w.lits = &lits;
+	w.bins = &bins;
+	w.out = out;
+	seen_init(&w.seen, c->d);
+	seen_init(&w.shared, c->d);
+	if (!walk_ordered(&w, root, false, &out->flat_words, err)) {
+		rc = BD_ENOMEM;
+	} else if (w.any_shared) {
+		/* missing pointers are then counted once per address, cycles once per visit */
+		out->n_missing = 0;
 		if (c->hint)
 			*c->hint = start;
-		rc = size_walk(c, root, &memo, &bins, out, &out->flat_words, err);
-		break;
-	case FAST_OOM:
-		rc = BD_ENOMEM;
-		break;
+		if (!walk_ordered(&w, root, true, &out->flat_words, err))
+			rc = BD_ENOMEM;
 	}
-	bd_free(memo.addrs);
-	bd_free(memo.vals);
+	seen_release(&w.seen);
+	seen_release(&w.shared);
+	bd_free(w.stack);
+	bd_free(w.flat.addrs);
+	bd_free(w.flat.vals);
+	bd_free(lits.addrs);
+	bd_free(lits.vals);
 	bd_free(bins.addrs);
 	bd_free(bins.vals);
 	return rc;

@@ -103,9 +103,15 @@ const struct bd_heap *bd_dump_literals(struct bd_dump *d);
  * first turns most lookups into a sequential read. Heap and literal
  * lookups interleave, so each keeps its own. One per thread.
  */
+#define BD_HINT_RECENT 4
 struct bd_resolve_hint {
 	const char *next[2];  /* the line after the last object found in the heap, in literals */
 	const char *last[2];  /* that object's own line: walks often look twice */
+	/* the lines after the heap objects found before it: a walk that visits
+	 * a tuple's elements first to last finds them there, the dump having
+	 * written them last to first */
+	const char *recent[BD_HINT_RECENT];
+	unsigned n_recent;
 };
 
 /* Where pointers of one process resolve: its heap, then literals. */

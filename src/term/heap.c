@@ -760,143 +760,6 @@ static bool count_binary(struct memo *bins, const struct bd_obj *o, struct bd_te
 	return true;
 }
 
-struct frame {
-	uint64_t addr;
-	uint64_t sum;          /* own words + children done so far */
-	const char *next;      /* next child element in the object text */
-	const char *end;
-	uint64_t left;         /* children still to visit */
-	char sep;
-};
-
-static void frame_children(struct frame *f, const struct bd_obj *o)
-{
-	f->next = o->elems_text.ptr;
-	f->end = o->elems_text.ptr + o->elems_text.len;
-	f->left = o->n_elems;
-	f->sep = o->kind == BD_OBJ_CONS ? '|' : ',';
-}
-
-/*
- * The memoised walk: each object's flat size is kept by address, so shared
- * subterms cost one visit however often they are reached. Adds the words
- * of objects not yet in memo to out and returns root's flat size in *flat.
- */
-static enum bd_status size_walk(const struct bd_term_ctx *c, const struct bd_elem *root,
-				struct memo *memo_p, struct memo *bins_p, struct bd_term_size *out,
-				uint64_t *flat, struct bd_error *err)
-{
-	struct memo memo = *memo_p;
-	struct memo bins = *bins_p;
-	struct frame *stack = NULL;
-	size_t depth = 0;
-	size_t cap = 0;
-	enum bd_status rc = BD_OK;
-	uint64_t pending = 0; /* flat size of the last finished child */
-	bool have_pending = false;
-
-	*flat = 0;
-	if (root->kind != BD_ELEM_PTR)
-		return BD_OK; /* immediates take no heap words */
-
-	struct bd_elem cur = *root;
-	for (;;) {
-		/* descend into cur (a pointer) unless memoised */
-		if (cur.kind == BD_ELEM_PTR) {
-			bool fresh;
-			bool literal = false;
-			uint64_t *v = memo_slot(&memo, cur.addr, &fresh);
-			struct bd_obj o;
-			if (!v)
-				goto oom;
-			if (!fresh) {
-				/* shared (or a cycle in a corrupt dump: counted as missing) */
-				if (*v == IN_PROGRESS)
-					out->n_missing++;
-				pending = *v == IN_PROGRESS ? 0 : *v;
-				have_pending = true;
-			} else if (!resolve(c, cur.addr, &o, &literal)) {
-				out->n_missing++;
-				*v = 0;
-				pending = 0;
-				have_pending = true;
-			} else {
-				uint64_t own = own_words(c, &o);
-				*v = IN_PROGRESS;
-				out->shared_words += own;
-				if (literal)
-					out->literal_words += own;
-				if (o.kind == BD_OBJ_REFC_BIN) {
-					if (!count_binary(&bins, &o, out))
-						goto oom;
-				}
-				if (!bd_grow((void **)&stack, &cap, depth + 1, sizeof(*stack)))
-					goto oom;
-				struct frame *f = &stack[depth++];
-				f->addr = cur.addr;
-				f->sum = own;
-				frame_children(f, &o);
-				if (o.kind == BD_OBJ_FLATMAP) {
-					/* the keys tuple is a child too, visited first */
-					cur = o.keys;
-					continue;
-				}
-				have_pending = false;
-			}
-		} else {
-			pending = 0;
-			have_pending = true;
-		}
-
-		/* climb: add the finished child, take the next one or finish the frame */
-		for (;;) {
-			if (!depth)
-				goto done;
-			struct frame *f = &stack[depth - 1];
-			if (have_pending) {
-				f->sum += pending;
-				have_pending = false;
-			}
-			if (f->left && f->next < f->end) {
-				size_t len = bd_elem_parse(f->next, f->end, &cur);
-				if (!len) {
-					out->n_missing++;
-					f->left = 0;
-					continue;
-				}
-				f->next += len;
-				if (f->next < f->end && *f->next == f->sep)
-					f->next++;
-				f->left--;
-				break;
-			}
-			bool fresh;
-			uint64_t *v = memo_slot(&memo, f->addr, &fresh);
-			if (!v)
-				goto oom;
-			*v = f->sum;
-			pending = f->sum;
-			have_pending = true;
-			depth--;
-			if (!depth) {
-				*flat = pending;
-				goto done;
-			}
-		}
-	}
-done:
-	if (!depth && have_pending && !*flat)
-		*flat = pending;
-	bd_free(stack);
-	*memo_p = memo;
-	*bins_p = bins;
-	return rc;
-oom:
-	rc = bd_fail(err, BD_ENOMEM, BD_NO_OFFSET, NULL, "out of memory sizing a term");
-	goto done;
-}
-
-
 /*
  * Which dump lines a walk has seen: one bit per 8 bytes of dump text (a
  * heap line is longer than that), in 512 KiB chunks made on demand.
@@ -1004,7 +867,6 @@ struct ordered_entry {
 struct ordered_walk {
 	const struct bd_term_ctx *c;
 	struct bd_term_ctx plain;      /* lookups on the side must not move the hint */
-	struct memo *lits;             /* literal subterms: sized once each */
 	struct memo *bins;
 	struct bd_term_size *out;
 	struct seen seen;              /* objects reached (first pass) */
@@ -1115,14 +977,6 @@ static bool walk_ordered(struct ordered_walk *w, const struct bd_elem *root, boo
 				goto oom;
 			continue;
 		}
-		if (literal) {
-			struct bd_elem le = { BD_ELEM_PTR, 0, e.addr, { NULL, 0 } };
-			uint64_t lit_flat;
-			if (size_walk(&w->plain, &le, w->lits, w->bins, out, &lit_flat, err))
-				goto oom;
-			flat += lit_flat;
-			continue;
-		}
 		uint64_t off = (uint64_t)(o.text.ptr - w->c->d->in.data);
 		if (second) {
 			if (seen_has(&w->shared, off)) {
@@ -1144,6 +998,8 @@ static bool walk_ordered(struct ordered_walk *w, const struct bd_elem *root, boo
 			uint64_t own = own_words(&w->plain, &o);
 			flat += own;
 			out->shared_words += own;
+			if (literal)
+				out->literal_words += own;
 			if (o.kind == BD_OBJ_REFC_BIN) {
 				if (!count_binary(w->bins, &o, out))
 					goto oom;
@@ -1162,7 +1018,6 @@ oom:
 enum bd_status bd_term_size(const struct bd_term_ctx *c, const struct bd_elem *root,
 			    struct bd_term_size *out, struct bd_error *err)
 {
-	struct memo lits = { NULL, NULL, 0, 0 };
 	struct memo bins = { NULL, NULL, 0, 0 };
 	struct bd_resolve_hint start;
 	struct ordered_walk w;
@@ -1179,7 +1034,6 @@ enum bd_status bd_term_size(const struct bd_term_ctx *c, const struct bd_elem *r
 	w.c = c;
 	w.plain = *c;
 	w.plain.hint = NULL;
-	w.lits = &lits;
 	w.bins = &bins;
 	w.out = out;
 	seen_init(&w.seen, c->d);
@@ -1199,8 +1053,6 @@ enum bd_status bd_term_size(const struct bd_term_ctx *c, const struct bd_elem *r
 	bd_free(w.stack);
 	bd_free(w.flat.addrs);
 	bd_free(w.flat.vals);
-	bd_free(lits.addrs);
-	bd_free(lits.vals);
 	bd_free(bins.addrs);
 	bd_free(bins.vals);
 	return rc;

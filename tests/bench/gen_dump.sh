@@ -2,12 +2,12 @@
 # Write a bench crash dump of a given shape with a real node; never committed.
 #   bench        ~500 MB: 400 000 idle processes, a 1M-message mailbox and a
 #                registered gen_server whose state is a 600 000-entry map
-#   map_state    ~460 MB: 400 000 processes, a 1M-message mailbox and a
+#   map_state    ~570 MB: 400 000 processes, a 1M-message mailbox and a
 #                600 000-entry map state built in an escript (its heap is not
 #                in the order the dump writes it)
-#   mailbox_hog  ~2 GB: 100 000 linked workers holding 200-element lists and a
+#   mailbox_hog  ~1.3 GB: 100 000 linked workers holding 200-element lists and a
 #                3M-message mailbox of heap binaries
-#   huge         ~14 GB: 100 000 linked workers holding 3 000-element lists and a
+#   huge         ~14 GB: 100 000 linked workers holding 3 800-element lists and a
 #                2.46M-message mailbox of heap binaries (needs ~8 GB of memory)
 # Usage: gen_dump.sh SHAPE OUT.dump
 set -eu
@@ -92,7 +92,7 @@ case $shape in
 bench) script= args= ;;
 map_state) script=map_state.escript args= ;;
 mailbox_hog) script=mailbox_hog.escript args="100000 200 3000000" ;;
-huge) script=mailbox_hog.escript args="100000 3000 2460000" ;;
+huge) script=mailbox_hog.escript args="100000 3800 2460000" ;;
 *) echo "gen_dump: unknown shape $shape" >&2; exit 2 ;;
 esac
 start=$(date +%s)

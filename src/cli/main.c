@@ -353,8 +353,7 @@ static void usage_main(FILE *out)
 
 static void usage_command(FILE *out, const struct command *c)
 {
-	fprintf(out, "usage: %s %s %s%s [--format FMT] [-o FILE] [--threads N]\n\n%s.\n\n"
-		"Options:\n%s%s",
+	fprintf(out, "usage: %s %s %s%s [--format FMT] [-o FILE]\n\n%s.\n\nOptions:\n%s%s",
 		progname, c->name, c->operands ? c->operands : "DUMP", c->usage, c->summary,
 		c->help, common_help);
 }

@@ -1002,7 +1002,7 @@ static int run_command(const struct command *c, int argc, char **argv)
 {
 	struct options o;
 	struct bd_error err = { BD_OK, 0, BD_NO_OFFSET, "", "" };
-	struct bd_open_opts open_opts = { NULL, NULL, NULL, 0 };
+	struct bd_open_opts open_opts = { NULL, NULL, NULL, 0, 0 };
 	struct bd_dump *d = NULL;
 	struct bd_report *r = NULL;
 	struct output out = STDOUT_OUTPUT;

@@ -109,8 +109,13 @@ static void top_add(struct top_list *t, uint64_t key, size_t section)
 	t->v[at] = (struct top_rec){ key, (uint32_t)section };
 }
 
+/* The busiest processes kept for the runaway rule, whatever the rows shown. */
+#define RUNAWAY_TOP 9
+
 struct proc_stats {
 	struct top_list memory, mq, reductions;
+	struct top_list busiest;       /* RUNAWAY_TOP by reductions */
+	uint64_t *all_reductions;      /* one a process, for the median; NULL if out of memory */
 	uint64_t total_reductions;
 	size_t n;
 };
@@ -128,6 +133,7 @@ static uint64_t stack_words_of(struct bd_dump *d, size_t proc_section)
 
 static void scan_procs(struct bd_dump *d, struct proc_stats *st)
 {
+	st->all_reductions = bd_calloc(d->index.count[BD_SECT_PROC] + 1, sizeof(uint64_t));
 	for (size_t i = bd_section_find(d, BD_SECT_PROC, 0); i < d->index.n;
 	     i = bd_section_find(d, BD_SECT_PROC, i + 1)) {
 		struct bd_section s;
@@ -135,14 +141,15 @@ static void scan_procs(struct bd_dump *d, struct proc_stats *st)
 		bd_section_get(d, i, &s);
 		/* Memory, Message queue length, Reductions; heap sizes for old dumps without Memory */
 		bd_parse_proc_keys(&s, &p, "MRSOH");
+		if (st->all_reductions)
+			st->all_reductions[st->n] = p.reductions;
 		st->n++;
 		top_add(&st->memory, bd_proc_memory(&p, d->info.word_size, NULL), i);
 		if (p.message_queue_len != BD_UNSET && p.message_queue_len)
 			top_add(&st->mq, p.message_queue_len, i);
-		if (p.reductions != BD_UNSET) {
-			top_add(&st->reductions, p.reductions, i);
-			st->total_reductions += p.reductions;
-		}
+		top_add(&st->reductions, p.reductions, i);
+		top_add(&st->busiest, p.reductions, i);
+		st->total_reductions += p.reductions;
 	}
 }
 
@@ -176,50 +183,214 @@ static void add_top(struct rm_builder *b, struct rm_node *parent, const char *ke
 }
 
 /*
- * Runaway processes: one process with most of the node's reductions (10x
- * the next one and over half of all), or a stack of a million words or more
- * (deep, non-tail recursion).
+ * Runaway processes, judged against the node's own distribution:
+ *  - the busiest few (up to RUNAWAY_TOP - 1) when they stand far above the
+ *    rest: at least RUNAWAY_GAP times the reductions of the next process,
+ *    RUNAWAY_MIN reductions each and over half of the node's together; of
+ *    the cuts that qualify, the one with the widest gap (so that two
+ *    runaways of about the same size are reported together);
+ *  - a stack of DEEP_MIN words or more and DEEP_MEDIAN times the median
+ *    process's, or one function repeated REPEAT_MIN times or more in a
+ *    stack (deep non-tail recursion), naming that function.
  */
-static void runaway_findings(struct rm_builder *b, struct rm_node *findings, struct bd_dump *d,
-			     const struct proc_stats *st)
-{
-	char title[256], evidence[256];
+#define RUNAWAY_MIN 10000000
+#define RUNAWAY_GAP 10
+#define DEEP_MIN 10000
+#define DEEP_MEDIAN 100
+#define DEEP_HIGH 1000000
+#define REPEAT_MIN 1000
+#define DEEP_CANDIDATES 16
 
-	if (st->reductions.n >= 2 && st->n >= 10) {
-		const struct top_rec *a = &st->reductions.v[0];
-		const struct top_rec *next = &st->reductions.v[1];
-		if (a->key >= 10 * next->key && a->key * 2 >= st->total_reductions && a->key >= 10000000) {
-			struct bd_section s;
-			bd_section_get(d, a->section, &s);
-			struct bd_slice name = bd_proc_who(b, d, s.id, bd_dump_proc_name(d, s.id));
-			snprintf(title, sizeof(title), "%.*s did %.0f%% of all the node's work (reductions)",
-				 (int)name.len, name.ptr,
-				 100.0 * (double)a->key / (double)st->total_reductions);
-			snprintf(evidence, sizeof(evidence), "%llu reductions, the next process %llu",
-				 (unsigned long long)a->key, (unsigned long long)next->key);
-			bd_finding_pid(b, bd_finding_add(b, findings, "runaway_process", BD_SEV_WARNING,
-							 title, evidence,
-							 "see what it runs (beamdump proc); a busy loop "
-							 "or a hot process starves the others"),
-				       s.id);
+static int u64_cmp(const void *a, const void *b)
+{
+	uint64_t x = *(const uint64_t *)a;
+	uint64_t y = *(const uint64_t *)b;
+
+	return x < y ? -1 : x > y;
+}
+
+/* The median of v[0..n) (reordered); 0 if n is 0. */
+static uint64_t median(uint64_t *v, size_t n)
+{
+	if (!n)
+		return 0;
+	bd_sort(v, n, sizeof(*v), u64_cmp);
+	return v[n / 2];
+}
+
+/* How many of the busiest processes are runaways: 0 if none stands out. */
+static size_t runaway_count(const struct proc_stats *st)
+{
+	const struct top_list *t = &st->busiest;
+	uint64_t sum = 0;
+	double best = 0;
+	size_t k_best = 0;
+
+	for (size_t k = 1; k < t->n; k++) {
+		uint64_t last = t->v[k - 1].key;
+		uint64_t next = t->v[k].key;
+		sum += last;
+		if (last < RUNAWAY_MIN || last < RUNAWAY_GAP * next || sum * 2 < st->total_reductions)
+			continue;
+		double gap = (double)last / (double)(next ? next : 1);
+		if (gap > best) {
+			best = gap;
+			k_best = k;
 		}
 	}
-	for (size_t i = 0; i < st->memory.n; i++) {
+	return k_best;
+}
+
+static void runaway_reductions(struct rm_builder *b, struct rm_node *findings, struct bd_dump *d,
+			       struct proc_stats *st)
+{
+	size_t k = runaway_count(st);
+	uint64_t next = k < st->busiest.n ? st->busiest.v[k].key : 0;
+	uint64_t med = st->all_reductions ? median(st->all_reductions, st->n) : 0;
+	char title[320], evidence[512];
+
+	for (size_t i = 0; i < k; i++) {
+		const struct top_rec *a = &st->busiest.v[i];
 		struct bd_section s;
-		uint64_t words;
-		bd_section_get(d, st->memory.v[i].section, &s);
-		words = stack_words_of(d, st->memory.v[i].section);
-		if (words == BD_UNSET || words < 1000000)
-			continue;
-		snprintf(title, sizeof(title), "%.*s has a stack of %llu words: deep recursion",
-			 (int)s.id.len, s.id.ptr, (unsigned long long)words);
-		snprintf(evidence, sizeof(evidence), "=proc_stack holds %llu slots",
-			 (unsigned long long)words);
-		bd_finding_pid(b, bd_finding_add(b, findings, "deep_stack", BD_SEV_HIGH, title, evidence,
-						 "look at the repeated frames (beamdump proc): a "
-						 "body-recursive function on a long input"),
+		bd_section_get(d, a->section, &s);
+		struct bd_slice who = bd_proc_who(b, d, s.id, bd_dump_proc_name(d, s.id));
+		snprintf(title, sizeof(title), "%.*s did %.0f%% of all the node's work (%llu reductions)",
+			 (int)who.len, who.ptr, 100.0 * (double)a->key / (double)st->total_reductions,
+			 (unsigned long long)a->key);
+		snprintf(evidence, sizeof(evidence),
+			 "%llu reductions; %zu process%s far above the rest: the next busiest has %llu, "
+			 "the median process %llu",
+			 (unsigned long long)a->key, k, k == 1 ? " stands" : "es stand",
+			 (unsigned long long)next, (unsigned long long)med);
+		bd_finding_pid(b, bd_finding_add(b, findings, "runaway_process", BD_SEV_WARNING, title,
+						 evidence,
+						 "see what it runs (beamdump proc); a busy loop "
+						 "or a hot process starves the others"),
 			       s.id);
 	}
+}
+
+struct deep_rec {
+	uint64_t words;
+	size_t stack;      /* its =proc_stack section */
+};
+
+static int deep_cmp(const void *a, const void *b)
+{
+	const struct deep_rec *x = a;
+	const struct deep_rec *y = b;
+
+	if (x->words != y->words)
+		return x->words > y->words ? -1 : 1;
+	return x->stack < y->stack ? -1 : x->stack > y->stack;
+}
+
+static int slice_cmp(const void *a, const void *b)
+{
+	const struct bd_slice *x = a;
+	const struct bd_slice *y = b;
+	int c = memcmp(x->ptr, y->ptr, x->len < y->len ? x->len : y->len);
+
+	return c ? c : (x->len > y->len) - (x->len < y->len);
+}
+
+/* The function most frames of p are in, and how many; false without frames. */
+static bool most_repeated_frame(const struct bd_process *p, struct bd_slice *fn, size_t *count)
+{
+	struct bd_slice *fns = bd_calloc(p->n_frames ? p->n_frames : 1, sizeof(*fns));
+	size_t run = 0;
+
+	*count = 0;
+	if (!fns)
+		return false;
+	for (size_t i = 0; i < p->n_frames; i++)
+		fns[i] = p->frames[i].function;
+	bd_sort(fns, p->n_frames, sizeof(*fns), slice_cmp);
+	for (size_t i = 0; i < p->n_frames; i++) {
+		run = i && slice_cmp(&fns[i], &fns[i - 1]) == 0 ? run + 1 : 1;
+		if (run > *count) {
+			*count = run;
+			*fn = fns[i];
+		}
+	}
+	/* fn points into the dump, not into fns */
+	bd_free(fns);
+	return *count > 0;
+}
+
+static void deep_stack(struct rm_builder *b, struct rm_node *findings, struct bd_dump *d,
+		       const struct deep_rec *r, uint64_t med)
+{
+	struct bd_section s;
+	struct bd_process p;
+	struct bd_slice fn = bd_slice_make("", 0);
+	size_t repeats = 0;
+	char title[384], evidence[512];
+
+	bd_section_get(d, r->stack, &s);
+	size_t at = bd_dump_find_proc(d, s.id);
+	if (at == BD_NO_SECTION || bd_process_open_at(&p, d, at, NULL) != BD_OK)
+		return;
+	most_repeated_frame(&p, &fn, &repeats);
+	bool deep = r->words >= DEEP_MIN && r->words >= DEEP_MEDIAN * (med ? med : 1);
+	if (deep || repeats >= REPEAT_MIN) {
+		struct bd_slice who = bd_proc_who(b, d, p.pid, p.proc.name);
+		snprintf(title, sizeof(title),
+			 "%.*s has a stack of %llu words: deep recursion in %.*s (%zu frames)",
+			 (int)who.len, who.ptr, (unsigned long long)r->words, (int)fn.len, fn.ptr,
+			 repeats);
+		snprintf(evidence, sizeof(evidence),
+			 "=proc_stack holds %llu slots, the median process's %llu; %.*s is %zu of its "
+			 "%zu frames",
+			 (unsigned long long)r->words, (unsigned long long)med, (int)fn.len, fn.ptr,
+			 repeats, p.n_frames);
+		bd_finding_pid(b, bd_finding_add(b, findings, "deep_stack",
+						 r->words >= DEEP_HIGH ? BD_SEV_HIGH : BD_SEV_WARNING,
+						 title, evidence,
+						 "make the repeated function tail-recursive or bound "
+						 "its input (beamdump proc shows the frames)"),
+			       p.pid);
+	}
+	bd_process_close(&p);
+}
+
+/* Stacks far deeper than the node's median, or long enough to repeat a frame REPEAT_MIN times. */
+static void deep_stacks(struct rm_builder *b, struct rm_node *findings, struct bd_dump *d)
+{
+	size_t n = d->index.count[BD_SECT_PROC_STACK];
+	uint64_t *words = bd_calloc(n ? n : 1, sizeof(*words));
+	struct deep_rec top[DEEP_CANDIDATES];
+	size_t n_top = 0, k = 0;
+	uint64_t med;
+
+	if (!words)
+		return;
+	for (size_t i = bd_section_find(d, BD_SECT_PROC_STACK, 0); i < d->index.n && k < n;
+	     i = bd_section_find(d, BD_SECT_PROC_STACK, i + 1)) {
+		struct bd_section s;
+		bd_section_get(d, i, &s);
+		words[k] = bd_count_lines(s.body);
+		if (words[k] >= REPEAT_MIN) {
+			struct deep_rec r = { words[k], i };
+			if (n_top < DEEP_CANDIDATES)
+				top[n_top++] = r;
+			else if (deep_cmp(&r, &top[DEEP_CANDIDATES - 1]) < 0)
+				top[DEEP_CANDIDATES - 1] = r;
+			bd_sort(top, n_top, sizeof(top[0]), deep_cmp);
+		}
+		k++;
+	}
+	med = median(words, k);
+	bd_free(words);
+	for (size_t i = 0; i < n_top; i++)
+		deep_stack(b, findings, d, &top[i], med);
+}
+
+static void runaway_findings(struct rm_builder *b, struct rm_node *findings, struct bd_dump *d,
+			     struct proc_stats *st)
+{
+	runaway_reductions(b, findings, d, st);
+	deep_stacks(b, findings, d);
 }
 
 /* ---------------------------------------------------- findings merge */
@@ -391,6 +562,7 @@ enum bd_status bd_report_analyze(struct bd_dump *d, const struct bd_analyze_opts
 	struct worker w[2];
 	struct proc_stats st;
 	struct top_rec tops[3][64];
+	struct top_rec busiest[RUNAWAY_TOP];
 	struct rm_node **all = NULL;
 	size_t n_all = 0, cap_all = 0;
 	struct side_by_side run = { w, &st };
@@ -426,6 +598,7 @@ enum bd_status bd_report_analyze(struct bd_dump *d, const struct bd_analyze_opts
 	st.memory = (struct top_list){ tops[0], 0, top };
 	st.mq = (struct top_list){ tops[1], 0, top };
 	st.reductions = (struct top_list){ tops[2], 0, top };
+	st.busiest = (struct top_list){ busiest, 0, RUNAWAY_TOP };
 	bd_parallel(2, d->threads, run_side, &run);
 	for (size_t i = 0; i < N_PARTS; i++) {
 		if (c->parts[i].rc) {
@@ -499,6 +672,7 @@ enum bd_status bd_report_analyze(struct bd_dump *d, const struct bd_analyze_opts
 	move(root, summary, "loaded_code", "Loaded code");
 	move(root, summary, "diagnostics", "Diagnostics");
 	bd_free(all);
+	bd_free(st.all_reductions);
 	if (b->oom) {
 		rc = bd_fail(err, BD_ENOMEM, BD_NO_OFFSET, NULL, "out of memory building the report");
 		bd_report_free(r);
@@ -508,6 +682,7 @@ enum bd_status bd_report_analyze(struct bd_dump *d, const struct bd_analyze_opts
 	return BD_OK;
 fail:
 	bd_free(all);
+	bd_free(st.all_reductions);
 	bd_report_free(r);
 	return rc;
 }

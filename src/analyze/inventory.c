@@ -553,6 +553,10 @@ enum bd_status bd_report_summary(struct bd_dump *d, struct bd_report **out, stru
 	else
 		rm_null(b, counts, "atom_limit");
 	rm_uint(b, counts, "modules", d->index.count[BD_SECT_MOD]);
+	if (d->export_entries)
+		rm_uint(b, counts, "exports", d->export_entries);
+	else
+		rm_null(b, counts, "exports");
 	rm_uint(b, counts, "funs", d->index.count[BD_SECT_FUN]);
 	rm_uint(b, counts, "binaries", d->index.count[BD_SECT_BINARY]);
 	rm_uint(b, counts, "connected_nodes",

@@ -19,6 +19,7 @@ struct bd_dump {
 	size_t n_diags_dropped;
 	uint64_t atom_limit;           /* 0 if unknown */
 	uint64_t atom_entries;
+	uint64_t export_entries;       /* exported functions; 0 if unknown */
 	bool old_stack_layout;         /* erts < 11: CP stored at the low end of frames */
 	bd_progress_fn progress;
 	void *progress_ctx;

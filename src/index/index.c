@@ -342,7 +342,11 @@ static void read_tables(struct bd_dump *d)
 				d->info.node = dup_slice(d, s.id);
 			continue;
 		}
-		if (!bd_slice_eq(s.id, "atom_tab"))
+		/* the export table was renamed in OTP 28 (format doc 6.3) */
+		bool atoms = bd_slice_eq(s.id, "atom_tab");
+		bool exports = bd_slice_eq(s.id, "export_list") ||
+			       bd_slice_eq(s.id, "export_staged_index");
+		if (!atoms && !exports)
 			continue;
 		struct bd_slice rest = s.body;
 		struct bd_slice line;
@@ -351,10 +355,10 @@ static void read_tables(struct bd_dump *d)
 			struct bd_slice val;
 			if (!bd_slice_split_kv(line, &key, &val))
 				continue;
-			if (bd_slice_eq(key, "limit"))
+			if (atoms && bd_slice_eq(key, "limit"))
 				bd_parse_u64(bd_slice_trim(val), &d->atom_limit);
 			else if (bd_slice_eq(key, "entries"))
-				bd_parse_u64(bd_slice_trim(val), &d->atom_entries);
+				bd_parse_u64(bd_slice_trim(val), atoms ? &d->atom_entries : &d->export_entries);
 		}
 	}
 }

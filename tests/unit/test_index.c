@@ -283,6 +283,35 @@ static void directory_is_not_a_dump(void **state)
 	assert_non_null(strstr(err.msg, "directory"));
 }
 
+/* The export table's size under both of its names (OTP 28 renamed it), and neither. */
+static void export_count_under_both_table_names(void **state)
+{
+	static const struct {
+		const char *dump;
+		uint64_t exports;  /* `entries:` of its =index_table */
+	} real[] = {
+		{ "otp27_erts15.2_cdv_cli_simple.dump.gz", 3466 },   /* export_list */
+		{ "otp28_erts16.3_elixir_54procs.dump.gz", 6667 },   /* export_staged_index */
+		{ "r11b_erts5.5.5_32bit_code_completion.dump", 2251 },
+	};
+	struct bd_dump *d = bd_test_open_text(PREAMBLE
+					      "=index_table:atom_tab\nlimit: 1048576\nentries: 8776\n"
+					      "=index_table:fun_staged_index\nentries: 900\n"
+					      "=end\n");
+
+	(void)state;
+	assert_int_equal(d->atom_entries, 8776);
+	assert_int_equal(d->export_entries, 0);
+	bd_dump_free(d);
+	for (size_t k = 0; k < BD_ARRAY_SIZE(real); k++) {
+		d = bd_test_open_real(real[k].dump);
+		if (!d)
+			continue;
+		assert_int_equal(d->export_entries, real[k].exports);
+		bd_dump_free(d);
+	}
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -302,6 +331,7 @@ int main(void)
 		cmocka_unit_test(fixture_process_count_matches_the_live_node),
 		cmocka_unit_test(missing_file_is_an_io_error),
 		cmocka_unit_test(directory_is_not_a_dump),
+		cmocka_unit_test(export_count_under_both_table_names),
 	};
 
 	return cmocka_run_group_tests_name("index", tests, NULL, NULL);

@@ -2,8 +2,8 @@
 #
 #   make                  library and CLI (build/rel/beamdump)
 #   make test             unit tests, golden CLI tests, real-dump, hostile-input and corpus checks
-#   make check            test with -Werror, then again under ASan+UBSan and under
-#                         ThreadSanitizer, with the threads check (what CI runs)
+#   make check            test with -Werror, then again under ASan+UBSan, then unit and
+#                         golden tests and the threads check under ThreadSanitizer (CI)
 #   make threads          reports on a cut 200k-process dump: 1 thread = 4 threads
 #   make SAN=address,undefined test
 #   make demo             beamdump analyze on a bundled sample dump (fixtures/triage.erl)
@@ -107,7 +107,7 @@ hostile: $(BIN)
 check:
 	$(MAKE) DEV=1 test
 	$(MAKE) DEV=1 SAN=address,undefined test
-	$(MAKE) DEV=1 SAN=thread test threads
+	$(MAKE) DEV=1 SAN=thread unit golden threads
 
 threads: $(BIN)
 	@tests/threads/run.sh $(BIN) build/threads

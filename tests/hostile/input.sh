@@ -108,8 +108,8 @@ check "ENC0" eval 'run 3 summary "$tmp/enc.dump" && err_has "encrypted" && err_h
 check "ENC0 in gzip" eval 'run 3 summary "$tmp/enc.dump.gz" && err_has "private key"'
 
 # out of memory is 4: a 2 GiB dump cannot be mapped in 512 MiB of address space
-# (not under AddressSanitizer, which reserves terabytes of it)
-if ! grep -q __asan_init "$bin"; then
+# (not under AddressSanitizer or ThreadSanitizer, which reserve terabytes of it)
+if ! grep -q '__asan_init\|__tsan_init' "$bin"; then
 	cp "$plain" "$tmp/big.dump"
 	truncate -s 2G "$tmp/big.dump"
 	check "mmap ENOMEM is exit 4" eval '(ulimit -v 524288 && run 4 summary "$tmp/big.dump") && err_has "out of memory"'

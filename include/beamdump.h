@@ -93,7 +93,8 @@ struct bd_open_opts {
 };
 
 /*
- * Open the crash dump at path ("-" for standard input). Plain files are
+ * Open the crash dump or live snapshot (docs/snapshot-format.md, told by
+ * its magic bytes) at path ("-" for standard input). Plain files are
  * memory-mapped read-only. Gzip, zstd and xz input (recognised by magic
  * bytes) and pipes are decoded/copied once into an unlinked temporary file,
  * which is then mapped, so no stage ever holds the whole dump in anonymous
@@ -146,6 +147,19 @@ struct bd_dump_info {
 	uint64_t truncated_at;          /* offset where the readable part ends */
 	size_t n_sections;
 	const char *compression;     /* "gzip", "zstd", "xz"; "" for plain text */
+	const char *source;          /* "dump", or "snapshot" for a live capture */
+	struct bd_snapshot_info {    /* zero unless source is "snapshot" */
+		const char *profile;     /* "gentle" or "full" */
+		uint64_t processes_read;      /* rows read in phase 1 */
+		uint64_t processes_detailed;  /* of them, read in phase 2 too */
+		uint64_t processes_vanished;  /* exited before they were read */
+		uint64_t memory_estimated;    /* whose Memory is heap blocks + overhead */
+		uint64_t overhead_bytes;      /* that overhead, measured on detailed ones */
+		uint64_t duration_us;
+		uint64_t window_s;            /* --window, 0 if none */
+		uint64_t timeouts;
+		const char *aborted;          /* why the capture stopped early; "" if it did not */
+	} snapshot;
 };
 
 BD_API const struct bd_dump_info *bd_dump_info(const struct bd_dump *dump);

@@ -538,7 +538,8 @@ static void what_happened(struct rm_builder *b, struct rm_node *root, struct bd_
 	if (i->truncated) {
 		rm_str(b, o, "truncation_reason", i->truncation_reason);
 		rm_label(rm_str(b, o, "truncated_in", i->truncated_in), "stops in");
-		missing_parts(b, o, d);
+		if (strcmp(i->source, "snapshot") != 0)
+			missing_parts(b, o, d);
 	}
 }
 
@@ -558,7 +559,7 @@ enum bd_status bd_report_analyze(struct bd_dump *d, const struct bd_analyze_opts
 	};
 	size_t top = opts && opts->top ? opts->top : DEFAULT_TOP;
 	struct analyze_ctx *c = bd_calloc(1, sizeof(*c));
-	struct bd_report *r = rm_report_new("beamdump analyze");
+	struct bd_report *r = bd_report_new("beamdump analyze", d);
 	struct worker w[2];
 	struct proc_stats st;
 	struct top_rec tops[3][64];

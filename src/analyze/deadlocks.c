@@ -1286,7 +1286,7 @@ enum bd_status bd_report_deadlocks(struct bd_dump *d, const struct bd_deadlock_o
 		graph_release(&g);
 		return rc;
 	}
-	r = rm_report_new("beamdump deadlocks");
+	r = bd_report_new("beamdump deadlocks", d);
 	if (!r) {
 		graph_release(&g);
 		return bd_fail(err, BD_ENOMEM, BD_NO_OFFSET, NULL, "cannot allocate the report");

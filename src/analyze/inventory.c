@@ -533,7 +533,7 @@ static void add_schedulers(struct rm_builder *b, struct rm_node *root, struct bd
 
 enum bd_status bd_report_summary(struct bd_dump *d, struct bd_report **out, struct bd_error *err)
 {
-	struct bd_report *r = rm_report_new("beamdump summary");
+	struct bd_report *r = bd_report_new("beamdump summary", d);
 	struct rm_builder *b;
 	struct rm_node *counts;
 
@@ -1226,7 +1226,7 @@ enum bd_status bd_report_procs(struct bd_dump *d, const struct bd_procs_opts *op
 		return rc;
 	}
 	memset(parts, 0, sizeof(parts));
-	r = rm_report_new("beamdump procs");
+	r = bd_report_new("beamdump procs", d);
 	c = r ? bd_calloc(1, sizeof(*c)) : NULL;
 	if (!c) {
 		bd_report_free(r);
@@ -1296,7 +1296,7 @@ static int ets_cmp(const void *a, const void *b)
 enum bd_status bd_report_ets(struct bd_dump *d, size_t limit, struct bd_report **out,
 			     struct bd_error *err)
 {
-	struct bd_report *r = rm_report_new("beamdump ets");
+	struct bd_report *r = bd_report_new("beamdump ets", d);
 	struct ets_rec *recs = NULL;
 	size_t n = 0;
 	size_t cap = 0;
@@ -1385,7 +1385,7 @@ static uint64_t memory_total(struct bd_dump *d)
 
 enum bd_status bd_report_alloc(struct bd_dump *d, struct bd_report **out, struct bd_error *err)
 {
-	struct bd_report *r = rm_report_new("beamdump alloc");
+	struct bd_report *r = bd_report_new("beamdump alloc", d);
 	struct bd_alloc_type types[MAX_ALLOC_TYPES];
 	size_t n = 0;
 	uint64_t blocks = 0;

@@ -968,6 +968,50 @@ static void bin_finding(struct leaks_ctx *c, const struct bin_proc *bp, uint64_t
 		&pid, 1);
 }
 
+/*
+ * A snapshot lists every refc binary a process references, with its full
+ * size, but not how much of it the process uses. Binaries only this
+ * process references, many times its own memory, are held by it alone:
+ * through small slices, or kept whole in its state.
+ */
+static void held_finding(struct leaks_ctx *c, const struct bin_proc *bp,
+			 const struct share_map *shares, uint64_t bin_total)
+{
+	struct bd_slice pid = section_pid(c->d, bp->section);
+	struct bd_slice w = who(c, pid);
+	struct bd_section s;
+	struct bd_proc proc;
+	uint64_t own = 0;
+	uint32_t n_own = 0;
+	char title[512], evidence[1024], held[32], mem[32];
+
+	for (size_t i = 0; i < bp->n_uses; i++)
+		if (bp->uses[i].whole && share_get(shares, bp->uses[i].addr) == 1) {
+			own += bp->uses[i].size;
+			n_own++;
+		}
+	bd_section_get(c->d, bp->section, &s);
+	bd_parse_proc_keys(&s, &proc, "M");
+	if (own < BIN_FINDING_MIN || proc.memory_bytes == BD_UNSET ||
+	    own < BIN_FINDING_RATIO * proc.memory_bytes)
+		return;
+	double share = bin_total ? (double)own / (double)bin_total : 0;
+	snprintf(title, sizeof(title), "%.*s alone holds %s of refc binaries, %.0f times its own memory",
+		 (int)w.len, w.ptr, fmt_bytes(held, sizeof(held), own),
+		 (double)own / (double)(proc.memory_bytes ? proc.memory_bytes : 1));
+	snprintf(evidence, sizeof(evidence),
+		 "its binary list names %u binaries that no other process read references "
+		 "(%s in all), while its memory is %s; %.0f%% of =memory binary",
+		 n_own, held, fmt_bytes(mem, sizeof(mem), proc.memory_bytes), share * 100);
+	finding(c, "binary_held",
+		by_share_and_size(share, own, BIN_HIGH_SHARE, BIN_HIGH_MIN, BIN_CRITICAL_SHARE,
+				  BIN_CRITICAL_MIN),
+		title, evidence,
+		"see what it keeps: small slices of large binaries pin the originals (copy them "
+		"with binary:copy/1 before storing); whole binaries kept in state stay until dropped",
+		&pid, 1);
+}
+
 static void free_bin_procs(struct bin_proc *v, size_t n)
 {
 	for (size_t i = 0; i < n; i++)
@@ -1035,6 +1079,9 @@ static enum bd_status add_binaries(struct leaks_ctx *c, struct rm_node *root,
 	}
 	if (n_procs)
 		bd_sort(procs, n_procs, sizeof(*procs), bin_proc_cmp);
+	if (strcmp(d->info.source, "snapshot") == 0)
+		for (size_t k = 0; k < n_procs; k++)
+			held_finding(c, &procs[k], &shares, bin_total);
 	for (size_t k = 0; k < n_procs; k++) {
 		const struct bin_proc *bp = &procs[k];
 		if (!bp->n_slice_only || bp->pinned_bytes <= bp->used_bytes)
@@ -1182,7 +1229,12 @@ static void mq_finding(struct leaks_ctx *c, struct bd_slice pid, uint64_t len,
 	else
 		snprintf(title, sizeof(title), "%.*s has %llu queued messages", (int)w.len, w.ptr,
 			 (unsigned long long)len);
-	if (all)
+	bool snapshot = strcmp(c->d->info.source, "snapshot") == 0;
+	if (snapshot)
+		snprintf(evidence, sizeof(evidence),
+			 "stuck in %s; a snapshot holds no message contents, so their size and "
+			 "shapes are unknown", where);
+	else if (all)
 		snprintf(evidence, sizeof(evidence),
 			 "stuck in %s; the %llu messages hold %s (flat size)", where,
 			 (unsigned long long)sampled, fmt_bytes(size, sizeof(size), bytes));
@@ -1199,9 +1251,11 @@ static void mq_finding(struct leaks_ctx *c, struct bd_slice pid, uint64_t len,
 			 what, (int)w.len, w.ptr, (int)current.len, current.ptr);
 	} else {
 		snprintf(action, sizeof(action),
-			 "see why %.*s is slow in %.*s; its messages are not in the dump "
-			 "(exiting or sensitive process)",
-			 (int)w.len, w.ptr, (int)current.len, current.ptr);
+			 "see why %.*s is slow in %.*s; its messages are not in the %s",
+			 (int)w.len, w.ptr, (int)current.len, current.ptr,
+			 snapshot ? "snapshot (sample them live with erlang:process_info(Pid, "
+				    "messages) only if the queue is short)"
+				  : "dump (exiting or sensitive process)");
 	}
 	finding(c, "mailbox", sev, title, evidence, action, &pid, 1);
 }
@@ -1757,7 +1811,7 @@ BD_API enum bd_status bd_report_leaks(struct bd_dump *d, const struct bd_leaks_o
 	enum bd_status rc;
 
 	*out = NULL;
-	r = rm_report_new("beamdump leaks");
+	r = bd_report_new("beamdump leaks", d);
 	if (!r)
 		return bd_fail(err, BD_ENOMEM, BD_NO_OFFSET, NULL, "cannot allocate the report");
 	memset(&c, 0, sizeof(c));

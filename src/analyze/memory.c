@@ -936,7 +936,7 @@ enum bd_status bd_report_memory(struct bd_dump *d, const struct bd_memory_opts *
 				struct bd_report **out, struct bd_error *err)
 {
 	struct bd_memory_opts defaults = { BD_MEMORY_BY_APP, 0, 0 };
-	struct bd_report *r = rm_report_new("beamdump memory");
+	struct bd_report *r = bd_report_new("beamdump memory", d);
 	struct memory_ctx *c = bd_calloc(1, sizeof(*c));
 	struct bd_alloc_type types[ALLOC_MAX_TYPES];
 	size_t n_types = 0, top;

@@ -363,7 +363,7 @@ enum bd_status bd_report_proc(struct bd_dump *d, const char *process,
 	rc = bd_process_open(&p, d, pid, err);
 	if (rc)
 		return rc;
-	r = rm_report_new("beamdump proc");
+	r = bd_report_new("beamdump proc", d);
 	if (!r) {
 		bd_process_close(&p);
 		return bd_fail(err, BD_ENOMEM, BD_NO_OFFSET, NULL, "cannot allocate the report");

@@ -90,6 +90,14 @@ void bd_explain_slogan(const struct bd_dump *d, struct bd_slogan *out)
 	const char *p;
 
 	memset(out, 0, sizeof(*out));
+	if (strcmp(d->info.source, "snapshot") == 0) {
+		out->kind = "live_snapshot";
+		snprintf(out->text, sizeof(out->text),
+			 "A live snapshot taken by beamdump capture (%s profile) while the node was "
+			 "running: nothing crashed; the findings are what the node looked like then.",
+			 d->info.snapshot.profile[0] ? d->info.snapshot.profile : "unknown");
+		return;
+	}
 	out->kind = "halt";
 	if (!s.len) {
 		out->kind = "unknown";

@@ -473,7 +473,7 @@ enum bd_status bd_report_states(struct bd_dump *d, const struct bd_states_opts *
 	enum bd_status rc;
 
 	*out = NULL;
-	r = rm_report_new("beamdump states");
+	r = bd_report_new("beamdump states", d);
 	if (!r)
 		return bd_fail(err, BD_ENOMEM, BD_NO_OFFSET, NULL, "cannot allocate the report");
 	memset(&c, 0, sizeof(c));

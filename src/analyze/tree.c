@@ -1,5 +1,6 @@
 /* Processes placed under their spawner, supervisor and application. */
 #include "bd.h"
+#include "analyze/analyze.h"
 #include "analyze/tree.h"
 #include "parse/parse.h"
 #include "term/process.h"
@@ -416,7 +417,7 @@ struct bd_proc_tree *bd_report_own_tree(struct bd_dump *d, struct bd_report *r,
 enum bd_status bd_report_proc_groups(struct bd_dump *d, const struct bd_regex *re, size_t limit,
 				     struct bd_report **out, struct bd_error *err)
 {
-	struct bd_report *r = rm_report_new("beamdump procs");
+	struct bd_report *r = bd_report_new("beamdump procs", d);
 	struct bd_proc_tree *t;
 	struct rm_node *arr;
 	size_t shown = 0;

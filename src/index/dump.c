@@ -18,6 +18,9 @@ static void info_init(struct bd_dump_info *info, const char *file)
 	info->node = "";
 	info->truncation_reason = "";
 	info->truncated_in = "";
+	info->source = "dump";
+	info->snapshot.profile = "";
+	info->snapshot.aborted = "";
 }
 
 static enum bd_status dump_new(struct bd_dump **out, const char *name, struct bd_error *err)
@@ -64,6 +67,8 @@ enum bd_status bd_dump_open(struct bd_dump **out, const char *path,
 	}
 	rc = bd_input_open(&d->in, path, opts, err);
 	if (!rc)
+		rc = bd_input_read_snapshot(&d->in, d->info.file, opts, err);
+	if (!rc)
 		rc = dump_index(d, err);
 	if (rc) {
 		bd_dump_free(d);
@@ -83,7 +88,9 @@ enum bd_status bd_dump_open_mem(struct bd_dump **out, const void *data, size_t l
 	if (rc)
 		return rc;
 	bd_input_from_mem(&d->in, data, len);
-	rc = dump_index(d, err);
+	rc = bd_input_read_snapshot(&d->in, d->info.file, NULL, err);
+	if (!rc)
+		rc = dump_index(d, err);
 	if (rc) {
 		bd_dump_free(d);
 		return rc;

@@ -60,6 +60,7 @@ static const struct {
 	{ "old_instr_data", BD_SECT_OLD_INSTR_DATA },
 	{ "memory_map", BD_SECT_MEMORY_MAP },
 	{ "memory_status", BD_SECT_MEMORY_STATUS },
+	{ "snapshot", BD_SECT_SNAPSHOT },
 };
 
 const char *bd_sect_tag(enum bd_sect kind)
@@ -535,6 +536,46 @@ static void diag_unknown_tags(struct bd_dump *d)
 	}
 }
 
+/* The =snapshot section of a live snapshot's text: what its capture saw. */
+static void read_snapshot(struct bd_dump *d)
+{
+	struct bd_snapshot_info *sn = &d->info.snapshot;
+	struct bd_section s;
+	struct bd_slice rest, line;
+	size_t i = bd_section_find(d, BD_SECT_SNAPSHOT, 0);
+	static const struct {
+		const char *key;
+		size_t field;
+	} nums[] = {
+		{ "Processes read: ", offsetof(struct bd_snapshot_info, processes_read) },
+		{ "Processes detailed: ", offsetof(struct bd_snapshot_info, processes_detailed) },
+		{ "Processes vanished: ", offsetof(struct bd_snapshot_info, processes_vanished) },
+		{ "Memory estimated: ", offsetof(struct bd_snapshot_info, memory_estimated) },
+		{ "Process overhead: ", offsetof(struct bd_snapshot_info, overhead_bytes) },
+		{ "Duration us: ", offsetof(struct bd_snapshot_info, duration_us) },
+		{ "Window: ", offsetof(struct bd_snapshot_info, window_s) },
+		{ "Timeouts: ", offsetof(struct bd_snapshot_info, timeouts) },
+	};
+
+	d->info.source = d->in.snapshot ? "snapshot" : "dump";
+	sn->profile = "";
+	sn->aborted = "";
+	if (!d->in.snapshot || i >= d->index.n)
+		return;
+	bd_section_get(d, i, &s);
+	rest = s.body;
+	while (bd_slice_next_line(&rest, &line)) {
+		for (size_t k = 0; k < BD_ARRAY_SIZE(nums); k++)
+			if (bd_slice_starts(line, nums[k].key))
+				*(uint64_t *)((char *)sn + nums[k].field) = bd_parse_u64_prefix(
+					bd_slice_skip(line, strlen(nums[k].key)));
+		if (bd_slice_starts(line, "Profile: "))
+			sn->profile = dup_slice(d, bd_slice_skip(line, 9));
+		else if (bd_slice_starts(line, "Aborted: "))
+			sn->aborted = dup_slice(d, bd_slice_skip(line, 9));
+	}
+}
+
 enum bd_status bd_index_build(struct bd_dump *d, struct bd_error *err)
 {
 	const char *base = d->in.data;
@@ -565,6 +606,7 @@ enum bd_status bd_index_build(struct bd_dump *d, struct bd_error *err)
 		d->info.word_size = 8;
 	detect_truncation(d);
 	read_tables(d);
+	read_snapshot(d);
 	d->info.n_sections = d->index.n;
 	return BD_OK;
 oom:

@@ -51,6 +51,7 @@ enum bd_sect {
 	BD_SECT_OLD_INSTR_DATA,
 	BD_SECT_MEMORY_MAP,
 	BD_SECT_MEMORY_STATUS,
+	BD_SECT_SNAPSHOT,  /* what a live snapshot's capture saw (input/snapshot.h) */
 	BD_SECT__COUNT
 };
 

@@ -200,6 +200,23 @@ int bd_etf_decode_ex(const uint8_t *buf, size_t len,
 		     const struct bd_etf_decode_opts *opts, bd_etf_event_fn fn,
 		     void *ctx, size_t *consumed, struct bd_etf_error *err);
 
+/* How many terms follow ev as its children (see bd_etf_event_fn). */
+static inline uint64_t bd_etf_children(const struct bd_etf_event *ev)
+{
+	switch (ev->kind) {
+	case BD_ETF_LIST:
+		return (uint64_t)ev->count + 1;
+	case BD_ETF_TUPLE:
+		return ev->count;
+	case BD_ETF_MAP:
+		return 2 * (uint64_t)ev->count;
+	case BD_ETF_FUN:
+		return ev->fun.n_free;
+	default:
+		return 0;
+	}
+}
+
 /*
  * Walk the one term at buf, which has no version byte, with the default
  * limits, and report the bytes it used: a term inside a term can be read

@@ -9,6 +9,7 @@
 #include "bd.h"
 #include "input/codec.h"
 #include "input/input.h"
+#include "input/snapshot.h"
 
 #include <errno.h>
 #include <fcntl.h>
@@ -53,6 +54,8 @@ enum bd_status bd_input_check_head(const void *head, size_t n, const char *name,
 		return bd_fail(err, BD_EFORMAT, 0, NULL,
 			       "'%s' is an encrypted crash dump (ENC0): it can be read only after "
 			       "decrypting it with the node's private key", name);
+	if (bd_snapshot_sniff(p, n < BD_SNAPSHOT_MAGIC_LEN ? n : BD_SNAPSHOT_MAGIC_LEN))
+		return BD_OK;
 	if (n < 16 || memcmp(p, "=erl_crash_dump:", 16) != 0)
 		return bd_fail(err, BD_EFORMAT, 0, NULL,
 			       "'%s' is not an Erlang crash dump (no '=erl_crash_dump:' header)", name);
@@ -410,4 +413,49 @@ out:
 	if (rc)
 		bd_input_close(in);
 	return rc;
+}
+
+enum bd_status bd_input_read_snapshot(struct bd_input *in, const char *name,
+				      const struct bd_open_opts *opts, struct bd_error *err)
+{
+	struct bd_input text;
+	FILE *out;
+	int fd;
+	enum bd_status rc;
+
+	if (!in->size || !bd_snapshot_sniff(in->data, in->size < BD_SNAPSHOT_MAGIC_LEN ?
+							  in->size : BD_SNAPSHOT_MAGIC_LEN))
+		return BD_OK;
+	fd = make_spool(opts ? opts->tmpdir : NULL, err);
+	if (fd < 0)
+		return BD_EIO;
+	out = fdopen(fd, "w");
+	if (!out) {
+		close(fd);
+		return io_fail(err, errno, "write the text of", name);
+	}
+	fd = dup(fileno(out));
+	rc = bd_snapshot_to_text((const unsigned char *)in->data, in->size, name, out, err);
+	if (fclose(out) != 0 && !rc)
+		rc = io_fail(err, errno, "write the text of", name);
+	if (!rc && fd < 0)
+		rc = io_fail(err, errno, "write the text of", name);
+	if (!rc) {
+		struct stat st;
+		memset(&text, 0, sizeof(text));
+		if (fstat(fd, &st) < 0)
+			rc = io_fail(err, errno, "read the text of", name);
+		else
+			rc = map_fd(&text, fd, (size_t)st.st_size, name, err);
+	}
+	if (fd >= 0)
+		close(fd);
+	if (rc)
+		return rc;
+	text.compression = in->compression;
+	text.cut = in->cut;
+	text.snapshot = true;
+	bd_input_close(in);
+	*in = text;
+	return BD_OK;
 }

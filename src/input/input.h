@@ -30,6 +30,7 @@ struct bd_input {
 	size_t map_len;
 	const char *compression;  /* "gzip", "zstd", "xz"; "" for plain text */
 	const char *cut;   /* why the compressed data stops early; NULL if it does not */
+	bool snapshot;     /* data is the text of a live snapshot (input/snapshot.h) */
 };
 
 enum bd_status bd_input_open(struct bd_input *in, const char *path,
@@ -38,8 +39,15 @@ void bd_input_from_mem(struct bd_input *in, const void *data, size_t len);
 void bd_input_close(struct bd_input *in);
 
 /*
+ * If in holds a live snapshot, replace it by the snapshot's dump text, in
+ * an unlinked temporary file; any other input is left as it is.
+ */
+enum bd_status bd_input_read_snapshot(struct bd_input *in, const char *name,
+				      const struct bd_open_opts *opts, struct bd_error *err);
+
+/*
  * BD_OK if the first n bytes of a dump (n >= BD_INPUT_HEAD_LEN, or all of
- * it) can start a crash dump we read; else BD_EFORMAT saying what it is.
+ * it) can start a crash dump or snapshot we read; else BD_EFORMAT saying what it is.
  */
 enum bd_status bd_input_check_head(const void *p, size_t n, const char *name,
 				   struct bd_error *err);

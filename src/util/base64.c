@@ -148,3 +148,21 @@ int bd_hex_decode(const char *src, size_t len, uint8_t *dst, size_t cap,
 	*out_len = len / 2;
 	return BD_BASE64_OK;
 }
+
+void bd_base64_encode(const uint8_t *src, size_t n, char *dst)
+{
+	static const char alphabet[] =
+		"ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
+
+	for (size_t i = 0; i < n; i += 3) {
+		uint32_t v = (uint32_t)src[i] << 16;
+		if (i + 1 < n)
+			v |= (uint32_t)src[i + 1] << 8;
+		if (i + 2 < n)
+			v |= src[i + 2];
+		*dst++ = alphabet[v >> 18];
+		*dst++ = alphabet[(v >> 12) & 63];
+		*dst++ = i + 1 < n ? alphabet[(v >> 6) & 63] : '=';
+		*dst++ = i + 2 < n ? alphabet[v & 63] : '=';
+	}
+}

@@ -70,4 +70,13 @@ int bd_base64_decode_range(const char *src, size_t len, uint64_t off,
 int bd_hex_decode(const char *src, size_t len, uint8_t *dst, size_t cap,
 		  size_t *out_len);
 
+/* Characters bd_base64_encode() writes for n bytes: 4 per 3, padded. */
+#define BD_BASE64_ENCODED_LEN(n) (((n) + 2) / 3 * 4)
+
+/*
+ * Encode n bytes of src as padded standard base64 into dst, which holds
+ * BD_BASE64_ENCODED_LEN(n) characters (no NUL is added).
+ */
+void bd_base64_encode(const uint8_t *src, size_t n, char *dst);
+
 #endif /* BD_UTIL_BASE64_H */

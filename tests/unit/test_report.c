@@ -267,7 +267,10 @@ static void every_format_starts_as_documented(void **state)
 	json = bd_test_render(r, BD_FORMAT_JSON);
 	md = bd_test_render(r, BD_FORMAT_MARKDOWN);
 	text = bd_test_render(r, BD_FORMAT_TEXT);
-	assert_memory_equal(json, "{\n  \"schema\": \"beamdump/1\",\n  \"report\": \"summary\",\n  \"dump\": {", 61);
+	assert_memory_equal(json, "{\n  \"schema\": \"beamdump/1\",\n  \"report\": \"summary\",\n"
+			    "  \"source\": {\n    \"kind\": \"dump\"\n  },\n  \"dump\": {", 92);
+	/* a dump's source is for programs; text says nothing of it */
+	assert_null(strstr(text, "Source"));
 	assert_non_null(strstr(json, "\"slogan\": \"basic fixture: halted on purpose\""));
 	assert_non_null(strstr(json, "\"processes\": 53"));
 	assert_memory_equal(md, "# beamdump summary\n", 19);

@@ -1,0 +1,66 @@
+/*
+ * The `source` of every report: a crash dump, or a live snapshot with what
+ * its capture read and which facts it does not hold, so that a reader
+ * never takes a missing fact for a zero.
+ */
+#include "bd.h"
+#include "analyze/analyze.h"
+
+#include <inttypes.h>
+
+/* What a snapshot never holds (docs/snapshot-format.md). */
+static const char *const not_in_snapshot[] = {
+	"process heaps and behaviour states",
+	"message contents",
+	"binary contents",
+	"ETS rows",
+	"allocator carriers",
+	"timers and ports",
+	"loaded code",
+	"atom names",
+};
+
+void bd_rm_source(struct rm_builder *b, struct rm_node *root, const struct bd_dump *d)
+{
+	const struct bd_dump_info *i = &d->info;
+	const struct bd_snapshot_info *sn = &i->snapshot;
+	bool snapshot = strcmp(i->source, "snapshot") == 0;
+	struct rm_node *o = rm_label(rm_obj(b, root, "source"), "Source");
+	struct rm_node *gaps;
+
+	rm_str(b, o, "kind", i->source);
+	if (!snapshot) {
+		rm_flags(o, RM_NOTEXT);
+		return;
+	}
+	rm_str(b, o, "profile", sn->profile);
+	rm_uint(b, o, "processes_read", sn->processes_read);
+	rm_uint(b, o, "processes_detailed", sn->processes_detailed);
+	rm_uint(b, o, "processes_vanished", sn->processes_vanished);
+	rm_uint(b, o, "memory_estimated", sn->memory_estimated);
+	rm_uint(b, o, "duration_ms", sn->duration_us / 1000);
+	rm_uint(b, o, "window_s", sn->window_s);
+	rm_uint(b, o, "timeouts", sn->timeouts);
+	rm_bool(b, o, "complete", !i->truncated && !sn->aborted[0]);
+	if (sn->aborted[0])
+		rm_str(b, o, "aborted", sn->aborted);
+	gaps = rm_flags(rm_arr(b, o, "not_in_input"), RM_WIDE);
+	for (size_t k = 0; k < BD_ARRAY_SIZE(not_in_snapshot); k++)
+		rm_str(b, gaps, NULL, not_in_snapshot[k]);
+	if (sn->processes_detailed < sn->processes_read)
+		rm_str(b, gaps, NULL,
+		       bd_arena_printf(b->arena,
+				       "links, monitors, stacks, dictionaries and exact memory of the %" PRIu64
+				       " processes not read in phase 2 (their memory is estimated from "
+				       "their heap blocks)",
+				       sn->processes_read - sn->processes_detailed));
+}
+
+struct bd_report *bd_report_new(const char *title, const struct bd_dump *d)
+{
+	struct bd_report *r = rm_report_new(title);
+
+	if (r)
+		bd_rm_source(&r->b, r->root, d);
+	return r;
+}

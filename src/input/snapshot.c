@@ -1,0 +1,1455 @@
+/*
+ * Snapshot frames to dump text (docs/snapshot-format.md).
+ *
+ * Every frame is checked (length against the bytes present, CRC, inflated
+ * size, a term that decodes) before any of it is used; the first bad one
+ * ends the readable part, as a cut ends a crash dump. A frame is decoded
+ * into an array of terms in pre-order, each knowing where its subtree
+ * ends. Process rows are kept small; the phase-2 frames (candidates only)
+ * and backtraces are kept whole until the text is written, because a
+ * process's sections must follow its =proc.
+ *
+ * What the text says is what the node said, in the dump's own words:
+ * status -> State, heap block sizes -> Stack+heap and OldHeap, the
+ * dictionary's three proc_lib keys -> =proc_dictionary on a small
+ * =proc_heap, backtraces -> =proc_stack (immediate values only: boxed
+ * y-registers are printed text, not terms). What it does not know is left
+ * out, never written as zero; Memory of a process that was not read in
+ * phase 2 is its heap blocks plus the smallest per-process overhead
+ * measured on the processes that were, and =snapshot counts how many.
+ */
+#include "bd.h"
+#include "input/etf.h"
+#include "input/snapshot.h"
+#include "util/base64.h"
+
+#include <inttypes.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <time.h>
+#include <zlib.h>
+
+#define NONE SIZE_MAX
+/* nesting a dictionary value is written to before it is cut */
+#define ENCODE_DEPTH 200
+
+/* ----------------------------------------------------- decoded frames */
+
+struct sterm {
+	enum bd_etf_kind kind;
+	uint32_t count;
+	size_t end;  /* index past this term's subtree */
+	size_t off;  /* of the tag byte in the frame's bytes */
+	union {
+		int64_t i;
+		double f;
+		struct {
+			const char *p;
+			size_t n;
+		} s;          /* atom (a copy), string or binary (in the frame) */
+		struct {
+			uint32_t node;
+			uint32_t id;
+			uint32_t serial;
+		} pid;
+		struct {
+			uint32_t node;
+			uint64_t id;
+		} port;
+		struct {
+			uint32_t node;
+			uint32_t n;
+			uint32_t ids[BD_ETF_MAX_REF_IDS];
+		} ref;
+	} v;
+};
+
+struct frame {
+	unsigned char *bytes; /* inflated: 131, then the term */
+	size_t len;
+	struct sterm *t;
+	size_t n, cap;
+	struct bd_arena arena;
+};
+
+struct row {
+	uint32_t id, serial;
+	const char *name;          /* registered name, or NULL */
+	const char *initial_call;  /* "M:F/A", or NULL */
+	const char *status;        /* process_info's word */
+	uint64_t mq, reds, heap_block, old_block, old_used, mbuf, binv, old_binv, stack;
+	bool has[16];
+	size_t detail_frame, detail;  /* NONE if not read in phase 2 */
+	size_t bt_frame, bt;
+};
+
+struct snap {
+	const char *name;
+	struct bd_error *err;
+	struct frame *frames;       /* kept: header, detail, backtrace, system */
+	size_t n_frames, cap_frames;
+	char **nodes;               /* interned node names; channel = index */
+	size_t n_nodes, cap_nodes;
+	size_t local;               /* index of the target node in nodes */
+	struct row *rows;
+	size_t n_rows, cap_rows, n_dead;
+	size_t *slots;              /* pid -> row, open addressing */
+	size_t n_slots;
+	struct bd_arena arena;
+	size_t header, end;         /* frame of {header,..} and {'end',..}; NONE if absent */
+	size_t memory, ets, atoms;  /* frames of the system sections */
+	int key_pos[16];            /* keys_p1 position of each field (0: absent) */
+	char cut[200];              /* why the readable part ends early */
+	uint64_t cut_at;
+	size_t detailed, estimated;
+	size_t left_out;            /* rows of the capture's own processes */
+	int64_t overhead;           /* bytes a process has beyond its heap blocks */
+	unsigned wordsize;
+	bool nomem;
+};
+
+enum field {
+	F_NAME, F_INITIAL, F_STATUS, F_MQ, F_REDS, F_STACK, F_HEAP_BLOCK, F_OLD_BLOCK,
+	F_OLD_USED, F_MBUF, F_BINV, F_OLD_BINV, N_FIELDS
+};
+static const char *const field_key[N_FIELDS] = {
+	"registered_name", "initial_call", "status", "message_queue_len", "reductions",
+	"stack_size", "heap_block_size", "old_heap_block_size", "old_heap_size", "mbuf_size",
+	"bin_vheap_size", "bin_old_vheap_size",
+};
+
+static size_t intern_node(struct snap *s, const char *p, size_t n)
+{
+	for (size_t i = 0; i < s->n_nodes; i++)
+		if (strlen(s->nodes[i]) == n && memcmp(s->nodes[i], p, n) == 0)
+			return i;
+	if (!bd_grow((void **)&s->nodes, &s->cap_nodes, s->n_nodes + 1, sizeof(*s->nodes)) ||
+	    !(s->nodes[s->n_nodes] = bd_arena_strndup(&s->arena, p, n))) {
+		s->nomem = true;
+		return 0;
+	}
+	return s->n_nodes++;
+}
+
+struct build {
+	struct snap *s;
+	struct frame *f;
+	size_t *open;
+	size_t n_open, cap_open;
+};
+
+static int on_term(void *ctx, const struct bd_etf_event *ev)
+{
+	struct build *b = ctx;
+	struct frame *f = b->f;
+	struct sterm *t;
+	uint64_t children;
+
+	while (b->n_open > ev->depth)
+		f->t[b->open[--b->n_open]].end = f->n;
+	if (!bd_grow((void **)&f->t, &f->cap, f->n + 1, sizeof(*f->t)))
+		return 1;
+	t = &f->t[f->n];
+	memset(t, 0, sizeof(*t));
+	t->kind = ev->kind;
+	t->off = ev->offset;
+	t->end = f->n + 1;
+	switch (ev->kind) {
+	case BD_ETF_INT:
+		t->v.i = ev->i;
+		break;
+	case BD_ETF_FLOAT:
+		t->v.f = ev->f;
+		break;
+	case BD_ETF_ATOM:
+		t->v.s.p = bd_arena_strndup(&f->arena, ev->atom.ptr, ev->atom.len);
+		t->v.s.n = ev->atom.len;
+		if (!t->v.s.p)
+			return 1;
+		break;
+	case BD_ETF_STRING:
+		t->v.s.p = (const char *)ev->string.ptr;
+		t->v.s.n = ev->string.len;
+		break;
+	case BD_ETF_BINARY:
+		t->v.s.p = (const char *)ev->binary.ptr;
+		t->v.s.n = ev->binary.len;
+		break;
+	case BD_ETF_PID:
+		t->v.pid.node = (uint32_t)intern_node(b->s, ev->pid.node.ptr, ev->pid.node.len);
+		t->v.pid.id = ev->pid.id;
+		t->v.pid.serial = ev->pid.serial;
+		break;
+	case BD_ETF_PORT:
+		t->v.port.node = (uint32_t)intern_node(b->s, ev->port.node.ptr, ev->port.node.len);
+		t->v.port.id = ev->port.id;
+		break;
+	case BD_ETF_REF:
+		t->v.ref.node = (uint32_t)intern_node(b->s, ev->ref.node.ptr, ev->ref.node.len);
+		t->v.ref.n = (uint32_t)ev->ref.n_ids;
+		memcpy(t->v.ref.ids, ev->ref.ids, sizeof(t->v.ref.ids));
+		break;
+	default:
+		break;
+	}
+	if (ev->kind == BD_ETF_LIST || ev->kind == BD_ETF_TUPLE || ev->kind == BD_ETF_MAP)
+		t->count = (uint32_t)ev->count;
+	children = bd_etf_children(ev);
+	f->n++;
+	if (children) {
+		if (!bd_grow((void **)&b->open, &b->cap_open, b->n_open + 1, sizeof(*b->open)))
+			return 1;
+		b->open[b->n_open++] = f->n - 1;
+	}
+	return b->s->nomem;
+}
+
+static void frame_release(struct frame *f)
+{
+	bd_free(f->bytes);
+	bd_free(f->t);
+	bd_arena_release(&f->arena);
+	memset(f, 0, sizeof(*f));
+}
+
+/* The k-th child of term i. */
+static size_t child(const struct frame *f, size_t i, size_t k)
+{
+	size_t c = i + 1;
+
+	while (k--)
+		c = f->t[c].end;
+	return c;
+}
+
+static bool is_atom(const struct frame *f, size_t i, const char *name)
+{
+	return i != NONE && f->t[i].kind == BD_ETF_ATOM && f->t[i].v.s.n == strlen(name) &&
+	       memcmp(f->t[i].v.s.p, name, f->t[i].v.s.n) == 0;
+}
+
+/* The value under atom key in map m, or NONE. */
+static size_t map_get(const struct frame *f, size_t m, const char *key)
+{
+	if (m == NONE || f->t[m].kind != BD_ETF_MAP)
+		return NONE;
+	for (size_t c = m + 1, k = 0; k < f->t[m].count; k++) {
+		size_t v = f->t[c].end;
+		if (is_atom(f, c, key))
+			return v;
+		c = f->t[v].end;
+	}
+	return NONE;
+}
+
+/* Elements of a proper list (or NIL) i: first index and count. */
+static size_t list_len(const struct frame *f, size_t i)
+{
+	return i != NONE && f->t[i].kind == BD_ETF_LIST ? f->t[i].count : 0;
+}
+
+static bool as_u64(const struct frame *f, size_t i, uint64_t *out)
+{
+	if (i == NONE || f->t[i].kind != BD_ETF_INT || f->t[i].v.i < 0)
+		return false;
+	*out = (uint64_t)f->t[i].v.i;
+	return true;
+}
+
+/* ------------------------------------------------------ reading frames */
+
+static enum bd_status cut(struct snap *s, uint64_t at, const char *fmt, ...) BD_PRINTF(3, 4);
+static enum bd_status cut(struct snap *s, uint64_t at, const char *fmt, ...)
+{
+	va_list ap;
+
+	va_start(ap, fmt);
+	vsnprintf(s->cut, sizeof(s->cut), fmt, ap);
+	va_end(ap);
+	s->cut_at = at;
+	return BD_OK;
+}
+
+static uint32_t be32(const unsigned char *p)
+{
+	return (uint32_t)p[0] << 24 | (uint32_t)p[1] << 16 | (uint32_t)p[2] << 8 | p[3];
+}
+
+/*
+ * Inflate (or copy) one frame's term_to_binary bytes into f->bytes and
+ * decode them. false with s->cut set when the frame is bad.
+ */
+static bool frame_read(struct snap *s, struct frame *f, const unsigned char *p, size_t len,
+		       uint64_t at, size_t seq)
+{
+	struct build b = { s, f, NULL, 0, 0 };
+	struct bd_etf_error e;
+	size_t raw;
+
+	memset(f, 0, sizeof(*f));
+	bd_arena_init(&f->arena);
+	if (len < 2 || p[0] != BD_ETF_VERSION) {
+		cut(s, at, "frame %zu is not an external term", seq);
+		return false;
+	}
+	if (p[1] == 'P') {
+		uLongf out;
+		if (len < 6 || (raw = be32(p + 2)) == 0 || raw > BD_SNAPSHOT_FRAME_MAX) {
+			cut(s, at, "frame %zu declares a bad inflated size", seq);
+			return false;
+		}
+		f->bytes = bd_malloc(raw + 1);
+		if (!f->bytes) {
+			s->nomem = true;
+			return false;
+		}
+		f->bytes[0] = BD_ETF_VERSION;
+		out = (uLongf)raw;
+		if (uncompress(f->bytes + 1, &out, p + 6, (uLong)(len - 6)) != Z_OK || out != raw) {
+			cut(s, at, "frame %zu does not inflate to its declared %zu bytes", seq, raw);
+			return false;
+		}
+		f->len = raw + 1;
+	} else {
+		f->bytes = bd_malloc(len);
+		if (!f->bytes) {
+			s->nomem = true;
+			return false;
+		}
+		memcpy(f->bytes, p, len);
+		f->len = len;
+	}
+	int rc = bd_etf_decode(f->bytes, f->len, on_term, &b, &e);
+	while (b.n_open)
+		f->t[b.open[--b.n_open]].end = f->n;
+	bd_free(b.open);
+	if (rc == BD_ETF_ESTOPPED || rc == BD_ETF_ENOMEM) {
+		s->nomem = true;
+		return false;
+	}
+	if (rc) {
+		cut(s, at, "frame %zu does not decode: %s at byte %zu", seq, e.message, e.offset);
+		return false;
+	}
+	if (!f->n || f->t[0].kind != BD_ETF_TUPLE || !f->t[0].count ||
+	    f->t[1].kind != BD_ETF_ATOM) {
+		cut(s, at, "frame %zu is not a tagged tuple", seq);
+		return false;
+	}
+	return true;
+}
+
+static size_t pid_slot(const struct snap *s, uint32_t id, uint32_t serial)
+{
+	uint64_t h = ((uint64_t)serial << 32 | id) * 0x9E3779B97F4A7C15u;
+	size_t i = (size_t)(h >> 20) & (s->n_slots - 1);
+
+	while (s->slots[i] != NONE) {
+		const struct row *r = &s->rows[s->slots[i]];
+		if (r->id == id && r->serial == serial)
+			break;
+		i = (i + 1) & (s->n_slots - 1);
+	}
+	return i;
+}
+
+static bool index_rows(struct snap *s)
+{
+	size_t n = 64;
+
+	while (n < 2 * s->n_rows + 2)
+		n *= 2;
+	s->slots = bd_malloc(n * sizeof(*s->slots));
+	if (!s->slots)
+		return false;
+	memset(s->slots, 0xff, n * sizeof(*s->slots));
+	s->n_slots = n;
+	for (size_t i = 0; i < s->n_rows; i++)
+		s->slots[pid_slot(s, s->rows[i].id, s->rows[i].serial)] = i;
+	return true;
+}
+
+static struct row *row_of(const struct snap *s, const struct frame *f, size_t pid)
+{
+	size_t slot;
+
+	if (pid == NONE || f->t[pid].kind != BD_ETF_PID || f->t[pid].v.pid.node != s->local ||
+	    !s->n_slots)
+		return NULL;
+	slot = s->slots[pid_slot(s, f->t[pid].v.pid.id, f->t[pid].v.pid.serial)];
+	return slot == NONE ? NULL : &s->rows[slot];
+}
+
+/* "M:F/A" for {M,F,A}; atoms quoted as the dump quotes them. */
+static void put_atom_quoted(struct bd_buf *b, const char *p, size_t n);
+
+static const char *mfa_text(struct snap *s, const struct frame *f, size_t i)
+{
+	struct bd_buf b = BD_BUF_INIT;
+	const char *out;
+
+	if (i == NONE || f->t[i].kind != BD_ETF_TUPLE || f->t[i].count != 3)
+		return NULL;
+	size_t m = child(f, i, 0), fn = child(f, i, 1), a = child(f, i, 2);
+	if (f->t[m].kind != BD_ETF_ATOM || f->t[fn].kind != BD_ETF_ATOM || f->t[a].kind != BD_ETF_INT)
+		return NULL;
+	put_atom_quoted(&b, f->t[m].v.s.p, f->t[m].v.s.n);
+	bd_buf_addch(&b, ':');
+	put_atom_quoted(&b, f->t[fn].v.s.p, f->t[fn].v.s.n);
+	bd_buf_printf(&b, "/%" PRId64, f->t[a].v.i);
+	out = b.oom ? NULL : bd_arena_strndup(&s->arena, b.ptr, b.len);
+	bd_buf_release(&b);
+	return out;
+}
+
+static void read_procs(struct snap *s, const struct frame *f)
+{
+	size_t rows = child(f, 0, 3);
+
+	if (list_len(f, rows) == 0)
+		return;
+	for (size_t c = rows + 1, k = 0; k < f->t[rows].count; k++, c = f->t[c].end) {
+		struct row r;
+		size_t pid = c + 1;
+
+		if (f->t[c].kind != BD_ETF_TUPLE || !f->t[c].count)
+			continue;
+		if (is_atom(f, pid, "dead")) {
+			s->n_dead++;
+			continue;
+		}
+		if (f->t[pid].kind != BD_ETF_PID || f->t[pid].v.pid.node != s->local)
+			continue;
+		memset(&r, 0, sizeof(r));
+		r.id = f->t[pid].v.pid.id;
+		r.serial = f->t[pid].v.pid.serial;
+		r.detail_frame = r.detail = r.bt_frame = r.bt = NONE;
+		for (int k2 = 0; k2 < N_FIELDS; k2++) {
+			size_t v;
+			if (!s->key_pos[k2] || (size_t)s->key_pos[k2] >= f->t[c].count)
+				continue;
+			v = child(f, c, (size_t)s->key_pos[k2]);
+			switch (k2) {
+			case F_NAME:
+				if (f->t[v].kind == BD_ETF_ATOM)
+					r.name = bd_arena_strndup(&s->arena, f->t[v].v.s.p, f->t[v].v.s.n);
+				break;
+			case F_INITIAL:
+				r.initial_call = mfa_text(s, f, v);
+				break;
+			case F_STATUS:
+				if (f->t[v].kind == BD_ETF_ATOM)
+					r.status = bd_arena_strndup(&s->arena, f->t[v].v.s.p, f->t[v].v.s.n);
+				break;
+			default: {
+				uint64_t *dst[N_FIELDS] = {
+					[F_MQ] = &r.mq, [F_REDS] = &r.reds, [F_STACK] = &r.stack,
+					[F_HEAP_BLOCK] = &r.heap_block, [F_OLD_BLOCK] = &r.old_block,
+					[F_OLD_USED] = &r.old_used, [F_MBUF] = &r.mbuf, [F_BINV] = &r.binv,
+					[F_OLD_BINV] = &r.old_binv,
+				};
+				r.has[k2] = as_u64(f, v, dst[k2]);
+			}
+			}
+		}
+		if (!bd_grow((void **)&s->rows, &s->cap_rows, s->n_rows + 1, sizeof(*s->rows))) {
+			s->nomem = true;
+			return;
+		}
+		s->rows[s->n_rows++] = r;
+	}
+}
+
+static void read_header(struct snap *s, const struct frame *f)
+{
+	size_t meta = child(f, 0, 1), node = map_get(f, meta, "node");
+	size_t keys = map_get(f, map_get(f, meta, "capture"), "keys_p1");
+	uint64_t w = 8;
+
+	if (node != NONE && f->t[node].kind == BD_ETF_ATOM)
+		s->local = intern_node(s, f->t[node].v.s.p, f->t[node].v.s.n);
+	if (as_u64(f, map_get(f, meta, "wordsize"), &w) && (w == 4 || w == 8))
+		s->wordsize = (unsigned)w;
+	for (size_t c = keys + 1, k = 0; k < list_len(f, keys); k++, c = f->t[c].end)
+		for (int j = 0; j < N_FIELDS; j++)
+			if (is_atom(f, c, field_key[j]))
+				s->key_pos[j] = (int)k + 1;  /* the pid is element 0 */
+}
+
+static bool keep(struct snap *s, struct frame *f)
+{
+	if (!bd_grow((void **)&s->frames, &s->cap_frames, s->n_frames + 1, sizeof(*s->frames))) {
+		s->nomem = true;
+		return false;
+	}
+	s->frames[s->n_frames++] = *f;
+	memset(f, 0, sizeof(*f));
+	return true;
+}
+
+/* Walk the frames: rows into s->rows, the rest kept for writing. */
+static enum bd_status read_frames(struct snap *s, const unsigned char *data, size_t len)
+{
+	size_t pos = BD_SNAPSHOT_MAGIC_LEN + 4, seq = 0;
+
+	s->header = s->end = s->memory = s->ets = s->atoms = NONE;
+	while (pos < len && s->end == NONE) {
+		struct frame f;
+		uint32_t n;
+
+		seq++;
+		if (len - pos < 4)
+			return cut(s, pos, "the file ends inside the length of frame %zu", seq);
+		n = be32(data + pos);
+		if (n == 0 || n > BD_SNAPSHOT_FRAME_MAX)
+			return cut(s, pos, "frame %zu declares %" PRIu32 " bytes", seq, n);
+		if (len - pos - 4 < (uint64_t)n + 4)
+			return cut(s, pos, "the file ends inside frame %zu", seq);
+		if ((uint32_t)crc32(0L, data + pos + 4, n) != be32(data + pos + 4 + n))
+			return cut(s, pos, "frame %zu fails its CRC check", seq);
+		if (!frame_read(s, &f, data + pos + 4, n, pos, seq)) {
+			frame_release(&f);
+			return BD_OK;
+		}
+		if (seq == 1 && !is_atom(&f, 1, "header")) {
+			frame_release(&f);
+			return bd_fail(s->err, BD_EFORMAT, pos, NULL,
+				       "'%s': the first frame of a snapshot must be its header", s->name);
+		}
+		if (is_atom(&f, 1, "procs") && f.t[0].count == 4) {
+			read_procs(s, &f);
+			frame_release(&f);
+		} else {
+			size_t *slot = is_atom(&f, 1, "header")   ? &s->header
+				       : is_atom(&f, 1, "end")    ? &s->end
+				       : is_atom(&f, 1, "memory") ? &s->memory
+				       : is_atom(&f, 1, "ets")    ? &s->ets
+				       : is_atom(&f, 1, "atoms")  ? &s->atoms
+							     : NULL;
+			bool wanted = slot || is_atom(&f, 1, "detail") || is_atom(&f, 1, "backtrace");
+			if (slot == &s->header && s->header == NONE)
+				read_header(s, &f);
+			if (slot && *slot == NONE)
+				*slot = s->n_frames;
+			if (wanted)
+				keep(s, &f);
+			frame_release(&f);
+		}
+		if (s->nomem)
+			return bd_fail(s->err, BD_ENOMEM, pos, NULL, "out of memory reading frame %zu of '%s'",
+				       seq, s->name);
+		pos += 8 + (size_t)n;
+	}
+	if (s->end == NONE && !s->cut[0])
+		cut(s, pos, "the snapshot has no end frame: the capture stopped after %zu frames",
+		    seq);
+	if (!seq)
+		cut(s, pos, "the file holds no frames");
+	return BD_OK;
+}
+
+/* Attach phase-2 maps and backtraces to their rows. */
+static void attach(struct snap *s)
+{
+	for (size_t fi = 0; fi < s->n_frames; fi++) {
+		const struct frame *f = &s->frames[fi];
+		bool detail = is_atom(f, 1, "detail");
+		size_t list = child(f, 0, detail ? 2 : 1);
+
+		if (!detail && !is_atom(f, 1, "backtrace"))
+			continue;
+		for (size_t c = list + 1, k = 0; k < list_len(f, list); k++, c = f->t[c].end) {
+			struct row *r;
+			if (f->t[c].kind != BD_ETF_TUPLE || f->t[c].count < 2)
+				continue;
+			r = row_of(s, f, c + 1);
+			if (!r)
+				continue;
+			if (detail && f->t[c].count == 3) {
+				size_t m = child(f, c, 2);
+				if (f->t[m].kind == BD_ETF_MAP && r->detail == NONE) {
+					r->detail_frame = fi;
+					r->detail = m;
+					s->detailed++;
+				}
+			} else if (!detail) {
+				size_t b = child(f, c, 1);
+				if (f->t[b].kind == BD_ETF_BINARY) {
+					r->bt_frame = fi;
+					r->bt = b;
+				}
+			}
+		}
+	}
+}
+
+static uint64_t heap_words(const struct row *r)
+{
+	return r->heap_block + r->old_block + r->mbuf;
+}
+
+/* The least a process's memory exceeds its heap blocks, over those read in phase 2. */
+static void measure_overhead(struct snap *s)
+{
+	s->overhead = -1;
+	for (size_t i = 0; i < s->n_rows; i++) {
+		const struct row *r = &s->rows[i];
+		uint64_t mem;
+		if (r->detail == NONE ||
+		    !as_u64(&s->frames[r->detail_frame], map_get(&s->frames[r->detail_frame], r->detail, "memory"), &mem))
+			continue;
+		int64_t over = (int64_t)mem - (int64_t)(heap_words(r) * s->wordsize);
+		if (over >= 0 && (s->overhead < 0 || over < s->overhead))
+			s->overhead = over;
+	}
+}
+
+/* ------------------------------------------------------- writing text */
+
+static bool plain_atom(const char *p, size_t n)
+{
+	if (!n || p[0] < 'a' || p[0] > 'z')
+		return false;
+	for (size_t i = 0; i < n; i++) {
+		char c = p[i];
+		if (!((c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') ||
+		      c == '_' || c == '@'))
+			return false;
+	}
+	return true;
+}
+
+static void put_atom_quoted(struct bd_buf *b, const char *p, size_t n)
+{
+	if (plain_atom(p, n)) {
+		bd_buf_add(b, p, n);
+		return;
+	}
+	bd_buf_addch(b, '\'');
+	for (size_t i = 0; i < n; i++) {
+		if (p[i] == '\'' || p[i] == '\\')
+			bd_buf_addch(b, '\\');
+		bd_buf_addch(b, p[i]);
+	}
+	bd_buf_addch(b, '\'');
+}
+
+static void put_pid(const struct snap *s, struct bd_buf *b, const struct frame *f, size_t i)
+{
+	uint32_t node = f->t[i].v.pid.node;
+
+	bd_buf_printf(b, "<%u.%" PRIu32 ".%" PRIu32 ">",
+		      node == s->local ? 0u : (unsigned)node + 1, f->t[i].v.pid.id, f->t[i].v.pid.serial);
+}
+
+/* A process's =proc_heap, built while its other sections are written. */
+struct heap {
+	struct bd_buf lines;
+	uint64_t next;  /* the next address handed out */
+};
+
+static uint64_t heap_line(struct heap *h, struct bd_buf *elem, const char *obj, size_t n)
+{
+	uint64_t a = h->next;
+
+	h->next += 16;
+	bd_buf_printf(&h->lines, "%" PRIX64 ":", a);
+	bd_buf_add(&h->lines, obj, n);
+	bd_buf_addch(&h->lines, '\n');
+	bd_buf_printf(elem, "H%" PRIX64, a);
+	return a;
+}
+
+static void add_base64(struct bd_buf *b, const void *p, size_t n)
+{
+	char *text = bd_malloc(BD_BASE64_ENCODED_LEN(n) + 1);
+
+	if (!text) {
+		b->oom = true;
+		return;
+	}
+	bd_base64_encode(p, n, text);
+	bd_buf_add(b, text, BD_BASE64_ENCODED_LEN(n));
+	bd_free(text);
+}
+
+static int skip_term(void *ctx, const struct bd_etf_event *ev)
+{
+	BD_UNUSED(ctx);
+	BD_UNUSED(ev);
+	return 0;
+}
+
+/* The whole external term at i, as an E line (refs, funs, bignums, remote ports). */
+static void encode_external(struct heap *h, struct bd_buf *elem, const struct frame *f, size_t i)
+{
+	struct bd_buf obj = BD_BUF_INIT, raw = BD_BUF_INIT;
+	size_t used = 0;
+
+	if (bd_etf_decode_raw(f->bytes + f->t[i].off, f->len - f->t[i].off, skip_term, NULL, &used) ||
+	    !used) {
+		bd_buf_addstr(elem, "A3:...");
+		return;
+	}
+	bd_buf_addch(&raw, (char)BD_ETF_VERSION);
+	bd_buf_add(&raw, f->bytes + f->t[i].off, used);
+	bd_buf_printf(&obj, "E%zX:", raw.len);
+	add_base64(&obj, raw.ptr, raw.len);
+	heap_line(h, elem, obj.ptr, obj.len);
+	bd_buf_release(&obj);
+	bd_buf_release(&raw);
+}
+
+/* Write term i as a dump element into elem, its boxed parts as heap lines. */
+static void encode(const struct snap *s, struct heap *h, struct bd_buf *elem, const struct frame *f,
+		   size_t i, unsigned depth)
+{
+	const struct sterm *t = &f->t[i];
+	struct bd_buf obj = BD_BUF_INIT;
+
+	if (depth > ENCODE_DEPTH) {
+		bd_buf_addstr(elem, "A3:...");
+		return;
+	}
+	switch (t->kind) {
+	case BD_ETF_INT:
+		if (t->v.i >= -((int64_t)1 << 59) && t->v.i < ((int64_t)1 << 59))
+			bd_buf_printf(elem, "I%" PRId64, t->v.i);
+		else
+			encode_external(h, elem, f, i);
+		return;
+	case BD_ETF_ATOM:
+		bd_buf_printf(elem, "A%zX:", t->v.s.n);
+		bd_buf_add(elem, t->v.s.p, t->v.s.n);
+		return;
+	case BD_ETF_NIL:
+		bd_buf_addch(elem, 'N');
+		return;
+	case BD_ETF_PID:
+		if (t->v.pid.node == s->local) {
+			bd_buf_addch(elem, 'P');
+			put_pid(s, elem, f, i);
+		} else {
+			bd_buf_addch(&obj, 'P');
+			put_pid(s, &obj, f, i);
+			heap_line(h, elem, obj.ptr, obj.len);
+		}
+		break;
+	case BD_ETF_PORT:
+		if (t->v.port.node == s->local)
+			bd_buf_printf(elem, "p<0.%" PRIu64 ">", t->v.port.id);
+		else
+			encode_external(h, elem, f, i);
+		return;
+	case BD_ETF_FLOAT: {
+		char num[64];
+		int n = snprintf(num, sizeof(num), "%.20e", t->v.f);
+		bd_buf_printf(&obj, "F%X:%s", (unsigned)n, num);
+		heap_line(h, elem, obj.ptr, obj.len);
+		break;
+	}
+	case BD_ETF_BINARY:
+		bd_buf_printf(&obj, "Yh%zX:", t->v.s.n);
+		add_base64(&obj, t->v.s.p, t->v.s.n);
+		heap_line(h, elem, obj.ptr, obj.len);
+		break;
+	case BD_ETF_STRING:
+	case BD_ETF_LIST: {
+		/* cons cells from the last element back, each pointing at the next */
+		struct bd_buf tail = BD_BUF_INIT;
+		size_t n = t->kind == BD_ETF_STRING ? t->v.s.n : t->count;
+		size_t *el = NULL;
+		if (t->kind == BD_ETF_LIST) {
+			el = bd_malloc((n + 1) * sizeof(*el));
+			if (!el) {
+				bd_buf_addstr(elem, "A3:...");
+				return;
+			}
+			for (size_t c = i + 1, k = 0; k <= n; k++, c = f->t[c].end)
+				el[k] = c;
+			encode(s, h, &tail, f, el[n], depth + 1);
+		} else {
+			bd_buf_addch(&tail, 'N');
+		}
+		for (size_t k = n; k-- > 0;) {
+			bd_buf_reset(&obj);
+			bd_buf_addch(&obj, 'l');
+			if (el)
+				encode(s, h, &obj, f, el[k], depth + 1);
+			else
+				bd_buf_printf(&obj, "I%u", (unsigned char)t->v.s.p[k]);
+			bd_buf_addch(&obj, '|');
+			bd_buf_add(&obj, tail.ptr, tail.len);
+			bd_buf_reset(&tail);
+			heap_line(h, k ? &tail : elem, obj.ptr, obj.len);
+		}
+		bd_free(el);
+		bd_buf_release(&tail);
+		break;
+	}
+	case BD_ETF_TUPLE:
+		bd_buf_printf(&obj, "t%X:", t->count);
+		for (size_t c = i + 1, k = 0; k < t->count; k++, c = f->t[c].end) {
+			if (k)
+				bd_buf_addch(&obj, ',');
+			encode(s, h, &obj, f, c, depth + 1);
+		}
+		heap_line(h, elem, obj.ptr, obj.len);
+		break;
+	case BD_ETF_MAP: {
+		struct bd_buf keys = BD_BUF_INIT, kelem = BD_BUF_INIT;
+		bd_buf_printf(&keys, "t%X:", t->count);
+		bd_buf_printf(&obj, "Mf%X:", t->count);
+		struct bd_buf vals = BD_BUF_INIT;
+		for (size_t c = i + 1, k = 0; k < t->count; k++) {
+			size_t v = f->t[c].end;
+			if (k) {
+				bd_buf_addch(&keys, ',');
+				bd_buf_addch(&vals, ',');
+			}
+			encode(s, h, &keys, f, c, depth + 1);
+			encode(s, h, &vals, f, v, depth + 1);
+			c = f->t[v].end;
+		}
+		heap_line(h, &kelem, keys.ptr, keys.len);
+		bd_buf_add(&obj, kelem.ptr, kelem.len);
+		bd_buf_addch(&obj, ':');
+		bd_buf_add(&obj, vals.ptr, vals.len);
+		heap_line(h, elem, obj.ptr, obj.len);
+		bd_buf_release(&keys);
+		bd_buf_release(&kelem);
+		bd_buf_release(&vals);
+		break;
+	}
+	default:
+		encode_external(h, elem, f, i);
+		break;
+	}
+	bd_buf_release(&obj);
+}
+
+static void put_ref(const struct snap *s, struct bd_buf *b, const struct frame *f, size_t i)
+{
+	const struct sterm *t = &f->t[i];
+	uint32_t ids[3] = { 0, 0, 0 };
+
+	for (uint32_t k = 0; k < t->v.ref.n && k < 3; k++)
+		ids[k] = t->v.ref.ids[k];
+	bd_buf_printf(b, "#Ref<%u.%" PRIu32 ".%" PRIu32 ".%" PRIu32 ">",
+		      t->v.ref.node == s->local ? 0u : (unsigned)t->v.ref.node + 1, ids[2], ids[1], ids[0]);
+}
+
+/* A pid, port or {Name,Node} as a Link list prints it. */
+static void put_target(const struct snap *s, struct bd_buf *b, const struct frame *f, size_t i)
+{
+	const struct sterm *t = &f->t[i];
+
+	if (t->kind == BD_ETF_PID) {
+		put_pid(s, b, f, i);
+	} else if (t->kind == BD_ETF_PORT) {
+		bd_buf_printf(b, "#Port<%u.%" PRIu64 ">",
+			      t->v.port.node == s->local ? 0u : (unsigned)t->v.port.node + 1, t->v.port.id);
+	} else if (t->kind == BD_ETF_ATOM) {
+		put_atom_quoted(b, t->v.s.p, t->v.s.n);
+	} else if (t->kind == BD_ETF_TUPLE && t->count == 2) {
+		bd_buf_addch(b, '{');
+		put_target(s, b, f, child(f, i, 0));
+		bd_buf_addch(b, ',');
+		put_target(s, b, f, child(f, i, 1));
+		bd_buf_addch(b, '}');
+	} else {
+		bd_buf_addstr(b, "[]");
+	}
+}
+
+/*
+ * Links, then monitors this process holds ({process, Target} ->
+ * {to,Target,Ref}), then those held on it. process_info gives no monitor
+ * refs: they print as #Ref<?>, which matches no ref on any stack.
+ */
+static void put_link_list(const struct snap *s, struct bd_buf *b, const struct frame *f, size_t m)
+{
+	size_t links = map_get(f, m, "links"), mons = map_get(f, m, "monitors");
+	size_t by = map_get(f, m, "monitored_by");
+	bool first = true;
+
+	if (!list_len(f, links) && !list_len(f, mons) && !list_len(f, by))
+		return;
+	bd_buf_addstr(b, "Link list: [");
+	for (size_t c = links + 1, k = 0; k < list_len(f, links); k++, c = f->t[c].end) {
+		bd_buf_addstr(b, first ? "" : ", ");
+		put_target(s, b, f, c);
+		first = false;
+	}
+	for (size_t c = mons + 1, k = 0; k < list_len(f, mons); k++, c = f->t[c].end) {
+		if (f->t[c].kind != BD_ETF_TUPLE || f->t[c].count != 2)
+			continue;
+		bd_buf_addstr(b, first ? "{to," : ", {to,");
+		put_target(s, b, f, child(f, c, 1));
+		bd_buf_addstr(b, ",#Ref<?>}");
+		first = false;
+	}
+	for (size_t c = by + 1, k = 0; k < list_len(f, by); k++, c = f->t[c].end) {
+		bd_buf_addstr(b, first ? "{from," : ", {from,");
+		put_target(s, b, f, c);
+		bd_buf_addstr(b, ",#Ref<?>}");
+		first = false;
+	}
+	bd_buf_addstr(b, "]\n");
+}
+
+static const char *state_word(const char *status)
+{
+	static const char *const words[][2] = {
+		{ "running", "Running" },   { "runnable", "Scheduled" },
+		{ "waiting", "Waiting" },   { "exiting", "Exiting" },
+		{ "garbage_collecting", "Garbing" }, { "suspended", "Suspended" },
+	};
+
+	for (size_t i = 0; status && i < BD_ARRAY_SIZE(words); i++)
+		if (strcmp(status, words[i][0]) == 0)
+			return words[i][1];
+	return "Undefined";
+}
+
+struct named {
+	const char *name;
+	size_t row;
+};
+
+static int named_cmp(const void *a, const void *b)
+{
+	return strcmp(((const struct named *)a)->name, ((const struct named *)b)->name);
+}
+
+/* Registered names, sorted, for the $ancestors that name their parent. */
+static struct named *name_table(const struct snap *s, size_t *n)
+{
+	struct named *t = bd_malloc((s->n_rows + 1) * sizeof(*t));
+
+	*n = 0;
+	if (!t)
+		return NULL;
+	for (size_t i = 0; i < s->n_rows; i++)
+		if (s->rows[i].name)
+			t[(*n)++] = (struct named){ s->rows[i].name, i };
+	qsort(t, *n, sizeof(*t), named_cmp);
+	return t;
+}
+
+/* The pid a dictionary's $ancestors starts with: its parent. */
+static void put_parent(const struct snap *s, struct bd_buf *b, const struct frame *f, size_t dict,
+		       const struct named *names, size_t n_names)
+{
+	for (size_t c = dict + 1, k = 0; k < list_len(f, dict); k++, c = f->t[c].end) {
+		size_t key, anc;
+		if (f->t[c].kind != BD_ETF_TUPLE || f->t[c].count != 2)
+			continue;
+		key = child(f, c, 0);
+		anc = child(f, c, 1);
+		if (!is_atom(f, key, "$ancestors") || !list_len(f, anc))
+			continue;
+		size_t p = anc + 1;
+		if (f->t[p].kind == BD_ETF_PID) {
+			bd_buf_addstr(b, "Spawned by: ");
+			put_pid(s, b, f, p);
+			bd_buf_addch(b, '\n');
+		} else if (f->t[p].kind == BD_ETF_ATOM && names) {
+			char *name = bd_malloc(f->t[p].v.s.n + 1);
+			if (!name)
+				return;
+			memcpy(name, f->t[p].v.s.p, f->t[p].v.s.n);
+			name[f->t[p].v.s.n] = '\0';
+			struct named key2 = { name, 0 };
+			const struct named *hit = bsearch(&key2, names, n_names, sizeof(*names), named_cmp);
+			if (hit)
+				bd_buf_printf(b, "Spawned by: <0.%" PRIu32 ".%" PRIu32 ">\n",
+					      s->rows[hit->row].id, s->rows[hit->row].serial);
+			bd_free(name);
+		}
+		return;
+	}
+}
+
+/* One y-register value of a backtrace as a dump element; false if boxed. */
+static bool backtrace_elem(struct bd_buf *b, const char *p, size_t n)
+{
+	struct bd_pid pid;
+
+	if (n == 2 && memcmp(p, "[]", 2) == 0) {
+		bd_buf_addch(b, 'N');
+		return true;
+	}
+	if (n > 6 && memcmp(p, "Catch ", 6) == 0) {
+		bd_buf_addch(b, 'S');
+		bd_buf_add(b, p, n);
+		return true;
+	}
+	if (bd_parse_pid(bd_slice_make(p, n), &pid)) {
+		bd_buf_addch(b, 'P');
+		bd_buf_add(b, p, n);
+		return true;
+	}
+	size_t i = p[0] == '-' ? 1 : 0;
+	if (i < n && n - i <= 17) {
+		size_t j = i;
+		while (j < n && p[j] >= '0' && p[j] <= '9')
+			j++;
+		if (j == n) {
+			bd_buf_addch(b, 'I');
+			bd_buf_add(b, p, n);
+			return true;
+		}
+	}
+	if (plain_atom(p, n)) {
+		bd_buf_printf(b, "A%zX:", n);
+		bd_buf_add(b, p, n);
+		return true;
+	}
+	if (n >= 2 && p[0] == '\'' && p[n - 1] == '\'') {
+		struct bd_buf name = BD_BUF_INIT;
+		for (size_t k = 1; k + 1 < n; k++) {
+			if (p[k] == '\\' && k + 2 < n)
+				k++;
+			bd_buf_addch(&name, p[k]);
+		}
+		bd_buf_printf(b, "A%zX:", name.len);
+		bd_buf_add(b, name.ptr, name.len);
+		bd_buf_release(&name);
+		return true;
+	}
+	return false;
+}
+
+/*
+ * process_info(P, backtrace) is printed by the code that writes a dump's
+ * stacks, in a slightly different spelling: "y(0)     V" for "y0:V",
+ * "0x.. Return addr" for "0x..:SReturn addr". Values are printed terms,
+ * so only immediates come through; the rest are left out (the numbering
+ * is kept, so the registers that remain mean what they meant).
+ */
+static void put_backtrace(struct bd_buf *b, const char *p, size_t n, struct bd_buf *pc)
+{
+	const char *end = p + n;
+
+	while (p < end) {
+		const char *nl = memchr(p, '\n', (size_t)(end - p));
+		size_t len = nl ? (size_t)(nl - p) : (size_t)(end - p);
+		const char *ret;
+
+		if (len > 17 && memcmp(p, "Program counter: ", 17) == 0) {
+			bd_buf_reset(pc);
+			bd_buf_add(pc, p + 17, len - 17);
+		} else if (len > 4 && memcmp(p, "y(", 2) == 0) {
+			const char *close = memchr(p, ')', len);
+			if (close) {
+				const char *v = close + 1;
+				while (v < p + len && *v == ' ')
+					v++;
+				size_t mark = b->len;
+				bd_buf_printf(b, "y%.*s:", (int)(close - p - 2), p + 2);
+				if (backtrace_elem(b, v, (size_t)(p + len - v)))
+					bd_buf_addch(b, '\n');
+				else
+					b->len = mark;
+			}
+		} else if (len > 2 && memcmp(p, "0x", 2) == 0 &&
+			   (ret = memchr(p, ' ', len)) != NULL &&
+			   (size_t)(p + len - ret) > 13 && memcmp(ret, " Return addr ", 13) == 0) {
+			bd_buf_add(b, p, (size_t)(ret - p));
+			bd_buf_addstr(b, ":SReturn addr ");
+			bd_buf_add(b, ret + 13, (size_t)(p + len - ret - 13));
+			bd_buf_addch(b, '\n');
+		}
+		p += len + (nl ? 1 : 0);
+	}
+}
+
+/* A stack from current_stacktrace: frames without registers. */
+static void put_stacktrace(struct bd_buf *b, const struct frame *f, size_t st, struct bd_buf *pc)
+{
+	for (size_t c = st + 1, k = 0; k < list_len(f, st); k++, c = f->t[c].end) {
+		size_t m, fn, a;
+		int64_t arity;
+		if (f->t[c].kind != BD_ETF_TUPLE || f->t[c].count != 4)
+			continue;
+		m = child(f, c, 0);
+		fn = child(f, c, 1);
+		a = child(f, c, 2);
+		if (f->t[m].kind != BD_ETF_ATOM || f->t[fn].kind != BD_ETF_ATOM)
+			continue;
+		arity = f->t[a].kind == BD_ETF_INT ? f->t[a].v.i : (int64_t)list_len(f, a);
+		struct bd_buf *out = k ? b : pc;
+		if (k)
+			bd_buf_addstr(b, "0x0000000000000000:SReturn addr 0x0000000000000000 (");
+		else
+			bd_buf_addstr(pc, "0x0000000000000000 (");
+		put_atom_quoted(out, f->t[m].v.s.p, f->t[m].v.s.n);
+		bd_buf_addch(out, ':');
+		put_atom_quoted(out, f->t[fn].v.s.p, f->t[fn].v.s.n);
+		bd_buf_printf(out, "/%" PRId64 " + 0)%s", arity, k ? "\n" : "");
+	}
+}
+
+static void put_dictionary(const struct snap *s, struct bd_buf *b, struct heap *h,
+			   const struct frame *f, size_t dict)
+{
+	for (size_t c = dict + 1, k = 0; k < list_len(f, dict); k++, c = f->t[c].end) {
+		encode(s, h, b, f, c, 0);
+		bd_buf_addch(b, '\n');
+	}
+}
+
+/*
+ * Each refc binary the process references, {Id, Bytes, RefCount}, as the
+ * ProcBin a dump would show: "Yc<Id>:0:<Bytes>". Id is the binary's
+ * address, so binaries shared between processes match as in a dump.
+ */
+static void put_binaries(struct heap *h, const struct frame *f, size_t bins)
+{
+	for (size_t c = bins + 1, k = 0; k < list_len(f, bins); k++, c = f->t[c].end) {
+		uint64_t id, size;
+		if (f->t[c].kind != BD_ETF_TUPLE || f->t[c].count != 3 ||
+		    !as_u64(f, child(f, c, 0), &id) || !as_u64(f, child(f, c, 1), &size))
+			continue;
+		bd_buf_printf(&h->lines, "%" PRIX64 ":Yc%" PRIX64 ":0:%" PRIX64 "\n", h->next, id, size);
+		h->next += 16;
+	}
+}
+
+static bool is_capturing(const struct snap *s, const struct row *r)
+{
+	const struct frame *f = &s->frames[s->header];
+	size_t pids = map_get(f, map_get(f, child(f, 0, 1), "capture"), "capturing_pids");
+
+	for (size_t c = pids + 1, k = 0; k < list_len(f, pids); k++, c = f->t[c].end)
+		if (f->t[c].kind == BD_ETF_PID && f->t[c].v.pid.node == s->local &&
+		    f->t[c].v.pid.id == r->id && f->t[c].v.pid.serial == r->serial)
+			return true;
+	return false;
+}
+
+static void write_proc(struct snap *s, FILE *out, const struct row *r, const struct named *names,
+		       size_t n_names, struct bd_buf *b)
+{
+	const struct frame *f = r->detail != NONE ? &s->frames[r->detail_frame] : NULL;
+	struct bd_buf stack = BD_BUF_INIT, pc = BD_BUF_INIT, dict = BD_BUF_INIT;
+	struct heap h = { BD_BUF_INIT, 0x100000 };
+	uint64_t mem;
+
+	bd_buf_reset(b);
+	bd_buf_printf(b, "=proc:<0.%" PRIu32 ".%" PRIu32 ">\nState: %s\n", r->id, r->serial,
+		      state_word(r->status));
+	if (r->name) {
+		bd_buf_addstr(b, "Name: ");
+		put_atom_quoted(b, r->name, strlen(r->name));
+		bd_buf_addch(b, '\n');
+	}
+	if (r->initial_call)
+		bd_buf_printf(b, "Spawned as: %s\n", r->initial_call);
+	if (f)
+		put_parent(s, b, f, map_get(f, r->detail, "dictionary"), names, n_names);
+	if (r->has[F_MQ])
+		bd_buf_printf(b, "Message queue length: %" PRIu64 "\n", r->mq);
+	if (r->has[F_MBUF])
+		bd_buf_printf(b, "Heap fragment data: %" PRIu64 "\n", r->mbuf);
+	if (f)
+		put_link_list(s, b, f, r->detail);
+	if (r->has[F_REDS])
+		bd_buf_printf(b, "Reductions: %" PRIu64 "\n", r->reds);
+	if (r->has[F_HEAP_BLOCK])
+		bd_buf_printf(b, "Stack+heap: %" PRIu64 "\n", r->heap_block);
+	if (r->has[F_OLD_BLOCK])
+		bd_buf_printf(b, "OldHeap: %" PRIu64 "\n", r->old_block);
+	if (r->has[F_OLD_BLOCK] && r->has[F_OLD_USED] && r->old_block >= r->old_used)
+		bd_buf_printf(b, "OldHeap unused: %" PRIu64 "\n", r->old_block - r->old_used);
+	if (r->has[F_BINV])
+		bd_buf_printf(b, "BinVHeap: %" PRIu64 "\n", r->binv);
+	if (r->has[F_OLD_BINV])
+		bd_buf_printf(b, "OldBinVHeap: %" PRIu64 "\n", r->old_binv);
+	if (f && as_u64(f, map_get(f, r->detail, "memory"), &mem)) {
+		bd_buf_printf(b, "Memory: %" PRIu64 "\n", mem);
+	} else if (s->overhead >= 0 && r->has[F_HEAP_BLOCK]) {
+		bd_buf_printf(b, "Memory: %" PRIu64 "\n",
+			      heap_words(r) * s->wordsize + (uint64_t)s->overhead);
+		s->estimated++;
+	}
+	if (r->bt != NONE) {
+		const struct frame *bf = &s->frames[r->bt_frame];
+		put_backtrace(&stack, bf->t[r->bt].v.s.p, bf->t[r->bt].v.s.n, &pc);
+	} else if (f) {
+		size_t cf = map_get(f, r->detail, "current_stacktrace");
+		if (list_len(f, cf))
+			put_stacktrace(&stack, f, cf, &pc);
+	}
+	if (pc.len)
+		bd_buf_printf(b, "Program counter: %s\n", pc.ptr);
+	if (f) {
+		put_dictionary(s, &dict, &h, f, map_get(f, r->detail, "dictionary"));
+		put_binaries(&h, f, map_get(f, r->detail, "binary"));
+	}
+	if (dict.len)
+		bd_buf_printf(b, "=proc_dictionary:<0.%" PRIu32 ".%" PRIu32 ">\n%s", r->id, r->serial,
+			      dict.ptr);
+	/* a dump writes a stack in every group of per-process sections */
+	if (stack.len || dict.len || h.lines.len)
+		bd_buf_printf(b, "=proc_stack:<0.%" PRIu32 ".%" PRIu32 ">\n%s", r->id, r->serial,
+			      stack.ptr);
+	if (h.lines.len)
+		bd_buf_printf(b, "=proc_heap:<0.%" PRIu32 ".%" PRIu32 ">\n%s", r->id, r->serial,
+			      h.lines.ptr);
+	if (stack.oom || pc.oom || dict.oom || h.lines.oom || b->oom)
+		s->nomem = true;
+	fwrite(b->ptr, 1, b->len, out);
+	bd_buf_release(&stack);
+	bd_buf_release(&pc);
+	bd_buf_release(&dict);
+	bd_buf_release(&h.lines);
+}
+
+/* The value of key in a proplist [{Key, Value}], or NONE. */
+static size_t plist_get(const struct frame *f, size_t list, const char *key)
+{
+	for (size_t c = list + 1, k = 0; k < list_len(f, list); k++, c = f->t[c].end)
+		if (f->t[c].kind == BD_ETF_TUPLE && f->t[c].count == 2 && is_atom(f, c + 1, key))
+			return child(f, c, 1);
+	return NONE;
+}
+
+static void write_ets(const struct snap *s, FILE *out, struct bd_buf *b)
+{
+	const struct frame *f = &s->frames[s->ets];
+	size_t tabs = child(f, 0, 1), slot = 0;
+	static const char *const keys[][2] = {
+		{ "type", "Type" }, { "protection", "Protection" }, { "compressed", "Compressed" },
+		{ "write_concurrency", "Write Concurrency" }, { "read_concurrency", "Read Concurrency" },
+	};
+
+	for (size_t c = tabs + 1, k = 0; k < list_len(f, tabs); k++, c = f->t[c].end) {
+		size_t owner = plist_get(f, c, "owner"), name = plist_get(f, c, "name");
+		size_t id = plist_get(f, c, "id");
+		uint64_t v;
+		if (owner == NONE || f->t[owner].kind != BD_ETF_PID || name == NONE)
+			continue;
+		bd_buf_reset(b);
+		bd_buf_addstr(b, "=ets:");
+		put_pid(s, b, f, owner);
+		bd_buf_printf(b, "\nSlot: %zu\nTable: ", ++slot);
+		if (is_atom(f, plist_get(f, c, "named_table"), "true") || id == NONE ||
+		    f->t[id].kind != BD_ETF_REF)
+			put_target(s, b, f, name);
+		else
+			put_ref(s, b, f, id);
+		bd_buf_addstr(b, "\nName: ");
+		put_target(s, b, f, name);
+		bd_buf_addch(b, '\n');
+		if (as_u64(f, plist_get(f, c, "size"), &v))
+			bd_buf_printf(b, "Objects: %" PRIu64 "\n", v);
+		if (as_u64(f, plist_get(f, c, "memory"), &v))
+			bd_buf_printf(b, "Words: %" PRIu64 "\n", v);
+		for (size_t j = 0; j < BD_ARRAY_SIZE(keys); j++) {
+			size_t val = plist_get(f, c, keys[j][0]);
+			if (val != NONE && f->t[val].kind == BD_ETF_ATOM)
+				bd_buf_printf(b, "%s: %.*s\n", keys[j][1], (int)f->t[val].v.s.n, f->t[val].v.s.p);
+		}
+		fwrite(b->ptr, 1, b->len, out);
+	}
+}
+
+static void put_time(struct bd_buf *b, uint64_t us)
+{
+	time_t t = (time_t)(us / 1000000);
+	struct tm tm;
+	char text[64];
+
+	if (gmtime_r(&t, &tm) && strftime(text, sizeof(text), "%a %b %e %H:%M:%S %Y", &tm))
+		bd_buf_addstr(b, text);
+	else
+		bd_buf_addstr(b, "unknown time");
+}
+
+static void header_text(const struct snap *s, struct bd_buf *b, const char *key, const char *label)
+{
+	const struct frame *f = &s->frames[s->header];
+	size_t v = map_get(f, child(f, 0, 1), key);
+
+	if (v == NONE)
+		return;
+	bd_buf_printf(b, "%s: ", label);
+	if (f->t[v].kind == BD_ETF_STRING || f->t[v].kind == BD_ETF_BINARY)
+		bd_buf_add(b, f->t[v].v.s.p, f->t[v].v.s.n);
+	else if (f->t[v].kind == BD_ETF_ATOM)
+		put_atom_quoted(b, f->t[v].v.s.p, f->t[v].v.s.n);
+	else if (f->t[v].kind == BD_ETF_INT)
+		bd_buf_printf(b, "%" PRId64, f->t[v].v.i);
+	bd_buf_addch(b, '\n');
+}
+
+static void write_preamble(const struct snap *s, FILE *out, struct bd_buf *b)
+{
+	const struct frame *f = &s->frames[s->header];
+	size_t meta = child(f, 0, 1), node = map_get(f, meta, "node");
+	uint64_t us = 0, count = 0, limit = 0;
+
+	bd_buf_reset(b);
+	bd_buf_addstr(b, "=erl_crash_dump:0.5\n");
+	as_u64(f, map_get(f, meta, "time"), &us);
+	put_time(b, us);
+	bd_buf_addstr(b, "\nSlogan: live snapshot");
+	if (node != NONE && f->t[node].kind == BD_ETF_ATOM)
+		bd_buf_printf(b, " of %.*s", (int)f->t[node].v.s.n, f->t[node].v.s.p);
+	bd_buf_addstr(b, " (the node was running; nothing crashed)\n");
+	header_text(s, b, "system_version", "System version");
+	if (s->atoms != NONE) {
+		const struct frame *a = &s->frames[s->atoms];
+		if (as_u64(a, child(a, 0, 1), &count))
+			bd_buf_printf(b, "Atoms: %" PRIu64 "\n", count);
+	}
+	bd_buf_addch(b, '\0');
+	b->len--;
+	if (node != NONE && f->t[node].kind == BD_ETF_ATOM) {
+		bd_buf_addstr(b, "=node:");
+		put_atom_quoted(b, f->t[node].v.s.p, f->t[node].v.s.n);
+		bd_buf_addch(b, '\n');
+	}
+	if (s->memory != NONE) {
+		const struct frame *m = &s->frames[s->memory];
+		size_t list = child(m, 0, 1);
+		bd_buf_addstr(b, "=memory\n");
+		for (size_t c = list + 1, k = 0; k < list_len(m, list); k++, c = m->t[c].end) {
+			uint64_t v;
+			size_t key = child(m, c, 0);
+			if (m->t[c].kind == BD_ETF_TUPLE && m->t[c].count == 2 &&
+			    m->t[key].kind == BD_ETF_ATOM && as_u64(m, child(m, c, 1), &v))
+				bd_buf_printf(b, "%.*s: %" PRIu64 "\n", (int)m->t[key].v.s.n,
+					      m->t[key].v.s.p, v);
+		}
+	}
+	if (s->atoms != NONE) {
+		const struct frame *a = &s->frames[s->atoms];
+		if (as_u64(a, child(a, 0, 1), &count) && as_u64(a, child(a, 0, 2), &limit))
+			bd_buf_printf(b, "=index_table:atom_tab\nsize: %" PRIu64 "\nlimit: %" PRIu64
+				      "\nentries: %" PRIu64 "\n", count, limit, count);
+	}
+	fwrite(b->ptr, 1, b->len, out);
+}
+
+/* What the capture was and how much of the node it saw. */
+static void write_snapshot_section(const struct snap *s, FILE *out, struct bd_buf *b)
+{
+	const struct frame *f = &s->frames[s->header];
+	size_t cap = map_get(f, child(f, 0, 1), "capture");
+	size_t profile = map_get(f, cap, "profile");
+	uint64_t v;
+
+	bd_buf_reset(b);
+	bd_buf_addstr(b, "=snapshot\n");
+	header_text(s, b, "otp_release", "OTP release");
+	if (profile != NONE && f->t[profile].kind == BD_ETF_ATOM)
+		bd_buf_printf(b, "Profile: %.*s\n", (int)f->t[profile].v.s.n, f->t[profile].v.s.p);
+	if (as_u64(f, map_get(f, cap, "window"), &v))
+		bd_buf_printf(b, "Window: %" PRIu64 "\n", v);
+	if (as_u64(f, map_get(f, child(f, 0, 1), "process_count"), &v))
+		bd_buf_printf(b, "Process count: %" PRIu64 "\n", v);
+	bd_buf_printf(b, "Processes read: %zu\nProcesses vanished: %zu\nProcesses detailed: %zu\n"
+		      "Capturing processes left out: %zu\n",
+		      s->n_rows - s->left_out, s->n_dead, s->detailed, s->left_out);
+	if (s->overhead >= 0)
+		bd_buf_printf(b, "Process overhead: %" PRId64 "\nMemory estimated: %zu\n", s->overhead,
+			      s->estimated);
+	if (s->end != NONE) {
+		const struct frame *e = &s->frames[s->end];
+		size_t m = child(e, 0, 1), aborted = map_get(e, m, "aborted");
+		if (as_u64(e, map_get(e, m, "duration_us"), &v))
+			bd_buf_printf(b, "Duration us: %" PRIu64 "\n", v);
+		if (as_u64(e, map_get(e, m, "timeouts"), &v))
+			bd_buf_printf(b, "Timeouts: %" PRIu64 "\n", v);
+		if (aborted != NONE && !is_atom(e, aborted, "false")) {
+			bd_buf_addstr(b, "Aborted: ");
+			put_target(s, b, e, aborted);
+			bd_buf_addch(b, '\n');
+		}
+	}
+	fwrite(b->ptr, 1, b->len, out);
+}
+
+bool bd_snapshot_sniff(const void *head, size_t n)
+{
+	return n > 0 && memcmp(head, BD_SNAPSHOT_MAGIC, n < BD_SNAPSHOT_MAGIC_LEN ? n : BD_SNAPSHOT_MAGIC_LEN) == 0;
+}
+
+static void snap_release(struct snap *s)
+{
+	for (size_t i = 0; i < s->n_frames; i++)
+		frame_release(&s->frames[i]);
+	bd_free(s->frames);
+	bd_free(s->nodes);
+	bd_free(s->rows);
+	bd_free(s->slots);
+	bd_arena_release(&s->arena);
+}
+
+static enum bd_status write_text(struct snap *s, FILE *out)
+{
+	struct bd_buf b = BD_BUF_INIT;
+	size_t n_names = 0;
+	struct named *names = name_table(s, &n_names);
+
+	measure_overhead(s);
+	write_preamble(s, out, &b);
+	for (size_t i = 0; i < s->n_rows && !s->nomem; i++) {
+		if (is_capturing(s, &s->rows[i])) {
+			s->left_out++;
+			s->detailed -= s->rows[i].detail != NONE;
+			continue;
+		}
+		write_proc(s, out, &s->rows[i], names, n_names, &b);
+	}
+	if (s->ets != NONE)
+		write_ets(s, out, &b);
+	write_snapshot_section(s, out, &b);
+	if (s->cut[0])
+		fprintf(out, "=abort:%s (at byte %" PRIu64 ")\n", s->cut, s->cut_at);
+	else
+		fputs("=end\n", out);
+	if (b.oom)
+		s->nomem = true;
+	bd_buf_release(&b);
+	bd_free(names);
+	return s->nomem ? bd_fail(s->err, BD_ENOMEM, BD_NO_OFFSET, NULL,
+				  "out of memory writing the text of snapshot '%s'", s->name)
+			: BD_OK;
+}
+
+enum bd_status bd_snapshot_to_text(const unsigned char *data, size_t len, const char *name,
+				   FILE *out, struct bd_error *err)
+{
+	struct snap s;
+	enum bd_status rc;
+
+	memset(&s, 0, sizeof(s));
+	s.name = name;
+	s.err = err;
+	s.wordsize = 8;
+	bd_arena_init(&s.arena);
+	if (len < BD_SNAPSHOT_MAGIC_LEN + 4 || !bd_snapshot_sniff(data, BD_SNAPSHOT_MAGIC_LEN))
+		return bd_fail(err, BD_EFORMAT, 0, NULL, "'%s' is not a beamdump snapshot (too short)",
+			       name);
+	unsigned major = (unsigned)data[8] << 8 | data[9];
+	if (major != BD_SNAPSHOT_MAJOR)
+		return bd_fail(err, BD_EFORMAT, 8, NULL,
+			       "'%s' is a snapshot of format %u; this beamdump reads format %d", name,
+			       major, BD_SNAPSHOT_MAJOR);
+	rc = read_frames(&s, data, len);
+	if (!rc && s.header == NONE)
+		rc = bd_fail(err, BD_EFORMAT, BD_SNAPSHOT_MAGIC_LEN + 4, NULL,
+			     "'%s' has no readable header frame: %s", name, s.cut);
+	if (!rc && !index_rows(&s))
+		rc = bd_fail(err, BD_ENOMEM, BD_NO_OFFSET, NULL, "out of memory indexing '%s'", name);
+	if (!rc) {
+		attach(&s);
+		rc = write_text(&s, out);
+	}
+	snap_release(&s);
+	return rc;
+}

@@ -66,7 +66,7 @@ struct bd_cap_finding {
 struct bd_capture {
 	struct bd_arena arena;
 	const char *file;
-	const char *source;       /* "dump" or "report" */
+	const char *source;       /* "dump", "snapshot" or "report" */
 	const char *time;         /* as the dump wrote it, or NULL */
 	const char *node;
 	bool all_processes;       /* the whole process table, not a report's top rows */

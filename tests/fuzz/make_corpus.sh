@@ -323,6 +323,17 @@ printf '=erl_crash_dump:0.5\n=\n==\n=:\n=proc:<0.1.0>\000\nState: W\000aiting\n=
 # a raw newline inside an atom that makes "=end" a line of its own
 printf '%s=proc:<0.1.0>\nState: Waiting\n=proc_heap:<0.1.0>\n1000:t2:A6:a\n=end\n,N\n1010:lI1|H1000\n=end\n' "$P25" > "$D/edge-atom-newline"
 
+# live snapshots (fixtures/*.bdsnap): whole, cut inside a frame, and with a
+# damaged byte in the middle (a CRC that no longer matches)
+for f in "$fx"/*.bdsnap; do
+	[ -e "$f" ] || continue
+	n=$(basename "$f" .bdsnap)
+	size=$(wc -c < "$f")
+	cp "$f" "$D/snap-$n"
+	head -c $((size / 2)) "$f" > "$D/snap-$n-cut"
+	{ head -c $((size / 2)) "$f"; printf '\377'; tail -c +$((size / 2 + 2)) "$f"; } > "$D/snap-$n-bad"
+done
+
 # --------------------------------------------------------------- heap terms
 
 # the proc_heap sections of a fixture that bring a new object tag, up to

@@ -76,7 +76,7 @@ struct row {
 	uint32_t id, serial;
 	const char *name;          /* registered name, or NULL */
 	const char *initial_call;  /* "M:F/A", or NULL */
-	const char *status;        /* process_info's word */
+	const char *status;        /* the dump's word for process_info's status */
 	uint64_t mq, reds, heap_block, old_block, old_used, mbuf, binv, old_binv, stack;
 	bool has[16];
 	size_t detail_frame, detail;  /* NONE if not read in phase 2 */
@@ -98,7 +98,8 @@ struct snap {
 	struct bd_arena arena;
 	size_t header, end;         /* frame of {header,..} and {'end',..}; NONE if absent */
 	size_t memory, ets, atoms;  /* frames of the system sections */
-	int key_pos[16];            /* keys_p1 position of each field (0: absent) */
+	const char *last_mfa;       /* the last initial call read, shared by rows */
+	int field_at[64];           /* the field at each row position, -1 for none */
 	char cut[200];              /* why the readable part ends early */
 	uint64_t cut_at;
 	size_t detailed, estimated;
@@ -397,9 +398,29 @@ static const char *mfa_text(struct snap *s, const struct frame *f, size_t i)
 	bd_buf_addch(&b, ':');
 	put_atom_quoted(&b, f->t[fn].v.s.p, f->t[fn].v.s.n);
 	bd_buf_printf(&b, "/%" PRId64, f->t[a].v.i);
-	out = b.oom ? NULL : bd_arena_strndup(&s->arena, b.ptr, b.len);
+	/* most processes share an initial call with the one before */
+	if (s->last_mfa && strcmp(s->last_mfa, b.ptr) == 0)
+		out = s->last_mfa;
+	else
+		out = b.oom ? NULL : bd_arena_strndup(&s->arena, b.ptr, b.len);
 	bd_buf_release(&b);
+	s->last_mfa = out;
 	return out;
+}
+
+/* The dump's State word for process_info's status. */
+static const char *status_word(const char *p, size_t n)
+{
+	static const char *const words[][2] = {
+		{ "running", "Running" },   { "runnable", "Scheduled" },
+		{ "waiting", "Waiting" },   { "exiting", "Exiting" },
+		{ "garbage_collecting", "Garbing" }, { "suspended", "Suspended" },
+	};
+
+	for (size_t i = 0; i < BD_ARRAY_SIZE(words); i++)
+		if (strlen(words[i][0]) == n && memcmp(p, words[i][0], n) == 0)
+			return words[i][1];
+	return "Undefined";
 }
 
 static void read_procs(struct snap *s, const struct frame *f)
@@ -424,12 +445,13 @@ static void read_procs(struct snap *s, const struct frame *f)
 		r.id = f->t[pid].v.pid.id;
 		r.serial = f->t[pid].v.pid.serial;
 		r.detail_frame = r.detail = r.bt_frame = r.bt = NONE;
-		for (int k2 = 0; k2 < N_FIELDS; k2++) {
-			size_t v;
-			if (!s->key_pos[k2] || (size_t)s->key_pos[k2] >= f->t[c].count)
-				continue;
-			v = child(f, c, (size_t)s->key_pos[k2]);
+		/* one walk over the row's elements, each to its field */
+		size_t v = pid;
+		for (size_t pos = 0; pos < f->t[c].count; pos++, v = f->t[v].end) {
+			int k2 = pos < BD_ARRAY_SIZE(s->field_at) ? s->field_at[pos] : -1;
 			switch (k2) {
+			case -1:
+				break;
 			case F_NAME:
 				if (f->t[v].kind == BD_ETF_ATOM)
 					r.name = bd_arena_strndup(&s->arena, f->t[v].v.s.p, f->t[v].v.s.n);
@@ -439,7 +461,7 @@ static void read_procs(struct snap *s, const struct frame *f)
 				break;
 			case F_STATUS:
 				if (f->t[v].kind == BD_ETF_ATOM)
-					r.status = bd_arena_strndup(&s->arena, f->t[v].v.s.p, f->t[v].v.s.n);
+					r.status = status_word(f->t[v].v.s.p, f->t[v].v.s.n);
 				break;
 			default: {
 				uint64_t *dst[N_FIELDS] = {
@@ -472,8 +494,8 @@ static void read_header(struct snap *s, const struct frame *f)
 		s->wordsize = (unsigned)w;
 	for (size_t c = keys + 1, k = 0; k < list_len(f, keys); k++, c = f->t[c].end)
 		for (int j = 0; j < N_FIELDS; j++)
-			if (is_atom(f, c, field_key[j]))
-				s->key_pos[j] = (int)k + 1;  /* the pid is element 0 */
+			if (is_atom(f, c, field_key[j]) && k + 1 < BD_ARRAY_SIZE(s->field_at))
+				s->field_at[k + 1] = j;  /* the pid is element 0 */
 }
 
 static bool keep(struct snap *s, struct frame *f)
@@ -605,6 +627,21 @@ static void measure_overhead(struct snap *s)
 }
 
 /* ------------------------------------------------------- writing text */
+
+/* "Key: N\n" without printf, which dominates writing a million processes. */
+static void put_field(struct bd_buf *b, const char *key, uint64_t v)
+{
+	char digits[24];
+	size_t n = sizeof(digits);
+
+	do {
+		digits[--n] = (char)('0' + v % 10);
+		v /= 10;
+	} while (v);
+	bd_buf_addstr(b, key);
+	bd_buf_add(b, digits + n, sizeof(digits) - n);
+	bd_buf_addch(b, '\n');
+}
 
 static bool plain_atom(const char *p, size_t n)
 {
@@ -898,20 +935,6 @@ static void put_link_list(const struct snap *s, struct bd_buf *b, const struct f
 	bd_buf_addstr(b, "]\n");
 }
 
-static const char *state_word(const char *status)
-{
-	static const char *const words[][2] = {
-		{ "running", "Running" },   { "runnable", "Scheduled" },
-		{ "waiting", "Waiting" },   { "exiting", "Exiting" },
-		{ "garbage_collecting", "Garbing" }, { "suspended", "Suspended" },
-	};
-
-	for (size_t i = 0; status && i < BD_ARRAY_SIZE(words); i++)
-		if (strcmp(status, words[i][0]) == 0)
-			return words[i][1];
-	return "Undefined";
-}
-
 struct named {
 	const char *name;
 	size_t row;
@@ -1139,7 +1162,7 @@ static void write_proc(struct snap *s, FILE *out, const struct row *r, const str
 
 	bd_buf_reset(b);
 	bd_buf_printf(b, "=proc:<0.%" PRIu32 ".%" PRIu32 ">\nState: %s\n", r->id, r->serial,
-		      state_word(r->status));
+		      r->status ? r->status : "Undefined");
 	if (r->name) {
 		bd_buf_addstr(b, "Name: ");
 		put_atom_quoted(b, r->name, strlen(r->name));
@@ -1150,25 +1173,25 @@ static void write_proc(struct snap *s, FILE *out, const struct row *r, const str
 	if (f)
 		put_parent(s, b, f, map_get(f, r->detail, "dictionary"), names, n_names);
 	if (r->has[F_MQ])
-		bd_buf_printf(b, "Message queue length: %" PRIu64 "\n", r->mq);
+		put_field(b, "Message queue length: ", r->mq);
 	if (r->has[F_MBUF])
-		bd_buf_printf(b, "Heap fragment data: %" PRIu64 "\n", r->mbuf);
+		put_field(b, "Heap fragment data: ", r->mbuf);
 	if (f)
 		put_link_list(s, b, f, r->detail);
 	if (r->has[F_REDS])
-		bd_buf_printf(b, "Reductions: %" PRIu64 "\n", r->reds);
+		put_field(b, "Reductions: ", r->reds);
 	if (r->has[F_HEAP_BLOCK])
-		bd_buf_printf(b, "Stack+heap: %" PRIu64 "\n", r->heap_block);
+		put_field(b, "Stack+heap: ", r->heap_block);
 	if (r->has[F_OLD_BLOCK])
-		bd_buf_printf(b, "OldHeap: %" PRIu64 "\n", r->old_block);
+		put_field(b, "OldHeap: ", r->old_block);
 	if (r->has[F_OLD_BLOCK] && r->has[F_OLD_USED] && r->old_block >= r->old_used)
-		bd_buf_printf(b, "OldHeap unused: %" PRIu64 "\n", r->old_block - r->old_used);
+		put_field(b, "OldHeap unused: ", r->old_block - r->old_used);
 	if (r->has[F_BINV])
-		bd_buf_printf(b, "BinVHeap: %" PRIu64 "\n", r->binv);
+		put_field(b, "BinVHeap: ", r->binv);
 	if (r->has[F_OLD_BINV])
-		bd_buf_printf(b, "OldBinVHeap: %" PRIu64 "\n", r->old_binv);
+		put_field(b, "OldBinVHeap: ", r->old_binv);
 	if (f && as_u64(f, map_get(f, r->detail, "memory"), &mem)) {
-		bd_buf_printf(b, "Memory: %" PRIu64 "\n", mem);
+		put_field(b, "Memory: ", mem);
 	} else if (s->overhead >= 0 && r->has[F_HEAP_BLOCK]) {
 		bd_buf_printf(b, "Memory: %" PRIu64 "\n",
 			      heap_words(r) * s->wordsize + (uint64_t)s->overhead);
@@ -1244,9 +1267,9 @@ static void write_ets(const struct snap *s, FILE *out, struct bd_buf *b)
 		put_target(s, b, f, name);
 		bd_buf_addch(b, '\n');
 		if (as_u64(f, plist_get(f, c, "size"), &v))
-			bd_buf_printf(b, "Objects: %" PRIu64 "\n", v);
+			put_field(b, "Objects: ", v);
 		if (as_u64(f, plist_get(f, c, "memory"), &v))
-			bd_buf_printf(b, "Words: %" PRIu64 "\n", v);
+			put_field(b, "Words: ", v);
 		for (size_t j = 0; j < BD_ARRAY_SIZE(keys); j++) {
 			size_t val = plist_get(f, c, keys[j][0]);
 			if (val != NONE && f->t[val].kind == BD_ETF_ATOM)
@@ -1303,7 +1326,7 @@ static void write_preamble(const struct snap *s, FILE *out, struct bd_buf *b)
 	if (s->atoms != NONE) {
 		const struct frame *a = &s->frames[s->atoms];
 		if (as_u64(a, child(a, 0, 1), &count))
-			bd_buf_printf(b, "Atoms: %" PRIu64 "\n", count);
+			put_field(b, "Atoms: ", count);
 	}
 	bd_buf_addch(b, '\0');
 	b->len--;
@@ -1348,9 +1371,9 @@ static void write_snapshot_section(const struct snap *s, FILE *out, struct bd_bu
 	if (profile != NONE && f->t[profile].kind == BD_ETF_ATOM)
 		bd_buf_printf(b, "Profile: %.*s\n", (int)f->t[profile].v.s.n, f->t[profile].v.s.p);
 	if (as_u64(f, map_get(f, cap, "window"), &v))
-		bd_buf_printf(b, "Window: %" PRIu64 "\n", v);
+		put_field(b, "Window: ", v);
 	if (as_u64(f, map_get(f, child(f, 0, 1), "process_count"), &v))
-		bd_buf_printf(b, "Process count: %" PRIu64 "\n", v);
+		put_field(b, "Process count: ", v);
 	bd_buf_printf(b, "Processes read: %zu\nProcesses vanished: %zu\nProcesses detailed: %zu\n"
 		      "Capturing processes left out: %zu\n",
 		      s->n_rows - s->left_out, s->n_dead, s->detailed, s->left_out);
@@ -1361,9 +1384,9 @@ static void write_snapshot_section(const struct snap *s, FILE *out, struct bd_bu
 		const struct frame *e = &s->frames[s->end];
 		size_t m = child(e, 0, 1), aborted = map_get(e, m, "aborted");
 		if (as_u64(e, map_get(e, m, "duration_us"), &v))
-			bd_buf_printf(b, "Duration us: %" PRIu64 "\n", v);
+			put_field(b, "Duration us: ", v);
 		if (as_u64(e, map_get(e, m, "timeouts"), &v))
-			bd_buf_printf(b, "Timeouts: %" PRIu64 "\n", v);
+			put_field(b, "Timeouts: ", v);
 		if (aborted != NONE && !is_atom(e, aborted, "false")) {
 			bd_buf_addstr(b, "Aborted: ");
 			put_target(s, b, e, aborted);
@@ -1431,6 +1454,7 @@ enum bd_status bd_snapshot_to_text(const unsigned char *data, size_t len, const 
 	s.name = name;
 	s.err = err;
 	s.wordsize = 8;
+	memset(s.field_at, 0xff, sizeof(s.field_at));
 	bd_arena_init(&s.arena);
 	if (len < BD_SNAPSHOT_MAGIC_LEN + 4 || !bd_snapshot_sniff(data, BD_SNAPSHOT_MAGIC_LEN))
 		return bd_fail(err, BD_EFORMAT, 0, NULL, "'%s' is not a beamdump snapshot (too short)",

@@ -118,6 +118,13 @@ struct proc_stats {
 	uint64_t *all_reductions;      /* one a process, for the median; NULL if out of memory */
 	uint64_t total_reductions;
 	size_t n;
+	/* a snapshot with a --window: reductions done in it, which say what is busy now */
+	bool window;
+	struct top_list by_window;
+	/* a snapshot: every process's exact stack size (dumps count =proc_stack lines) */
+	uint64_t *stack_words;
+	struct top_list deepest;
+	size_t n_stacks;
 };
 
 static uint64_t stack_words_of(struct bd_dump *d, size_t proc_section)
@@ -134,22 +141,35 @@ static uint64_t stack_words_of(struct bd_dump *d, size_t proc_section)
 static void scan_procs(struct bd_dump *d, struct proc_stats *st)
 {
 	st->all_reductions = bd_calloc(d->index.count[BD_SECT_PROC] + 1, sizeof(uint64_t));
+	if (strcmp(d->info.source, "snapshot") == 0)
+		st->stack_words = bd_calloc(d->index.count[BD_SECT_PROC] + 1, sizeof(uint64_t));
 	for (size_t i = bd_section_find(d, BD_SECT_PROC, 0); i < d->index.n;
 	     i = bd_section_find(d, BD_SECT_PROC, i + 1)) {
 		struct bd_section s;
 		struct bd_proc p;
 		bd_section_get(d, i, &s);
-		/* Memory, Message queue length, Reductions; heap sizes for old dumps without Memory */
-		bd_parse_proc_keys(&s, &p, "MRSOH");
+		/* Memory, Message queue length, Reductions; heap sizes for old dumps without
+		 * Memory; a snapshot's Stack words and Window reductions */
+		bd_parse_proc_keys(&s, &p, "MRSOHW");
+		/* runaways are judged on the window's work when there is one */
+		uint64_t work = p.window_reductions != BD_UNSET ? p.window_reductions : p.reductions;
+		if (p.window_reductions != BD_UNSET) {
+			st->window = true;
+			top_add(&st->by_window, p.window_reductions, i);
+		}
 		if (st->all_reductions)
-			st->all_reductions[st->n] = p.reductions;
+			st->all_reductions[st->n] = work;
 		st->n++;
-		top_add(&st->memory, bd_proc_memory(&p, d->info.word_size, NULL), i);
+		top_add(&st->memory, bd_proc_memory(&p, d, NULL), i);
 		if (p.message_queue_len != BD_UNSET && p.message_queue_len)
 			top_add(&st->mq, p.message_queue_len, i);
 		top_add(&st->reductions, p.reductions, i);
-		top_add(&st->busiest, p.reductions, i);
-		st->total_reductions += p.reductions;
+		top_add(&st->busiest, work, i);
+		st->total_reductions += work;
+		if (p.stack_words != BD_UNSET && st->stack_words) {
+			st->stack_words[st->n_stacks++] = p.stack_words;
+			top_add(&st->deepest, p.stack_words, i);
+		}
 	}
 }
 
@@ -247,16 +267,19 @@ static void runaway_reductions(struct rm_builder *b, struct rm_node *findings, s
 	size_t k = runaway_count(st);
 	uint64_t next = k < st->busiest.n ? st->busiest.v[k].key : 0;
 	uint64_t med = st->all_reductions ? median(st->all_reductions, st->n) : 0;
-	char title[320], evidence[512];
+	char title[320], evidence[512], window_text[64];
+
+	snprintf(window_text, sizeof(window_text), " in the %llu s window",
+		 (unsigned long long)d->info.snapshot.window_s);
 
 	for (size_t i = 0; i < k; i++) {
 		const struct top_rec *a = &st->busiest.v[i];
 		struct bd_section s;
 		bd_section_get(d, a->section, &s);
 		struct bd_slice who = bd_proc_who(b, d, s.id, bd_dump_proc_name(d, s.id));
-		snprintf(title, sizeof(title), "%.*s did %.0f%% of all the node's work (%llu reductions)",
+		snprintf(title, sizeof(title), "%.*s did %.0f%% of all the node's work%s (%llu reductions)",
 			 (int)who.len, who.ptr, 100.0 * (double)a->key / (double)st->total_reductions,
-			 (unsigned long long)a->key);
+			 st->window ? window_text : "", (unsigned long long)a->key);
 		snprintf(evidence, sizeof(evidence),
 			 "%llu reductions; %zu process%s far above the rest: the next busiest has %llu, "
 			 "the median process %llu",
@@ -386,11 +409,49 @@ static void deep_stacks(struct rm_builder *b, struct rm_node *findings, struct b
 		deep_stack(b, findings, d, &top[i], med);
 }
 
+/*
+ * A snapshot has every process's exact stack size (stack_size, read
+ * without waking it) but at most a few frames: the deep ones are named by
+ * the function they are in.
+ */
+static void deep_snapshot_stacks(struct rm_builder *b, struct rm_node *findings,
+				 struct bd_dump *d, struct proc_stats *st)
+{
+	uint64_t med = median(st->stack_words, st->n_stacks);
+	char title[384], evidence[512];
+
+	for (size_t i = 0; i < st->deepest.n; i++) {
+		uint64_t words = st->deepest.v[i].key;
+		struct bd_section s;
+		struct bd_proc p;
+		if (words < DEEP_MIN || words < DEEP_MEDIAN * (med ? med : 1))
+			break;
+		bd_section_get(d, st->deepest.v[i].section, &s);
+		bd_parse_proc(&s, &p);
+		struct bd_slice who = bd_proc_who(b, d, p.pid, p.name);
+		struct bd_slice fn = bd_proc_current_function(&p);
+		snprintf(title, sizeof(title), "%.*s has a stack of %llu words: deep recursion in %.*s",
+			 (int)who.len, who.ptr, (unsigned long long)words, (int)fn.len, fn.ptr);
+		snprintf(evidence, sizeof(evidence),
+			 "its stack_size is %llu words, the median process's %llu; it is running "
+			 "%.*s (a snapshot holds only the top frames of a stack)",
+			 (unsigned long long)words, (unsigned long long)med, (int)fn.len, fn.ptr);
+		bd_finding_pid(b, bd_finding_add(b, findings, "deep_stack",
+						 words >= DEEP_HIGH ? BD_SEV_HIGH : BD_SEV_WARNING,
+						 title, evidence,
+						 "make the recursion tail-recursive or bound its input"),
+			       p.pid);
+	}
+}
+
 static void runaway_findings(struct rm_builder *b, struct rm_node *findings, struct bd_dump *d,
 			     struct proc_stats *st)
 {
 	runaway_reductions(b, findings, d, st);
-	deep_stacks(b, findings, d);
+	if (st->stack_words)
+		deep_snapshot_stacks(b, findings, d, st);
+	else
+		deep_stacks(b, findings, d);
 }
 
 /* ---------------------------------------------------- findings merge */
@@ -480,7 +541,7 @@ static void culprit(struct rm_builder *b, struct rm_node *o, struct bd_dump *d)
 		rm_label(rm_slice_or_null(b, o, "running_function", bd_proc_current_function(&p)),
 			 "running function");
 		rm_label(rm_bytes(b, o, "running_process_memory_bytes",
-				  bd_proc_memory(&p, d->info.word_size, NULL)),
+				  bd_proc_memory(&p, d, NULL)),
 			 "its memory");
 	}
 }
@@ -562,7 +623,7 @@ enum bd_status bd_report_analyze(struct bd_dump *d, const struct bd_analyze_opts
 	struct bd_report *r = bd_report_new("beamdump analyze", d);
 	struct worker w[2];
 	struct proc_stats st;
-	struct top_rec tops[3][64];
+	struct top_rec tops[3][64], by_window[64], deepest[DEEP_CANDIDATES];
 	struct top_rec busiest[RUNAWAY_TOP];
 	struct rm_node **all = NULL;
 	size_t n_all = 0, cap_all = 0;
@@ -600,6 +661,8 @@ enum bd_status bd_report_analyze(struct bd_dump *d, const struct bd_analyze_opts
 	st.mq = (struct top_list){ tops[1], 0, top };
 	st.reductions = (struct top_list){ tops[2], 0, top };
 	st.busiest = (struct top_list){ busiest, 0, RUNAWAY_TOP };
+	st.by_window = (struct top_list){ by_window, 0, top };
+	st.deepest = (struct top_list){ deepest, 0, DEEP_CANDIDATES };
 	bd_parallel(2, d->threads, run_side, &run);
 	for (size_t i = 0; i < N_PARTS; i++) {
 		if (c->parts[i].rc) {
@@ -660,6 +723,9 @@ enum bd_status bd_report_analyze(struct bd_dump *d, const struct bd_analyze_opts
 	add_top(b, procs, "by_memory", "by memory", d, &st.memory);
 	add_top(b, procs, "by_message_queue", "by message queue", d, &st.mq);
 	add_top(b, procs, "by_reductions", "by reductions", d, &st.reductions);
+	if (st.window)
+		add_top(b, procs, "by_window_reductions", "by reductions in the window", d,
+			&st.by_window);
 	move(root, states, "states", "Largest states");
 	move(root, leaks, "mailboxes", "Mailboxes");
 	move(root, leaks, "binary_leaks", "Binaries pinned by slices");
@@ -674,6 +740,7 @@ enum bd_status bd_report_analyze(struct bd_dump *d, const struct bd_analyze_opts
 	move(root, summary, "diagnostics", "Diagnostics");
 	bd_free(all);
 	bd_free(st.all_reductions);
+	bd_free(st.stack_words);
 	if (b->oom) {
 		rc = bd_fail(err, BD_ENOMEM, BD_NO_OFFSET, NULL, "out of memory building the report");
 		bd_report_free(r);

@@ -324,7 +324,7 @@ static void dump_procs(struct loader *l, struct bd_dump *d)
 		cp->initial_call = dup_slice(l, p.spawned_as);
 		if (!bd_slice_eq(p.spawned_by, "[]"))
 			cp->spawned_by = dup_slice(l, p.spawned_by);
-		cp->memory = bd_proc_memory(&p, d->info.word_size, NULL);
+		cp->memory = bd_proc_memory(&p, d, NULL);
 		cp->queue = p.message_queue_len;
 		cp->reductions = p.reductions;
 		if (p.stack_heap_words != BD_UNSET)

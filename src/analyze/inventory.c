@@ -642,11 +642,13 @@ void bd_proc_row(struct rm_builder *b, struct rm_node *o, struct bd_dump *d,
 		 const struct bd_proc *p, uint64_t stack_words)
 {
 	bool estimated = false;
-	uint64_t mem = bd_proc_memory(p, d->info.word_size, &estimated);
+	uint64_t mem = bd_proc_memory(p, d, &estimated);
 	struct bd_slice spawned_by = p->spawned_by;
 
 	if (bd_slice_eq(spawned_by, "[]"))
 		spawned_by.len = 0;
+	if (p->stack_words != BD_UNSET)
+		stack_words = p->stack_words;  /* a snapshot's exact figure */
 	rm_slice(b, o, "pid", p->pid);
 	bd_rm_name_label(b, o, d, p->pid, p->name);
 	rm_slice_or_null(b, o, "state", p->state);
@@ -1088,7 +1090,7 @@ static uint64_t sort_key(struct procs_part *t, const struct bd_proc *p)
 		return p->bin_vheap_words + p->old_bin_vheap_words;
 	case BD_SORT_MEMORY:
 	default:
-		return bd_proc_memory(p, t->d->info.word_size, NULL);
+		return bd_proc_memory(p, t->d, NULL);
 	}
 }
 

@@ -179,7 +179,7 @@ static enum bd_status read_place(struct bd_proc_tree *t, struct bd_dump *d, size
 	pl->section = d->proc_list[i];
 	pl->name = bd_atom_text(&t->arena, p.name);
 	pl->initial_call = p.spawned_as;
-	pl->memory_bytes = bd_proc_memory(&p, d->info.word_size, &estimated);
+	pl->memory_bytes = bd_proc_memory(&p, d, &estimated);
 	pl->supervisor = pl->app = pl->group = BD_NO_PLACE;
 	/* the spawner, else (it has died) the first live ancestor */
 	pl->parent = bd_proc_tree_find(t, d, p.spawned_by);

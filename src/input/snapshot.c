@@ -81,6 +81,8 @@ struct row {
 	bool has[16];
 	size_t detail_frame, detail;  /* NONE if not read in phase 2 */
 	size_t bt_frame, bt;
+	uint64_t window_reds;      /* reductions done during --window */
+	bool has_window;
 };
 
 struct snap {
@@ -548,7 +550,8 @@ static enum bd_status read_frames(struct snap *s, const unsigned char *data, siz
 				       : is_atom(&f, 1, "ets")    ? &s->ets
 				       : is_atom(&f, 1, "atoms")  ? &s->atoms
 							     : NULL;
-			bool wanted = slot || is_atom(&f, 1, "detail") || is_atom(&f, 1, "backtrace");
+			bool wanted = slot || is_atom(&f, 1, "detail") || is_atom(&f, 1, "backtrace") ||
+				      is_atom(&f, 1, "sample");
 			if (slot == &s->header && s->header == NONE)
 				read_header(s, &f);
 			if (slot && *slot == NONE)
@@ -570,12 +573,33 @@ static enum bd_status read_frames(struct snap *s, const unsigned char *data, siz
 	return BD_OK;
 }
 
-/* Attach phase-2 maps and backtraces to their rows. */
+/* The window pass: {sample, Seq, TimeUs, [{Pid, Reductions, QueueLen, HeapWords}]}. */
+static void attach_sample(struct snap *s, const struct frame *f)
+{
+	size_t list = child(f, 0, 3);
+
+	for (size_t c = list + 1, k = 0; k < list_len(f, list); k++, c = f->t[c].end) {
+		struct row *r;
+		uint64_t reds;
+		if (f->t[c].kind != BD_ETF_TUPLE || f->t[c].count < 2 || !(r = row_of(s, f, c + 1)) ||
+		    !r->has[F_REDS] || !as_u64(f, child(f, c, 1), &reds) || reds < r->reds)
+			continue;
+		r->window_reds = reds - r->reds;
+		r->has_window = true;
+	}
+}
+
+/* Attach phase-2 maps, backtraces and window samples to their rows. */
 static void attach(struct snap *s)
 {
 	for (size_t fi = 0; fi < s->n_frames; fi++) {
 		const struct frame *f = &s->frames[fi];
 		bool detail = is_atom(f, 1, "detail");
+
+		if (is_atom(f, 1, "sample") && f->t[0].count == 4) {
+			attach_sample(s, f);
+			continue;
+		}
 		size_t list = child(f, 0, detail ? 2 : 1);
 
 		if (!detail && !is_atom(f, 1, "backtrace"))
@@ -1190,11 +1214,15 @@ static void write_proc(struct snap *s, FILE *out, const struct row *r, const str
 		put_field(b, "BinVHeap: ", r->binv);
 	if (r->has[F_OLD_BINV])
 		put_field(b, "OldBinVHeap: ", r->old_binv);
+	/* what a snapshot knows beyond a dump: the exact stack size, the window's work */
+	if (r->has[F_STACK])
+		put_field(b, "Stack words: ", r->stack);
+	if (r->has_window)
+		put_field(b, "Window reductions: ", r->window_reds);
 	if (f && as_u64(f, map_get(f, r->detail, "memory"), &mem)) {
 		put_field(b, "Memory: ", mem);
-	} else if (s->overhead >= 0 && r->has[F_HEAP_BLOCK]) {
-		bd_buf_printf(b, "Memory: %" PRIu64 "\n",
-			      heap_words(r) * s->wordsize + (uint64_t)s->overhead);
+	} else {
+		/* estimated by the reports from the heap blocks and Process overhead */
 		s->estimated++;
 	}
 	if (r->bt != NONE) {

@@ -39,6 +39,9 @@ struct bd_proc {
 	uint64_t old_bin_vheap_unused_words;
 	uint64_t memory_bytes;            /* BD_UNSET before dump 0.2 */
 	uint64_t arity;                   /* live x registers; BD_UNSET if absent */
+	/* live snapshots only (input/snapshot.h); BD_UNSET in dumps */
+	uint64_t stack_words;             /* "Stack words": the stack's size, exact */
+	uint64_t window_reductions;       /* "Window reductions": done in the --window */
 	bool has_cp;                      /* marks the old stack layout */
 	bool partial;                     /* cut by truncation */
 };
@@ -55,8 +58,12 @@ struct bd_slice bd_code_location(struct bd_slice value);
 /* The function a process is in: Current call, else the program counter. */
 struct bd_slice bd_proc_current_function(const struct bd_proc *p);
 
-/* Memory in bytes; estimated from heap sizes when Memory: is absent. */
-uint64_t bd_proc_memory(const struct bd_proc *p, unsigned word_size, bool *estimated);
+/*
+ * Memory in bytes; estimated from heap sizes when Memory: is absent (dumps
+ * before 0.2, and processes a gentle snapshot did not read in phase 2,
+ * for which the snapshot's measured per-process overhead is added).
+ */
+uint64_t bd_proc_memory(const struct bd_proc *p, const struct bd_dump *d, bool *estimated);
 
 /* One entry of a process's `Link list:`. */
 enum bd_link_kind {

@@ -38,6 +38,8 @@ static void parse_proc(const struct bd_section *s, struct bd_proc *p, const char
 	p->pid = s->id;
 	p->memory_bytes = BD_UNSET;
 	p->arity = BD_UNSET;
+	p->stack_words = BD_UNSET;
+	p->window_reductions = BD_UNSET;
 	p->partial = s->last;
 	while (bd_slice_next_line(&rest, &line)) {
 		struct bd_slice k;
@@ -64,6 +66,12 @@ static void parse_proc(const struct bd_section *s, struct bd_proc *p, const char
 				p->stack_heap_words = num(v);
 			else if (bd_slice_eq(k, "Started"))
 				p->started = bd_slice_trim(v);
+			else if (bd_slice_eq(k, "Stack words"))
+				p->stack_words = num(v);
+			break;
+		case 'W':
+			if (bd_slice_eq(k, "Window reductions"))
+				p->window_reductions = num(v);
 			break;
 		case 'N':
 			if (bd_slice_eq(k, "Name"))
@@ -154,7 +162,7 @@ struct bd_slice bd_proc_current_function(const struct bd_proc *p)
 	return p->program_counter;
 }
 
-uint64_t bd_proc_memory(const struct bd_proc *p, unsigned word_size, bool *estimated)
+uint64_t bd_proc_memory(const struct bd_proc *p, const struct bd_dump *d, bool *estimated)
 {
 	if (p->memory_bytes != BD_UNSET) {
 		if (estimated)
@@ -163,7 +171,9 @@ uint64_t bd_proc_memory(const struct bd_proc *p, unsigned word_size, bool *estim
 	}
 	if (estimated)
 		*estimated = true;
-	return (p->stack_heap_words + p->old_heap_words + p->heap_fragment_words) * word_size;
+	/* a snapshot measured what a process has beyond its heaps on those it read */
+	return (p->stack_heap_words + p->old_heap_words + p->heap_fragment_words) *
+		       d->info.word_size + d->info.snapshot.overhead_bytes;
 }
 
 struct bd_slice bd_atom_text(struct bd_arena *a, struct bd_slice q)

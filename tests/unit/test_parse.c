@@ -69,7 +69,8 @@ static void old_proc_without_memory_gets_an_estimate_from_words(void **state)
 	(void)state;
 	bd_parse_proc(&s, &p);
 	assert_int_equal(p.memory_bytes, BD_UNSET);
-	assert_int_equal(bd_proc_memory(&p, 4, &estimated), 125 * 4);
+	assert_int_equal(bd_dump_info(d)->word_size, 4);
+	assert_int_equal(bd_proc_memory(&p, d, &estimated), 125 * 4);
 	assert_true(estimated);
 	assert_true(p.has_cp);
 	assert_true(bd_slice_eq(p.cp, "proc_lib:init_p/5"));

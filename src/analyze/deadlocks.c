@@ -62,7 +62,7 @@ struct dl_edge {
 	struct bd_slice target;      /* the callee as written: pid, name or {Name,Node} */
 	const char *request;         /* printed request, or NULL */
 	const char *timeout;         /* "infinity", "5000", or NULL */
-	const char *found_by;        /* "monitor", "frame" or "server_ref" */
+	const char *found_by;        /* "monitor", "frame", "server_ref" or "sole_monitor" */
 	bool via_clean;              /* the caller is in gen_statem:call_clean */
 	bool is_proxy;               /* the caller is gen_statem's call proxy */
 	bool dropped;                /* a proxy's own edge, folded into its caller's */
@@ -340,6 +340,19 @@ static bool monitor_in_frame(const struct bd_process *p, const struct bd_frame *
 	return false;
 }
 
+/* The target of the one process this process monitors, or an empty slice. */
+static struct bd_slice sole_monitor(const struct bd_process *p)
+{
+	struct bd_slice rest = p->proc.link_list, found = { NULL, 0 };
+	struct bd_link l;
+	size_t n = 0;
+
+	while (bd_next_link(&rest, &l))
+		if (l.kind == BD_MONITOR_TO && n++ == 0)
+			found = l.target;
+	return n == 1 ? found : bd_slice_make("", 0);
+}
+
 static struct bd_slice unquote(struct bd_slice s)
 {
 	if (s.len >= 2 && s.ptr[0] == '\'' && s.ptr[s.len - 1] == '\'')
@@ -524,6 +537,10 @@ static bool find_wait(struct dl_graph *g, const struct bd_process *p, struct dl_
 		} else if (!has_ref && srv && (srv->kind == BD_ELEM_PID || srv->kind == BD_ELEM_ATOM)) {
 			target = srv->text;
 			e->found_by = "server_ref";
+		} else if (!has_ref && strcmp(g->d->info.source, "snapshot") == 0) {
+			/* a snapshot without a backtrace: process_info's monitors carry no refs */
+			target = sole_monitor(p);
+			e->found_by = "sole_monitor";
 		}
 	}
 	if (!target.len)

@@ -332,6 +332,19 @@ void bd_find_behaviour(const struct bd_process *p, struct bd_behaviour *b)
 		if (init.len && !bd_slice_eq(init, "supervisor"))
 			b->module = init;
 	}
+	/*
+	 * A snapshot's stack holds only the immediate y-registers of a
+	 * backtrace: which behaviour loop the process is in is known, its
+	 * state and the slots around it are not; the module is the one its
+	 * $initial_call names.
+	 */
+	if (strcmp(p->d->info.source, "snapshot") == 0) {
+		b->has_state = false;
+		b->statem_state.kind = 0;
+		b->module = initial_call_module(p);
+		if (bd_slice_eq(b->module, "supervisor") && strcmp(b->kind, "gen_server") == 0)
+			b->kind = "supervisor";
+	}
 }
 
 /* ------------------------------------------------ measuring a state */

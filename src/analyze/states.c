@@ -223,7 +223,8 @@ static enum bd_status scan(struct states_ctx *c, struct bd_error *err)
 				break;
 			c->n_opened++;
 			bd_find_behaviour(&p, &beh);
-			if (beh.kind)
+			/* a snapshot holds no heaps: no state can be read, only heap sizes */
+			if (beh.kind && strcmp(d->info.source, "snapshot") != 0)
 				rc = add_state(c, &p, &beh, i, err);
 			else
 				note_heap(&c->heaps, i, &proc);
@@ -498,8 +499,11 @@ enum bd_status bd_report_states(struct bd_dump *d, const struct bd_states_opts *
 	totals = rm_label(rm_obj(c.b, r->root, "totals"), "Behaviour processes");
 	rm_uint(c.b, totals, "behaviours", c.n);
 	rm_uint(c.b, totals, "hibernated", hibernated);
-	rm_flags(rm_label(rm_bytes(c.b, totals, "state_bytes", total_words * d->info.word_size),
-			  "all states"), total_exact ? 0 : RM_AT_LEAST);
+	if (strcmp(d->info.source, "snapshot") == 0)
+		rm_label(rm_null(c.b, totals, "state_bytes"), "all states");  /* not in the input */
+	else
+		rm_flags(rm_label(rm_bytes(c.b, totals, "state_bytes", total_words * d->info.word_size),
+				  "all states"), total_exact ? 0 : RM_AT_LEAST);
 	rm_label(rm_bytes(c.b, totals, "process_memory_bytes", bd_memory_bytes(d, "processes")),
 		 "all process memory");
 	rm_uint(c.b, totals, "shown", shown);
@@ -513,8 +517,15 @@ enum bd_status bd_report_states(struct bd_dump *d, const struct bd_states_opts *
 			goto fail;
 	}
 	bd_sort(c.heaps.v, c.heaps.n, sizeof(c.heaps.v[0]), heap_cmp);
+	bool snapshot = strcmp(d->info.source, "snapshot") == 0;
+	if (snapshot)
+		rm_label(rm_str(c.b, r->root, "states_note",
+				"a snapshot holds no heaps, so no behaviour state is in it; the "
+				"largest heaps below bound states from above (heap, not state)"),
+			 "states");
 	heaps = rm_flags(rm_label(rm_arr(c.b, r->root, "largest_heaps"),
-				  "Largest heaps of other processes"), RM_BLOCKS);
+				  snapshot ? "Largest heaps" : "Largest heaps of other processes"),
+			 RM_BLOCKS);
 	for (size_t i = 0; i < c.heaps.n; i++) {
 		rc = heap_row(&c, heaps, &c.heaps.v[i], err);
 		if (rc)

@@ -4,25 +4,6 @@
 #include "analyze/analyze.h"
 #include "term/process.h"
 
-/* The value recorded as "KEY VALUE" in fixtures/NAME.live, or 0. */
-static unsigned long live_value(const char *fixture, const char *key)
-{
-	char path[1024];
-	char line[512];
-	unsigned long v = 0;
-	size_t n = strlen(key);
-	FILE *f;
-
-	snprintf(path, sizeof(path), "%s/%s.live", BD_FIXTURES, fixture);
-	f = fopen(path, "r");
-	assert_non_null(f);
-	while (fgets(line, sizeof(line), f))
-		if (strncmp(line, key, n) == 0 && line[n] == ' ')
-			v = strtoul(line + n + 1, NULL, 10);
-	fclose(f);
-	return v;
-}
-
 static void open_named(struct bd_dump *d, const char *name, struct bd_process *p)
 {
 	struct bd_error err = { 0 };
@@ -61,9 +42,9 @@ static void gen_server_states_equal_the_live_flat_sizes(void **state)
 		assert_true(bd_slice_eq(b.module, "fx_srv"));
 		assert_false(b.hibernated);
 		snprintf(key, sizeof(key), "flat_size %s_state", servers[i]);
-		if (state_words(&p, &b) != live_value("states", key))
+		if (state_words(&p, &b) != bd_test_live_u64("states", key))
 			fail_msg("%s: state is %llu words, the live node said %lu", servers[i],
-				 (unsigned long long)state_words(&p, &b), live_value("states", key));
+				 (unsigned long long)state_words(&p, &b), bd_test_live_u64("states", key));
 		/* idle servers sit in gen_server:loop, called from proc_lib */
 		assert_true(bd_slice_starts(p.frames[0].function, "gen_server:loop/"));
 		assert_true(bd_slice_starts(p.frames[1].function, "proc_lib:init_p_do_apply/"));
@@ -87,7 +68,7 @@ static void hibernated_server_has_no_state_but_a_known_behaviour(void **state)
 	assert_string_equal(b.kind, "gen_server");
 	assert_true(bd_slice_eq(b.module, "fx_srv"));
 	/* the upper bound covers the live state */
-	assert_true(b.hibernated_heap_words >= live_value("states", "flat_size hib_srv_state"));
+	assert_true(b.hibernated_heap_words >= bd_test_live_u64("states", "flat_size hib_srv_state"));
 	bd_process_close(&p);
 	bd_dump_free(d);
 }
@@ -122,7 +103,7 @@ static void blocked_caller_frames_follow_the_call_chain(void **state)
 	bd_find_behaviour(&p, &b);
 	assert_string_equal(b.kind, "gen_server");
 	assert_true(bd_slice_eq(p.frames[b.frame].function, "gen_server:handle_msg/6"));
-	assert_int_equal(state_words(&p, &b), live_value("deadlock", "flat_size dl_a_state"));
+	assert_int_equal(state_words(&p, &b), bd_test_live_u64("deadlock", "flat_size dl_a_state"));
 	/* its pending call shows as a monitor on the callee */
 	rest = p.proc.link_list;
 	while (bd_next_link(&rest, &l)) {
@@ -149,7 +130,7 @@ static void gen_statem_data_is_its_state(void **state)
 	assert_string_equal(b.kind, "gen_statem");
 	assert_true(bd_slice_eq(b.module, "fx_statem"));
 	assert_true(bd_elem_is_atom(&b.statem_state, "waiting"));
-	assert_int_equal(state_words(&p, &b), live_value("deadlock", "flat_size sm_x_state"));
+	assert_int_equal(state_words(&p, &b), bd_test_live_u64("deadlock", "flat_size sm_x_state"));
 	bd_process_close(&p);
 	bd_dump_free(d);
 }
@@ -164,12 +145,12 @@ static void elixir_agent_and_genserver_states(void **state)
 	open_named(d, "Elixir.St.Agent", &p);
 	bd_find_behaviour(&p, &b);
 	assert_true(bd_slice_eq(b.module, "Elixir.Agent.Server"));
-	assert_int_equal(state_words(&p, &b), live_value("states_elixir", "flat_size St.Agent_state"));
+	assert_int_equal(state_words(&p, &b), bd_test_live_u64("states_elixir", "flat_size St.Agent_state"));
 	bd_process_close(&p);
 	open_named(d, "'Elixir.St.Ledger'", &p);
 	bd_find_behaviour(&p, &b);
 	assert_true(bd_slice_eq(b.module, "Elixir.St.Ledger"));
-	assert_int_equal(state_words(&p, &b), live_value("states_elixir", "flat_size St.Ledger_state"));
+	assert_int_equal(state_words(&p, &b), bd_test_live_u64("states_elixir", "flat_size St.Ledger_state"));
 	bd_process_close(&p);
 	bd_dump_free(d);
 }

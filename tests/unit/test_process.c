@@ -43,8 +43,8 @@ static void gen_server_states_equal_the_live_flat_sizes(void **state)
 		assert_false(b.hibernated);
 		snprintf(key, sizeof(key), "flat_size %s_state", servers[i]);
 		if (state_words(&p, &b) != bd_test_live_u64("states", key))
-			fail_msg("%s: state is %llu words, the live node said %lu", servers[i],
-				 (unsigned long long)state_words(&p, &b), bd_test_live_u64("states", key));
+			fail_msg("%s: state is %llu words, the live node said %llu", servers[i],
+				 (unsigned long long)state_words(&p, &b), (unsigned long long)bd_test_live_u64("states", key));
 		/* idle servers sit in gen_server:loop, called from proc_lib */
 		assert_true(bd_slice_starts(p.frames[0].function, "gen_server:loop/"));
 		assert_true(bd_slice_starts(p.frames[1].function, "proc_lib:init_p_do_apply/"));

@@ -66,9 +66,9 @@ for n in "$@"; do
 	[ -n "${BENCH_VERBOSE:-}" ] && echo "lateness before: $(head -n "$lines_before" "$tmp/lat" | tr "\n" " ") during: $(tail -n +"$((lines_before + 1))" "$tmp/lat" | tr "\n" " ")"
 	size=$(wc -c <"$tmp/snap.bdsnap")
 	awk -v n="$n" -v t0="$t0" -v t1="$t1" -v c0="$cpu0" -v c1="$cpu1" -v clk="$clk" \
-		-v worst="${worst:-0}" -v size="$size" 'BEGIN {
-		printf "capture, %d processes (gentle): %.2f s wall, target CPU %.2f s, worst 10 ms timer lateness %.1f ms, file %.1f MiB\n",
-			n, t1 - t0, (c1 - c0) / clk, worst, size / 1048576 }'
+		-v worst="${worst:-0}" -v base="${base:-0}" -v size="$size" 'BEGIN {
+		printf "capture, %d processes (gentle): %.2f s wall, target CPU %.2f s, worst 10 ms timer lateness %.1f ms (%.1f ms idle), file %.1f MiB\n",
+			n, t1 - t0, (c1 - c0) / clk, worst, base, size / 1048576 }'
 	python3 "$here/measure.py" "beamdump analyze" "$bin" analyze "$tmp/snap.bdsnap" |
 		awk -F'\t' -v n="$n" '{ printf "read the %d-process snapshot + analyze: %.2f s, peak RSS %.1f MiB, exit %s\n", n, $2, $3, $5 }'
 	python3 "$here/measure.py" "beamdump summary" "$bin" summary "$tmp/snap.bdsnap" |

@@ -8,7 +8,8 @@
 #   make SAN=address,undefined test
 #   make demo             beamdump analyze on a bundled sample dump (fixtures/triage.erl)
 #   make bench            build three dumps of different shapes with real nodes and time
-#                         beamdump on each (~0.5, 0.6 and 1.3 GB)
+#                         beamdump on each (~0.5, 0.6 and 1.3 GB); capture nodes of 200k
+#                         and 1M processes and read their snapshots
 #   make bench-huge       the same on a ~14 GB dump (not run by CI; needs ~8 GB of memory)
 #   make install PREFIX=/usr/local DESTDIR=
 
@@ -126,6 +127,7 @@ $(BUILD)/bench/decode_all: tests/bench/decode_all.c $(LIB)
 
 bench: $(BIN) $(BUILD)/bench/decode_all
 	@tests/bench/run.sh $(BIN) $(BUILD)/bench/decode_all
+	@tests/bench/snapshot.sh $(BIN) capture/beamdump-capture.escript 200000 1000000
 
 bench-huge: $(BIN) $(BUILD)/bench/decode_all
 	@tests/bench/run.sh --huge $(BIN) $(BUILD)/bench/decode_all

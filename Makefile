@@ -1,7 +1,9 @@
 # beamdump: plain GNU make, out-of-tree objects under $(BUILD).
 #
 #   make                  library and CLI (build/rel/beamdump)
-#   make test             unit tests, golden CLI tests, real-dump, hostile-input and corpus checks
+#   make test             unit tests, golden CLI tests, real-dump, hostile-input and corpus checks,
+#                         and capture-test (skipped without Erlang)
+#   make capture-test     beamdump capture against a real node with planted problems
 #   make check            test with -Werror, then again under ASan+UBSan, then unit and
 #                         golden tests and the threads check under ThreadSanitizer (CI)
 #   make threads          reports on a cut 200k-process dump: 1 thread = 4 threads
@@ -52,6 +54,7 @@ BINDIR     ?= $(PREFIX)/bin
 LIBDIR     ?= $(PREFIX)/lib
 INCLUDEDIR ?= $(PREFIX)/include
 MANDIR     ?= $(PREFIX)/share/man
+LIBEXECDIR ?= $(PREFIX)/libexec
 
 REAL_DUMPS ?= ../shared/real-dumps
 # the tests start Python hundreds of times: prefer the system interpreter over
@@ -60,7 +63,7 @@ PYTHON     ?= $(firstword $(wildcard /usr/bin/python3) python3)
 export PYTHON
 
 .PHONY: all test check unit golden realdumps corpus golden-update demo bench bench-huge fuzz \
-        install hostile sweep uninstall clean check-layers threads
+        install hostile sweep uninstall clean check-layers threads capture-test
 
 all: $(BIN)
 
@@ -96,7 +99,11 @@ golden-update: $(BIN)
 realdumps: $(BIN)
 	@tests/cli/realdumps.sh $(BIN) $(REAL_DUMPS)
 
-test: unit golden realdumps check-layers hostile
+test: unit golden realdumps check-layers hostile capture-test
+
+# a real target node, captured through the CLI; skips without erl/escript
+capture-test: $(BIN)
+	@tests/capture/run.sh $(BIN)
 
 # every tests/hostile/*.sh reproduces a hostile or careless use and checks
 # the status and output it must give
@@ -134,15 +141,17 @@ bench-huge: $(BIN) $(BUILD)/bench/decode_all
 
 install: $(BIN)
 	install -d $(DESTDIR)$(BINDIR) $(DESTDIR)$(LIBDIR) $(DESTDIR)$(INCLUDEDIR) \
-		$(DESTDIR)$(MANDIR)/man1
+		$(DESTDIR)$(MANDIR)/man1 $(DESTDIR)$(LIBEXECDIR)/beamdump
 	install -m 755 $(BIN) $(DESTDIR)$(BINDIR)/beamdump
+	install -m 755 capture/beamdump-capture.escript $(DESTDIR)$(LIBEXECDIR)/beamdump/
 	install -m 644 $(LIB) $(DESTDIR)$(LIBDIR)/libbeamdump.a
 	install -m 644 include/beamdump.h $(DESTDIR)$(INCLUDEDIR)/beamdump.h
 	install -m 644 man/beamdump.1 $(DESTDIR)$(MANDIR)/man1/beamdump.1
 
 uninstall:
 	rm -f $(DESTDIR)$(BINDIR)/beamdump $(DESTDIR)$(LIBDIR)/libbeamdump.a \
-		$(DESTDIR)$(INCLUDEDIR)/beamdump.h $(DESTDIR)$(MANDIR)/man1/beamdump.1
+		$(DESTDIR)$(INCLUDEDIR)/beamdump.h $(DESTDIR)$(MANDIR)/man1/beamdump.1 \
+		$(DESTDIR)$(LIBEXECDIR)/beamdump/beamdump-capture.escript
 
 clean:
 	rm -rf build

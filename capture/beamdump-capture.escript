@@ -50,7 +50,12 @@ main(Args) ->
             tty = stderr_is_tty(), t0 = T0},
     C1 = open_out(C0),
     {Aborted, C2} = try {false, capture(C1)}
-                    catch throw:{abort, Reason, Cx} -> {Reason, Cx}
+                    catch
+                        throw:{abort, Reason, Cx} -> {Reason, Cx};
+                        Class:Reason:St ->
+                            io:format(standard_error, "beamdump capture: internal error: ~0p~n",
+                                      [{Class, Reason, St}]),
+                            {{internal, Class, Reason}, get(written)}
                     end,
     C3 = finish(C2, Aborted),
     summary(C3, Aborted),
@@ -149,21 +154,35 @@ start_dist(Target, Opts) ->
                {ok, N} -> N;
                error -> "beamdump_" ++ user()
            end,
-    Tries = case {Domain, lists:member($@, Name)} of
-                {_, true} -> [Name];
-                {longnames, false} -> [Name, Name ++ "@127.0.0.1"];
-                {shortnames, false} -> [Name]
-            end,
-    start_dist(Tries, Domain, undefined).
-
-start_dist([], _, Err) ->
-    io:format(standard_error, "beamdump capture: cannot start distribution: ~p~n"
-              "  (is another capture running under the same name? use --name)~n", [Err]),
-    erlang:halt(3);
-start_dist([Name | Rest], Domain, _) ->
-    case net_kernel:start([list_to_atom(Name), Domain]) of
+    Full = case {Domain, lists:member($@, Name)} of
+               {longnames, false} -> Name ++ "@" ++ long_host(Target);
+               _ -> Name
+           end,
+    case net_kernel:start([list_to_atom(Full), Domain]) of
         {ok, _} -> ok;
-        {error, E} -> start_dist(Rest, Domain, E)
+        {error, E} ->
+            io:format(standard_error, "beamdump capture: cannot start distribution as ~s: ~0p~n"
+                      "  (is another capture running under the same name? use --name)~n",
+                      [Full, E]),
+            erlang:halt(3)
+    end.
+
+%% A long name needs a host with a dot: this host's name if it has one, else
+%% the address this host reaches the target from (127.0.0.1 for a local one).
+long_host(Target) ->
+    Local = net_adm:localhost(),
+    case lists:member($., Local) of
+        true -> Local;
+        false ->
+            try
+                {ok, Addr} = inet:getaddr(host(Target), inet),
+                {ok, S} = gen_udp:open(0),
+                ok = gen_udp:connect(S, Addr, 4369),
+                {ok, {Ip, _}} = inet:sockname(S),
+                gen_udp:close(S),
+                inet:ntoa(Ip)
+            catch _:_ -> "127.0.0.1"
+            end
     end.
 
 user() ->
@@ -214,10 +233,14 @@ open_out(C = #c{out = Out}) ->
             erlang:halt(2)
     end.
 
+%% The state as of the last frame written is kept in the process
+%% dictionary too, so that even an internal error ends the file properly.
 frame(C = #c{fd = Fd, frames = N}, Term) ->
     Bin = term_to_binary(Term, [compressed]),
     ok = file:write(Fd, [<<(byte_size(Bin)):32>>, Bin, <<(erlang:crc32(Bin)):32>>]),
-    C#c{frames = N + 1}.
+    C1 = C#c{frames = N + 1},
+    put(written, C1),
+    C1.
 
 finish(C0, Aborted) ->
     C = #c{fd = Fd, tmp = Tmp, out = Out} =
@@ -307,9 +330,9 @@ phase1(C, [], _, Acc) -> {lists:append(lists:reverse(Acc)), C};
 phase1(C0, [B | Bs], Total, Acc) ->
     Infos = infos(C0, phase1, B, ?DIRECT ++ [garbage_collection_info]),
     Rows = lists:zipwith(fun row/2, B, Infos),
-    #c{seq = Seq} = C0,
-    C1 = frame(C0, {procs, Seq, erlang:system_time(microsecond), Rows}),
-    C2 = C1#c{seq = Seq + 1, rows = C1#c.rows + length(Rows)},
+    #c{seq = Seq, rows = Done} = C0,
+    C2 = frame(C0#c{seq = Seq + 1, rows = Done + length(Rows)},
+               {procs, Seq, erlang:system_time(microsecond), Rows}),
     progress(C2, "processes", C2#c.rows, Total),
     phase1(C2, Bs, Total, [Rows | Acc]).
 

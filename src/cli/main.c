@@ -324,6 +324,31 @@ static const struct command commands[] = {
 	  "                    candidates what the target added and the final still holds\n"
 	  "  -t, --top N       rows per list (default 20)\n",
 	  FMT_TEXT_JSON, OPT_TOP | OPT_CAPTURES, NULL, run_diff, "OLD NEW [THIRD]" },
+	{ "capture", "read a running node into a snapshot file (NODE -o FILE; runs escript)",
+	  " -o FILE [--cookie-file F] [--full] [--window S]\n"
+	  "         [--timeout S] [--max-duration S] [--batch N] [--name NAME] [--quiet]",
+	  "  NODE              the node's name: name@host (longnames when host has a dot)\n"
+	  "  -o, --output FILE the snapshot; written beside FILE as FILE.tmp-*, mode 0600,\n"
+	  "                    renamed when done (an aborted capture keeps what it read)\n"
+	  "      --cookie-file F\n"
+	  "                    the node's cookie (else $BEAMDUMP_COOKIE, else\n"
+	  "                    ~/.erlang.cookie); refused if group or others can read it\n"
+	  "      --full        read every key of every process, not only of candidates\n"
+	  "                    (several times the target's CPU and a larger file)\n"
+	  "      --window S    S seconds after the capture, sample reductions and queues\n"
+	  "                    again (default 0: no sample)\n"
+	  "      --timeout S   give up on one remote call after S seconds (default 10)\n"
+	  "      --max-duration S\n"
+	  "                    stop the whole capture after S seconds (default 300)\n"
+	  "      --batch N     processes per remote call (default 5000)\n"
+	  "      --name NAME   this side's node name (default beamdump_$USER: a fixed\n"
+	  "                    name, because every name becomes an atom on the target)\n"
+	  "      --quiet       no summary line on standard error\n"
+	  "  -h, --help        show this help\n"
+	  "\n"
+	  "Exit status: 0 ok, 1 aborted (the file holds what was read), 2 usage,\n"
+	  "3 the node cannot be reached.\n",
+	  0, 0, NULL, NULL, "NODE" },
 };
 
 static void usage_main(FILE *out)
@@ -979,6 +1004,77 @@ static int write_report(const struct bd_report *r, const char *path, enum bd_for
 	return finish(&out, rc, &err, NULL);
 }
 
+/*
+ * capture: this binary stays offline (no sockets, no cookie); it hands the
+ * arguments to the capture escript shipped beside it, run by escript from PATH.
+ */
+static const char capture_rel[][48] = {
+	"/../libexec/beamdump/beamdump-capture.escript", /* installed */
+	"/../../capture/beamdump-capture.escript",       /* build tree: build/rel */
+};
+
+static bool find_on_path(const char *prog, char *out, size_t n)
+{
+	const char *p = getenv("PATH");
+
+	while (p && *p) {
+		size_t len = strcspn(p, ":");
+		if (len && (size_t)snprintf(out, n, "%.*s/%s", (int)len, p, prog) < n &&
+		    access(out, X_OK) == 0)
+			return true;
+		p += len + (p[len] == ':');
+	}
+	return false;
+}
+
+static int run_capture(const struct command *c, int argc, char **argv)
+{
+	char self[PATH_MAX], script[PATH_MAX + 64], escript[PATH_MAX];
+	const char *env = getenv("BEAMDUMP_CAPTURE");
+	ssize_t len;
+
+	for (int i = 2; i < argc; i++)
+		if (strcmp(argv[i], "-h") == 0 || strcmp(argv[i], "--help") == 0) {
+			printf("usage: %s %s %s%s\n\n%s.\n\nOptions:\n%s", progname, c->name,
+			       c->operands, c->usage, c->summary, c->help);
+			return EXIT_OK;
+		}
+	script[0] = '\0';
+	if (env && *env) {
+		snprintf(script, sizeof(script), "%s", env);
+	} else if ((len = readlink("/proc/self/exe", self, sizeof(self) - 1)) > 0 ||
+		   (realpath(argv[0], self) && (len = (ssize_t)strlen(self)) > 0)) {
+		self[len] = '\0';
+		*strrchr(self, '/') = '\0';
+		for (size_t i = 0; i < sizeof(capture_rel) / sizeof(capture_rel[0]); i++) {
+			snprintf(script, sizeof(script), "%s%s", self, capture_rel[i]);
+			if (access(script, R_OK) == 0)
+				break;
+			script[0] = '\0';
+		}
+	}
+	if (!script[0] || access(script, R_OK) != 0)
+		return usage_error(c, "the capture script is not installed (looked for %s, "
+				   "then ../libexec/beamdump/ and ../../capture/ beside this "
+				   "program); set BEAMDUMP_CAPTURE to its path",
+				   env && *env ? env : "$BEAMDUMP_CAPTURE");
+	if (!find_on_path("escript", escript, sizeof(escript)))
+		return usage_error(c, "escript (Erlang/OTP 23 or later) is not on PATH: "
+				   "capture runs it to read the node");
+	char **args = calloc((size_t)argc + 1, sizeof(*args));
+	if (!args)
+		return EXIT_INTERNAL;
+	args[0] = escript;
+	args[1] = script;
+	for (int i = 2; i < argc; i++)
+		args[i] = argv[i];
+	signal(SIGPIPE, SIG_DFL); /* ignored here; an ignored signal stays so across exec */
+	execv(escript, args);
+	fprintf(stderr, "%s: cannot run %s: %s\n", progname, escript, strerror(errno));
+	free(args);
+	return EXIT_INTERNAL;
+}
+
 /* check and diff: the library opens the captures; 1 when a check fails. */
 static int run_on_paths(const struct command *c, const struct options *o)
 {
@@ -1080,6 +1176,7 @@ int main(int argc, char **argv)
 	}
 	for (size_t i = 0; i < sizeof(commands) / sizeof(commands[0]); i++)
 		if (strcmp(argv[1], commands[i].name) == 0)
-			return run_command(&commands[i], argc, argv);
+			return strcmp(argv[1], "capture") == 0 ? run_capture(&commands[i], argc, argv)
+							       : run_command(&commands[i], argc, argv);
 	return usage_error(NULL, "unknown command '%s'", argv[1]);
 }

@@ -56,7 +56,7 @@ else
 fi
 
 # every option in --help is documented in the man page
-for cmd in summary procs ets alloc check diff; do
+for cmd in summary procs ets alloc check diff capture; do
 	for opt in $("$bin" $cmd --help | grep -o -- '--[a-z-]*' | sort -u); do
 		if ! grep -q -- "$(echo "$opt" | sed 's/-/\\\\-/g')" "$here/../../man/beamdump.1"; then
 			echo "FAIL $cmd $opt is in --help but not in man/beamdump.1"; fail=$((fail + 1))

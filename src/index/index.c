@@ -571,6 +571,8 @@ static void read_snapshot(struct bd_dump *d)
 					bd_slice_skip(line, strlen(nums[k].key)));
 		if (bd_slice_starts(line, "Profile: "))
 			sn->profile = dup_slice(d, bd_slice_skip(line, 9));
+		else if (bd_slice_eq(line, "Word size: 4") || bd_slice_eq(line, "Word size: 8"))
+			d->info.word_size = (unsigned)(line.ptr[line.len - 1] - '0');
 		else if (bd_slice_starts(line, "Aborted: "))
 			sn->aborted = dup_slice(d, bd_slice_skip(line, 9));
 	}

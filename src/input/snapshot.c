@@ -83,6 +83,7 @@ struct row {
 	size_t bt_frame, bt;
 	uint64_t window_reds;      /* reductions done during --window */
 	bool has_window;
+	bool duplicate;            /* a second row of a process already read */
 };
 
 struct snap {
@@ -106,6 +107,7 @@ struct snap {
 	uint64_t cut_at;
 	size_t detailed, estimated;
 	size_t left_out;            /* rows of the capture's own processes */
+	size_t duplicates;          /* rows of a process already read */
 	int64_t overhead;           /* bytes a process has beyond its heap blocks */
 	unsigned wordsize;
 	bool nomem;
@@ -367,8 +369,14 @@ static bool index_rows(struct snap *s)
 		return false;
 	memset(s->slots, 0xff, n * sizeof(*s->slots));
 	s->n_slots = n;
-	for (size_t i = 0; i < s->n_rows; i++)
-		s->slots[pid_slot(s, s->rows[i].id, s->rows[i].serial)] = i;
+	for (size_t i = 0; i < s->n_rows; i++) {
+		size_t *slot = &s->slots[pid_slot(s, s->rows[i].id, s->rows[i].serial)];
+		/* a process listed twice is written once, as first read */
+		if (*slot == NONE)
+			*slot = i;
+		else
+			s->rows[i].duplicate = true;
+	}
 	return true;
 }
 
@@ -680,6 +688,11 @@ static bool plain_atom(const char *p, size_t n)
 	return true;
 }
 
+/*
+ * An atom as the dump quotes it (%T). Nothing from the node may break a
+ * line of the text: control characters are escaped as Erlang does, or
+ * replaced when Erlang has no short escape for them.
+ */
 static void put_atom_quoted(struct bd_buf *b, const char *p, size_t n)
 {
 	if (plain_atom(p, n)) {
@@ -688,11 +701,24 @@ static void put_atom_quoted(struct bd_buf *b, const char *p, size_t n)
 	}
 	bd_buf_addch(b, '\'');
 	for (size_t i = 0; i < n; i++) {
-		if (p[i] == '\'' || p[i] == '\\')
-			bd_buf_addch(b, '\\');
-		bd_buf_addch(b, p[i]);
+		unsigned char c = (unsigned char)p[i];
+		const char *esc = c == '\n' ? "\\n" : c == '\r' ? "\\r" : c == '\t' ? "\\t" :
+				  c == 27 ? "\\e" : c == '\'' ? "\\'" : c == '\\' ? "\\\\" : NULL;
+		if (esc)
+			bd_buf_addstr(b, esc);
+		else
+			bd_buf_addch(b, c < 0x20 || c == 0x7f ? '?' : (char)c);
 	}
 	bd_buf_addch(b, '\'');
+}
+
+/* Text from the node on one line of ours: control characters become spaces. */
+static void put_text(struct bd_buf *b, const char *p, size_t n)
+{
+	for (size_t i = 0; i < n; i++) {
+		unsigned char c = (unsigned char)p[i];
+		bd_buf_addch(b, c < 0x20 || c == 0x7f ? ' ' : (char)c);
+	}
 }
 
 static void put_pid(const struct snap *s, struct bd_buf *b, const struct frame *f, size_t i)
@@ -1094,7 +1120,12 @@ static void put_backtrace(struct bd_buf *b, const char *p, size_t n, struct bd_b
 				while (v < p + len && *v == ' ')
 					v++;
 				size_t mark = b->len;
-				bd_buf_printf(b, "y%.*s:", (int)(close - p - 2), p + 2);
+				size_t digits = (size_t)(close - p - 2);
+				if (!digits || digits > 9 || strspn(p + 2, "0123456789") < digits) {
+					p += len + (nl ? 1 : 0);
+					continue;
+				}
+				bd_buf_printf(b, "y%.*s:", (int)digits, p + 2);
 				if (backtrace_elem(b, v, (size_t)(p + len - v)))
 					bd_buf_addch(b, '\n');
 				else
@@ -1300,8 +1331,11 @@ static void write_ets(const struct snap *s, FILE *out, struct bd_buf *b)
 			put_field(b, "Words: ", v);
 		for (size_t j = 0; j < BD_ARRAY_SIZE(keys); j++) {
 			size_t val = plist_get(f, c, keys[j][0]);
-			if (val != NONE && f->t[val].kind == BD_ETF_ATOM)
-				bd_buf_printf(b, "%s: %.*s\n", keys[j][1], (int)f->t[val].v.s.n, f->t[val].v.s.p);
+			if (val != NONE && f->t[val].kind == BD_ETF_ATOM) {
+				bd_buf_printf(b, "%s: ", keys[j][1]);
+				put_atom_quoted(b, f->t[val].v.s.p, f->t[val].v.s.n);
+				bd_buf_addch(b, '\n');
+			}
 		}
 		fwrite(b->ptr, 1, b->len, out);
 	}
@@ -1328,7 +1362,7 @@ static void header_text(const struct snap *s, struct bd_buf *b, const char *key,
 		return;
 	bd_buf_printf(b, "%s: ", label);
 	if (f->t[v].kind == BD_ETF_STRING || f->t[v].kind == BD_ETF_BINARY)
-		bd_buf_add(b, f->t[v].v.s.p, f->t[v].v.s.n);
+		put_text(b, f->t[v].v.s.p, f->t[v].v.s.n);
 	else if (f->t[v].kind == BD_ETF_ATOM)
 		put_atom_quoted(b, f->t[v].v.s.p, f->t[v].v.s.n);
 	else if (f->t[v].kind == BD_ETF_INT)
@@ -1347,8 +1381,10 @@ static void write_preamble(const struct snap *s, FILE *out, struct bd_buf *b)
 	as_u64(f, map_get(f, meta, "time"), &us);
 	put_time(b, us);
 	bd_buf_addstr(b, "\nSlogan: live snapshot");
-	if (node != NONE && f->t[node].kind == BD_ETF_ATOM)
-		bd_buf_printf(b, " of %.*s", (int)f->t[node].v.s.n, f->t[node].v.s.p);
+	if (node != NONE && f->t[node].kind == BD_ETF_ATOM) {
+		bd_buf_addstr(b, " of ");
+		put_atom_quoted(b, f->t[node].v.s.p, f->t[node].v.s.n);
+	}
 	bd_buf_addstr(b, " (the node was running; nothing crashed)\n");
 	header_text(s, b, "system_version", "System version");
 	if (s->atoms != NONE) {
@@ -1371,9 +1407,10 @@ static void write_preamble(const struct snap *s, FILE *out, struct bd_buf *b)
 			uint64_t v;
 			size_t key = child(m, c, 0);
 			if (m->t[c].kind == BD_ETF_TUPLE && m->t[c].count == 2 &&
-			    m->t[key].kind == BD_ETF_ATOM && as_u64(m, child(m, c, 1), &v))
-				bd_buf_printf(b, "%.*s: %" PRIu64 "\n", (int)m->t[key].v.s.n,
-					      m->t[key].v.s.p, v);
+			    m->t[key].kind == BD_ETF_ATOM && as_u64(m, child(m, c, 1), &v)) {
+				put_text(b, m->t[key].v.s.p, m->t[key].v.s.n);
+				put_field(b, ": ", v);
+			}
 		}
 	}
 	if (s->atoms != NONE) {
@@ -1396,15 +1433,21 @@ static void write_snapshot_section(const struct snap *s, FILE *out, struct bd_bu
 	bd_buf_reset(b);
 	bd_buf_addstr(b, "=snapshot\n");
 	header_text(s, b, "otp_release", "OTP release");
-	if (profile != NONE && f->t[profile].kind == BD_ETF_ATOM)
-		bd_buf_printf(b, "Profile: %.*s\n", (int)f->t[profile].v.s.n, f->t[profile].v.s.p);
+	if (profile != NONE && f->t[profile].kind == BD_ETF_ATOM) {
+		bd_buf_addstr(b, "Profile: ");
+		put_atom_quoted(b, f->t[profile].v.s.p, f->t[profile].v.s.n);
+		bd_buf_addch(b, '\n');
+	}
 	if (as_u64(f, map_get(f, cap, "window"), &v))
 		put_field(b, "Window: ", v);
 	if (as_u64(f, map_get(f, child(f, 0, 1), "process_count"), &v))
 		put_field(b, "Process count: ", v);
 	bd_buf_printf(b, "Processes read: %zu\nProcesses vanished: %zu\nProcesses detailed: %zu\n"
 		      "Capturing processes left out: %zu\n",
-		      s->n_rows - s->left_out, s->n_dead, s->detailed, s->left_out);
+		      s->n_rows - s->left_out - s->duplicates, s->n_dead, s->detailed, s->left_out);
+	if (s->duplicates)
+		put_field(b, "Duplicate rows: ", s->duplicates);
+	put_field(b, "Word size: ", s->wordsize);
 	if (s->overhead >= 0)
 		bd_buf_printf(b, "Process overhead: %" PRId64 "\nMemory estimated: %zu\n", s->overhead,
 			      s->estimated);
@@ -1449,6 +1492,10 @@ static enum bd_status write_text(struct snap *s, FILE *out)
 	measure_overhead(s);
 	write_preamble(s, out, &b);
 	for (size_t i = 0; i < s->n_rows && !s->nomem; i++) {
+		if (s->rows[i].duplicate) {
+			s->duplicates++;
+			continue;
+		}
 		if (is_capturing(s, &s->rows[i])) {
 			s->left_out++;
 			s->detailed -= s->rows[i].detail != NONE;

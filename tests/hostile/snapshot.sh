@@ -1,0 +1,38 @@
+#!/bin/sh
+# Snapshots whose frames are sound but whose terms are not what the format
+# says (tests/hostile/snapshot_gen.erl writes them with a real node): every
+# report in every format still exits 0 with clean output, names from the
+# node cannot forge a section, a process listed twice is written once, and
+# a snapshot that does not start with its header is refused.
+. "$(dirname "$0")/lib"
+
+if ! command -v erl >/dev/null || ! command -v erlc >/dev/null; then
+	echo "snapshot: skipped (needs erlang-nox for erl and erlc)"
+	exit 0
+fi
+erlc -o "$tmp" "$here/snapshot_gen.erl" &&
+	erl -noshell -pa "$tmp" -run snapshot_gen main "$tmp" ||
+	{ echo "FAIL snapshot: cannot write the hostile snapshots"; exit 1; }
+
+for f in "$tmp"/*.bdsnap; do
+	case $f in */first_not_header.bdsnap) continue ;; esac
+	check "$(basename "$f" .bdsnap): every report" every_report "$f"
+done
+check "a snapshot must start with its header" \
+	eval 'run 3 summary "$tmp/first_not_header.bdsnap" && err_has "must be its header"'
+
+# a registered name holding "\n=proc:<0.1.0>\nState: Running": no such process
+forged() {
+	run 0 procs "$tmp/rows_wrong.bdsnap" --format json &&
+		! grep -q '"state": "Running"' "$tmp/out" &&
+		[ "$(grep -c '"pid": "<0.1.0>"' "$tmp/out")" = 1 ]
+}
+check "a name cannot forge a section" forged
+twice() { run 0 procs "$tmp/rows_wrong.bdsnap" --format json && [ "$(grep -c '"pid": "<0.2.0>"' "$tmp/out")" = 1 ]; }
+check "a process listed twice is written once" twice
+words() { run 0 summary "$tmp/rows_wrong.bdsnap" --format json && grep -q '"word_size": 8' "$tmp/out"; }
+check "the word size is the header's" words
+ended() { run 0 summary "$tmp/after_end.bdsnap" --format json && grep -q '"processes": 1,' "$tmp/out"; }
+check "frames after the end frame are not read" ended
+
+finish

@@ -1383,7 +1383,7 @@ static void write_preamble(const struct snap *s, FILE *out, struct bd_buf *b)
 	bd_buf_addstr(b, "\nSlogan: live snapshot");
 	if (node != NONE && f->t[node].kind == BD_ETF_ATOM) {
 		bd_buf_addstr(b, " of ");
-		put_atom_quoted(b, f->t[node].v.s.p, f->t[node].v.s.n);
+		put_text(b, f->t[node].v.s.p, f->t[node].v.s.n);
 	}
 	bd_buf_addstr(b, " (the node was running; nothing crashed)\n");
 	header_text(s, b, "system_version", "System version");

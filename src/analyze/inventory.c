@@ -656,6 +656,8 @@ void bd_proc_row(struct rm_builder *b, struct rm_node *o, struct bd_dump *d,
 	rm_flags(rm_bool(b, o, "memory_estimated", estimated), RM_NOTEXT);
 	rm_label(rm_uint(b, o, "message_queue_len", p->message_queue_len), "mq");
 	rm_uint(b, o, "reductions", p->reductions);
+	if (p->window_reductions != BD_UNSET)
+		rm_label(rm_uint(b, o, "window_reductions", p->window_reductions), "in window");
 	rm_label(rm_uint(b, o, "stack_heap_words", p->stack_heap_words), "heap words");
 	rm_flags(rm_uint(b, o, "old_heap_words", p->old_heap_words), RM_NOTEXT);
 	rm_flags(rm_uint(b, o, "heap_unused_words", p->heap_unused_words), RM_NOTEXT);

@@ -173,14 +173,18 @@ static enum bd_status read_place(struct bd_proc_tree *t, struct bd_dump *d, size
 	bool estimated;
 
 	bd_section_get(d, d->proc_list[i], &s);
-	/* Name, Spawned as/by, Memory, and Stack+heap, OldHeap for older dumps' memory */
-	bd_parse_proc_keys(&s, &p, "NSMO");
+	/* Name, Spawned as/by, Memory, and Stack+heap, OldHeap for older dumps' memory;
+	 * a snapshot's Application */
+	bd_parse_proc_keys(&s, &p, "NSMOA");
 	pl->pid = s.id;
 	pl->section = d->proc_list[i];
 	pl->name = bd_atom_text(&t->arena, p.name);
 	pl->initial_call = p.spawned_as;
 	pl->memory_bytes = bd_proc_memory(&p, d, &estimated);
 	pl->supervisor = pl->app = pl->group = BD_NO_PLACE;
+	/* a snapshot knows each process's application from its group leader */
+	if (p.application.len)
+		pl->app = app_index(t, app_cap, bd_atom_text(&t->arena, p.application));
 	/* the spawner, else (it has died) the first live ancestor */
 	pl->parent = bd_proc_tree_find(t, d, p.spawned_by);
 	bd_dump_proc_sections_at(d, d->proc_list[i], &sect);
@@ -200,7 +204,7 @@ static enum bd_status read_place(struct bd_proc_tree *t, struct bd_dump *d, size
 		if (f.app_master) {
 			struct bd_slice app = app_master_name(&proc);
 			pl->is_app_master = true;
-			if (app.len)
+			if (app.len && pl->app == BD_NO_PLACE)
 				pl->app = app_index(t, app_cap, app);
 		}
 		bd_process_close(&proc);

@@ -4,7 +4,8 @@
  * Crash dumps do not record group leaders, so a process's application is
  * found by walking its spawners (`Spawned by`, else the dictionary's
  * '$ancestors') up to an application master, whose state names the
- * application. Used by `procs --group`, `memory` and `diff`.
+ * application; a live snapshot names it for every process, from its group
+ * leader (`Application`). Used by `procs --group`, `memory` and `diff`.
  */
 #ifndef BD_ANALYZE_TREE_H
 #define BD_ANALYZE_TREE_H

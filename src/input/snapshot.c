@@ -84,6 +84,9 @@ struct row {
 	uint64_t window_reds;      /* reductions done during --window */
 	bool has_window;
 	bool duplicate;            /* a second row of a process already read */
+	uint32_t gl_id, gl_serial; /* the group leader, when local (has[F_GROUP_LEADER]) */
+	const char *app;           /* its application, from the applications frame */
+	bool is_master;            /* an application master */
 };
 
 struct snap {
@@ -115,12 +118,12 @@ struct snap {
 
 enum field {
 	F_NAME, F_INITIAL, F_STATUS, F_MQ, F_REDS, F_STACK, F_HEAP_BLOCK, F_OLD_BLOCK,
-	F_OLD_USED, F_MBUF, F_BINV, F_OLD_BINV, N_FIELDS
+	F_OLD_USED, F_MBUF, F_BINV, F_OLD_BINV, F_GROUP_LEADER, N_FIELDS
 };
 static const char *const field_key[N_FIELDS] = {
 	"registered_name", "initial_call", "status", "message_queue_len", "reductions",
 	"stack_size", "heap_block_size", "old_heap_block_size", "old_heap_size", "mbuf_size",
-	"bin_vheap_size", "bin_old_vheap_size",
+	"bin_vheap_size", "bin_old_vheap_size", "group_leader",
 };
 
 static size_t intern_node(struct snap *s, const char *p, size_t n)
@@ -473,6 +476,13 @@ static void read_procs(struct snap *s, const struct frame *f)
 				if (f->t[v].kind == BD_ETF_ATOM)
 					r.status = status_word(f->t[v].v.s.p, f->t[v].v.s.n);
 				break;
+			case F_GROUP_LEADER:
+				if (f->t[v].kind == BD_ETF_PID && f->t[v].v.pid.node == s->local) {
+					r.gl_id = f->t[v].v.pid.id;
+					r.gl_serial = f->t[v].v.pid.serial;
+					r.has[F_GROUP_LEADER] = true;
+				}
+				break;
 			default: {
 				uint64_t *dst[N_FIELDS] = {
 					[F_MQ] = &r.mq, [F_REDS] = &r.reds, [F_STACK] = &r.stack,
@@ -559,7 +569,7 @@ static enum bd_status read_frames(struct snap *s, const unsigned char *data, siz
 				       : is_atom(&f, 1, "atoms")  ? &s->atoms
 							     : NULL;
 			bool wanted = slot || is_atom(&f, 1, "detail") || is_atom(&f, 1, "backtrace") ||
-				      is_atom(&f, 1, "sample");
+				      is_atom(&f, 1, "sample") || is_atom(&f, 1, "applications");
 			if (slot == &s->header && s->header == NONE)
 				read_header(s, &f);
 			if (slot && *slot == NONE)
@@ -597,6 +607,41 @@ static void attach_sample(struct snap *s, const struct frame *f)
 	}
 }
 
+/*
+ * {applications, [{App, MasterPid}]}: each running application's master,
+ * which is the group leader of every process of the application. A row
+ * is placed in the application of its group leader (a master is in its own).
+ */
+static void attach_applications(struct snap *s, const struct frame *f)
+{
+	size_t list = child(f, 0, 1);
+
+	for (size_t c = list + 1, k = 0; k < list_len(f, list); k++, c = f->t[c].end) {
+		size_t app = c + 1;
+		struct row *master;
+		const char *name;
+		if (f->t[c].kind != BD_ETF_TUPLE || f->t[c].count != 2 || f->t[app].kind != BD_ETF_ATOM ||
+		    !(master = row_of(s, f, child(f, c, 1))))
+			continue;
+		name = bd_arena_strndup(&s->arena, f->t[app].v.s.p, f->t[app].v.s.n);
+		if (!name) {
+			s->nomem = true;
+			return;
+		}
+		master->app = name;
+		master->is_master = true;
+	}
+	for (size_t i = 0; i < s->n_rows; i++) {
+		struct row *r = &s->rows[i];
+		size_t slot;
+		if (r->app || !r->has[F_GROUP_LEADER])
+			continue;
+		slot = s->slots[pid_slot(s, r->gl_id, r->gl_serial)];
+		if (slot != NONE && s->rows[slot].is_master)
+			r->app = s->rows[slot].app;
+	}
+}
+
 /* Attach phase-2 maps, backtraces and window samples to their rows. */
 static void attach(struct snap *s)
 {
@@ -606,6 +651,10 @@ static void attach(struct snap *s)
 
 		if (is_atom(f, 1, "sample") && f->t[0].count == 4) {
 			attach_sample(s, f);
+			continue;
+		}
+		if (is_atom(f, 1, "applications") && f->t[0].count == 2) {
+			attach_applications(s, f);
 			continue;
 		}
 		size_t list = child(f, 0, detail ? 2 : 1);
@@ -1250,6 +1299,11 @@ static void write_proc(struct snap *s, FILE *out, const struct row *r, const str
 		put_field(b, "Stack words: ", r->stack);
 	if (r->has_window)
 		put_field(b, "Window reductions: ", r->window_reds);
+	if (r->app) {
+		bd_buf_addstr(b, "Application: ");
+		put_atom_quoted(b, r->app, strlen(r->app));
+		bd_buf_addch(b, '\n');
+	}
 	if (f && as_u64(f, map_get(f, r->detail, "memory"), &mem)) {
 		put_field(b, "Memory: ", mem);
 	} else {

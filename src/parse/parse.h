@@ -42,6 +42,7 @@ struct bd_proc {
 	/* live snapshots only (input/snapshot.h); BD_UNSET in dumps */
 	uint64_t stack_words;             /* "Stack words": the stack's size, exact */
 	uint64_t window_reductions;       /* "Window reductions": done in the --window */
+	struct bd_slice application;      /* "Application": its group leader's (%T atom) */
 	bool has_cp;                      /* marks the old stack layout */
 	bool partial;                     /* cut by truncation */
 };

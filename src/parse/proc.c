@@ -73,6 +73,10 @@ static void parse_proc(const struct bd_section *s, struct bd_proc *p, const char
 			if (bd_slice_eq(k, "Window reductions"))
 				p->window_reductions = num(v);
 			break;
+		case 'A':
+			if (bd_slice_eq(k, "Application"))
+				p->application = bd_slice_trim(v);
+			break;
 		case 'N':
 			if (bd_slice_eq(k, "Name"))
 				p->name = bd_slice_trim(v);

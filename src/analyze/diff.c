@@ -16,7 +16,55 @@ struct differ {
 	struct bd_arena *a;
 	const struct bd_capture *old, *new, *final;
 	size_t top;
+	double seconds;  /* from the old capture to the new one, on the same node; 0 if unknown */
 };
+
+/* Days from 1970-01-01 to y-m-d (proleptic Gregorian; m 1..12). */
+static int64_t days_from_civil(int64_t y, int64_t m, int64_t d)
+{
+	y -= m <= 2;
+	int64_t era = (y >= 0 ? y : y - 399) / 400;
+	int64_t yoe = y - era * 400;
+	int64_t doy = (153 * (m + (m > 2 ? -3 : 9)) + 2) / 5 + d - 1;
+	int64_t doe = yoe * 365 + yoe / 4 - yoe / 100 + doy;
+
+	return era * 146097 + doe - 719468;
+}
+
+/*
+ * A capture's date line ("Mon Dec  7 09:26:01 2026", as ctime writes it)
+ * in seconds on its own clock; -1 if it does not read as one.
+ */
+static double capture_time(const char *text)
+{
+	static const char months[] = "JanFebMarAprMayJunJulAugSepOctNovDec";
+	char wday[4], mon[4];
+	int day, hh, mm, ss, year, used = 0;
+	const char *at;
+
+	if (!text || sscanf(text, "%3s %3s %d %d:%d:%d %d%n", wday, mon, &day, &hh, &mm, &ss, &year,
+			    &used) != 7 || text[used] || !(at = strstr(months, mon)) ||
+	    (at - months) % 3 || day < 1 || day > 31 || hh > 23 || mm > 59 || ss > 60)
+		return -1;
+	return (double)days_from_civil(year, (at - months) / 3 + 1, day) * 86400 + hh * 3600 +
+	       mm * 60 + ss;
+}
+
+/*
+ * Seconds between two captures of one running node (the same node name),
+ * when both dates read and the new one is later: a process with the same
+ * pid in both is the same process, and its reductions make a rate.
+ */
+static double between(const struct bd_capture *old, const struct bd_capture *new)
+{
+	double t0 = capture_time(old->time), t1 = capture_time(new->time);
+
+	/* a dump's date is the node's local time, a snapshot's UTC: compare like with like */
+	if (t0 < 0 || t1 <= t0 || !old->node || !new->node || strcmp(old->node, new->node) != 0 ||
+	    strcmp(old->source, new->source) != 0)
+		return 0;
+	return t1 - t0;
+}
 
 static int64_t delta(uint64_t old, uint64_t now)
 {
@@ -203,6 +251,13 @@ static void growth_row(struct differ *d, struct rm_node *arr, const struct bd_ma
 	rm_label(change(b, o, "state_growth_bytes", x->state, y->state), "state growth");
 	rm_flags(num(b, o, "old_reductions", x->reductions, false), RM_NOTEXT);
 	rm_flags(num(b, o, "new_reductions", y->reductions, false), RM_NOTEXT);
+	/* one process in both, the same pid on the same running node: its rate */
+	if (d->seconds > 0 && r->old && r->new && r->n_old == 1 && r->n_new == 1 &&
+	    strcmp(r->old->pid, r->new->pid) == 0 && x->reductions != BD_UNSET &&
+	    y->reductions != BD_UNSET && y->reductions >= x->reductions)
+		rm_label(rm_uint(b, o, "reductions_per_s",
+				 (uint64_t)((double)(y->reductions - x->reductions) / d->seconds + 0.5)),
+			 "reductions/s");
 }
 
 static void presence_row(struct differ *d, struct rm_node *arr, const struct bd_match_row *r,
@@ -565,7 +620,7 @@ enum bd_status bd_report_diff(const char *old_path, const char *new_path, const 
 		goto done;
 	}
 	d = (struct differ){ &r->b, &r->arena, old, new, final,
-			     opts && opts->top ? opts->top : DEFAULT_TOP };
+			     opts && opts->top ? opts->top : DEFAULT_TOP, between(old, new) };
 	if ((rc = bd_match_procs(old, new, &m, err)) != BD_OK)
 		goto done;
 	captures(&d, r->root);

@@ -159,6 +159,7 @@ struct bd_dump_info {
 		uint64_t window_s;            /* --window, 0 if none */
 		uint64_t timeouts;
 		const char *aborted;          /* why the capture stopped early; "" if it did not */
+		uint64_t creation;            /* the node's creation: differs between runs */
 	} snapshot;
 };
 

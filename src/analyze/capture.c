@@ -369,6 +369,7 @@ static enum bd_status load_dump(struct loader *l, const char *path,
 	rc = bd_report_analyze(d, &ao, &r, err);
 	if (!rc) {
 		l->c->source = bd_dump_info(d)->source;  /* "dump" or "snapshot" */
+		l->c->creation = bd_dump_info(d)->snapshot.creation;
 		l->c->all_processes = true;
 		dump_procs(l, d);
 		dump_ets(l, d);

@@ -69,6 +69,7 @@ struct bd_capture {
 	const char *source;       /* "dump", "snapshot" or "report" */
 	const char *time;         /* as the dump wrote it, or NULL */
 	const char *node;
+	uint64_t creation;        /* a snapshot's node creation (which run); 0 if unknown */
 	bool all_processes;       /* the whole process table, not a report's top rows */
 	uint64_t memory[BD_MEM_N];
 	uint64_t processes, atoms, atom_limit;

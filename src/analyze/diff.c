@@ -51,17 +51,17 @@ static double capture_time(const char *text)
 }
 
 /*
- * Seconds between two captures of one running node (the same node name),
- * when both dates read and the new one is later: a process with the same
- * pid in both is the same process, and its reductions make a rate.
+ * Seconds between two snapshots of one run of one node (the same name and
+ * creation), when the new one is later: a process with the same pid in
+ * both is the same process, and its reductions make a rate. Dumps cannot
+ * tell one run of a node from the next, whose pids repeat.
  */
 static double between(const struct bd_capture *old, const struct bd_capture *new)
 {
 	double t0 = capture_time(old->time), t1 = capture_time(new->time);
 
-	/* a dump's date is the node's local time, a snapshot's UTC: compare like with like */
 	if (t0 < 0 || t1 <= t0 || !old->node || !new->node || strcmp(old->node, new->node) != 0 ||
-	    strcmp(old->source, new->source) != 0)
+	    !old->creation || old->creation != new->creation)
 		return 0;
 	return t1 - t0;
 }

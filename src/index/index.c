@@ -555,6 +555,7 @@ static void read_snapshot(struct bd_dump *d)
 		{ "Duration us: ", offsetof(struct bd_snapshot_info, duration_us) },
 		{ "Window: ", offsetof(struct bd_snapshot_info, window_s) },
 		{ "Timeouts: ", offsetof(struct bd_snapshot_info, timeouts) },
+		{ "Node creation: ", offsetof(struct bd_snapshot_info, creation) },
 	};
 
 	d->info.source = d->in.snapshot ? "snapshot" : "dump";

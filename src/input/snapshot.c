@@ -51,6 +51,7 @@ struct sterm {
 			uint32_t node;
 			uint32_t id;
 			uint32_t serial;
+			uint32_t creation;
 		} pid;
 		struct {
 			uint32_t node;
@@ -111,6 +112,7 @@ struct snap {
 	size_t detailed, estimated;
 	size_t left_out;            /* rows of the capture's own processes */
 	size_t duplicates;          /* rows of a process already read */
+	uint32_t creation;          /* the node's creation: which run of it this is */
 	int64_t overhead;           /* bytes a process has beyond its heap blocks */
 	unsigned wordsize;
 	bool nomem;
@@ -187,6 +189,7 @@ static int on_term(void *ctx, const struct bd_etf_event *ev)
 		t->v.pid.node = (uint32_t)intern_node(b->s, ev->pid.node.ptr, ev->pid.node.len);
 		t->v.pid.id = ev->pid.id;
 		t->v.pid.serial = ev->pid.serial;
+		t->v.pid.creation = ev->pid.creation;
 		break;
 	case BD_ETF_PORT:
 		t->v.port.node = (uint32_t)intern_node(b->s, ev->port.node.ptr, ev->port.node.len);
@@ -454,6 +457,8 @@ static void read_procs(struct snap *s, const struct frame *f)
 		}
 		if (f->t[pid].kind != BD_ETF_PID || f->t[pid].v.pid.node != s->local)
 			continue;
+		if (!s->creation)
+			s->creation = f->t[pid].v.pid.creation;
 		memset(&r, 0, sizeof(r));
 		r.id = f->t[pid].v.pid.id;
 		r.serial = f->t[pid].v.pid.serial;
@@ -1502,6 +1507,8 @@ static void write_snapshot_section(const struct snap *s, FILE *out, struct bd_bu
 	if (s->duplicates)
 		put_field(b, "Duplicate rows: ", s->duplicates);
 	put_field(b, "Word size: ", s->wordsize);
+	if (s->creation)
+		put_field(b, "Node creation: ", s->creation);
 	if (s->overhead >= 0)
 		bd_buf_printf(b, "Process overhead: %" PRId64 "\nMemory estimated: %zu\n", s->overhead,
 			      s->estimated);

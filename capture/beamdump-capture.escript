@@ -36,6 +36,8 @@
             frames = 0, rows = 0, timeouts = 0, seq = 0}).
 
 main(Args) ->
+    %% what goes wrong is said on standard error, not in supervisor reports
+    logger:set_primary_config(level, none),
     Opts = parse(Args, #{}),
     Node = target(maps:get(node, Opts)),
     Cookie = cookie(Opts),
@@ -158,13 +160,24 @@ start_dist(Target, Opts) ->
                {longnames, false} -> Name ++ "@" ++ long_host(Target);
                _ -> Name
            end,
-    case net_kernel:start([list_to_atom(Full), Domain]) of
+    case start_hidden(list_to_atom(Full), Domain) of
         {ok, _} -> ok;
         {error, E} ->
             io:format(standard_error, "beamdump capture: cannot start distribution as ~s: ~0p~n"
                       "  (is another capture running under the same name? use --name)~n",
                       [Full, E]),
             erlang:halt(3)
+    end.
+
+%% OTP 24 and later: no listening socket and no epmd registration, so
+%% captures of different nodes from one host can run at once under the one
+%% name. OTP 23 registers the name (and is hidden through -hidden above).
+start_hidden(Name, Domain) ->
+    {module, _} = code:ensure_loaded(net_kernel),
+    case erlang:function_exported(net_kernel, start, 2) of
+        true -> net_kernel:start(Name, #{name_domain => Domain, hidden => true,
+                                         dist_listen => false});
+        false -> net_kernel:start([Name, Domain])
     end.
 
 %% A long name needs a host with a dot: this host's name if it has one, else

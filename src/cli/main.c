@@ -1041,14 +1041,16 @@ static int run_capture(const struct command *c, int argc, char **argv)
 		}
 	script[0] = '\0';
 	if (env && *env) {
-		snprintf(script, sizeof(script), "%s", env);
+		if ((size_t)snprintf(script, sizeof(script), "%s", env) >= sizeof(script))
+			script[0] = '\0';
 	} else if ((len = readlink("/proc/self/exe", self, sizeof(self) - 1)) > 0 ||
 		   (realpath(argv[0], self) && (len = (ssize_t)strlen(self)) > 0)) {
 		self[len] = '\0';
 		*strrchr(self, '/') = '\0';
 		for (size_t i = 0; i < sizeof(capture_rel) / sizeof(capture_rel[0]); i++) {
-			snprintf(script, sizeof(script), "%s%s", self, capture_rel[i]);
-			if (access(script, R_OK) == 0)
+			if ((size_t)snprintf(script, sizeof(script), "%s%s", self, capture_rel[i]) <
+				    sizeof(script) &&
+			    access(script, R_OK) == 0)
 				break;
 			script[0] = '\0';
 		}

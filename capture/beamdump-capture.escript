@@ -467,7 +467,21 @@ system(C0) ->
     C1 = frame(C0, {memory, Mem}),
     C2 = frame(C1, {ets, Ets}),
     C3 = frame(C2, list_to_tuple([atoms | Atoms])),
-    frame(C3, list_to_tuple([ports | Ports])).
+    C4 = frame(C3, list_to_tuple([ports | Ports])),
+    applications(C4).
+
+%% The running applications and their masters: a master is the group leader
+%% of every process of its application, so phase 1's group_leader places
+%% every process. application:info/0 asks the application controller; if it
+%% does not answer in time the snapshot goes without them.
+applications(C) ->
+    try call(C, applications, application, info, []) of
+        Info when is_list(Info) ->
+            Running = proplists:get_value(running, Info, []),
+            frame(C, {applications, [{A, P} || {A, P} <- Running, is_atom(A), is_pid(P)]});
+        _ -> C
+    catch throw:{abort, _, _} -> C
+    end.
 
 %% --window S: the same processes S seconds later, direct keys only.
 window(C = #c{window = 0}, _) -> C;

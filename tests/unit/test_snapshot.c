@@ -196,6 +196,29 @@ static void ets_and_memory_match_the_node(void **state)
 	bd_dump_free(d);
 }
 
+/* Every process of kernel is placed in it, from its group leader. */
+static void applications_come_from_group_leaders(void **state)
+{
+	struct bd_dump *d = bd_test_open_fixture(FIXTURE ".bdsnap");
+	struct bd_report *r = NULL;
+	struct bd_error err = { 0 };
+	const struct rm_node *where, *kernel = NULL;
+	uint64_t live = bd_test_live_u64(FIXTURE, "app_processes kernel");
+
+	(void)state;
+	assert_int_equal(bd_report_memory(d, NULL, &r, &err), BD_OK);
+	where = bd_test_field(r->root, "where");
+	for (const struct rm_node *w = where ? where->first : NULL; w; w = w->next)
+		if (strcmp(bd_test_str(w, "what"), "kernel") == 0)
+			kernel = bd_test_field(w, "processes");
+	/* the capture's own connection adds a process or two to kernel */
+	if (!kernel || kernel->v.u < live || kernel->v.u > live + 2)
+		fail_msg("kernel: %llu processes placed, %llu recorded",
+			 kernel ? (unsigned long long)kernel->v.u : 0ULL, (unsigned long long)live);
+	bd_report_free(r);
+	bd_dump_free(d);
+}
+
 static struct bd_dump *open_bytes(const unsigned char *p, size_t n, enum bd_status *rc)
 {
 	struct bd_dump *d = NULL;
@@ -380,6 +403,7 @@ int main(void)
 		cmocka_unit_test(analyze_finds_every_planted_problem),
 		cmocka_unit_test(every_report_reads_it_and_names_its_source),
 		cmocka_unit_test(ets_and_memory_match_the_node),
+		cmocka_unit_test(applications_come_from_group_leaders),
 		cmocka_unit_test(a_cut_copy_reads_up_to_the_cut),
 		cmocka_unit_test(a_damaged_frame_ends_the_readable_part),
 		cmocka_unit_test(a_newer_format_is_refused_with_its_version),

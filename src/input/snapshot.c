@@ -88,6 +88,7 @@ struct row {
 	uint32_t gl_id, gl_serial; /* the group leader, when local (has[F_GROUP_LEADER]) */
 	const char *app;           /* its application, from the applications frame */
 	bool is_master;            /* an application master */
+	bool capturing;            /* one of the capture's own processes: left out */
 };
 
 struct snap {
@@ -647,9 +648,22 @@ static void attach_applications(struct snap *s, const struct frame *f)
 	}
 }
 
+/* Mark the header's capturing_pids, which the text leaves out. */
+static void mark_capturing(struct snap *s)
+{
+	const struct frame *f = &s->frames[s->header];
+	size_t pids = map_get(f, map_get(f, child(f, 0, 1), "capture"), "capturing_pids");
+	struct row *r;
+
+	for (size_t c = pids + 1, k = 0; k < list_len(f, pids); k++, c = f->t[c].end)
+		if ((r = row_of(s, f, c)) != NULL)
+			r->capturing = true;
+}
+
 /* Attach phase-2 maps, backtraces and window samples to their rows. */
 static void attach(struct snap *s)
 {
+	mark_capturing(s);
 	for (size_t fi = 0; fi < s->n_frames; fi++) {
 		const struct frame *f = &s->frames[fi];
 		bool detail = is_atom(f, 1, "detail");
@@ -1249,18 +1263,6 @@ static void put_binaries(struct heap *h, const struct frame *f, size_t bins)
 	}
 }
 
-static bool is_capturing(const struct snap *s, const struct row *r)
-{
-	const struct frame *f = &s->frames[s->header];
-	size_t pids = map_get(f, map_get(f, child(f, 0, 1), "capture"), "capturing_pids");
-
-	for (size_t c = pids + 1, k = 0; k < list_len(f, pids); k++, c = f->t[c].end)
-		if (f->t[c].kind == BD_ETF_PID && f->t[c].v.pid.node == s->local &&
-		    f->t[c].v.pid.id == r->id && f->t[c].v.pid.serial == r->serial)
-			return true;
-	return false;
-}
-
 static void write_proc(struct snap *s, FILE *out, const struct row *r, const struct named *names,
 		       size_t n_names, struct bd_buf *b)
 {
@@ -1557,7 +1559,7 @@ static enum bd_status write_text(struct snap *s, FILE *out)
 			s->duplicates++;
 			continue;
 		}
-		if (is_capturing(s, &s->rows[i])) {
+		if (s->rows[i].capturing) {
 			s->left_out++;
 			s->detailed -= s->rows[i].detail != NONE;
 			continue;

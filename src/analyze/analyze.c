@@ -141,7 +141,7 @@ static uint64_t stack_words_of(struct bd_dump *d, size_t proc_section)
 static void scan_procs(struct bd_dump *d, struct proc_stats *st)
 {
 	st->all_reductions = bd_calloc(d->index.count[BD_SECT_PROC] + 1, sizeof(uint64_t));
-	if (strcmp(d->info.source, "snapshot") == 0)
+	if (bd_is_snapshot(d))
 		st->stack_words = bd_calloc(d->index.count[BD_SECT_PROC] + 1, sizeof(uint64_t));
 	for (size_t i = bd_section_find(d, BD_SECT_PROC, 0); i < d->index.n;
 	     i = bd_section_find(d, BD_SECT_PROC, i + 1)) {
@@ -599,7 +599,7 @@ static void what_happened(struct rm_builder *b, struct rm_node *root, struct bd_
 	if (i->truncated) {
 		rm_str(b, o, "truncation_reason", i->truncation_reason);
 		rm_label(rm_str(b, o, "truncated_in", i->truncated_in), "stops in");
-		if (strcmp(i->source, "snapshot") != 0)
+		if (!bd_is_snapshot(d))
 			missing_parts(b, o, d);
 	}
 }

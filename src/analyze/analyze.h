@@ -110,6 +110,9 @@ struct rm_node *bd_finding_add(struct rm_builder *b, struct rm_node *findings, c
 void bd_finding_pid(struct rm_builder *b, struct rm_node *finding, struct bd_slice pid);
 
 /* A =memory value in bytes ("processes", "binary", ...), or 0 if absent. */
+/* Whether d was read from a live snapshot (no heaps, messages or states). */
+bool bd_is_snapshot(const struct bd_dump *d);
+
 /* The report's source: a crash dump, or a live snapshot and what it lacks. */
 void bd_rm_source(struct rm_builder *b, struct rm_node *root, const struct bd_dump *d);
 /* rm_report_new() with the source of d as its first field after the title. */

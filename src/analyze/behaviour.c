@@ -338,7 +338,7 @@ void bd_find_behaviour(const struct bd_process *p, struct bd_behaviour *b)
 	 * state and the slots around it are not; the module is the one its
 	 * $initial_call names.
 	 */
-	if (strcmp(p->d->info.source, "snapshot") == 0) {
+	if (bd_is_snapshot(p->d)) {
 		b->has_state = false;
 		b->statem_state.kind = 0;
 		b->module = initial_call_module(p);

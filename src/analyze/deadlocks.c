@@ -537,7 +537,7 @@ static bool find_wait(struct dl_graph *g, const struct bd_process *p, struct dl_
 		} else if (!has_ref && srv && (srv->kind == BD_ELEM_PID || srv->kind == BD_ELEM_ATOM)) {
 			target = srv->text;
 			e->found_by = "server_ref";
-		} else if (!has_ref && strcmp(g->d->info.source, "snapshot") == 0) {
+		} else if (!has_ref && bd_is_snapshot(g->d)) {
 			/* a snapshot without a backtrace: process_info's monitors carry no refs */
 			target = sole_monitor(p);
 			e->found_by = "sole_monitor";

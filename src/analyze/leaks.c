@@ -1079,7 +1079,7 @@ static enum bd_status add_binaries(struct leaks_ctx *c, struct rm_node *root,
 	}
 	if (n_procs)
 		bd_sort(procs, n_procs, sizeof(*procs), bin_proc_cmp);
-	if (strcmp(d->info.source, "snapshot") == 0)
+	if (bd_is_snapshot(d))
 		for (size_t k = 0; k < n_procs; k++)
 			held_finding(c, &procs[k], &shares, bin_total);
 	for (size_t k = 0; k < n_procs; k++) {
@@ -1229,7 +1229,7 @@ static void mq_finding(struct leaks_ctx *c, struct bd_slice pid, uint64_t len,
 	else
 		snprintf(title, sizeof(title), "%.*s has %llu queued messages", (int)w.len, w.ptr,
 			 (unsigned long long)len);
-	bool snapshot = strcmp(c->d->info.source, "snapshot") == 0;
+	bool snapshot = bd_is_snapshot(c->d);
 	if (snapshot)
 		snprintf(evidence, sizeof(evidence),
 			 "stuck in %s; a snapshot holds no message contents, so their size and "

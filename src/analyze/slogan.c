@@ -90,7 +90,7 @@ void bd_explain_slogan(const struct bd_dump *d, struct bd_slogan *out)
 	const char *p;
 
 	memset(out, 0, sizeof(*out));
-	if (strcmp(d->info.source, "snapshot") == 0) {
+	if (bd_is_snapshot(d)) {
 		out->kind = "live_snapshot";
 		snprintf(out->text, sizeof(out->text),
 			 "A live snapshot taken by beamdump capture (%s profile) while the node was "

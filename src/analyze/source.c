@@ -20,11 +20,16 @@ static const char *const not_in_snapshot[] = {
 	"atom names",
 };
 
+bool bd_is_snapshot(const struct bd_dump *d)
+{
+	return strcmp(d->info.source, "snapshot") == 0;
+}
+
 void bd_rm_source(struct rm_builder *b, struct rm_node *root, const struct bd_dump *d)
 {
 	const struct bd_dump_info *i = &d->info;
 	const struct bd_snapshot_info *sn = &i->snapshot;
-	bool snapshot = strcmp(i->source, "snapshot") == 0;
+	bool snapshot = bd_is_snapshot(d);
 	struct rm_node *o = rm_label(rm_obj(b, root, "source"), "Source");
 	struct rm_node *gaps;
 

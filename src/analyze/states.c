@@ -224,7 +224,7 @@ static enum bd_status scan(struct states_ctx *c, struct bd_error *err)
 			c->n_opened++;
 			bd_find_behaviour(&p, &beh);
 			/* a snapshot holds no heaps: no state can be read, only heap sizes */
-			if (beh.kind && strcmp(d->info.source, "snapshot") != 0)
+			if (beh.kind && !bd_is_snapshot(d))
 				rc = add_state(c, &p, &beh, i, err);
 			else
 				note_heap(&c->heaps, i, &proc);
@@ -499,7 +499,7 @@ enum bd_status bd_report_states(struct bd_dump *d, const struct bd_states_opts *
 	totals = rm_label(rm_obj(c.b, r->root, "totals"), "Behaviour processes");
 	rm_uint(c.b, totals, "behaviours", c.n);
 	rm_uint(c.b, totals, "hibernated", hibernated);
-	if (strcmp(d->info.source, "snapshot") == 0)
+	if (bd_is_snapshot(d))
 		rm_label(rm_null(c.b, totals, "state_bytes"), "all states");  /* not in the input */
 	else
 		rm_flags(rm_label(rm_bytes(c.b, totals, "state_bytes", total_words * d->info.word_size),
@@ -517,7 +517,7 @@ enum bd_status bd_report_states(struct bd_dump *d, const struct bd_states_opts *
 			goto fail;
 	}
 	bd_sort(c.heaps.v, c.heaps.n, sizeof(c.heaps.v[0]), heap_cmp);
-	bool snapshot = strcmp(d->info.source, "snapshot") == 0;
+	bool snapshot = bd_is_snapshot(d);
 	if (snapshot)
 		rm_label(rm_str(c.b, r->root, "states_note",
 				"a snapshot holds no heaps, so no behaviour state is in it; the "

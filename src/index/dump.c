@@ -3,6 +3,8 @@
 #include "index/dump.h"
 #include "index/index.h"
 
+#include <stdatomic.h>
+
 static void info_init(struct bd_dump_info *info, const char *file)
 {
 	memset(info, 0, sizeof(*info));
@@ -230,18 +232,18 @@ struct bd_slice bd_dump_find_name(struct bd_dump *d, struct bd_slice name)
 /* ------------------------------------------------- pid -> its sections */
 
 /*
- * Slots hold the index of the =proc section and of the first of its
- * per-process sections (=proc_messages ... =proc_heap, grouped by process);
- * ids are compared by reading the section headers, so a slot is 8 bytes.
+ * Slot i holds the index of a =proc section and the high bits of its pid's
+ * hash (one word, so that threads can claim it at once), and the index of
+ * the first of its per-process sections (=proc_messages ... =proc_heap,
+ * grouped by process). A probe reads a section header (a random access
+ * into the dump) only when the hash bits match; a slot is 12 bytes.
+ * Where a pid has several candidates the first in the dump wins, whichever
+ * thread saw it first, so the map never depends on the thread count.
  */
-struct proc_slot {
-	uint32_t proc;   /* section index + 1; 0 = empty */
-	uint32_t extra;  /* section index + 1 of its first per-process section; 0 = none */
-};
-
 struct bd_proc_map {
-	size_t cap; /* power of two */
-	struct proc_slot slots[];
+	size_t cap;               /* power of two */
+	_Atomic uint64_t *keys;   /* (hash >> 32) << 32 | (section index + 1); 0 = empty */
+	_Atomic uint32_t *extras; /* section index + 1 of its first per-process section; 0 = none */
 };
 
 static bool is_proc_extra(enum bd_sect k)
@@ -257,66 +259,147 @@ static struct bd_slice section_id(const struct bd_dump *d, size_t i)
 	return s.id;
 }
 
-static struct proc_slot *proc_slot(const struct bd_dump *d, struct bd_proc_map *m,
-				   struct bd_slice pid)
+/* Section index + 1 of the =proc in slot i; 0 if empty. */
+static uint32_t slot_proc(const struct bd_proc_map *m, size_t i)
 {
-	size_t i = (size_t)bd_hash_slice(pid) & (m->cap - 1);
+	return (uint32_t)atomic_load_explicit(&m->keys[i], memory_order_relaxed);
+}
 
-	while (m->slots[i].proc) {
-		struct bd_slice id = section_id(d, m->slots[i].proc - 1);
-		if (bd_slice_eqs(id, pid))
-			break;
-		i = (i + 1) & (m->cap - 1);
+/* The slot of pid, or the empty slot where it would go. */
+static size_t proc_slot(const struct bd_dump *d, const struct bd_proc_map *m, struct bd_slice pid)
+{
+	uint64_t h = bd_hash_slice(pid);
+	size_t i = (size_t)h & (m->cap - 1);
+
+	for (;; i = (i + 1) & (m->cap - 1)) {
+		uint64_t key = atomic_load_explicit(&m->keys[i], memory_order_relaxed);
+		if (!key || ((key >> 32) == (h >> 32) &&
+			     bd_slice_eqs(section_id(d, (uint32_t)key - 1), pid)))
+			return i;
 	}
-	return &m->slots[i];
+}
+
+/* Lower *at to v unless it holds a smaller non-zero value. */
+static void keep_first(_Atomic uint32_t *at, uint32_t v)
+{
+	uint32_t old = atomic_load_explicit(at, memory_order_relaxed);
+
+	while ((!old || v < old) &&
+	       !atomic_compare_exchange_weak_explicit(at, &old, v, memory_order_relaxed,
+						      memory_order_relaxed))
+		;
+}
+
+/* Claim pid's slot for =proc section i, or keep the earlier section already there. */
+static void insert_proc(const struct bd_dump *d, struct bd_proc_map *m, size_t i)
+{
+	struct bd_slice pid = section_id(d, i);
+	uint64_t h = bd_hash_slice(pid);
+	uint64_t key = (h >> 32) << 32 | (uint64_t)(i + 1);
+	size_t at = (size_t)h & (m->cap - 1);
+
+	if (!pid.len)
+		return;
+	for (;;) {
+		uint64_t old = atomic_load_explicit(&m->keys[at], memory_order_relaxed);
+		while (!old) {
+			if (atomic_compare_exchange_weak_explicit(&m->keys[at], &old, key,
+								  memory_order_relaxed,
+								  memory_order_relaxed))
+				return;
+		}
+		if ((old >> 32) == (h >> 32) && bd_slice_eqs(section_id(d, (uint32_t)old - 1), pid)) {
+			/* the same pid twice: the first in the dump keeps the slot */
+			while ((uint32_t)old > i + 1 &&
+			       !atomic_compare_exchange_weak_explicit(&m->keys[at], &old, key,
+								      memory_order_relaxed,
+								      memory_order_relaxed))
+				;
+			return;
+		}
+		at = (at + 1) & (m->cap - 1);
+	}
+}
+
+static bool lists_build(struct bd_dump *d);
+
+/* Sections handed to one part of the build. */
+#define MAP_PART 16384
+
+struct map_build {
+	struct bd_dump *d;
+	struct bd_proc_map *m;
+	bool full_groups;
+};
+
+static void insert_procs(void *ctx, size_t part)
+{
+	struct map_build *b = ctx;
+	size_t end = (part + 1) * MAP_PART;
+
+	for (size_t k = part * MAP_PART; k < end && k < b->d->n_proc_list; k++)
+		insert_proc(b->d, b->m, b->d->proc_list[k]);
 }
 
 /*
  * Every process with per-process sections has a =proc_stack; its messages
  * and dictionary come just before it and its heap just after, so only the
- * stacks are read here (one header per process). When some process has no
- * stack (a truncated dump), every per-process header is read instead, so
- * the map is built once, complete, and never rebuilt under a reader.
+ * stacks are read (one header per process). When some process has no
+ * stack (a truncated dump), every per-process header is read instead.
  */
+static void insert_extras(void *ctx, size_t part)
+{
+	struct map_build *b = ctx;
+	const struct bd_dump *d = b->d;
+	size_t end = (part + 1) * MAP_PART;
+	struct bd_slice prev = { "", 0 };
+
+	if (!b->full_groups) {
+		for (size_t k = part * MAP_PART; k < end && k < d->n_stack_list; k++) {
+			size_t i = d->stack_list[k];
+			size_t s = proc_slot(d, b->m, section_id(d, i));
+			if (slot_proc(b->m, s))
+				keep_first(&b->m->extras[s], (uint32_t)(i + 1));
+		}
+		return;
+	}
+	for (size_t i = part * MAP_PART; i < end && i < d->index.n; i++) {
+		struct bd_slice id;
+		size_t s;
+		if (!is_proc_extra((enum bd_sect)(d->index.entries[i] >> 56)))
+			continue;
+		id = section_id(d, i);
+		if (bd_slice_eqs(id, prev))
+			continue;
+		prev = id;
+		s = proc_slot(d, b->m, id);
+		if (slot_proc(b->m, s))
+			keep_first(&b->m->extras[s], (uint32_t)(i + 1));
+	}
+}
+
+/* Built once, complete, on d->threads threads; never rebuilt under a reader. */
 static struct bd_proc_map *proc_map_build(struct bd_dump *d)
 {
 	size_t n = d->index.count[BD_SECT_PROC];
-	bool full_groups = d->index.count[BD_SECT_PROC_STACK] < n;
 	size_t cap = 16;
-	struct bd_proc_map *m;
-	struct bd_slice prev = { "", 0 };
+	struct map_build b = { d, NULL, d->index.count[BD_SECT_PROC_STACK] < n };
+	size_t extras = b.full_groups ? d->index.n : d->n_stack_list;
 
 	/* section indexes are stored in 32 bits */
-	if (d->index.n >= UINT32_MAX)
+	if (d->index.n >= UINT32_MAX || !d->lists_built || (n && !d->proc_list))
 		return NULL;
 	while (cap < 2 * n + 2)
 		cap *= 2;
-	m = bd_calloc(1, sizeof(*m) + cap * sizeof(m->slots[0]));
-	if (!m)
+	b.m = bd_calloc(1, sizeof(*b.m) + cap * (sizeof(*b.m->keys) + sizeof(*b.m->extras)));
+	if (!b.m)
 		return NULL;
-	m->cap = cap;
-	for (size_t i = bd_section_find(d, BD_SECT_PROC, 0); i < d->index.n;
-	     i = bd_section_find(d, BD_SECT_PROC, i + 1)) {
-		struct bd_slice id = section_id(d, i);
-		struct proc_slot *s = proc_slot(d, m, id);
-		if (id.len && !s->proc)
-			s->proc = (uint32_t)(i + 1);
-	}
-	for (size_t i = 0; i < d->index.n; i++) {
-		enum bd_sect k = (enum bd_sect)(d->index.entries[i] >> 56);
-		struct bd_slice id;
-		struct proc_slot *s;
-		if (full_groups ? !is_proc_extra(k) : k != BD_SECT_PROC_STACK)
-			continue;
-		id = section_id(d, i);
-		if (full_groups && bd_slice_eqs(id, prev))
-			continue;
-		prev = id;
-		s = proc_slot(d, m, id);
-		if (s->proc && !s->extra)
-			s->extra = (uint32_t)(i + 1);
-	}
-	return m;
+	b.m->cap = cap;
+	b.m->keys = (_Atomic uint64_t *)(b.m + 1);
+	b.m->extras = (_Atomic uint32_t *)(b.m->keys + cap);
+	bd_parallel(d->n_proc_list / MAP_PART + 1, d->threads, insert_procs, &b);
+	bd_parallel(extras / MAP_PART + 1, d->threads, insert_extras, &b);
+	return b.m;
 }
 
 static bool same_process(const struct bd_dump *d, size_t i, struct bd_slice pid)
@@ -327,21 +410,25 @@ static bool same_process(const struct bd_dump *d, size_t i, struct bd_slice pid)
 
 bool bd_dump_proc_sections(struct bd_dump *d, struct bd_slice pid, struct bd_proc_sections *out)
 {
-	struct proc_slot *s;
-	size_t first;
+	size_t s, first;
+	uint32_t extra;
 
 	out->proc = out->messages = out->dictionary = out->stack = out->heap = BD_NO_SECTION;
-	if (!d->procs)
+	if (!d->procs) {
+		if (!d->lists_built)
+			lists_build(d);
 		d->procs = proc_map_build(d);
+	}
 	if (!d->procs || !pid.len)
 		return false;
 	s = proc_slot(d, d->procs, pid);
-	if (!s->proc)
+	if (!slot_proc(d->procs, s))
 		return false;
-	out->proc = s->proc - 1;
-	if (!s->extra)
+	out->proc = slot_proc(d->procs, s) - 1;
+	extra = atomic_load_explicit(&d->procs->extras[s], memory_order_relaxed);
+	if (!extra)
 		return true;
-	first = s->extra - 1;
+	first = extra - 1;
 	while (first > 0 && same_process(d, first - 1, pid))
 		first--;
 	for (size_t i = first; i < d->index.n && same_process(d, i, pid); i++) {

@@ -221,21 +221,38 @@ static void add_top(struct rm_builder *b, struct rm_node *parent, const char *ke
 #define REPEAT_MIN 1000
 #define DEEP_CANDIDATES 16
 
-static int u64_cmp(const void *a, const void *b)
-{
-	uint64_t x = *(const uint64_t *)a;
-	uint64_t y = *(const uint64_t *)b;
-
-	return x < y ? -1 : x > y;
-}
-
-/* The median of v[0..n) (reordered); 0 if n is 0. */
+/*
+ * The median of v[0..n) (reordered); 0 if n is 0. A selection, not a sort:
+ * it runs on every process of the dump after the parallel parts.
+ */
 static uint64_t median(uint64_t *v, size_t n)
 {
+	size_t lo = 0, hi = n, k = n / 2;
+
 	if (!n)
 		return 0;
-	bd_sort(v, n, sizeof(*v), u64_cmp);
-	return v[n / 2];
+	/* v[k] ends where a sort would put it: Hoare's partition on a middle pivot */
+	while (hi - lo > 1) {
+		uint64_t pivot = v[lo + (hi - lo - 1) / 2];
+		size_t i = lo, j = hi - 1;
+		for (;;) {
+			while (v[i] < pivot)
+				i++;
+			while (v[j] > pivot)
+				j--;
+			if (i >= j)
+				break;
+			uint64_t t = v[i];
+			v[i++] = v[j];
+			v[j--] = t;
+		}
+		/* [lo, j] <= pivot <= [j + 1, hi) */
+		if (k <= j)
+			hi = j + 1;
+		else
+			lo = j + 1;
+	}
+	return v[k];
 }
 
 /* How many of the busiest processes are runaways: 0 if none stands out. */

@@ -191,13 +191,8 @@ static enum bd_status share_binaries(struct memory_ctx *c, struct bd_error *err)
 	}
 	for (size_t i = 0; i < c->t->n; i++) {
 		struct bd_proc_sections s;
-		struct bd_section ps;
-		struct bd_proc p;
 		/* a heap with no refc binary (BinVHeap 0, OldBinVHeap 0) is not read */
-		bd_section_get(c->d, c->t->procs[i].section, &ps);
-		bd_parse_proc_keys(&ps, &p, "BOM");
-		if (has_vheap && p.bin_vheap_words == 0 && p.old_bin_vheap_words == 0 &&
-		    (p.message_queue_len == 0 || p.message_queue_len == BD_UNSET))
+		if (has_vheap && !c->t->procs[i].holds_binaries && !c->t->procs[i].queued)
 			continue;
 		if (!bd_dump_proc_sections_at(c->d, c->t->procs[i].section, &s) ||
 		    s.heap == BD_NO_SECTION)
@@ -292,9 +287,11 @@ static void read_mailboxes_and_vheaps(struct memory_ctx *c)
 		struct held *h = &c->held[i];
 		struct bd_section s;
 		struct bd_proc p;
+		if (!c->t->procs[i].queued && !h->hidden_originals)
+			continue;
 		bd_section_get(c->d, c->t->procs[i].section, &s);
 		bd_parse_proc_keys(&s, &p, "MBO");
-		if (p.message_queue_len && p.message_queue_len != BD_UNSET)
+		if (c->t->procs[i].queued)
 			size_mailbox(c, (uint32_t)i);
 		if (h->hidden_originals && p.bin_vheap_words != BD_UNSET &&
 		    p.old_bin_vheap_words != BD_UNSET) {

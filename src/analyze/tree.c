@@ -3,6 +3,7 @@
 #include "analyze/analyze.h"
 #include "analyze/tree.h"
 #include "parse/parse.h"
+#include "term/heap.h"
 #include "term/process.h"
 
 /* What a process's dictionary says about where it came from. */
@@ -20,7 +21,7 @@ static bool is_supervisor_module(struct bd_slice m)
 	       bd_slice_eq(m, "Elixir.PartitionSupervisor");
 }
 
-static void read_initial_call(struct bd_proc_tree *t, const struct bd_process *p,
+static void read_initial_call(struct bd_arena *arena, const struct bd_process *p,
 			      const struct bd_elem *v, struct dict_facts *f)
 {
 	struct bd_elem m, fn, a;
@@ -32,7 +33,7 @@ static void read_initial_call(struct bd_proc_tree *t, const struct bd_process *p
 	f->supervisor = is_supervisor_module(m.text);
 	f->app_master = bd_slice_eq(m.text, "application_master") && bd_slice_eq(fn.text, "init");
 	{
-		char *s = bd_arena_printf(&t->arena, "%.*s:%.*s/%lld", (int)m.text.len, m.text.ptr,
+		char *s = bd_arena_printf(arena, "%.*s:%.*s/%lld", (int)m.text.len, m.text.ptr,
 					  (int)fn.text.len, fn.text.ptr, (long long)a.small);
 		if (s)
 			f->initial_call = bd_slice_make(s, strlen(s));
@@ -87,7 +88,7 @@ static void hint_dictionary(struct bd_dump *d, struct bd_process *p, struct bd_s
 		p->hint.next[0] = at + 1;
 }
 
-static void read_dictionary(struct bd_proc_tree *t, struct bd_dump *d, struct bd_process *p,
+static void read_dictionary(struct bd_arena *arena, struct bd_dump *d, struct bd_process *p,
 			    struct dict_facts *f)
 {
 	struct bd_slice rest = bd_process_dictionary(p);
@@ -97,7 +98,7 @@ static void read_dictionary(struct bd_proc_tree *t, struct bd_dump *d, struct bd
 
 	while (bd_next_dict_entry(p, &rest, &key, &value, NULL)) {
 		if (bd_elem_is_atom(&key, "$initial_call"))
-			read_initial_call(t, p, &value, f);
+			read_initial_call(arena, p, &value, f);
 		else if (bd_elem_is_atom(&key, "$ancestors"))
 			read_ancestor(d, p, value, f);
 	}
@@ -124,16 +125,23 @@ static struct bd_slice app_master_name(const struct bd_process *p)
 	return bd_slice_make("", 0);
 }
 
-static uint32_t app_index(struct bd_proc_tree *t, size_t *cap, struct bd_slice name)
+/* Applications are numbered per part of the build, then once for the tree. */
+struct app_names {
+	struct bd_slice *names;
+	size_t n;
+	size_t cap;
+};
+
+static uint32_t app_index(struct app_names *a, struct bd_slice name)
 {
-	for (size_t i = 0; i < t->n_apps; i++) {
-		if (bd_slice_eqs(t->apps[i], name))
+	for (size_t i = 0; i < a->n; i++) {
+		if (bd_slice_eqs(a->names[i], name))
 			return (uint32_t)i;
 	}
-	if (!bd_grow((void **)&t->apps, cap, t->n_apps + 1, sizeof(*t->apps)))
+	if (!bd_grow((void **)&a->names, &a->cap, a->n + 1, sizeof(*a->names)))
 		return BD_NO_PLACE;
-	t->apps[t->n_apps] = name;
-	return (uint32_t)t->n_apps++;
+	a->names[a->n] = name;
+	return (uint32_t)a->n++;
 }
 
 static uint32_t place_of_section(const struct bd_dump *d, size_t section)
@@ -162,10 +170,22 @@ struct bd_slice bd_place_label(const struct bd_proc_tree *t, uint32_t i)
 	return t->procs[i].name.len ? t->procs[i].name : t->procs[i].pid;
 }
 
+/* A run of processes placed by one thread; apps numbered in its own list. */
+struct place_part {
+	struct bd_proc_tree *t;
+	size_t lo, hi;
+	struct bd_arena *arena;
+	struct app_names apps;
+	enum bd_status rc;
+	struct bd_error err;
+};
+
 /* Read one process: its keys, and its dictionary when it has one. */
-static enum bd_status read_place(struct bd_proc_tree *t, struct bd_dump *d, size_t i,
-				 size_t *app_cap, struct bd_error *err)
+static enum bd_status read_place(struct place_part *part, size_t i)
 {
+	struct bd_proc_tree *t = part->t;
+	struct bd_dump *d = t->d;
+	struct bd_error *err = &part->err;
 	struct bd_place *pl = &t->procs[i];
 	struct bd_proc_sections sect;
 	struct bd_section s;
@@ -173,18 +193,20 @@ static enum bd_status read_place(struct bd_proc_tree *t, struct bd_dump *d, size
 	bool estimated;
 
 	bd_section_get(d, d->proc_list[i], &s);
-	/* Name, Spawned as/by, Memory, and Stack+heap, OldHeap for older dumps' memory;
-	 * a snapshot's Application */
-	bd_parse_proc_keys(&s, &p, "NSMOA");
+	/* Name, Spawned as/by, Memory, Message queue length, BinVHeap, and Stack+heap,
+	 * OldHeap for older dumps' memory; a snapshot's Application */
+	bd_parse_proc_keys(&s, &p, "NSMOAB");
 	pl->pid = s.id;
 	pl->section = d->proc_list[i];
-	pl->name = bd_atom_text(&t->arena, p.name);
+	pl->name = bd_atom_text(part->arena, p.name);
 	pl->initial_call = p.spawned_as;
 	pl->memory_bytes = bd_proc_memory(&p, d, &estimated);
+	pl->queued = p.message_queue_len && p.message_queue_len != BD_UNSET;
+	pl->holds_binaries = p.bin_vheap_words || p.old_bin_vheap_words;
 	pl->supervisor = pl->app = pl->group = BD_NO_PLACE;
 	/* a snapshot knows each process's application from its group leader */
 	if (p.application.len)
-		pl->app = app_index(t, app_cap, bd_atom_text(&t->arena, p.application));
+		pl->app = app_index(&part->apps, bd_atom_text(part->arena, p.application));
 	/* the spawner, else (it has died) the first live ancestor */
 	pl->parent = bd_proc_tree_find(t, d, p.spawned_by);
 	bd_dump_proc_sections_at(d, d->proc_list[i], &sect);
@@ -195,7 +217,7 @@ static enum bd_status read_place(struct bd_proc_tree *t, struct bd_dump *d, size
 		if (rc)
 			return rc;
 		memset(&f, 0, sizeof(f));
-		read_dictionary(t, d, &proc, &f);
+		read_dictionary(part->arena, d, &proc, &f);
 		if (f.initial_call.len)
 			pl->initial_call = f.initial_call;
 		pl->is_supervisor = f.supervisor;
@@ -205,7 +227,7 @@ static enum bd_status read_place(struct bd_proc_tree *t, struct bd_dump *d, size
 			struct bd_slice app = app_master_name(&proc);
 			pl->is_app_master = true;
 			if (app.len && pl->app == BD_NO_PLACE)
-				pl->app = app_index(t, app_cap, app);
+				pl->app = app_index(&part->apps, app);
 		}
 		bd_process_close(&proc);
 	}
@@ -326,35 +348,97 @@ static bool make_groups(struct bd_proc_tree *t)
 	return true;
 }
 
+static void place_part_run(void *ctx, size_t k)
+{
+	struct place_part *part = &((struct place_part *)ctx)[k];
+
+	for (size_t i = part->lo; i < part->hi && !part->rc; i++) {
+		part->rc = read_place(part, i);
+		if (part->t->procs[i].parent == i)
+			part->t->procs[i].parent = BD_NO_PLACE;
+	}
+}
+
+/* Number the parts' applications once for the tree, in the order first seen. */
+static bool merge_apps(struct bd_proc_tree *t, struct place_part *parts, size_t n_parts)
+{
+	struct app_names all = { NULL, 0, 0 };
+	bool ok = true;
+
+	for (size_t k = 0; k < n_parts && ok; k++) {
+		struct place_part *part = &parts[k];
+		uint32_t *to = bd_calloc(part->apps.n ? part->apps.n : 1, sizeof(*to));
+		if (!to) {
+			ok = false;
+			break;
+		}
+		for (size_t a = 0; a < part->apps.n; a++) {
+			to[a] = app_index(&all, part->apps.names[a]);
+			ok = ok && to[a] != BD_NO_PLACE;
+		}
+		for (size_t i = part->lo; i < part->hi && part->apps.n; i++) {
+			uint32_t *app = &t->procs[i].app;
+			if (*app != BD_NO_PLACE)
+				*app = to[*app];
+		}
+		bd_free(to);
+	}
+	t->apps = all.names;
+	t->n_apps = all.n;
+	return ok;
+}
+
+/* Processes a part places: enough that starting it costs little beside it. */
+#define PLACE_PART 4096
+
 enum bd_status bd_proc_tree_build(struct bd_dump *d, struct bd_proc_tree *t, struct bd_error *err)
 {
-	size_t app_cap = 0;
+	struct place_part *parts = NULL;
+	size_t n_parts = 0;
 	enum bd_status rc = BD_OK;
 
 	memset(t, 0, sizeof(*t));
 	t->d = d;
-	bd_arena_init(&t->arena);
+	/* what the parts share is built before they run */
 	bd_dump_prepare_shared(d);
+	bd_dump_literals(d);
 	if (d->n_proc_list && !d->proc_list)
 		goto oom;
 	t->n = d->n_proc_list;
+	n_parts = t->n / PLACE_PART + 1;
 	t->procs = bd_calloc(t->n ? t->n : 1, sizeof(*t->procs));
-	if (!t->procs)
+	parts = bd_calloc(n_parts, sizeof(*parts));
+	t->arenas = bd_calloc(n_parts, sizeof(*t->arenas));
+	if (!t->procs || !parts || !t->arenas)
 		goto oom;
-	for (size_t i = 0; i < t->n; i++) {
-		rc = read_place(t, d, i, &app_cap, err);
-		if (rc)
-			goto fail;
-		if (t->procs[i].parent == i)
-			t->procs[i].parent = BD_NO_PLACE;
+	t->n_arenas = n_parts;
+	for (size_t k = 0; k < n_parts; k++) {
+		bd_arena_init(&t->arenas[k]);
+		parts[k].t = t;
+		parts[k].arena = &t->arenas[k];
+		parts[k].lo = k * PLACE_PART;
+		parts[k].hi = k + 1 < n_parts ? (k + 1) * PLACE_PART : t->n;
 	}
-	if (!resolve_chains(t) || !make_groups(t))
+	bd_parallel(n_parts, d->threads, place_part_run, parts);
+	for (size_t k = 0; k < n_parts; k++) {
+		if (parts[k].rc) {
+			rc = parts[k].rc;
+			if (err)
+				*err = parts[k].err;
+			goto fail;
+		}
+	}
+	if (!merge_apps(t, parts, n_parts) || !resolve_chains(t) || !make_groups(t))
 		goto oom;
-	return BD_OK;
+	goto out;
 oom:
 	rc = bd_fail(err, BD_ENOMEM, BD_NO_OFFSET, NULL, "out of memory placing processes");
 fail:
 	bd_proc_tree_release(t);
+out:
+	for (size_t k = 0; parts && k < n_parts; k++)
+		bd_free(parts[k].apps.names);
+	bd_free(parts);
 	return rc;
 }
 
@@ -363,7 +447,9 @@ void bd_proc_tree_release(struct bd_proc_tree *t)
 	bd_free(t->procs);
 	bd_free(t->apps);
 	bd_free(t->groups);
-	bd_arena_release(&t->arena);
+	for (size_t k = 0; k < t->n_arenas; k++)
+		bd_arena_release(&t->arenas[k]);
+	bd_free(t->arenas);
 	memset(t, 0, sizeof(*t));
 }
 

@@ -28,6 +28,8 @@ struct bd_place {
 	uint64_t memory_bytes;         /* the =proc Memory: (estimated when absent) */
 	bool is_supervisor;            /* supervisor, supervisor_bridge, DynamicSupervisor */
 	bool is_app_master;            /* application_master:init/4 */
+	bool queued;                   /* its message queue is not empty */
+	bool holds_binaries;           /* BinVHeap or OldBinVHeap is not 0 */
 };
 
 /* Siblings: the processes with the same parent, application and initial call. */
@@ -48,13 +50,15 @@ struct bd_proc_tree {
 	size_t n_apps;
 	struct bd_proc_group *groups;  /* most members first, then most memory */
 	size_t n_groups;
-	struct bd_arena arena;
+	struct bd_arena *arenas;       /* names and initial calls: one per part of the build */
+	size_t n_arenas;
 	struct bd_dump *d;             /* the dump it was built from */
 };
 
 /*
  * Place every process of the dump. Reads each =proc's keys and, for the
- * processes that have one, the dictionary; O(processes) memory.
+ * processes that have one, the dictionary, on d->threads threads;
+ * O(processes) memory.
  */
 enum bd_status bd_proc_tree_build(struct bd_dump *d, struct bd_proc_tree *t, struct bd_error *err);
 void bd_proc_tree_release(struct bd_proc_tree *t);

@@ -232,18 +232,21 @@ struct bd_slice bd_dump_find_name(struct bd_dump *d, struct bd_slice name)
 /* ------------------------------------------------- pid -> its sections */
 
 /*
- * Slot i holds the index of a =proc section and the high bits of its pid's
- * hash (one word, so that threads can claim it at once), and the index of
- * the first of its per-process sections (=proc_messages ... =proc_heap,
- * grouped by process). A probe reads a section header (a random access
- * into the dump) only when the hash bits match; a slot is 12 bytes.
- * Where a pid has several candidates the first in the dump wins, whichever
- * thread saw it first, so the map never depends on the thread count.
+ * A slot holds a process's rank (its =proc's place in d->proc_list) and
+ * the high bits of its pid's hash, in one word so that threads can claim
+ * it at once; a probe reads a section header (a random access into the
+ * dump) only when the hash bits match. Beside the slots, by rank, the
+ * first of each process's per-process sections (=proc_messages ...
+ * =proc_heap, grouped by process), so that a process found by position
+ * needs no hashing at all. Where a pid has several candidates the first in
+ * the dump wins, whichever thread saw it first, so the map never depends
+ * on the thread count.
  */
 struct bd_proc_map {
 	size_t cap;               /* power of two */
-	_Atomic uint64_t *keys;   /* (hash >> 32) << 32 | (section index + 1); 0 = empty */
-	_Atomic uint32_t *extras; /* section index + 1 of its first per-process section; 0 = none */
+	_Atomic uint64_t *keys;   /* (hash >> 32) << 32 | (rank + 1); 0 = empty */
+	_Atomic uint32_t *extras; /* by rank: section index + 1 of its first per-process
+				   * section; 0 = none */
 };
 
 static bool is_proc_extra(enum bd_sect k)
@@ -259,8 +262,8 @@ static struct bd_slice section_id(const struct bd_dump *d, size_t i)
 	return s.id;
 }
 
-/* Section index + 1 of the =proc in slot i; 0 if empty. */
-static uint32_t slot_proc(const struct bd_proc_map *m, size_t i)
+/* Rank + 1 of the process in slot i; 0 if empty. */
+static uint32_t slot_rank(const struct bd_proc_map *m, size_t i)
 {
 	return (uint32_t)atomic_load_explicit(&m->keys[i], memory_order_relaxed);
 }
@@ -274,7 +277,7 @@ static size_t proc_slot(const struct bd_dump *d, const struct bd_proc_map *m, st
 	for (;; i = (i + 1) & (m->cap - 1)) {
 		uint64_t key = atomic_load_explicit(&m->keys[i], memory_order_relaxed);
 		if (!key || ((key >> 32) == (h >> 32) &&
-			     bd_slice_eqs(section_id(d, (uint32_t)key - 1), pid)))
+			     bd_slice_eqs(section_id(d, d->proc_list[(uint32_t)key - 1]), pid)))
 			return i;
 	}
 }
@@ -290,12 +293,12 @@ static void keep_first(_Atomic uint32_t *at, uint32_t v)
 		;
 }
 
-/* Claim pid's slot for =proc section i, or keep the earlier section already there. */
-static void insert_proc(const struct bd_dump *d, struct bd_proc_map *m, size_t i)
+/* Claim pid's slot for the process of rank k, or keep the earlier one already there. */
+static void insert_proc(const struct bd_dump *d, struct bd_proc_map *m, size_t k)
 {
-	struct bd_slice pid = section_id(d, i);
+	struct bd_slice pid = section_id(d, d->proc_list[k]);
 	uint64_t h = bd_hash_slice(pid);
-	uint64_t key = (h >> 32) << 32 | (uint64_t)(i + 1);
+	uint64_t key = (h >> 32) << 32 | (uint64_t)(k + 1);
 	size_t at = (size_t)h & (m->cap - 1);
 
 	if (!pid.len)
@@ -308,9 +311,10 @@ static void insert_proc(const struct bd_dump *d, struct bd_proc_map *m, size_t i
 								  memory_order_relaxed))
 				return;
 		}
-		if ((old >> 32) == (h >> 32) && bd_slice_eqs(section_id(d, (uint32_t)old - 1), pid)) {
+		if ((old >> 32) == (h >> 32) &&
+		    bd_slice_eqs(section_id(d, d->proc_list[(uint32_t)old - 1]), pid)) {
 			/* the same pid twice: the first in the dump keeps the slot */
-			while ((uint32_t)old > i + 1 &&
+			while ((uint32_t)old > k + 1 &&
 			       !atomic_compare_exchange_weak_explicit(&m->keys[at], &old, key,
 								      memory_order_relaxed,
 								      memory_order_relaxed))
@@ -338,7 +342,7 @@ static void insert_procs(void *ctx, size_t part)
 	size_t end = (part + 1) * MAP_PART;
 
 	for (size_t k = part * MAP_PART; k < end && k < b->d->n_proc_list; k++)
-		insert_proc(b->d, b->m, b->d->proc_list[k]);
+		insert_proc(b->d, b->m, k);
 }
 
 /*
@@ -357,24 +361,24 @@ static void insert_extras(void *ctx, size_t part)
 	if (!b->full_groups) {
 		for (size_t k = part * MAP_PART; k < end && k < d->n_stack_list; k++) {
 			size_t i = d->stack_list[k];
-			size_t s = proc_slot(d, b->m, section_id(d, i));
-			if (slot_proc(b->m, s))
-				keep_first(&b->m->extras[s], (uint32_t)(i + 1));
+			uint32_t rank = slot_rank(b->m, proc_slot(d, b->m, section_id(d, i)));
+			if (rank)
+				keep_first(&b->m->extras[rank - 1], (uint32_t)(i + 1));
 		}
 		return;
 	}
 	for (size_t i = part * MAP_PART; i < end && i < d->index.n; i++) {
 		struct bd_slice id;
-		size_t s;
+		uint32_t rank;
 		if (!is_proc_extra((enum bd_sect)(d->index.entries[i] >> 56)))
 			continue;
 		id = section_id(d, i);
 		if (bd_slice_eqs(id, prev))
 			continue;
 		prev = id;
-		s = proc_slot(d, b->m, id);
-		if (slot_proc(b->m, s))
-			keep_first(&b->m->extras[s], (uint32_t)(i + 1));
+		rank = slot_rank(b->m, proc_slot(d, b->m, id));
+		if (rank)
+			keep_first(&b->m->extras[rank - 1], (uint32_t)(i + 1));
 	}
 }
 
@@ -391,7 +395,8 @@ static struct bd_proc_map *proc_map_build(struct bd_dump *d)
 		return NULL;
 	while (cap < 2 * n + 2)
 		cap *= 2;
-	b.m = bd_calloc(1, sizeof(*b.m) + cap * (sizeof(*b.m->keys) + sizeof(*b.m->extras)));
+	b.m = bd_calloc(1, sizeof(*b.m) + cap * sizeof(*b.m->keys) +
+				  (n ? n : 1) * sizeof(*b.m->extras));
 	if (!b.m)
 		return NULL;
 	b.m->cap = cap;
@@ -408,40 +413,53 @@ static bool same_process(const struct bd_dump *d, size_t i, struct bd_slice pid)
 	       bd_slice_eqs(section_id(d, i), pid);
 }
 
-bool bd_dump_proc_sections(struct bd_dump *d, struct bd_slice pid, struct bd_proc_sections *out)
+static bool proc_map_ready(struct bd_dump *d)
 {
-	size_t s, first;
-	uint32_t extra;
-
-	out->proc = out->messages = out->dictionary = out->stack = out->heap = BD_NO_SECTION;
 	if (!d->procs) {
 		if (!d->lists_built)
 			lists_build(d);
 		d->procs = proc_map_build(d);
 	}
-	if (!d->procs || !pid.len)
-		return false;
-	s = proc_slot(d, d->procs, pid);
-	if (!slot_proc(d->procs, s))
-		return false;
-	out->proc = slot_proc(d->procs, s) - 1;
-	extra = atomic_load_explicit(&d->procs->extras[s], memory_order_relaxed);
+	return d->procs != NULL;
+}
+
+/* The per-process sections of the process of rank k, from the map. */
+static void sections_of_rank(const struct bd_dump *d, size_t k, struct bd_slice pid,
+			     struct bd_proc_sections *out)
+{
+	uint32_t extra = atomic_load_explicit(&d->procs->extras[k], memory_order_relaxed);
+	size_t first;
+
 	if (!extra)
-		return true;
+		return;
 	first = extra - 1;
 	while (first > 0 && same_process(d, first - 1, pid))
 		first--;
 	for (size_t i = first; i < d->index.n && same_process(d, i, pid); i++) {
-		enum bd_sect k = (enum bd_sect)(d->index.entries[i] >> 56);
-		if (k == BD_SECT_PROC_MESSAGES)
+		enum bd_sect kind = (enum bd_sect)(d->index.entries[i] >> 56);
+		if (kind == BD_SECT_PROC_MESSAGES)
 			out->messages = i;
-		else if (k == BD_SECT_PROC_DICTIONARY)
+		else if (kind == BD_SECT_PROC_DICTIONARY)
 			out->dictionary = i;
-		else if (k == BD_SECT_PROC_STACK)
+		else if (kind == BD_SECT_PROC_STACK)
 			out->stack = i;
 		else
 			out->heap = i;
 	}
+}
+
+bool bd_dump_proc_sections(struct bd_dump *d, struct bd_slice pid, struct bd_proc_sections *out)
+{
+	uint32_t rank;
+
+	out->proc = out->messages = out->dictionary = out->stack = out->heap = BD_NO_SECTION;
+	if (!proc_map_ready(d) || !pid.len)
+		return false;
+	rank = slot_rank(d->procs, proc_slot(d, d->procs, pid));
+	if (!rank)
+		return false;
+	out->proc = d->proc_list[rank - 1];
+	sections_of_rank(d, rank - 1, pid, out);
 	return true;
 }
 
@@ -503,11 +521,17 @@ bool bd_dump_proc_sections_at(struct bd_dump *d, size_t proc_i, struct bd_proc_s
 		lists_build(d);
 	lo = bd_dump_proc_rank(d, proc_i);
 	missing = d->n_proc_list > d->n_stack_list ? d->n_proc_list - d->n_stack_list : 0;
-	if (!d->proc_list || lo >= d->n_proc_list || d->proc_list[lo] != proc_i ||
-	    missing >= PROBE_MAX) {
-		bool found = bd_dump_proc_sections(d, pid, out);
+	if (!d->proc_list || lo >= d->n_proc_list || d->proc_list[lo] != proc_i) {
+		bd_dump_proc_sections(d, pid, out);
 		out->proc = proc_i;
-		return found || true;
+		return true;
+	}
+	if (missing >= PROBE_MAX) {
+		/* too many processes without sections to probe: the map has them by rank */
+		out->proc = proc_i;
+		if (proc_map_ready(d))
+			sections_of_rank(d, lo, pid, out);
+		return true;
 	}
 	out->proc = proc_i;
 	if (!d->n_stack_list)

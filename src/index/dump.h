@@ -53,7 +53,7 @@ struct bd_proc_sections {
 
 /*
  * Find the sections of the process pid ("<0.80.0>"). The map behind it is
- * built on the first call in one pass over the index (12 bytes a process).
+ * built on the first call in one pass over the index (about 20 bytes a process).
  * Returns false if the dump has no =proc for pid.
  */
 bool bd_dump_proc_sections(struct bd_dump *d, struct bd_slice pid, struct bd_proc_sections *out);

@@ -177,6 +177,15 @@ static int read_atom(struct dec *d, int slot, struct bd_etf_atom *a)
 		if (n > ATOM_MAX_CHARS)
 			return fail(d, BD_ETF_EFORMAT, off,
 				    "atom of %zu characters, the limit is 255", n);
+		/* ASCII reads the same in UTF-8: point into the buffer */
+		for (i = 0; i < n && d->buf[d->pos + i] < 0x80; i++)
+			;
+		if (i == n) {
+			a->ptr = (const char *)(d->buf + d->pos);
+			a->len = n;
+			d->pos += n;
+			return 0;
+		}
 		for (i = 0; i < n; i++) {
 			uint8_t c = d->buf[d->pos + i];
 

@@ -75,8 +75,9 @@ enum bd_etf_kind {
 
 /*
  * An atom name in UTF-8 (latin-1 atoms are converted), not NUL-terminated.
- * ptr points into the input or into scratch space of the decoder; either
- * way it is valid only until the callback returns.
+ * ptr points into the input (UTF-8 and ASCII names) or, for latin-1 names
+ * beyond ASCII, into scratch space of the decoder valid only until the
+ * callback returns.
  */
 struct bd_etf_atom {
 	const char *ptr;

@@ -67,7 +67,7 @@ struct sterm {
 
 struct frame {
 	unsigned char *bytes; /* inflated: 131, then the term */
-	size_t len;
+	size_t len, bytes_cap;
 	struct sterm *t;
 	size_t n, cap;
 	struct bd_arena arena;
@@ -142,20 +142,227 @@ static size_t intern_node(struct snap *s, const char *p, size_t n)
 	return s->n_nodes++;
 }
 
+/* ------------------------------------------------------ process rows */
+
+/*
+ * A frame {procs, Seq, TimeUs, [Row]} holds most of a snapshot: a row per
+ * process, {Pid, Value...} in the header's key order. Its rows are read
+ * while the frame decodes, straight into s->rows, instead of from a
+ * decoded copy of the frame (which would cost more than the decoding).
+ */
+struct row_reader {
+	bool on;                /* this frame's rows list is being read */
+	size_t top;             /* terms seen at depth 1: the rows list is the fourth */
+	bool in_row;            /* a row tuple whose pid is local */
+	bool skip;              /* a row to leave out (dead, remote, not a tuple) */
+	struct row r;
+	size_t pos;             /* the element of the row being read */
+	int field;              /* its field, -1 for none */
+	size_t rows_before;     /* s->n_rows when the frame began: a bad frame adds none */
+	/* initial_call {M, F, A}, gathered over its three terms */
+	size_t mfa_seen;
+	bool mfa_ok;
+	char m[2 * 255 + 1], fn[2 * 255 + 1];
+	size_t m_len, fn_len;
+	int64_t arity;
+};
+
+static void put_atom_quoted(struct bd_buf *b, const char *p, size_t n);
+
+/* "M:F/A", atoms quoted as the dump quotes them; shared with the row before when equal. */
+static const char *mfa_text(struct snap *s, const struct row_reader *rr)
+{
+	struct bd_buf b = BD_BUF_INIT;
+	char arity[24];
+	const char *out;
+
+	put_atom_quoted(&b, rr->m, rr->m_len);
+	bd_buf_addch(&b, ':');
+	put_atom_quoted(&b, rr->fn, rr->fn_len);
+	snprintf(arity, sizeof(arity), "/%" PRId64, rr->arity);
+	bd_buf_addstr(&b, arity);
+	/* most processes share an initial call with the one before */
+	if (s->last_mfa && strcmp(s->last_mfa, b.ptr) == 0)
+		out = s->last_mfa;
+	else
+		out = b.oom ? NULL : bd_arena_strndup(&s->arena, b.ptr, b.len);
+	bd_buf_release(&b);
+	s->last_mfa = out;
+	return out;
+}
+
+/* The dump's State word for process_info's status. */
+static const char *status_word(const char *p, size_t n)
+{
+	static const char *const words[][2] = {
+		{ "running", "Running" },   { "runnable", "Scheduled" },
+		{ "waiting", "Waiting" },   { "exiting", "Exiting" },
+		{ "garbage_collecting", "Garbing" }, { "suspended", "Suspended" },
+	};
+
+	for (size_t i = 0; i < BD_ARRAY_SIZE(words); i++)
+		if (strlen(words[i][0]) == n && memcmp(p, words[i][0], n) == 0)
+			return words[i][1];
+	return "Undefined";
+}
+
+static bool ev_is_atom(const struct bd_etf_event *ev, const char *name)
+{
+	return ev->kind == BD_ETF_ATOM && ev->atom.len == strlen(name) &&
+	       memcmp(ev->atom.ptr, name, ev->atom.len) == 0;
+}
+
+/* The element just read ends: an initial call gathered over its terms is set. */
+static void row_element_end(struct snap *s, struct row_reader *rr)
+{
+	if (rr->field == F_INITIAL && rr->mfa_ok && rr->mfa_seen == 3)
+		rr->r.initial_call = mfa_text(s, rr);
+	rr->field = -1;
+}
+
+/* The row being read ends: kept unless it was to be left out. */
+static void row_end(struct snap *s, struct row_reader *rr)
+{
+	if (!rr->in_row)
+		return;
+	row_element_end(s, rr);
+	rr->in_row = false;
+	if (rr->skip)
+		return;
+	if (!bd_grow((void **)&s->rows, &s->cap_rows, s->n_rows + 1, sizeof(*s->rows))) {
+		s->nomem = true;
+		return;
+	}
+	s->rows[s->n_rows++] = rr->r;
+}
+
+/* A term below the rows list: depth 2 is a row, 3 its elements, 4 inside one. */
+static void row_term(struct snap *s, struct row_reader *rr, const struct bd_etf_event *ev)
+{
+	if (ev->depth == 2) {
+		row_end(s, rr);
+		rr->in_row = true;
+		rr->skip = ev->kind != BD_ETF_TUPLE || !ev->count;
+		memset(&rr->r, 0, sizeof(rr->r));
+		rr->r.detail_frame = rr->r.detail = rr->r.bt_frame = rr->r.bt = NONE;
+		rr->pos = 0;
+		rr->field = -1;
+		return;
+	}
+	if (!rr->in_row || rr->skip)
+		return;
+	if (ev->depth == 3) {
+		size_t pos = rr->pos++;
+		row_element_end(s, rr);
+		if (pos == 0) {
+			/* the pid, or 'dead' for a process that exited while being read */
+			if (ev_is_atom(ev, "dead")) {
+				s->n_dead++;
+				rr->skip = true;
+			} else if (ev->kind != BD_ETF_PID ||
+				   intern_node(s, ev->pid.node.ptr, ev->pid.node.len) != s->local) {
+				rr->skip = true;
+			} else {
+				if (!s->creation)
+					s->creation = ev->pid.creation;
+				rr->r.id = ev->pid.id;
+				rr->r.serial = ev->pid.serial;
+			}
+			return;
+		}
+		rr->field = pos < BD_ARRAY_SIZE(s->field_at) ? s->field_at[pos] : -1;
+		switch (rr->field) {
+		case -1:
+			break;
+		case F_NAME:
+			if (ev->kind == BD_ETF_ATOM &&
+			    !(rr->r.name = bd_arena_strndup(&s->arena, ev->atom.ptr, ev->atom.len)))
+				s->nomem = true;
+			break;
+		case F_INITIAL:
+			rr->mfa_seen = 0;
+			rr->mfa_ok = ev->kind == BD_ETF_TUPLE && ev->count == 3;
+			break;
+		case F_STATUS:
+			if (ev->kind == BD_ETF_ATOM)
+				rr->r.status = status_word(ev->atom.ptr, ev->atom.len);
+			break;
+		case F_GROUP_LEADER:
+			if (ev->kind == BD_ETF_PID &&
+			    intern_node(s, ev->pid.node.ptr, ev->pid.node.len) == s->local) {
+				rr->r.gl_id = ev->pid.id;
+				rr->r.gl_serial = ev->pid.serial;
+				rr->r.has[F_GROUP_LEADER] = true;
+			}
+			break;
+		default: {
+			uint64_t *dst[N_FIELDS] = {
+				[F_MQ] = &rr->r.mq, [F_REDS] = &rr->r.reds, [F_STACK] = &rr->r.stack,
+				[F_HEAP_BLOCK] = &rr->r.heap_block, [F_OLD_BLOCK] = &rr->r.old_block,
+				[F_OLD_USED] = &rr->r.old_used, [F_MBUF] = &rr->r.mbuf,
+				[F_BINV] = &rr->r.binv, [F_OLD_BINV] = &rr->r.old_binv,
+			};
+			if (ev->kind == BD_ETF_INT && ev->i >= 0) {
+				*dst[rr->field] = (uint64_t)ev->i;
+				rr->r.has[rr->field] = true;
+			}
+		}
+		}
+		return;
+	}
+	/* depth 4 and deeper: only the initial call's M, F and A are read */
+	if (rr->field != F_INITIAL || !rr->mfa_ok || ev->depth != 4)
+		return;
+	switch (rr->mfa_seen++) {
+	case 0:
+	case 1: {
+		char *to = rr->mfa_seen == 1 ? rr->m : rr->fn;
+		size_t *len = rr->mfa_seen == 1 ? &rr->m_len : &rr->fn_len;
+		if (ev->kind != BD_ETF_ATOM || ev->atom.len >= sizeof(rr->m)) {
+			rr->mfa_ok = false;
+			break;
+		}
+		memcpy(to, ev->atom.ptr, ev->atom.len);
+		*len = ev->atom.len;
+		break;
+	}
+	case 2:
+		rr->mfa_ok = ev->kind == BD_ETF_INT;
+		rr->arity = ev->i;
+		break;
+	default:
+		break;
+	}
+}
+
 struct build {
 	struct snap *s;
 	struct frame *f;
 	size_t *open;
 	size_t n_open, cap_open;
+	struct row_reader *rows;
 };
 
 static int on_term(void *ctx, const struct bd_etf_event *ev)
 {
 	struct build *b = ctx;
 	struct frame *f = b->f;
+	struct row_reader *rr = b->rows;
 	struct sterm *t;
 	uint64_t children;
 
+	if (ev->depth == 1)
+		rr->top++;
+	if (rr->on && ev->depth >= 2) {
+		row_term(b->s, rr, ev);
+		return b->s->nomem;
+	}
+	if (rr->on)
+		row_end(b->s, rr);
+	/* {procs, Seq, TimeUs, [Row]}: the fourth term at depth 1 is the rows list */
+	rr->on = ev->depth == 1 && rr->top == 4 && ev->kind == BD_ETF_LIST && f->n >= 2 &&
+		 f->t[0].kind == BD_ETF_TUPLE && f->t[0].count == 4 && f->t[1].kind == BD_ETF_ATOM &&
+		 f->t[1].v.s.n == 5 && memcmp(f->t[1].v.s.p, "procs", 5) == 0;
 	while (b->n_open > ev->depth)
 		f->t[b->open[--b->n_open]].end = f->n;
 	if (!bd_grow((void **)&f->t, &f->cap, f->n + 1, sizeof(*f->t)))
@@ -173,10 +380,13 @@ static int on_term(void *ctx, const struct bd_etf_event *ev)
 		t->v.f = ev->f;
 		break;
 	case BD_ETF_ATOM:
-		t->v.s.p = bd_arena_strndup(&f->arena, ev->atom.ptr, ev->atom.len);
-		t->v.s.n = ev->atom.len;
-		if (!t->v.s.p)
+		/* in the frame's bytes unless the decoder converted it from latin-1 */
+		if ((const unsigned char *)ev->atom.ptr >= f->bytes &&
+		    (const unsigned char *)ev->atom.ptr + ev->atom.len <= f->bytes + f->len)
+			t->v.s.p = ev->atom.ptr;
+		else if (!(t->v.s.p = bd_arena_strndup(&f->arena, ev->atom.ptr, ev->atom.len)))
 			return 1;
+		t->v.s.n = ev->atom.len;
 		break;
 	case BD_ETF_STRING:
 		t->v.s.p = (const char *)ev->string.ptr;
@@ -287,18 +497,40 @@ static uint32_t be32(const unsigned char *p)
 	return (uint32_t)p[0] << 24 | (uint32_t)p[1] << 16 | (uint32_t)p[2] << 8 | p[3];
 }
 
+/* Room for n bytes in f->bytes, kept from the frame read before when it suffices. */
+static bool frame_bytes(struct snap *s, struct frame *f, size_t n)
+{
+	if (f->bytes_cap < n) {
+		bd_free(f->bytes);
+		f->bytes_cap = 0;
+		if (!(f->bytes = bd_malloc(n))) {
+			s->nomem = true;
+			return false;
+		}
+		f->bytes_cap = n;
+	}
+	return true;
+}
+
 /*
  * Inflate (or copy) one frame's term_to_binary bytes into f->bytes and
- * decode them. false with s->cut set when the frame is bad.
+ * decode them. false with s->cut set when the frame is bad. The buffers of
+ * f are reused: a million processes come in a hundred frames of rows, and
+ * growing each one's buffers anew costs more than decoding it.
  */
 static bool frame_read(struct snap *s, struct frame *f, const unsigned char *p, size_t len,
 		       uint64_t at, size_t seq)
 {
-	struct build b = { s, f, NULL, 0, 0 };
+	struct row_reader rr;
+	struct build b = { s, f, NULL, 0, 0, &rr };
 	struct bd_etf_error e;
 	size_t raw;
 
-	memset(f, 0, sizeof(*f));
+	memset(&rr, 0, sizeof(rr));
+	rr.rows_before = s->n_rows;
+	rr.field = -1;
+	f->len = f->n = 0;
+	bd_arena_release(&f->arena);
 	bd_arena_init(&f->arena);
 	if (len < 2 || p[0] != BD_ETF_VERSION) {
 		cut(s, at, "frame %zu is not an external term", seq);
@@ -310,11 +542,8 @@ static bool frame_read(struct snap *s, struct frame *f, const unsigned char *p, 
 			cut(s, at, "frame %zu declares a bad inflated size", seq);
 			return false;
 		}
-		f->bytes = bd_malloc(raw + 1);
-		if (!f->bytes) {
-			s->nomem = true;
+		if (!frame_bytes(s, f, raw + 1))
 			return false;
-		}
 		f->bytes[0] = BD_ETF_VERSION;
 		out = (uLongf)raw;
 		if (uncompress(f->bytes + 1, &out, p + 6, (uLong)(len - 6)) != Z_OK || out != raw) {
@@ -323,11 +552,8 @@ static bool frame_read(struct snap *s, struct frame *f, const unsigned char *p, 
 		}
 		f->len = raw + 1;
 	} else {
-		f->bytes = bd_malloc(len);
-		if (!f->bytes) {
-			s->nomem = true;
+		if (!frame_bytes(s, f, len))
 			return false;
-		}
 		memcpy(f->bytes, p, len);
 		f->len = len;
 	}
@@ -335,6 +561,10 @@ static bool frame_read(struct snap *s, struct frame *f, const unsigned char *p, 
 	while (b.n_open)
 		f->t[b.open[--b.n_open]].end = f->n;
 	bd_free(b.open);
+	if (rr.on)
+		row_end(s, &rr);
+	if (rc)
+		s->n_rows = rr.rows_before; /* a frame that does not decode adds no rows */
 	if (rc == BD_ETF_ESTOPPED || rc == BD_ETF_ENOMEM) {
 		s->nomem = true;
 		return false;
@@ -398,116 +628,6 @@ static struct row *row_of(const struct snap *s, const struct frame *f, size_t pi
 	return slot == NONE ? NULL : &s->rows[slot];
 }
 
-/* "M:F/A" for {M,F,A}; atoms quoted as the dump quotes them. */
-static void put_atom_quoted(struct bd_buf *b, const char *p, size_t n);
-
-static const char *mfa_text(struct snap *s, const struct frame *f, size_t i)
-{
-	struct bd_buf b = BD_BUF_INIT;
-	const char *out;
-
-	if (i == NONE || f->t[i].kind != BD_ETF_TUPLE || f->t[i].count != 3)
-		return NULL;
-	size_t m = child(f, i, 0), fn = child(f, i, 1), a = child(f, i, 2);
-	if (f->t[m].kind != BD_ETF_ATOM || f->t[fn].kind != BD_ETF_ATOM || f->t[a].kind != BD_ETF_INT)
-		return NULL;
-	put_atom_quoted(&b, f->t[m].v.s.p, f->t[m].v.s.n);
-	bd_buf_addch(&b, ':');
-	put_atom_quoted(&b, f->t[fn].v.s.p, f->t[fn].v.s.n);
-	bd_buf_printf(&b, "/%" PRId64, f->t[a].v.i);
-	/* most processes share an initial call with the one before */
-	if (s->last_mfa && strcmp(s->last_mfa, b.ptr) == 0)
-		out = s->last_mfa;
-	else
-		out = b.oom ? NULL : bd_arena_strndup(&s->arena, b.ptr, b.len);
-	bd_buf_release(&b);
-	s->last_mfa = out;
-	return out;
-}
-
-/* The dump's State word for process_info's status. */
-static const char *status_word(const char *p, size_t n)
-{
-	static const char *const words[][2] = {
-		{ "running", "Running" },   { "runnable", "Scheduled" },
-		{ "waiting", "Waiting" },   { "exiting", "Exiting" },
-		{ "garbage_collecting", "Garbing" }, { "suspended", "Suspended" },
-	};
-
-	for (size_t i = 0; i < BD_ARRAY_SIZE(words); i++)
-		if (strlen(words[i][0]) == n && memcmp(p, words[i][0], n) == 0)
-			return words[i][1];
-	return "Undefined";
-}
-
-static void read_procs(struct snap *s, const struct frame *f)
-{
-	size_t rows = child(f, 0, 3);
-
-	if (list_len(f, rows) == 0)
-		return;
-	for (size_t c = rows + 1, k = 0; k < f->t[rows].count; k++, c = f->t[c].end) {
-		struct row r;
-		size_t pid = c + 1;
-
-		if (f->t[c].kind != BD_ETF_TUPLE || !f->t[c].count)
-			continue;
-		if (is_atom(f, pid, "dead")) {
-			s->n_dead++;
-			continue;
-		}
-		if (f->t[pid].kind != BD_ETF_PID || f->t[pid].v.pid.node != s->local)
-			continue;
-		if (!s->creation)
-			s->creation = f->t[pid].v.pid.creation;
-		memset(&r, 0, sizeof(r));
-		r.id = f->t[pid].v.pid.id;
-		r.serial = f->t[pid].v.pid.serial;
-		r.detail_frame = r.detail = r.bt_frame = r.bt = NONE;
-		/* one walk over the row's elements, each to its field */
-		size_t v = pid;
-		for (size_t pos = 0; pos < f->t[c].count; pos++, v = f->t[v].end) {
-			int k2 = pos < BD_ARRAY_SIZE(s->field_at) ? s->field_at[pos] : -1;
-			switch (k2) {
-			case -1:
-				break;
-			case F_NAME:
-				if (f->t[v].kind == BD_ETF_ATOM)
-					r.name = bd_arena_strndup(&s->arena, f->t[v].v.s.p, f->t[v].v.s.n);
-				break;
-			case F_INITIAL:
-				r.initial_call = mfa_text(s, f, v);
-				break;
-			case F_STATUS:
-				if (f->t[v].kind == BD_ETF_ATOM)
-					r.status = status_word(f->t[v].v.s.p, f->t[v].v.s.n);
-				break;
-			case F_GROUP_LEADER:
-				if (f->t[v].kind == BD_ETF_PID && f->t[v].v.pid.node == s->local) {
-					r.gl_id = f->t[v].v.pid.id;
-					r.gl_serial = f->t[v].v.pid.serial;
-					r.has[F_GROUP_LEADER] = true;
-				}
-				break;
-			default: {
-				uint64_t *dst[N_FIELDS] = {
-					[F_MQ] = &r.mq, [F_REDS] = &r.reds, [F_STACK] = &r.stack,
-					[F_HEAP_BLOCK] = &r.heap_block, [F_OLD_BLOCK] = &r.old_block,
-					[F_OLD_USED] = &r.old_used, [F_MBUF] = &r.mbuf, [F_BINV] = &r.binv,
-					[F_OLD_BINV] = &r.old_binv,
-				};
-				r.has[k2] = as_u64(f, v, dst[k2]);
-			}
-			}
-		}
-		if (!bd_grow((void **)&s->rows, &s->cap_rows, s->n_rows + 1, sizeof(*s->rows))) {
-			s->nomem = true;
-			return;
-		}
-		s->rows[s->n_rows++] = r;
-	}
-}
-
 static void read_header(struct snap *s, const struct frame *f)
 {
 	size_t meta = child(f, 0, 1), node = map_get(f, meta, "node");
@@ -539,34 +659,44 @@ static bool keep(struct snap *s, struct frame *f)
 static enum bd_status read_frames(struct snap *s, const unsigned char *data, size_t len)
 {
 	size_t pos = BD_SNAPSHOT_MAGIC_LEN + 4, seq = 0;
+	struct frame f;
+	enum bd_status rc = BD_OK;
 
+	memset(&f, 0, sizeof(f));
 	s->header = s->end = s->memory = s->ets = s->atoms = NONE;
 	while (pos < len && s->end == NONE) {
-		struct frame f;
 		uint32_t n;
 
 		seq++;
-		if (len - pos < 4)
-			return cut(s, pos, "the file ends inside the length of frame %zu", seq);
+		if (len - pos < 4) {
+			cut(s, pos, "the file ends inside the length of frame %zu", seq);
+			goto out;
+		}
 		n = be32(data + pos);
-		if (n == 0 || n > BD_SNAPSHOT_FRAME_MAX)
-			return cut(s, pos, "frame %zu declares %" PRIu32 " bytes", seq, n);
-		if (len - pos - 4 < (uint64_t)n + 4)
-			return cut(s, pos, "the file ends inside frame %zu", seq);
-		if ((uint32_t)crc32(0L, data + pos + 4, n) != be32(data + pos + 4 + n))
-			return cut(s, pos, "frame %zu fails its CRC check", seq);
+		if (n == 0 || n > BD_SNAPSHOT_FRAME_MAX) {
+			cut(s, pos, "frame %zu declares %" PRIu32 " bytes", seq, n);
+			goto out;
+		}
+		if (len - pos - 4 < (uint64_t)n + 4) {
+			cut(s, pos, "the file ends inside frame %zu", seq);
+			goto out;
+		}
+		if ((uint32_t)crc32(0L, data + pos + 4, n) != be32(data + pos + 4 + n)) {
+			cut(s, pos, "frame %zu fails its CRC check", seq);
+			goto out;
+		}
 		if (!frame_read(s, &f, data + pos + 4, n, pos, seq)) {
-			frame_release(&f);
-			return BD_OK;
+			if (s->nomem)
+				break;
+			goto out;
 		}
 		if (seq == 1 && !is_atom(&f, 1, "header")) {
-			frame_release(&f);
-			return bd_fail(s->err, BD_EFORMAT, pos, NULL,
-				       "'%s': the first frame of a snapshot must be its header", s->name);
+			rc = bd_fail(s->err, BD_EFORMAT, pos, NULL,
+				     "'%s': the first frame of a snapshot must be its header", s->name);
+			goto out;
 		}
 		if (is_atom(&f, 1, "procs") && f.t[0].count == 4) {
-			read_procs(s, &f);
-			frame_release(&f);
+			/* its rows were read as it decoded */
 		} else {
 			size_t *slot = is_atom(&f, 1, "header")   ? &s->header
 				       : is_atom(&f, 1, "end")    ? &s->end
@@ -582,19 +712,24 @@ static enum bd_status read_frames(struct snap *s, const unsigned char *data, siz
 				*slot = s->n_frames;
 			if (wanted)
 				keep(s, &f);
-			frame_release(&f);
 		}
 		if (s->nomem)
-			return bd_fail(s->err, BD_ENOMEM, pos, NULL, "out of memory reading frame %zu of '%s'",
-				       seq, s->name);
+			break;
 		pos += 8 + (size_t)n;
+	}
+	if (s->nomem) {
+		rc = bd_fail(s->err, BD_ENOMEM, pos, NULL, "out of memory reading frame %zu of '%s'",
+			     seq, s->name);
+		goto out;
 	}
 	if (s->end == NONE && !s->cut[0])
 		cut(s, pos, "the snapshot has no end frame: the capture stopped after %zu frames",
 		    seq);
 	if (!seq)
 		cut(s, pos, "the file holds no frames");
-	return BD_OK;
+out:
+	frame_release(&f);
+	return rc;
 }
 
 /* The window pass: {sample, Seq, TimeUs, [{Pid, Reductions, QueueLen, HeapWords}]}. */
@@ -728,8 +863,8 @@ static void measure_overhead(struct snap *s)
 
 /* ------------------------------------------------------- writing text */
 
-/* "Key: N\n" without printf, which dominates writing a million processes. */
-static void put_field(struct bd_buf *b, const char *key, uint64_t v)
+/* Decimal digits without printf, which dominates writing a million processes. */
+static void put_u64(struct bd_buf *b, uint64_t v)
 {
 	char digits[24];
 	size_t n = sizeof(digits);
@@ -738,9 +873,26 @@ static void put_field(struct bd_buf *b, const char *key, uint64_t v)
 		digits[--n] = (char)('0' + v % 10);
 		v /= 10;
 	} while (v);
-	bd_buf_addstr(b, key);
 	bd_buf_add(b, digits + n, sizeof(digits) - n);
+}
+
+/* "Key: N\n" */
+static void put_field(struct bd_buf *b, const char *key, uint64_t v)
+{
+	bd_buf_addstr(b, key);
+	put_u64(b, v);
 	bd_buf_addch(b, '\n');
+}
+
+/* A section header for a local process: "=tag:<0.Id.Serial>\n" */
+static void put_header(struct bd_buf *b, const char *tag, const struct row *r)
+{
+	bd_buf_addstr(b, tag);
+	bd_buf_add(b, ":<0.", 4);
+	put_u64(b, r->id);
+	bd_buf_addch(b, '.');
+	put_u64(b, r->serial);
+	bd_buf_add(b, ">\n", 2);
 }
 
 static bool plain_atom(const char *p, size_t n)
@@ -1272,15 +1424,20 @@ static void write_proc(struct snap *s, FILE *out, const struct row *r, const str
 	uint64_t mem;
 
 	bd_buf_reset(b);
-	bd_buf_printf(b, "=proc:<0.%" PRIu32 ".%" PRIu32 ">\nState: %s\n", r->id, r->serial,
-		      r->status ? r->status : "Undefined");
+	put_header(b, "=proc", r);
+	bd_buf_addstr(b, "State: ");
+	bd_buf_addstr(b, r->status ? r->status : "Undefined");
+	bd_buf_addch(b, '\n');
 	if (r->name) {
 		bd_buf_addstr(b, "Name: ");
 		put_atom_quoted(b, r->name, strlen(r->name));
 		bd_buf_addch(b, '\n');
 	}
-	if (r->initial_call)
-		bd_buf_printf(b, "Spawned as: %s\n", r->initial_call);
+	if (r->initial_call) {
+		bd_buf_addstr(b, "Spawned as: ");
+		bd_buf_addstr(b, r->initial_call);
+		bd_buf_addch(b, '\n');
+	}
 	if (f)
 		put_parent(s, b, f, map_get(f, r->detail, "dictionary"), names, n_names);
 	if (r->has[F_MQ])
@@ -1331,16 +1488,19 @@ static void write_proc(struct snap *s, FILE *out, const struct row *r, const str
 		put_dictionary(s, &dict, &h, f, map_get(f, r->detail, "dictionary"));
 		put_binaries(&h, f, map_get(f, r->detail, "binary"));
 	}
-	if (dict.len)
-		bd_buf_printf(b, "=proc_dictionary:<0.%" PRIu32 ".%" PRIu32 ">\n%s", r->id, r->serial,
-			      dict.ptr);
+	if (dict.len) {
+		put_header(b, "=proc_dictionary", r);
+		bd_buf_add(b, dict.ptr, dict.len);
+	}
 	/* a dump writes a stack in every group of per-process sections */
-	if (stack.len || dict.len || h.lines.len)
-		bd_buf_printf(b, "=proc_stack:<0.%" PRIu32 ".%" PRIu32 ">\n%s", r->id, r->serial,
-			      stack.ptr);
-	if (h.lines.len)
-		bd_buf_printf(b, "=proc_heap:<0.%" PRIu32 ".%" PRIu32 ">\n%s", r->id, r->serial,
-			      h.lines.ptr);
+	if (stack.len || dict.len || h.lines.len) {
+		put_header(b, "=proc_stack", r);
+		bd_buf_add(b, stack.ptr, stack.len);
+	}
+	if (h.lines.len) {
+		put_header(b, "=proc_heap", r);
+		bd_buf_add(b, h.lines.ptr, h.lines.len);
+	}
 	if (stack.oom || pc.oom || dict.oom || h.lines.oom || b->oom)
 		s->nomem = true;
 	fwrite(b->ptr, 1, b->len, out);

@@ -230,9 +230,21 @@ void bd_buf_printf(struct bd_buf *b, const char *fmt, ...)
 	va_list ap;
 	int n;
 
-	va_start(ap, fmt);
-	n = vsnprintf(NULL, 0, fmt, ap);
-	va_end(ap);
+	/* format once into the room there is; again only when it did not fit */
+	if (!b->oom && b->cap > b->len + 1) {
+		va_start(ap, fmt);
+		n = vsnprintf(b->ptr + b->len, b->cap - b->len, fmt, ap);
+		va_end(ap);
+		if (n >= 0 && (size_t)n < b->cap - b->len) {
+			b->len += (size_t)n;
+			return;
+		}
+		b->ptr[b->len] = '\0';
+	} else {
+		va_start(ap, fmt);
+		n = vsnprintf(NULL, 0, fmt, ap);
+		va_end(ap);
+	}
 	if (n <= 0 || !buf_reserve(b, (size_t)n))
 		return;
 	va_start(ap, fmt);

@@ -300,37 +300,98 @@ static void read_analyze(struct loader *l, const struct rm_node *root)
 
 /* ------------------------------------------------------ from a dump */
 
-static void dump_procs(struct loader *l, struct bd_dump *d)
+/* A run of the process table read by one thread, into its own arena. */
+struct procs_part {
+	struct bd_dump *d;
+	struct bd_cap_proc *procs;   /* the table, by rank */
+	size_t lo, hi;
+	struct bd_arena *arena;
+	bool oom;
+};
+
+static const char *part_dup(struct procs_part *pp, struct bd_slice s)
 {
-	/* room for every process and analyze's rows: no copying as the table grows */
-	if (!bd_grow((void **)&l->c->procs, &l->cap_procs,
-		     d->index.count[BD_SECT_PROC] + 8 * ANALYZE_TOP, sizeof(*l->c->procs)))
-		l->oom = true;
-	for (size_t i = bd_section_find(d, BD_SECT_PROC, 0); i < d->index.n;
-	     i = bd_section_find(d, BD_SECT_PROC, i + 1)) {
+	char *p;
+
+	if (!s.len)
+		return NULL;
+	if (!(p = bd_arena_strndup(pp->arena, s.ptr, s.len)))
+		pp->oom = true;
+	return p;
+}
+
+static void procs_part_read(void *ctx, size_t k)
+{
+	struct procs_part *pp = &((struct procs_part *)ctx)[k];
+	struct bd_dump *d = pp->d;
+
+	for (size_t i = pp->lo; i < pp->hi; i++) {
 		struct bd_section s;
 		struct bd_proc p;
-		struct bd_cap_proc *cp;
-		bd_section_get(d, i, &s);
+		struct bd_cap_proc *cp = &pp->procs[i];
+		bd_section_get(d, d->proc_list[i], &s);
 		/* Name, Spawned as/by, Stack+heap, Memory, Message queue, Reductions, OldHeap, Heap */
 		bd_parse_proc_keys(&s, &p, "NSMROH");
-		if (!(cp = new_proc(l)))
-			return;
-		cp->pid = dup_slice(l, p.pid);
+		memset(cp, 0, sizeof(*cp));
+		cp->pinned = cp->state = BD_UNSET;
+		cp->pid = part_dup(pp, p.pid);
 		if (!bd_parse_pid(p.pid, &cp->id))
 			cp->id.node = cp->id.num = cp->id.serial = UINT32_MAX;
-		cp->name = dup_slice(l, bd_atom_text(&l->c->arena, p.name));
-		cp->label = dup_slice(l, bd_dump_proc_label(d, p.pid));
-		cp->initial_call = dup_slice(l, p.spawned_as);
+		cp->name = part_dup(pp, bd_atom_text(pp->arena, p.name));
+		cp->label = part_dup(pp, bd_dump_proc_label(d, p.pid));
+		cp->initial_call = part_dup(pp, p.spawned_as);
 		if (!bd_slice_eq(p.spawned_by, "[]"))
-			cp->spawned_by = dup_slice(l, p.spawned_by);
+			cp->spawned_by = part_dup(pp, p.spawned_by);
 		cp->memory = bd_proc_memory(&p, d, NULL);
 		cp->queue = p.message_queue_len;
 		cp->reductions = p.reductions;
+		cp->heap_words = BD_UNSET;
 		if (p.stack_heap_words != BD_UNSET)
 			cp->heap_words = p.stack_heap_words +
 					 (p.old_heap_words == BD_UNSET ? 0 : p.old_heap_words);
 	}
+}
+
+/* Processes a part reads: enough that starting it costs little beside it. */
+#define PROCS_PART 8192
+
+/* The whole process table, read on the dump's threads. */
+static void dump_procs(struct loader *l, struct bd_dump *d)
+{
+	struct bd_capture *c = l->c;
+	size_t n, n_parts;
+	struct procs_part *parts;
+
+	/* what the parts share is built before they run */
+	bd_dump_prepare_shared(d);
+	bd_dump_proc_label(d, bd_slice_make("", 0));
+	n = d->n_proc_list;
+	n_parts = n / PROCS_PART + 1;
+	/* room for every process and analyze's rows: no copying as the table grows */
+	if (!bd_grow((void **)&c->procs, &l->cap_procs, n + 8 * ANALYZE_TOP, sizeof(*c->procs)) ||
+	    (n && !d->proc_list)) {
+		l->oom = true;
+		return;
+	}
+	parts = bd_calloc(n_parts, sizeof(*parts));
+	c->arenas = bd_calloc(n_parts, sizeof(*c->arenas));
+	if (!parts || !c->arenas) {
+		bd_free(parts);
+		l->oom = true;
+		return;
+	}
+	c->n_arenas = n_parts;
+	for (size_t k = 0; k < n_parts; k++) {
+		bd_arena_init(&c->arenas[k]);
+		parts[k] = (struct procs_part){ d, c->procs, k * PROCS_PART,
+						k + 1 < n_parts ? (k + 1) * PROCS_PART : n,
+						&c->arenas[k], false };
+	}
+	bd_parallel(n_parts, d->threads, procs_part_read, parts);
+	c->n_procs = n;
+	for (size_t k = 0; k < n_parts; k++)
+		l->oom = l->oom || parts[k].oom;
+	bd_free(parts);
 }
 
 static void dump_ets(struct loader *l, struct bd_dump *d)
@@ -535,6 +596,65 @@ enum bd_status bd_capture_load(struct bd_capture **out, const char *path,
 	return BD_OK;
 }
 
+struct load_job {
+	struct bd_capture *c;
+	const char *path;
+	const struct bd_open_opts *opts;
+	struct bd_error err;
+	enum bd_status rc;
+};
+
+static void load_one(void *ctx, size_t i)
+{
+	struct load_job *j = &((struct load_job *)ctx)[i];
+
+	j->err.offset = BD_NO_OFFSET;
+	j->rc = bd_capture_load(&j->c, j->path, j->opts, &j->err);
+}
+
+#define LOAD_MAX 3
+
+enum bd_status bd_capture_load_all(struct bd_capture **out, const char *const *paths, size_t n,
+				   const struct bd_open_opts *opts, struct bd_error *err)
+{
+	struct load_job jobs[LOAD_MAX];
+	struct bd_open_opts quiet;
+	enum bd_status rc = BD_OK;
+
+	if (n > LOAD_MAX)
+		return bd_fail(err, BD_EUSAGE, BD_NO_OFFSET, NULL, "at most %d captures", LOAD_MAX);
+	if (opts) {
+		/* one progress line, not several interleaved */
+		quiet = *opts;
+		quiet.progress = NULL;
+		quiet.progress_ctx = NULL;
+	}
+	memset(jobs, 0, sizeof(jobs));
+	for (size_t i = 0; i < n; i++) {
+		jobs[i].path = paths[i];
+		jobs[i].opts = opts && i ? &quiet : opts;
+	}
+	unsigned threads = opts && opts->threads ? opts->threads : bd_threads_online();
+	size_t stdin_reads = 0;
+	for (size_t i = 0; i < n; i++)
+		stdin_reads += strcmp(paths[i], "-") == 0;
+	/* standard input read twice: in turn, so the second finds it spent, as it is */
+	bd_parallel(n, stdin_reads > 1 ? 1 : threads, load_one, jobs);
+	for (size_t i = 0; i < n; i++) {
+		if (jobs[i].rc && !rc) {
+			rc = jobs[i].rc;
+			if (err)
+				*err = jobs[i].err;
+		}
+	}
+	for (size_t i = 0; i < n; i++) {
+		out[i] = rc ? NULL : jobs[i].c;
+		if (rc)
+			bd_capture_free(jobs[i].c);
+	}
+	return rc;
+}
+
 void bd_capture_free(struct bd_capture *c)
 {
 	if (!c)
@@ -543,6 +663,9 @@ void bd_capture_free(struct bd_capture *c)
 	bd_free(c->ets);
 	bd_free(c->allocs);
 	bd_free(c->findings);
+	for (size_t k = 0; k < c->n_arenas; k++)
+		bd_arena_release(&c->arenas[k]);
+	bd_free(c->arenas);
 	bd_arena_release(&c->arena);
 	bd_free(c);
 }

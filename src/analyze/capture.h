@@ -65,6 +65,8 @@ struct bd_cap_finding {
 
 struct bd_capture {
 	struct bd_arena arena;
+	struct bd_arena *arenas;  /* the process table's text, one per part read in parallel */
+	size_t n_arenas;
 	const char *file;
 	const char *source;       /* "dump", "snapshot" or "report" */
 	const char *time;         /* as the dump wrote it, or NULL */
@@ -90,6 +92,15 @@ struct bd_capture {
 enum bd_status bd_capture_load(struct bd_capture **out, const char *path,
 			       const struct bd_open_opts *opts, struct bd_error *err);
 void bd_capture_free(struct bd_capture *c);
+
+/*
+ * Read paths[0..n) side by side into out[0..n) (check and diff read two or
+ * three captures, each mostly waiting on one part of its own analysis).
+ * Only the first reports progress. On failure every out[i] is NULL and the
+ * error is that of the first path that failed.
+ */
+enum bd_status bd_capture_load_all(struct bd_capture **out, const char *const *paths, size_t n,
+				   const struct bd_open_opts *opts, struct bd_error *err);
 
 
 /* Order of pids as text ("<0.80.0>" before "<0.100.0>"); what is not a pid last. */

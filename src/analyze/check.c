@@ -433,9 +433,13 @@ enum bd_status bd_report_check(const char *input, const struct bd_check_opts *op
 		return rc;
 	if (!k.rules)
 		k.rules = empty;
-	rc = bd_capture_load(&now, input, opts ? opts->open : NULL, err);
-	if (!rc && opts && opts->baseline)
-		rc = bd_capture_load(&base, opts->baseline, opts->open, err);
+	{
+		const char *paths[2] = { input, opts ? opts->baseline : NULL };
+		struct bd_capture *caps[2] = { NULL, NULL };
+		rc = bd_capture_load_all(caps, paths, paths[1] ? 2 : 1, opts ? opts->open : NULL, err);
+		now = caps[0];
+		base = caps[1];
+	}
 	if (rc)
 		goto done;
 	k.r = rm_report_new("beamdump check");

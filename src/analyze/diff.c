@@ -608,11 +608,14 @@ enum bd_status bd_report_diff(const char *old_path, const char *new_path, const 
 	enum bd_status rc;
 
 	*out = NULL;
-	rc = bd_capture_load(&old, old_path, open, err);
-	if (!rc)
-		rc = bd_capture_load(&new, new_path, open, err);
-	if (!rc && final_path)
-		rc = bd_capture_load(&final, final_path, open, err);
+	{
+		const char *paths[3] = { old_path, new_path, final_path };
+		struct bd_capture *caps[3] = { NULL, NULL, NULL };
+		rc = bd_capture_load_all(caps, paths, final_path ? 3 : 2, open, err);
+		old = caps[0];
+		new = caps[1];
+		final = caps[2];
+	}
 	if (rc)
 		goto done;
 	if (!(r = rm_report_new("beamdump diff"))) {

@@ -1,13 +1,15 @@
 #!/usr/bin/env python3
 """check and diff on the ci_* fixtures (runs of fixtures/ci_run.erl), held
 against what the live nodes recorded in their .live files; and every JUnit
-file check writes checked against the JUnit XML schema's structure.
+file check writes validated against the JUnit XML schema (tests/cli/junit.xsd,
+with xmllint from libxml2-utils) and checked to agree with the JSON report.
 
 usage: check_captures.py BEAMDUMP
 """
 import json
 import os
 import re
+import shutil
 import subprocess
 import sys
 import tempfile
@@ -16,6 +18,8 @@ import xml.etree.ElementTree as ET
 BIN = sys.argv[1]
 FX = "fixtures"
 RULES = "tests/cli/ci.rules"
+SCHEMA = "tests/cli/junit.xsd"
+XMLLINT = shutil.which("xmllint")
 failures = []
 
 
@@ -65,8 +69,17 @@ def broken(rep):
     return {r["rule"]: r for r in rep["rules"] if not r["passed"]}
 
 
+def valid_junit(path):
+    p = subprocess.run([XMLLINT, "--noout", "--schema", SCHEMA, path], capture_output=True, text=True)
+    return p.returncode == 0, p.stderr.strip()
+
+
 def junit_ok(path, rep, what):
-    """The structure the JUnit XML schema (Ant/Jenkins) requires, and agreement with the JSON."""
+    """Valid against the JUnit XML schema, and in agreement with the JSON."""
+    if XMLLINT:
+        ok, why = valid_junit(path)
+        if not ok:
+            return fail(f"{what}: JUnit does not validate against {SCHEMA}: {why}")
     root = ET.parse(path).getroot()
     if root.tag != "testsuites":
         return fail(f"{what}: JUnit root is <{root.tag}>")
@@ -101,6 +114,19 @@ def junit_ok(path, rep, what):
                 fail(f"{what}: JUnit failure of {rule['rule']} lacks {v['evidence']!r}")
     return True
 
+
+if XMLLINT:
+    # the schema must reject what CI servers would: a count that is not a number
+    with tempfile.TemporaryDirectory() as tmp:
+        bad = os.path.join(tmp, "bad.xml")
+        with open(bad, "w", encoding="utf-8") as f:
+            f.write('<testsuites><testsuite name="x" tests="one" failures="0" errors="0">'
+                    '<testcase name="r" classname="c"/></testsuite></testsuites>\n')
+        if valid_junit(bad)[0]:
+            fail(f"{SCHEMA} accepts tests=\"one\"")
+else:
+    print("check_captures: xmllint not found (apt-get install libxml2-utils): "
+          "JUnit checked by structure only, not against the schema")
 
 base = live("base")
 ws = int(need(base, "wordsize"))

@@ -435,7 +435,8 @@ enum bd_status bd_input_read_snapshot(struct bd_input *in, const char *name,
 		return io_fail(err, errno, "write the text of", name);
 	}
 	fd = dup(fileno(out));
-	rc = bd_snapshot_to_text((const unsigned char *)in->data, in->size, name, out, err);
+	rc = bd_snapshot_to_text((const unsigned char *)in->data, in->size, name,
+				 opts && opts->threads ? opts->threads : bd_threads_online(), out, err);
 	if (fclose(out) != 0 && !rc)
 		rc = io_fail(err, errno, "write the text of", name);
 	if (!rc && fd < 0)

@@ -101,12 +101,13 @@ struct snap {
 	size_t local;               /* index of the target node in nodes */
 	struct row *rows;
 	size_t n_rows, cap_rows, n_dead;
+	struct bd_arena *row_arenas;  /* the rows' names and initial calls, a frame's each */
+	size_t n_row_arenas, cap_row_arenas;
 	size_t *slots;              /* pid -> row, open addressing */
 	size_t n_slots;
 	struct bd_arena arena;
 	size_t header, end;         /* frame of {header,..} and {'end',..}; NONE if absent */
 	size_t memory, ets, atoms;  /* frames of the system sections */
-	const char *last_mfa;       /* the last initial call read, shared by rows */
 	int field_at[64];           /* the field at each row position, -1 for none */
 	char cut[200];              /* why the readable part ends early */
 	uint64_t cut_at;
@@ -114,6 +115,7 @@ struct snap {
 	size_t left_out;            /* rows of the capture's own processes */
 	size_t duplicates;          /* rows of a process already read */
 	uint32_t creation;          /* the node's creation: which run of it this is */
+	unsigned threads;           /* most threads reading rows and writing their text */
 	int64_t overhead;           /* bytes a process has beyond its heap blocks */
 	unsigned wordsize;
 	bool nomem;
@@ -146,19 +148,38 @@ static size_t intern_node(struct snap *s, const char *p, size_t n)
 
 /*
  * A frame {procs, Seq, TimeUs, [Row]} holds most of a snapshot: a row per
- * process, {Pid, Value...} in the header's key order. Its rows are read
- * while the frame decodes, straight into s->rows, instead of from a
- * decoded copy of the frame (which would cost more than the decoding).
+ * process, {Pid, Value...} in the header's key order. Frames of rows are
+ * read side by side, each by a job of its own (the header, read first,
+ * says what the rows hold), and their rows are read while the frame
+ * decodes, instead of from a decoded copy of it (which would cost more
+ * than the decoding). Every other frame is read in turn, afterwards.
  */
+struct frame_job {
+	const struct snap *s;        /* read only: the header's facts */
+	const unsigned char *p;      /* the frame's bytes in the file */
+	size_t len, seq;
+	uint64_t at;
+	enum { JOB_OTHER, JOB_ROWS, JOB_BAD, JOB_NOMEM } result;
+	char cut[200];               /* JOB_BAD: why */
+	struct row *rows;
+	size_t n_rows, cap_rows;
+	struct bd_arena arena;       /* the rows' names and initial calls */
+	const char *last_mfa;        /* the last initial call read, shared by rows */
+	size_t n_dead;
+	uint32_t creation;
+	unsigned char *bytes;        /* the inflated frame; kept for the next job in this slot */
+	size_t bytes_cap;
+};
+
 struct row_reader {
-	bool on;                /* this frame's rows list is being read */
+	struct frame_job *job;
 	size_t top;             /* terms seen at depth 1: the rows list is the fourth */
-	bool in_row;            /* a row tuple whose pid is local */
+	bool procs;             /* the frame is {procs, ...} */
+	bool in_row;            /* a row tuple is being read */
 	bool skip;              /* a row to leave out (dead, remote, not a tuple) */
 	struct row r;
 	size_t pos;             /* the element of the row being read */
 	int field;              /* its field, -1 for none */
-	size_t rows_before;     /* s->n_rows when the frame began: a bad frame adds none */
 	/* initial_call {M, F, A}, gathered over its three terms */
 	size_t mfa_seen;
 	bool mfa_ok;
@@ -167,10 +188,18 @@ struct row_reader {
 	int64_t arity;
 };
 
+/* Whether a pid's node is the captured node (any node, if the header named none). */
+static bool is_local(const struct snap *s, const char *p, size_t n)
+{
+	const char *local = s->n_nodes ? s->nodes[s->local] : NULL;
+
+	return !local || (strlen(local) == n && memcmp(local, p, n) == 0);
+}
+
 static void put_atom_quoted(struct bd_buf *b, const char *p, size_t n);
 
 /* "M:F/A", atoms quoted as the dump quotes them; shared with the row before when equal. */
-static const char *mfa_text(struct snap *s, const struct row_reader *rr)
+static const char *mfa_text(struct frame_job *job, const struct row_reader *rr)
 {
 	struct bd_buf b = BD_BUF_INIT;
 	char arity[24];
@@ -182,12 +211,12 @@ static const char *mfa_text(struct snap *s, const struct row_reader *rr)
 	snprintf(arity, sizeof(arity), "/%" PRId64, rr->arity);
 	bd_buf_addstr(&b, arity);
 	/* most processes share an initial call with the one before */
-	if (s->last_mfa && strcmp(s->last_mfa, b.ptr) == 0)
-		out = s->last_mfa;
+	if (job->last_mfa && strcmp(job->last_mfa, b.ptr) == 0)
+		out = job->last_mfa;
 	else
-		out = b.oom ? NULL : bd_arena_strndup(&s->arena, b.ptr, b.len);
+		out = b.oom ? NULL : bd_arena_strndup(&job->arena, b.ptr, b.len);
 	bd_buf_release(&b);
-	s->last_mfa = out;
+	job->last_mfa = out;
 	return out;
 }
 
@@ -213,34 +242,39 @@ static bool ev_is_atom(const struct bd_etf_event *ev, const char *name)
 }
 
 /* The element just read ends: an initial call gathered over its terms is set. */
-static void row_element_end(struct snap *s, struct row_reader *rr)
+static void row_element_end(struct row_reader *rr)
 {
 	if (rr->field == F_INITIAL && rr->mfa_ok && rr->mfa_seen == 3)
-		rr->r.initial_call = mfa_text(s, rr);
+		rr->r.initial_call = mfa_text(rr->job, rr);
 	rr->field = -1;
 }
 
 /* The row being read ends: kept unless it was to be left out. */
-static void row_end(struct snap *s, struct row_reader *rr)
+static void row_end(struct row_reader *rr)
 {
+	struct frame_job *job = rr->job;
+
 	if (!rr->in_row)
 		return;
-	row_element_end(s, rr);
+	row_element_end(rr);
 	rr->in_row = false;
 	if (rr->skip)
 		return;
-	if (!bd_grow((void **)&s->rows, &s->cap_rows, s->n_rows + 1, sizeof(*s->rows))) {
-		s->nomem = true;
+	if (!bd_grow((void **)&job->rows, &job->cap_rows, job->n_rows + 1, sizeof(*job->rows))) {
+		job->result = JOB_NOMEM;
 		return;
 	}
-	s->rows[s->n_rows++] = rr->r;
+	job->rows[job->n_rows++] = rr->r;
 }
 
 /* A term below the rows list: depth 2 is a row, 3 its elements, 4 inside one. */
-static void row_term(struct snap *s, struct row_reader *rr, const struct bd_etf_event *ev)
+static void row_term(struct row_reader *rr, const struct bd_etf_event *ev)
 {
+	struct frame_job *job = rr->job;
+	const struct snap *s = job->s;
+
 	if (ev->depth == 2) {
-		row_end(s, rr);
+		row_end(rr);
 		rr->in_row = true;
 		rr->skip = ev->kind != BD_ETF_TUPLE || !ev->count;
 		memset(&rr->r, 0, sizeof(rr->r));
@@ -253,18 +287,18 @@ static void row_term(struct snap *s, struct row_reader *rr, const struct bd_etf_
 		return;
 	if (ev->depth == 3) {
 		size_t pos = rr->pos++;
-		row_element_end(s, rr);
+		row_element_end(rr);
 		if (pos == 0) {
 			/* the pid, or 'dead' for a process that exited while being read */
 			if (ev_is_atom(ev, "dead")) {
-				s->n_dead++;
+				job->n_dead++;
 				rr->skip = true;
 			} else if (ev->kind != BD_ETF_PID ||
-				   intern_node(s, ev->pid.node.ptr, ev->pid.node.len) != s->local) {
+				   !is_local(s, ev->pid.node.ptr, ev->pid.node.len)) {
 				rr->skip = true;
 			} else {
-				if (!s->creation)
-					s->creation = ev->pid.creation;
+				if (!job->creation)
+					job->creation = ev->pid.creation;
 				rr->r.id = ev->pid.id;
 				rr->r.serial = ev->pid.serial;
 			}
@@ -276,8 +310,8 @@ static void row_term(struct snap *s, struct row_reader *rr, const struct bd_etf_
 			break;
 		case F_NAME:
 			if (ev->kind == BD_ETF_ATOM &&
-			    !(rr->r.name = bd_arena_strndup(&s->arena, ev->atom.ptr, ev->atom.len)))
-				s->nomem = true;
+			    !(rr->r.name = bd_arena_strndup(&job->arena, ev->atom.ptr, ev->atom.len)))
+				job->result = JOB_NOMEM;
 			break;
 		case F_INITIAL:
 			rr->mfa_seen = 0;
@@ -289,7 +323,7 @@ static void row_term(struct snap *s, struct row_reader *rr, const struct bd_etf_
 			break;
 		case F_GROUP_LEADER:
 			if (ev->kind == BD_ETF_PID &&
-			    intern_node(s, ev->pid.node.ptr, ev->pid.node.len) == s->local) {
+			    is_local(s, ev->pid.node.ptr, ev->pid.node.len)) {
 				rr->r.gl_id = ev->pid.id;
 				rr->r.gl_serial = ev->pid.serial;
 				rr->r.has[F_GROUP_LEADER] = true;
@@ -335,34 +369,43 @@ static void row_term(struct snap *s, struct row_reader *rr, const struct bd_etf_
 	}
 }
 
+/* Callback results that stop decoding a frame of rows. */
+#define STOP_NOMEM 1
+#define STOP_NOT_ROWS 2
+
+/* Every term of a frame, read as rows if it is {procs, Seq, TimeUs, [Row]}. */
+static int on_row_term(void *ctx, const struct bd_etf_event *ev)
+{
+	struct row_reader *rr = ctx;
+
+	if (ev->depth == 0)
+		return ev->kind == BD_ETF_TUPLE && ev->count == 4 ? 0 : STOP_NOT_ROWS;
+	if (ev->depth == 1) {
+		row_end(rr);
+		if (++rr->top == 1 && !ev_is_atom(ev, "procs"))
+			return STOP_NOT_ROWS;
+		rr->procs = true;
+	} else if (rr->top == 4) {
+		/* below the rows list */
+		row_term(rr, ev);
+	}
+	return rr->job->result == JOB_NOMEM ? STOP_NOMEM : 0;
+}
+
 struct build {
 	struct snap *s;
 	struct frame *f;
 	size_t *open;
 	size_t n_open, cap_open;
-	struct row_reader *rows;
 };
 
 static int on_term(void *ctx, const struct bd_etf_event *ev)
 {
 	struct build *b = ctx;
 	struct frame *f = b->f;
-	struct row_reader *rr = b->rows;
 	struct sterm *t;
 	uint64_t children;
 
-	if (ev->depth == 1)
-		rr->top++;
-	if (rr->on && ev->depth >= 2) {
-		row_term(b->s, rr, ev);
-		return b->s->nomem;
-	}
-	if (rr->on)
-		row_end(b->s, rr);
-	/* {procs, Seq, TimeUs, [Row]}: the fourth term at depth 1 is the rows list */
-	rr->on = ev->depth == 1 && rr->top == 4 && ev->kind == BD_ETF_LIST && f->n >= 2 &&
-		 f->t[0].kind == BD_ETF_TUPLE && f->t[0].count == 4 && f->t[1].kind == BD_ETF_ATOM &&
-		 f->t[1].v.s.n == 5 && memcmp(f->t[1].v.s.p, "procs", 5) == 0;
 	while (b->n_open > ev->depth)
 		f->t[b->open[--b->n_open]].end = f->n;
 	if (!bd_grow((void **)&f->t, &f->cap, f->n + 1, sizeof(*f->t)))
@@ -497,19 +540,78 @@ static uint32_t be32(const unsigned char *p)
 	return (uint32_t)p[0] << 24 | (uint32_t)p[1] << 16 | (uint32_t)p[2] << 8 | p[3];
 }
 
-/* Room for n bytes in f->bytes, kept from the frame read before when it suffices. */
-static bool frame_bytes(struct snap *s, struct frame *f, size_t n)
+/* Room for n bytes in *bytes, kept from the frame read before when it suffices. */
+static bool room(unsigned char **bytes, size_t *cap, size_t n)
 {
-	if (f->bytes_cap < n) {
-		bd_free(f->bytes);
-		f->bytes_cap = 0;
-		if (!(f->bytes = bd_malloc(n))) {
-			s->nomem = true;
+	if (*cap < n) {
+		bd_free(*bytes);
+		*cap = 0;
+		if (!(*bytes = bd_malloc(n)))
 			return false;
-		}
-		f->bytes_cap = n;
+		*cap = n;
 	}
 	return true;
+}
+
+static bool frame_bytes(struct snap *s, struct frame *f, size_t n)
+{
+	if (!room(&f->bytes, &f->bytes_cap, n)) {
+		s->nomem = true;
+		return false;
+	}
+	return true;
+}
+
+/*
+ * A job's frame, inflated and read as rows. Anything but a good frame of
+ * rows is left as JOB_OTHER, to be read (and judged) in turn.
+ */
+static void run_job(void *ctx, size_t k)
+{
+	struct frame_job *job = &((struct frame_job *)ctx)[k];
+	const unsigned char *p = job->p;
+	struct row_reader rr;
+	struct bd_etf_error e;
+	size_t len = job->len, raw;
+	int rc;
+
+	job->result = JOB_OTHER;
+	if (len < 2 || p[0] != BD_ETF_VERSION)
+		return;
+	if (p[1] == 'P') {
+		/* term_to_binary(T, [compressed]): inflated into the job's buffer */
+		if (len < 6 || (raw = be32(p + 2)) == 0 || raw > BD_SNAPSHOT_FRAME_MAX)
+			return;
+		if (!room(&job->bytes, &job->bytes_cap, raw + 1)) {
+			job->result = JOB_NOMEM;
+			return;
+		}
+		uLongf out = (uLongf)raw;
+		job->bytes[0] = BD_ETF_VERSION;
+		if (uncompress(job->bytes + 1, &out, p + 6, (uLong)(len - 6)) != Z_OK || out != raw)
+			return;
+		p = job->bytes;
+		len = raw + 1;
+	}
+	/* (a term that compression would not shrink is stored as it is, and read in place) */
+	memset(&rr, 0, sizeof(rr));
+	rr.job = job;
+	rr.field = -1;
+	rc = bd_etf_decode(p, len, on_row_term, &rr, &e);
+	if (rc == BD_ETF_OK)
+		row_end(&rr);
+	if (job->result == JOB_NOMEM || (rc == BD_ETF_ESTOPPED && e.cb_result == STOP_NOMEM)) {
+		job->result = JOB_NOMEM;
+	} else if (rc == BD_ETF_OK && rr.procs) {
+		job->result = JOB_ROWS;
+	} else if (rc != BD_ETF_ESTOPPED && rr.procs) {
+		/* a frame of rows that does not decode: none of its rows are used */
+		job->result = JOB_BAD;
+		snprintf(job->cut, sizeof(job->cut), "frame %zu does not decode: %s at byte %zu",
+			 job->seq, e.message, e.offset);
+	}
+	if (job->result != JOB_ROWS)
+		job->n_rows = 0;
 }
 
 /*
@@ -521,14 +623,10 @@ static bool frame_bytes(struct snap *s, struct frame *f, size_t n)
 static bool frame_read(struct snap *s, struct frame *f, const unsigned char *p, size_t len,
 		       uint64_t at, size_t seq)
 {
-	struct row_reader rr;
-	struct build b = { s, f, NULL, 0, 0, &rr };
+	struct build b = { s, f, NULL, 0, 0 };
 	struct bd_etf_error e;
 	size_t raw;
 
-	memset(&rr, 0, sizeof(rr));
-	rr.rows_before = s->n_rows;
-	rr.field = -1;
 	f->len = f->n = 0;
 	bd_arena_release(&f->arena);
 	bd_arena_init(&f->arena);
@@ -561,10 +659,6 @@ static bool frame_read(struct snap *s, struct frame *f, const unsigned char *p, 
 	while (b.n_open)
 		f->t[b.open[--b.n_open]].end = f->n;
 	bd_free(b.open);
-	if (rr.on)
-		row_end(s, &rr);
-	if (rc)
-		s->n_rows = rr.rows_before; /* a frame that does not decode adds no rows */
 	if (rc == BD_ETF_ESTOPPED || rc == BD_ETF_ENOMEM) {
 		s->nomem = true;
 		return false;
@@ -655,81 +749,159 @@ static bool keep(struct snap *s, struct frame *f)
 	return true;
 }
 
-/* Walk the frames: rows into s->rows, the rest kept for writing. */
-static enum bd_status read_frames(struct snap *s, const unsigned char *data, size_t len)
+/* One frame read in turn: judged, and kept when it is wanted for writing. */
+static enum bd_status read_other(struct snap *s, struct frame *f, const unsigned char *p, size_t n,
+				 uint64_t at, size_t seq)
+{
+	if (!frame_read(s, f, p, n, at, seq))
+		return BD_OK; /* s->cut or s->nomem says why */
+	if (seq == 1 && !is_atom(f, 1, "header"))
+		return bd_fail(s->err, BD_EFORMAT, at, NULL,
+			       "'%s': the first frame of a snapshot must be its header", s->name);
+	if (is_atom(f, 1, "procs") && f->t[0].count == 4)
+		return BD_OK; /* rows before the header: a job reads rows once it is known */
+	size_t *slot = is_atom(f, 1, "header")   ? &s->header
+		       : is_atom(f, 1, "end")    ? &s->end
+		       : is_atom(f, 1, "memory") ? &s->memory
+		       : is_atom(f, 1, "ets")    ? &s->ets
+		       : is_atom(f, 1, "atoms")  ? &s->atoms
+					     : NULL;
+	bool wanted = slot || is_atom(f, 1, "detail") || is_atom(f, 1, "backtrace") ||
+		      is_atom(f, 1, "sample") || is_atom(f, 1, "applications");
+	if (slot == &s->header && s->header == NONE)
+		read_header(s, f);
+	if (slot && *slot == NONE)
+		*slot = s->n_frames;
+	if (wanted)
+		keep(s, f);
+	return BD_OK;
+}
+
+/* A job's rows, appended in frame order; their text stays in the job's arena, now s's. */
+static void take_rows(struct snap *s, struct frame_job *job)
+{
+	if (!bd_grow((void **)&s->rows, &s->cap_rows, s->n_rows + job->n_rows, sizeof(*s->rows)) ||
+	    !bd_grow((void **)&s->row_arenas, &s->cap_row_arenas, s->n_row_arenas + 1,
+		     sizeof(*s->row_arenas))) {
+		s->nomem = true;
+		return;
+	}
+	memcpy(s->rows + s->n_rows, job->rows, job->n_rows * sizeof(*job->rows));
+	s->n_rows += job->n_rows;
+	s->n_dead += job->n_dead;
+	if (!s->creation)
+		s->creation = job->creation;
+	s->row_arenas[s->n_row_arenas++] = job->arena;
+	bd_arena_init(&job->arena);
+	job->n_rows = 0;
+}
+
+/* Frames read side by side at a time: enough to keep the threads busy, few rows held twice. */
+#define JOBS_AT_ONCE 8
+
+/*
+ * Walk the frames: rows into s->rows, the rest kept for writing. A frame
+ * is read only when every frame before it was good; the first bad one ends
+ * the readable part, as a cut ends a crash dump.
+ */
+static enum bd_status read_frames(struct snap *s, const unsigned char *data, size_t len,
+				  unsigned threads)
 {
 	size_t pos = BD_SNAPSHOT_MAGIC_LEN + 4, seq = 0;
+	struct frame_job jobs[JOBS_AT_ONCE];
 	struct frame f;
 	enum bd_status rc = BD_OK;
+	bool stop = false;
 
 	memset(&f, 0, sizeof(f));
+	memset(jobs, 0, sizeof(jobs));
 	s->header = s->end = s->memory = s->ets = s->atoms = NONE;
-	while (pos < len && s->end == NONE) {
-		uint32_t n;
-
-		seq++;
-		if (len - pos < 4) {
-			cut(s, pos, "the file ends inside the length of frame %zu", seq);
-			goto out;
-		}
-		n = be32(data + pos);
-		if (n == 0 || n > BD_SNAPSHOT_FRAME_MAX) {
-			cut(s, pos, "frame %zu declares %" PRIu32 " bytes", seq, n);
-			goto out;
-		}
-		if (len - pos - 4 < (uint64_t)n + 4) {
-			cut(s, pos, "the file ends inside frame %zu", seq);
-			goto out;
-		}
-		if ((uint32_t)crc32(0L, data + pos + 4, n) != be32(data + pos + 4 + n)) {
-			cut(s, pos, "frame %zu fails its CRC check", seq);
-			goto out;
-		}
-		if (!frame_read(s, &f, data + pos + 4, n, pos, seq)) {
-			if (s->nomem)
+	while (!stop && pos < len && s->end == NONE && !s->cut[0] && !s->nomem && !rc) {
+		size_t n_jobs = 0;
+		/* why the frame after the batch cannot be read, said once the batch is read */
+		char bad[200] = "";
+		uint64_t bad_at = pos;
+		/* the next frames whose length and CRC hold: the header alone, then a batch */
+		while (n_jobs < (s->header == NONE ? 1 : JOBS_AT_ONCE) && pos < len) {
+			uint32_t n;
+			seq++;
+			bad_at = pos;
+			if (len - pos < 4) {
+				snprintf(bad, sizeof(bad), "the file ends inside the length of frame %zu", seq);
 				break;
-			goto out;
+			}
+			n = be32(data + pos);
+			if (n == 0 || n > BD_SNAPSHOT_FRAME_MAX) {
+				snprintf(bad, sizeof(bad), "frame %zu declares %" PRIu32 " bytes", seq, n);
+				break;
+			}
+			if (len - pos - 4 < (uint64_t)n + 4) {
+				snprintf(bad, sizeof(bad), "the file ends inside frame %zu", seq);
+				break;
+			}
+			if ((uint32_t)crc32(0L, data + pos + 4, n) != be32(data + pos + 4 + n)) {
+				snprintf(bad, sizeof(bad), "frame %zu fails its CRC check", seq);
+				break;
+			}
+			struct frame_job *job = &jobs[n_jobs++];
+			job->s = s;
+			job->p = data + pos + 4;
+			job->len = n;
+			job->at = pos;
+			job->seq = seq;
+			job->n_dead = 0;
+			job->creation = 0;
+			job->last_mfa = NULL;
+			bd_arena_release(&job->arena);
+			bd_arena_init(&job->arena);
+			pos += 8 + (size_t)n;
 		}
-		if (seq == 1 && !is_atom(&f, 1, "header")) {
-			rc = bd_fail(s->err, BD_EFORMAT, pos, NULL,
-				     "'%s': the first frame of a snapshot must be its header", s->name);
-			goto out;
+		/* the header says what rows hold: it is read in turn, before any row */
+		if (s->header != NONE)
+			bd_parallel(n_jobs, threads, run_job, jobs);
+		else
+			for (size_t k = 0; k < n_jobs; k++)
+				jobs[k].result = JOB_OTHER;
+		for (size_t k = 0; k < n_jobs; k++) {
+			struct frame_job *job = &jobs[k];
+			if (s->end != NONE || s->nomem || rc) {
+				stop = true; /* frames after the end frame, or after a failure, are not read */
+				break;
+			}
+			if (job->result == JOB_NOMEM) {
+				s->nomem = true;
+			} else if (job->result == JOB_BAD) {
+				cut(s, job->at, "%s", job->cut);
+			} else if (job->result == JOB_ROWS) {
+				take_rows(s, job);
+			} else {
+				rc = read_other(s, &f, job->p, job->len, job->at, job->seq);
+			}
+			if (s->cut[0] && !s->nomem && !rc) {
+				stop = true;
+				break;
+			}
 		}
-		if (is_atom(&f, 1, "procs") && f.t[0].count == 4) {
-			/* its rows were read as it decoded */
-		} else {
-			size_t *slot = is_atom(&f, 1, "header")   ? &s->header
-				       : is_atom(&f, 1, "end")    ? &s->end
-				       : is_atom(&f, 1, "memory") ? &s->memory
-				       : is_atom(&f, 1, "ets")    ? &s->ets
-				       : is_atom(&f, 1, "atoms")  ? &s->atoms
-							     : NULL;
-			bool wanted = slot || is_atom(&f, 1, "detail") || is_atom(&f, 1, "backtrace") ||
-				      is_atom(&f, 1, "sample") || is_atom(&f, 1, "applications");
-			if (slot == &s->header && s->header == NONE)
-				read_header(s, &f);
-			if (slot && *slot == NONE)
-				*slot = s->n_frames;
-			if (wanted)
-				keep(s, &f);
-		}
-		if (s->nomem)
-			break;
-		pos += 8 + (size_t)n;
+		if (!stop && bad[0] && s->end == NONE && !s->nomem && !rc)
+			cut(s, bad_at, "%s", bad);
 	}
-	if (s->nomem) {
-		rc = bd_fail(s->err, BD_ENOMEM, pos, NULL, "out of memory reading frame %zu of '%s'",
-			     seq, s->name);
-		goto out;
+	for (size_t k = 0; k < JOBS_AT_ONCE; k++) {
+		bd_free(jobs[k].rows);
+		bd_free(jobs[k].bytes);
+		bd_arena_release(&jobs[k].arena);
 	}
+	frame_release(&f);
+	if (rc)
+		return rc;
+	if (s->nomem)
+		return bd_fail(s->err, BD_ENOMEM, pos, NULL, "out of memory reading frame %zu of '%s'",
+			       seq, s->name);
 	if (s->end == NONE && !s->cut[0])
 		cut(s, pos, "the snapshot has no end frame: the capture stopped after %zu frames",
 		    seq);
 	if (!seq)
 		cut(s, pos, "the file holds no frames");
-out:
-	frame_release(&f);
-	return rc;
+	return BD_OK;
 }
 
 /* The window pass: {sample, Seq, TimeUs, [{Pid, Reductions, QueueLen, HeapWords}]}. */
@@ -1415,15 +1587,27 @@ static void put_binaries(struct heap *h, const struct frame *f, size_t bins)
 	}
 }
 
-static void write_proc(struct snap *s, FILE *out, const struct row *r, const struct named *names,
-		       size_t n_names, struct bd_buf *b)
+/* A run of processes whose text is made on one thread, written in order after. */
+struct text_part {
+	const struct snap *s;
+	const struct named *names;
+	size_t n_names;
+	size_t lo, hi;           /* rows */
+	struct bd_buf text;
+	size_t estimated;        /* rows whose Memory is estimated */
+	size_t duplicates, left_out, undetailed;
+};
+
+static void write_proc(const struct snap *s, struct text_part *tp, const struct row *r)
 {
 	const struct frame *f = r->detail != NONE ? &s->frames[r->detail_frame] : NULL;
+	const struct named *names = tp->names;
+	size_t n_names = tp->n_names;
+	struct bd_buf *b = &tp->text;
 	struct bd_buf stack = BD_BUF_INIT, pc = BD_BUF_INIT, dict = BD_BUF_INIT;
 	struct heap h = { BD_BUF_INIT, 0x100000 };
 	uint64_t mem;
 
-	bd_buf_reset(b);
 	put_header(b, "=proc", r);
 	bd_buf_addstr(b, "State: ");
 	bd_buf_addstr(b, r->status ? r->status : "Undefined");
@@ -1472,7 +1656,7 @@ static void write_proc(struct snap *s, FILE *out, const struct row *r, const str
 		put_field(b, "Memory: ", mem);
 	} else {
 		/* estimated by the reports from the heap blocks and Process overhead */
-		s->estimated++;
+		tp->estimated++;
 	}
 	if (r->bt != NONE) {
 		const struct frame *bf = &s->frames[r->bt_frame];
@@ -1501,9 +1685,8 @@ static void write_proc(struct snap *s, FILE *out, const struct row *r, const str
 		put_header(b, "=proc_heap", r);
 		bd_buf_add(b, h.lines.ptr, h.lines.len);
 	}
-	if (stack.oom || pc.oom || dict.oom || h.lines.oom || b->oom)
-		s->nomem = true;
-	fwrite(b->ptr, 1, b->len, out);
+	if (stack.oom || pc.oom || dict.oom || h.lines.oom)
+		b->oom = true;
 	bd_buf_release(&stack);
 	bd_buf_release(&pc);
 	bd_buf_release(&dict);
@@ -1702,9 +1885,36 @@ static void snap_release(struct snap *s)
 	bd_free(s->frames);
 	bd_free(s->nodes);
 	bd_free(s->rows);
+	for (size_t i = 0; i < s->n_row_arenas; i++)
+		bd_arena_release(&s->row_arenas[i]);
+	bd_free(s->row_arenas);
 	bd_free(s->slots);
 	bd_arena_release(&s->arena);
 }
+
+static void text_part_run(void *ctx, size_t k)
+{
+	struct text_part *tp = &((struct text_part *)ctx)[k];
+	const struct snap *s = tp->s;
+
+	bd_buf_reset(&tp->text);
+	tp->estimated = tp->duplicates = tp->left_out = tp->undetailed = 0;
+	for (size_t i = tp->lo; i < tp->hi && !tp->text.oom; i++) {
+		const struct row *r = &s->rows[i];
+		if (r->duplicate) {
+			tp->duplicates++;
+		} else if (r->capturing) {
+			tp->left_out++;
+			tp->undetailed += r->detail != NONE;
+		} else {
+			write_proc(s, tp, r);
+		}
+	}
+}
+
+/* Rows whose text one thread makes at a time, and how many such runs are held at once. */
+#define TEXT_PART 8192
+#define TEXT_PARTS_AT_ONCE 8
 
 static enum bd_status write_text(struct snap *s, FILE *out)
 {
@@ -1712,20 +1922,37 @@ static enum bd_status write_text(struct snap *s, FILE *out)
 	size_t n_names = 0;
 	struct named *names = name_table(s, &n_names);
 
+	struct text_part parts[TEXT_PARTS_AT_ONCE];
+
 	measure_overhead(s);
 	write_preamble(s, out, &b);
-	for (size_t i = 0; i < s->n_rows && !s->nomem; i++) {
-		if (s->rows[i].duplicate) {
-			s->duplicates++;
-			continue;
+	memset(parts, 0, sizeof(parts));
+	for (size_t k = 0; k < TEXT_PARTS_AT_ONCE; k++)
+		parts[k].text = (struct bd_buf)BD_BUF_INIT;
+	for (size_t lo = 0; lo < s->n_rows && !s->nomem;) {
+		size_t n_parts = 0;
+		for (; n_parts < TEXT_PARTS_AT_ONCE && lo < s->n_rows; n_parts++, lo += TEXT_PART) {
+			struct text_part *tp = &parts[n_parts];
+			tp->s = s;
+			tp->names = names;
+			tp->n_names = n_names;
+			tp->lo = lo;
+			tp->hi = lo + TEXT_PART < s->n_rows ? lo + TEXT_PART : s->n_rows;
 		}
-		if (s->rows[i].capturing) {
-			s->left_out++;
-			s->detailed -= s->rows[i].detail != NONE;
-			continue;
+		bd_parallel(n_parts, s->threads, text_part_run, parts);
+		for (size_t k = 0; k < n_parts; k++) {
+			struct text_part *tp = &parts[k];
+			fwrite(tp->text.ptr, 1, tp->text.len, out);
+			s->estimated += tp->estimated;
+			s->duplicates += tp->duplicates;
+			s->left_out += tp->left_out;
+			s->detailed -= tp->undetailed;
+			if (tp->text.oom)
+				s->nomem = true;
 		}
-		write_proc(s, out, &s->rows[i], names, n_names, &b);
 	}
+	for (size_t k = 0; k < TEXT_PARTS_AT_ONCE; k++)
+		bd_buf_release(&parts[k].text);
 	if (s->ets != NONE)
 		write_ets(s, out, &b);
 	write_snapshot_section(s, out, &b);
@@ -1743,7 +1970,7 @@ static enum bd_status write_text(struct snap *s, FILE *out)
 }
 
 enum bd_status bd_snapshot_to_text(const unsigned char *data, size_t len, const char *name,
-				   FILE *out, struct bd_error *err)
+				   unsigned threads, FILE *out, struct bd_error *err)
 {
 	struct snap s;
 	enum bd_status rc;
@@ -1762,7 +1989,8 @@ enum bd_status bd_snapshot_to_text(const unsigned char *data, size_t len, const 
 		return bd_fail(err, BD_EFORMAT, 8, NULL,
 			       "'%s' is a snapshot of format %u; this beamdump reads format %d", name,
 			       major, BD_SNAPSHOT_MAJOR);
-	rc = read_frames(&s, data, len);
+	s.threads = threads ? threads : 1;
+	rc = read_frames(&s, data, len, s.threads);
 	if (!rc && s.header == NONE)
 		rc = bd_fail(err, BD_EFORMAT, BD_SNAPSHOT_MAGIC_LEN + 4, NULL,
 			     "'%s' has no readable header frame: %s", name, s.cut);

@@ -23,11 +23,11 @@ bool bd_snapshot_sniff(const void *head, size_t n);
 
 /*
  * Read the snapshot in data[0..len) (name for messages) and write its
- * dump text to out. A snapshot cut short, or with a damaged frame, gives
+ * dump text to out, reading frames of process rows on up to threads threads. A snapshot cut short, or with a damaged frame, gives
  * the text of every frame before it, ending in =abort with the reason;
  * a file that is no snapshot of a version we read is BD_EFORMAT.
  */
 enum bd_status bd_snapshot_to_text(const unsigned char *data, size_t len, const char *name,
-				   FILE *out, struct bd_error *err);
+				   unsigned threads, FILE *out, struct bd_error *err);
 
 #endif

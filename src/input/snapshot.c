@@ -30,6 +30,7 @@
 #include <zlib.h>
 
 #define NONE SIZE_MAX
+#define NO_ROW UINT32_MAX
 /* nesting a dictionary value is written to before it is cut */
 #define ENCODE_DEPTH 200
 
@@ -99,11 +100,13 @@ struct snap {
 	char **nodes;               /* interned node names; channel = index */
 	size_t n_nodes, cap_nodes;
 	size_t local;               /* index of the target node in nodes */
-	struct row *rows;
+	struct row **rows;          /* in frame order, each in its frame's block */
 	size_t n_rows, cap_rows, n_dead;
+	struct row **blocks;        /* the frames' rows, as their jobs read them */
+	size_t n_blocks, cap_blocks;
 	struct bd_arena *row_arenas;  /* the rows' names and initial calls, a frame's each */
 	size_t n_row_arenas, cap_row_arenas;
-	size_t *slots;              /* pid -> row, open addressing */
+	uint32_t *slots;            /* pid -> row, open addressing; NO_ROW if empty */
 	size_t n_slots;
 	struct bd_arena arena;
 	size_t header, end;         /* frame of {header,..} and {'end',..}; NONE if absent */
@@ -385,6 +388,15 @@ static int on_row_term(void *ctx, const struct bd_etf_event *ev)
 		if (++rr->top == 1 && !ev_is_atom(ev, "procs"))
 			return STOP_NOT_ROWS;
 		rr->procs = true;
+		/* the rows list: room for its rows at once (the decoder checked the count
+		 * against the bytes left), so that a block is never moved as it fills */
+		if (rr->top == 4 && ev->kind == BD_ETF_LIST && ev->count > rr->job->cap_rows) {
+			struct row *rows = bd_realloc_array(rr->job->rows, ev->count, sizeof(*rows));
+			if (!rows)
+				return STOP_NOMEM;
+			rr->job->rows = rows;
+			rr->job->cap_rows = ev->count;
+		}
 	} else if (rr->top == 4) {
 		/* below the rows list */
 		row_term(rr, ev);
@@ -680,8 +692,8 @@ static size_t pid_slot(const struct snap *s, uint32_t id, uint32_t serial)
 	uint64_t h = ((uint64_t)serial << 32 | id) * 0x9E3779B97F4A7C15u;
 	size_t i = (size_t)(h >> 20) & (s->n_slots - 1);
 
-	while (s->slots[i] != NONE) {
-		const struct row *r = &s->rows[s->slots[i]];
+	while (s->slots[i] != NO_ROW) {
+		const struct row *r = s->rows[s->slots[i]];
 		if (r->id == id && r->serial == serial)
 			break;
 		i = (i + 1) & (s->n_slots - 1);
@@ -693,6 +705,8 @@ static bool index_rows(struct snap *s)
 {
 	size_t n = 64;
 
+	if (s->n_rows >= NO_ROW)
+		return false;
 	while (n < 2 * s->n_rows + 2)
 		n *= 2;
 	s->slots = bd_malloc(n * sizeof(*s->slots));
@@ -701,12 +715,12 @@ static bool index_rows(struct snap *s)
 	memset(s->slots, 0xff, n * sizeof(*s->slots));
 	s->n_slots = n;
 	for (size_t i = 0; i < s->n_rows; i++) {
-		size_t *slot = &s->slots[pid_slot(s, s->rows[i].id, s->rows[i].serial)];
+		uint32_t *slot = &s->slots[pid_slot(s, s->rows[i]->id, s->rows[i]->serial)];
 		/* a process listed twice is written once, as first read */
-		if (*slot == NONE)
-			*slot = i;
+		if (*slot == NO_ROW)
+			*slot = (uint32_t)i;
 		else
-			s->rows[i].duplicate = true;
+			s->rows[i]->duplicate = true;
 	}
 	return true;
 }
@@ -719,7 +733,7 @@ static struct row *row_of(const struct snap *s, const struct frame *f, size_t pi
 	    !s->n_slots)
 		return NULL;
 	slot = s->slots[pid_slot(s, f->t[pid].v.pid.id, f->t[pid].v.pid.serial)];
-	return slot == NONE ? NULL : &s->rows[slot];
+	return slot == NO_ROW ? NULL : s->rows[slot];
 }
 
 static void read_header(struct snap *s, const struct frame *f)
@@ -777,23 +791,30 @@ static enum bd_status read_other(struct snap *s, struct frame *f, const unsigned
 	return BD_OK;
 }
 
-/* A job's rows, appended in frame order; their text stays in the job's arena, now s's. */
+/*
+ * A job's rows, appended in frame order: the rows stay where the job read
+ * them (a million rows are not copied on one thread), as does their text
+ * in the job's arena; both now belong to s.
+ */
 static void take_rows(struct snap *s, struct frame_job *job)
 {
 	if (!bd_grow((void **)&s->rows, &s->cap_rows, s->n_rows + job->n_rows, sizeof(*s->rows)) ||
+	    !bd_grow((void **)&s->blocks, &s->cap_blocks, s->n_blocks + 1, sizeof(*s->blocks)) ||
 	    !bd_grow((void **)&s->row_arenas, &s->cap_row_arenas, s->n_row_arenas + 1,
 		     sizeof(*s->row_arenas))) {
 		s->nomem = true;
 		return;
 	}
-	memcpy(s->rows + s->n_rows, job->rows, job->n_rows * sizeof(*job->rows));
-	s->n_rows += job->n_rows;
+	for (size_t i = 0; i < job->n_rows; i++)
+		s->rows[s->n_rows++] = &job->rows[i];
 	s->n_dead += job->n_dead;
 	if (!s->creation)
 		s->creation = job->creation;
+	s->blocks[s->n_blocks++] = job->rows;
 	s->row_arenas[s->n_row_arenas++] = job->arena;
 	bd_arena_init(&job->arena);
-	job->n_rows = 0;
+	job->rows = NULL;
+	job->n_rows = job->cap_rows = 0;
 }
 
 /* Frames read side by side at a time: enough to keep the threads busy, few rows held twice. */
@@ -945,13 +966,13 @@ static void attach_applications(struct snap *s, const struct frame *f)
 		master->is_master = true;
 	}
 	for (size_t i = 0; i < s->n_rows; i++) {
-		struct row *r = &s->rows[i];
+		struct row *r = s->rows[i];
 		size_t slot;
 		if (r->app || !r->has[F_GROUP_LEADER])
 			continue;
 		slot = s->slots[pid_slot(s, r->gl_id, r->gl_serial)];
-		if (slot != NONE && s->rows[slot].is_master)
-			r->app = s->rows[slot].app;
+		if (slot != NO_ROW && s->rows[slot]->is_master)
+			r->app = s->rows[slot]->app;
 	}
 }
 
@@ -1022,7 +1043,7 @@ static void measure_overhead(struct snap *s)
 {
 	s->overhead = -1;
 	for (size_t i = 0; i < s->n_rows; i++) {
-		const struct row *r = &s->rows[i];
+		const struct row *r = s->rows[i];
 		uint64_t mem;
 		if (r->detail == NONE ||
 		    !as_u64(&s->frames[r->detail_frame], map_get(&s->frames[r->detail_frame], r->detail, "memory"), &mem))
@@ -1396,8 +1417,8 @@ static struct named *name_table(const struct snap *s, size_t *n)
 	if (!t)
 		return NULL;
 	for (size_t i = 0; i < s->n_rows; i++)
-		if (s->rows[i].name)
-			t[(*n)++] = (struct named){ s->rows[i].name, i };
+		if (s->rows[i]->name)
+			t[(*n)++] = (struct named){ s->rows[i]->name, i };
 	qsort(t, *n, sizeof(*t), named_cmp);
 	return t;
 }
@@ -1429,7 +1450,7 @@ static void put_parent(const struct snap *s, struct bd_buf *b, const struct fram
 			const struct named *hit = bsearch(&key2, names, n_names, sizeof(*names), named_cmp);
 			if (hit)
 				bd_buf_printf(b, "Spawned by: <0.%" PRIu32 ".%" PRIu32 ">\n",
-					      s->rows[hit->row].id, s->rows[hit->row].serial);
+					      s->rows[hit->row]->id, s->rows[hit->row]->serial);
 			bd_free(name);
 		}
 		return;
@@ -1885,6 +1906,9 @@ static void snap_release(struct snap *s)
 	bd_free(s->frames);
 	bd_free(s->nodes);
 	bd_free(s->rows);
+	for (size_t i = 0; i < s->n_blocks; i++)
+		bd_free(s->blocks[i]);
+	bd_free(s->blocks);
 	for (size_t i = 0; i < s->n_row_arenas; i++)
 		bd_arena_release(&s->row_arenas[i]);
 	bd_free(s->row_arenas);
@@ -1900,7 +1924,7 @@ static void text_part_run(void *ctx, size_t k)
 	bd_buf_reset(&tp->text);
 	tp->estimated = tp->duplicates = tp->left_out = tp->undetailed = 0;
 	for (size_t i = tp->lo; i < tp->hi && !tp->text.oom; i++) {
-		const struct row *r = &s->rows[i];
+		const struct row *r = s->rows[i];
 		if (r->duplicate) {
 			tp->duplicates++;
 		} else if (r->capturing) {

@@ -180,7 +180,8 @@ struct row_reader {
 	bool procs;             /* the frame is {procs, ...} */
 	bool in_row;            /* a row tuple is being read */
 	bool skip;              /* a row to leave out (dead, remote, not a tuple) */
-	struct row r;
+	struct row *r;          /* the row being read: in the job's block when it has room */
+	struct row spare;       /* ... else here */
 	size_t pos;             /* the element of the row being read */
 	int field;              /* its field, -1 for none */
 	/* initial_call {M, F, A}, gathered over its three terms */
@@ -248,7 +249,7 @@ static bool ev_is_atom(const struct bd_etf_event *ev, const char *name)
 static void row_element_end(struct row_reader *rr)
 {
 	if (rr->field == F_INITIAL && rr->mfa_ok && rr->mfa_seen == 3)
-		rr->r.initial_call = mfa_text(rr->job, rr);
+		rr->r->initial_call = mfa_text(rr->job, rr);
 	rr->field = -1;
 }
 
@@ -263,11 +264,15 @@ static void row_end(struct row_reader *rr)
 	rr->in_row = false;
 	if (rr->skip)
 		return;
+	if (rr->r != &rr->spare) {
+		job->n_rows++;
+		return;
+	}
 	if (!bd_grow((void **)&job->rows, &job->cap_rows, job->n_rows + 1, sizeof(*job->rows))) {
 		job->result = JOB_NOMEM;
 		return;
 	}
-	job->rows[job->n_rows++] = rr->r;
+	job->rows[job->n_rows++] = *rr->r;
 }
 
 /* A term below the rows list: depth 2 is a row, 3 its elements, 4 inside one. */
@@ -280,8 +285,10 @@ static void row_term(struct row_reader *rr, const struct bd_etf_event *ev)
 		row_end(rr);
 		rr->in_row = true;
 		rr->skip = ev->kind != BD_ETF_TUPLE || !ev->count;
-		memset(&rr->r, 0, sizeof(rr->r));
-		rr->r.detail_frame = rr->r.detail = rr->r.bt_frame = rr->r.bt = NONE;
+		/* built in place when the block has room (the rows list reserved it) */
+		rr->r = job->n_rows < job->cap_rows ? &job->rows[job->n_rows] : &rr->spare;
+		memset(rr->r, 0, sizeof(*rr->r));
+		rr->r->detail_frame = rr->r->detail = rr->r->bt_frame = rr->r->bt = NONE;
 		rr->pos = 0;
 		rr->field = -1;
 		return;
@@ -302,8 +309,8 @@ static void row_term(struct row_reader *rr, const struct bd_etf_event *ev)
 			} else {
 				if (!job->creation)
 					job->creation = ev->pid.creation;
-				rr->r.id = ev->pid.id;
-				rr->r.serial = ev->pid.serial;
+				rr->r->id = ev->pid.id;
+				rr->r->serial = ev->pid.serial;
 			}
 			return;
 		}
@@ -313,7 +320,7 @@ static void row_term(struct row_reader *rr, const struct bd_etf_event *ev)
 			break;
 		case F_NAME:
 			if (ev->kind == BD_ETF_ATOM &&
-			    !(rr->r.name = bd_arena_strndup(&job->arena, ev->atom.ptr, ev->atom.len)))
+			    !(rr->r->name = bd_arena_strndup(&job->arena, ev->atom.ptr, ev->atom.len)))
 				job->result = JOB_NOMEM;
 			break;
 		case F_INITIAL:
@@ -322,26 +329,26 @@ static void row_term(struct row_reader *rr, const struct bd_etf_event *ev)
 			break;
 		case F_STATUS:
 			if (ev->kind == BD_ETF_ATOM)
-				rr->r.status = status_word(ev->atom.ptr, ev->atom.len);
+				rr->r->status = status_word(ev->atom.ptr, ev->atom.len);
 			break;
 		case F_GROUP_LEADER:
 			if (ev->kind == BD_ETF_PID &&
 			    is_local(s, ev->pid.node.ptr, ev->pid.node.len)) {
-				rr->r.gl_id = ev->pid.id;
-				rr->r.gl_serial = ev->pid.serial;
-				rr->r.has[F_GROUP_LEADER] = true;
+				rr->r->gl_id = ev->pid.id;
+				rr->r->gl_serial = ev->pid.serial;
+				rr->r->has[F_GROUP_LEADER] = true;
 			}
 			break;
 		default: {
 			uint64_t *dst[N_FIELDS] = {
-				[F_MQ] = &rr->r.mq, [F_REDS] = &rr->r.reds, [F_STACK] = &rr->r.stack,
-				[F_HEAP_BLOCK] = &rr->r.heap_block, [F_OLD_BLOCK] = &rr->r.old_block,
-				[F_OLD_USED] = &rr->r.old_used, [F_MBUF] = &rr->r.mbuf,
-				[F_BINV] = &rr->r.binv, [F_OLD_BINV] = &rr->r.old_binv,
+				[F_MQ] = &rr->r->mq, [F_REDS] = &rr->r->reds, [F_STACK] = &rr->r->stack,
+				[F_HEAP_BLOCK] = &rr->r->heap_block, [F_OLD_BLOCK] = &rr->r->old_block,
+				[F_OLD_USED] = &rr->r->old_used, [F_MBUF] = &rr->r->mbuf,
+				[F_BINV] = &rr->r->binv, [F_OLD_BINV] = &rr->r->old_binv,
 			};
 			if (ev->kind == BD_ETF_INT && ev->i >= 0) {
 				*dst[rr->field] = (uint64_t)ev->i;
-				rr->r.has[rr->field] = true;
+				rr->r->has[rr->field] = true;
 			}
 		}
 		}

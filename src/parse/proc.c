@@ -33,7 +33,10 @@ static void parse_proc(const struct bd_section *s, struct bd_proc *p, const char
 {
 	struct bd_slice rest = s->body;
 	struct bd_slice line;
+	bool wanted[256] = { false };
 
+	for (const char *f = firsts; f && *f; f++)
+		wanted[(unsigned char)*f] = true;
 	memset(p, 0, sizeof(*p));
 	p->pid = s->id;
 	p->memory_bytes = BD_UNSET;
@@ -44,7 +47,7 @@ static void parse_proc(const struct bd_section *s, struct bd_proc *p, const char
 	while (bd_slice_next_line(&rest, &line)) {
 		struct bd_slice k;
 		struct bd_slice v;
-		if (firsts && (!line.len || !strchr(firsts, line.ptr[0])))
+		if (firsts && (!line.len || !wanted[(unsigned char)line.ptr[0]]))
 			continue;
 		if (bd_slice_starts(line, "arity = ")) {
 			p->arity = num(bd_slice_skip(line, 8));

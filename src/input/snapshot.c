@@ -24,6 +24,7 @@
 #include "util/base64.h"
 
 #include <inttypes.h>
+#include <stddef.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <time.h>
@@ -275,6 +276,19 @@ static void row_end(struct row_reader *rr)
 	job->rows[job->n_rows++] = *rr->r;
 }
 
+/* Where each numeric field is kept in a row. */
+static const size_t number_at[N_FIELDS] = {
+	[F_MQ] = offsetof(struct row, mq),
+	[F_REDS] = offsetof(struct row, reds),
+	[F_STACK] = offsetof(struct row, stack),
+	[F_HEAP_BLOCK] = offsetof(struct row, heap_block),
+	[F_OLD_BLOCK] = offsetof(struct row, old_block),
+	[F_OLD_USED] = offsetof(struct row, old_used),
+	[F_MBUF] = offsetof(struct row, mbuf),
+	[F_BINV] = offsetof(struct row, binv),
+	[F_OLD_BINV] = offsetof(struct row, old_binv),
+};
+
 /* A term below the rows list: depth 2 is a row, 3 its elements, 4 inside one. */
 static void row_term(struct row_reader *rr, const struct bd_etf_event *ev)
 {
@@ -339,18 +353,13 @@ static void row_term(struct row_reader *rr, const struct bd_etf_event *ev)
 				rr->r->has[F_GROUP_LEADER] = true;
 			}
 			break;
-		default: {
-			uint64_t *dst[N_FIELDS] = {
-				[F_MQ] = &rr->r->mq, [F_REDS] = &rr->r->reds, [F_STACK] = &rr->r->stack,
-				[F_HEAP_BLOCK] = &rr->r->heap_block, [F_OLD_BLOCK] = &rr->r->old_block,
-				[F_OLD_USED] = &rr->r->old_used, [F_MBUF] = &rr->r->mbuf,
-				[F_BINV] = &rr->r->binv, [F_OLD_BINV] = &rr->r->old_binv,
-			};
+		default:
 			if (ev->kind == BD_ETF_INT && ev->i >= 0) {
-				*dst[rr->field] = (uint64_t)ev->i;
+				uint64_t v = (uint64_t)ev->i;
+				memcpy((char *)rr->r + number_at[rr->field], &v, sizeof(v));
 				rr->r->has[rr->field] = true;
 			}
-		}
+			break;
 		}
 		return;
 	}

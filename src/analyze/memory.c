@@ -63,15 +63,61 @@ static uint64_t retained(const struct held *h)
 	return h->memory + h->bin_excl + h->ets;
 }
 
+#define NO_EXTRA UINT32_MAX
+
 struct memory_ctx {
 	struct bd_dump *d;
 	struct bd_proc_tree *t;
-	struct held *held;        /* one per place */
+	/*
+	 * What a place holds beyond its Memory: (queued messages, binaries,
+	 * tables) is kept only for the few places that hold any, so that a
+	 * node of a million processes costs 4 bytes a process here.
+	 */
+	uint32_t *extra_of;       /* one per place: index into extras, or NO_EXTRA */
+	struct held *extras;
+	size_t n_extras, cap_extras;
+	struct held spare;        /* written to when extras cannot grow (c->oom) */
+	bool oom;
 	uint64_t *group_retained; /* one per group */
 	uint64_t bin_distinct;    /* bytes of distinct refc binaries referenced by processes */
 	uint64_t ets_total;
 	uint64_t proc_total;
 };
+
+/* What place i holds, its Memory: included. */
+static struct held held_at(const struct memory_ctx *c, uint32_t i)
+{
+	struct held h;
+
+	if (c->extra_of[i] != NO_EXTRA)
+		return c->extras[c->extra_of[i]];
+	memset(&h, 0, sizeof(h));
+	h.memory = c->t->procs[i].memory_bytes;
+	return h;
+}
+
+static uint64_t retained_of(const struct memory_ctx *c, uint32_t i)
+{
+	if (c->extra_of[i] == NO_EXTRA)
+		return c->t->procs[i].memory_bytes;
+	return retained(&c->extras[c->extra_of[i]]);
+}
+
+/* Place i's entry, made on first use; valid until the next call. */
+static struct held *held_touch(struct memory_ctx *c, uint32_t i)
+{
+	if (c->extra_of[i] == NO_EXTRA) {
+		if (c->n_extras >= NO_EXTRA ||
+		    !bd_grow((void **)&c->extras, &c->cap_extras, c->n_extras + 1, sizeof(*c->extras))) {
+			c->oom = true;
+			memset(&c->spare, 0, sizeof(c->spare));
+			return &c->spare;
+		}
+		c->extras[c->n_extras] = held_at(c, i);
+		c->extra_of[i] = (uint32_t)c->n_extras++;
+	}
+	return &c->extras[c->extra_of[i]];
+}
 
 /* ------------------------------------------------------------ binaries */
 
@@ -197,11 +243,14 @@ static enum bd_status share_binaries(struct memory_ctx *c, struct bd_error *err)
 		if (!bd_dump_proc_sections_at(c->d, c->t->procs[i].section, &s) ||
 		    s.heap == BD_NO_SECTION)
 			continue;
+		bool hidden = false;
 		if (!collect_refs(c->d, &bi, s.heap, (uint32_t)i, &v, &n, &cap, &lines, &targets,
-				  &c->held[i].hidden_originals)) {
+				  &hidden)) {
 			rc = bd_fail(err, BD_ENOMEM, BD_NO_OFFSET, NULL, "out of memory reading binaries");
 			goto out;
 		}
+		if (hidden)
+			held_touch(c, (uint32_t)i)->hidden_originals = true;
 	}
 	bd_sort(v, n, sizeof(*v), bin_ref_cmp);
 	for (size_t i = 0; i < n;) {
@@ -218,9 +267,9 @@ static enum bd_status share_binaries(struct memory_ctx *c, struct bd_error *err)
 			if (k > i && v[k].place == v[k - 1].place)
 				continue;
 			if (holders == 1)
-				c->held[v[k].place].bin_excl += size;
+				held_touch(c, v[k].place)->bin_excl += size;
 			else
-				c->held[v[k].place].bin_shared += size;
+				held_touch(c, v[k].place)->bin_shared += size;
 		}
 		i = j;
 	}
@@ -237,7 +286,7 @@ out:
 /* Words of the queued messages (flat, as they were sent), sampled on long queues. */
 static void size_mailbox(struct memory_ctx *c, uint32_t place)
 {
-	struct held *h = &c->held[place];
+	struct held *h = held_touch(c, place);
 	struct bd_process p;
 	struct bd_elem msg;
 	struct bd_slice rest;
@@ -284,15 +333,17 @@ static void read_mailboxes_and_vheaps(struct memory_ctx *c)
 	unsigned ws = c->d->info.word_size;
 
 	for (size_t i = 0; i < c->t->n; i++) {
-		struct held *h = &c->held[i];
+		struct held *h;
 		struct bd_section s;
 		struct bd_proc p;
-		if (!c->t->procs[i].queued && !h->hidden_originals)
+		bool hidden = c->extra_of[i] != NO_EXTRA && c->extras[c->extra_of[i]].hidden_originals;
+		if (!c->t->procs[i].queued && !hidden)
 			continue;
 		bd_section_get(c->d, c->t->procs[i].section, &s);
 		bd_parse_proc_keys(&s, &p, "MBO");
 		if (c->t->procs[i].queued)
 			size_mailbox(c, (uint32_t)i);
+		h = held_touch(c, (uint32_t)i);
 		if (h->hidden_originals && p.bin_vheap_words != BD_UNSET &&
 		    p.old_bin_vheap_words != BD_UNSET) {
 			uint64_t vheap = (p.bin_vheap_words + p.old_bin_vheap_words) * ws;
@@ -320,7 +371,7 @@ static void read_ets(struct memory_ctx *c)
 		c->ets_total += bytes;
 		owner = bd_proc_tree_find(c->t, c->d, e.owner);
 		if (owner != BD_NO_PLACE)
-			c->held[owner].ets += bytes;
+			held_touch(c, owner)->ets += bytes;
 	}
 }
 
@@ -522,9 +573,9 @@ struct rollup {
 	enum bd_memory_by by;
 };
 
-static int place_cmp_ctx_bytes(const struct held *h, uint32_t a, uint32_t b)
+static int place_cmp_ctx_bytes(const struct memory_ctx *c, uint32_t a, uint32_t b)
 {
-	uint64_t x = retained(&h[a]), y = retained(&h[b]);
+	uint64_t x = retained_of(c, a), y = retained_of(c, b);
 
 	if (x != y)
 		return x > y ? -1 : 1;
@@ -532,14 +583,15 @@ static int place_cmp_ctx_bytes(const struct held *h, uint32_t a, uint32_t b)
 }
 
 /* Keep place i in best[0 .. *n), the `top` largest retained first: top is small, processes many. */
-static void top_insert(const struct held *h, uint32_t *best, size_t *n, size_t top, uint32_t i)
+static void top_insert(const struct memory_ctx *c, uint32_t *best, size_t *n, size_t top,
+		       uint32_t i)
 {
 	size_t at;
 
-	if (!top || (*n == top && place_cmp_ctx_bytes(h, i, best[*n - 1]) > 0))
+	if (!top || (*n == top && place_cmp_ctx_bytes(c, i, best[*n - 1]) > 0))
 		return;
 	at = *n < top ? (*n)++ : *n - 1;
-	while (at > 0 && place_cmp_ctx_bytes(h, i, best[at - 1]) < 0) {
+	while (at > 0 && place_cmp_ctx_bytes(c, i, best[at - 1]) < 0) {
 		best[at] = best[at - 1];
 		at--;
 	}
@@ -554,11 +606,11 @@ static void rollup_members(struct rollup *r, uint32_t g, unsigned level)
 
 	for (size_t i = 0; i < r->c->t->n; i++)
 		if (r->c->t->procs[i].group == g)
-			top_insert(r->c->held, best, &n, top, (uint32_t)i);
+			top_insert(r->c, best, &n, top, (uint32_t)i);
 	for (size_t k = 0; k < n; k++) {
 		struct bd_slice l = bd_place_label(r->c->t, best[k]);
 		rollup_row(r->b, r->arr, level, "process", bd_arena_strndup(r->b->arena, l.ptr, l.len), 1,
-			   retained(&r->c->held[best[k]]));
+			   retained_of(r->c, best[k]));
 	}
 }
 
@@ -635,10 +687,11 @@ static void add_rollup(struct memory_ctx *c, struct rm_builder *b, struct rm_nod
 static void process_row(struct memory_ctx *c, struct rm_builder *b, struct rm_node *arr, uint32_t i)
 {
 	const struct bd_place *p = &c->t->procs[i];
-	const struct held *h = &c->held[i];
+	struct held hv = held_at(c, i);
+	const struct held *h = &hv;
 	struct rm_node *o = rm_obj(b, arr, NULL);
 
-	rm_slice(b, o, "pid", p->pid);
+	rm_slice(b, o, "pid", bd_place_pid(c->t, i));
 	rm_slice_or_null(b, o, "name", p->name);
 	rm_label(rm_bytes(b, o, "retained_bytes", retained(h)), "retained");
 	rm_flags(rm_bytes(b, o, "exclusive_bytes", retained(h)), RM_NOTEXT);
@@ -663,7 +716,7 @@ static void add_processes(struct memory_ctx *c, struct rm_builder *b, struct rm_
 		return;
 	}
 	for (size_t i = 0; i < c->t->n; i++)
-		top_insert(c->held, order, &n, top, (uint32_t)i);
+		top_insert(c, order, &n, top, (uint32_t)i);
 	for (size_t k = 0; k < n; k++)
 		process_row(c, b, arr, order[k]);
 	bd_free(order);
@@ -769,7 +822,8 @@ static void add_oom(struct memory_ctx *c, struct rm_builder *b, struct rm_node *
 		return;
 	}
 	const struct bd_place *p = &c->t->procs[asker];
-	const struct held *h = &c->held[asker];
+	struct held hv = held_at(c, asker);
+	const struct held *h = &hv;
 	uint64_t holds = retained(h);
 	bool held = (double)holds >= CULPRIT_SHARE * (double)node;
 	bool asked = (double)s.bytes >= CULPRIT_SHARE * (double)node;
@@ -778,7 +832,7 @@ static void add_oom(struct memory_ctx *c, struct rm_builder *b, struct rm_node *
 	rm_format_bytes(a, sizeof(a), holds);
 	rm_format_bytes(q, sizeof(q), s.bytes);
 	rm_format_bytes(n, sizeof(n), node);
-	rm_label(rm_slice(b, o, "pid", p->pid), "asked by");
+	rm_label(rm_slice(b, o, "pid", bd_place_pid(c->t, asker)), "asked by");
 	rm_slice_or_null(b, o, "name", p->name);
 	rm_label(rm_bytes(b, o, "retained_bytes", holds), "it retained");
 	rm_label(rm_bytes(b, o, "heap_bytes", h->memory - h->mailbox), "its heap");
@@ -845,7 +899,9 @@ static void add_findings(struct memory_ctx *c, struct rm_builder *b, struct rm_n
 	 * findings already).
 	 */
 	for (size_t i = 0; i < c->t->n; i++) {
-		const struct held *h = &c->held[i];
+		if (c->extra_of[i] == NO_EXTRA)
+			continue; /* retains only its own memory */
+		const struct held *h = &c->extras[c->extra_of[i]];
 		uint64_t r = retained(h);
 		if (h->bin_estimated || h->bin_excl < RETAIN_MIN ||
 		    r < RETAIN_RATIO * (h->memory ? h->memory : 1))
@@ -861,7 +917,7 @@ static void add_findings(struct memory_ctx *c, struct rm_builder *b, struct rm_n
 						 (unsigned long long)h->bin_excl,
 						 (unsigned long long)h->ets),
 				 "killing it frees this much; check what it keeps (beamdump proc)"),
-			       c->t->procs[i].pid);
+			       bd_place_pid(c->t, (uint32_t)i));
 	}
 	/* a process explosion: one group of siblings is most of the processes */
 	if (c->t->n_groups) {
@@ -876,8 +932,7 @@ static void add_findings(struct memory_ctx *c, struct rm_builder *b, struct rm_n
 							 by.len ? (int)by.len : 7, by.len ? by.ptr : "unknown"),
 					 bd_arena_printf(b->arena, "they hold %s together", x),
 					 "find why the spawner does not stop (beamdump procs DUMP --group)"),
-				       g->parent != BD_NO_PLACE ? c->t->procs[g->parent].pid
-								: c->t->procs[g->first].pid);
+				       bd_place_pid(c->t, g->parent != BD_NO_PLACE ? g->parent : g->first));
 		}
 	}
 }
@@ -924,7 +979,8 @@ static void memory_cleanup(void *ctx)
 
 	bd_proc_tree_release(c->t);
 	bd_free(c->t);
-	bd_free(c->held);
+	bd_free(c->extra_of);
+	bd_free(c->extras);
 	bd_free(c->group_retained);
 	bd_free(c);
 }
@@ -961,21 +1017,23 @@ enum bd_status bd_report_memory(struct bd_dump *d, const struct bd_memory_opts *
 	}
 	r->cleanup = memory_cleanup;
 	r->cleanup_ctx = c;
-	c->held = bd_calloc(c->t->n ? c->t->n : 1, sizeof(*c->held));
+	c->extra_of = bd_malloc((c->t->n ? c->t->n : 1) * sizeof(*c->extra_of));
 	c->group_retained = bd_calloc(c->t->n_groups ? c->t->n_groups : 1, sizeof(uint64_t));
-	if (!c->held || !c->group_retained)
+	if (!c->extra_of || !c->group_retained)
 		goto oom;
 	for (size_t i = 0; i < c->t->n; i++) {
-		c->held[i].memory = c->t->procs[i].memory_bytes;
-		c->proc_total += c->held[i].memory;
+		c->extra_of[i] = NO_EXTRA;
+		c->proc_total += c->t->procs[i].memory_bytes;
 	}
 	rc = share_binaries(c, err);
 	if (rc)
 		goto fail;
 	read_ets(c);
 	read_mailboxes_and_vheaps(c);
+	if (c->oom)
+		goto oom;
 	for (size_t i = 0; i < c->t->n; i++)
-		c->group_retained[c->t->procs[i].group] += retained(&c->held[i]);
+		c->group_retained[c->t->procs[i].group] += retained_of(c, (uint32_t)i);
 
 	struct rm_builder *b = &r->b;
 	rm_uint(b, r->root, "total_processes", c->t->n);

@@ -163,11 +163,21 @@ uint32_t bd_proc_tree_find(const struct bd_proc_tree *t, struct bd_dump *d, stru
 	}
 }
 
+struct bd_slice bd_place_pid(const struct bd_proc_tree *t, uint32_t i)
+{
+	struct bd_section s;
+
+	if (i >= t->n)
+		return bd_slice_make("", 0);
+	bd_section_get(t->d, t->procs[i].section, &s);
+	return s.id;
+}
+
 struct bd_slice bd_place_label(const struct bd_proc_tree *t, uint32_t i)
 {
 	if (i >= t->n)
 		return bd_slice_make("", 0);
-	return t->procs[i].name.len ? t->procs[i].name : t->procs[i].pid;
+	return t->procs[i].name.len ? t->procs[i].name : bd_place_pid(t, i);
 }
 
 /* A run of processes placed by one thread; apps numbered in its own list. */
@@ -196,7 +206,6 @@ static enum bd_status read_place(struct place_part *part, size_t i)
 	/* Name, Spawned as/by, Memory, Message queue length, BinVHeap, and Stack+heap,
 	 * OldHeap for older dumps' memory; a snapshot's Application */
 	bd_parse_proc_keys(&s, &p, "NSMOAB");
-	pl->pid = s.id;
 	pl->section = d->proc_list[i];
 	pl->name = bd_atom_text(part->arena, p.name);
 	pl->initial_call = p.spawned_as;

@@ -17,7 +17,6 @@
 #define BD_NO_PLACE UINT32_MAX
 
 struct bd_place {
-	struct bd_slice pid;
 	struct bd_slice name;          /* registered name (atom text), or empty */
 	struct bd_slice initial_call;  /* '$initial_call' as M:F/A, else `Spawned as` */
 	uint32_t section;              /* its =proc section */
@@ -65,6 +64,9 @@ void bd_proc_tree_release(struct bd_proc_tree *t);
 
 /* The place of pid ("<0.80.0>"), or BD_NO_PLACE. */
 uint32_t bd_proc_tree_find(const struct bd_proc_tree *t, struct bd_dump *d, struct bd_slice pid);
+
+/* Its pid ("<0.80.0>"), read from its =proc header; "" for BD_NO_PLACE. */
+struct bd_slice bd_place_pid(const struct bd_proc_tree *t, uint32_t i);
 
 /* How a place is named in reports: its registered name, else its pid; "" for BD_NO_PLACE. */
 struct bd_slice bd_place_label(const struct bd_proc_tree *t, uint32_t i);

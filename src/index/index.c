@@ -601,6 +601,14 @@ enum bd_status bd_index_build(struct bd_dump *d, struct bd_error *err)
 
 	if (!scan_headers(d, p))
 		goto oom;
+	/* the index lives as long as the dump: give back what doubling left unused */
+	if (d->index.n && d->index.n < d->index.cap) {
+		uint64_t *fit = bd_realloc_array(d->index.entries, d->index.n, sizeof(*fit));
+		if (fit) {
+			d->index.entries = fit;
+			d->index.cap = d->index.n;
+		}
+	}
 	diag_unknown_tags(d);
 
 	bd_section_get(d, 0, &s);

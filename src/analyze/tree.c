@@ -307,17 +307,43 @@ static int group_cmp(const void *a, const void *b)
 	return x->first < y->first ? -1 : x->first > y->first;
 }
 
+/* Slots of the group table for n groups: at most half full. */
+static bool group_slots(const struct bd_proc_tree *t, uint32_t **slots, size_t *cap, size_t n)
+{
+	size_t want = 64;
+	uint32_t *s;
+
+	while (want < 2 * n + 2)
+		want <<= 1;
+	if (want <= *cap)
+		return true;
+	s = bd_malloc(want * sizeof(*s));
+	if (!s)
+		return false;
+	memset(s, 0xff, want * sizeof(*s));
+	for (size_t g = 0; g < n; g++) {
+		size_t h = (size_t)group_hash(&t->procs[t->groups[g].first]) & (want - 1);
+		while (s[h] != BD_NO_PLACE)
+			h = (h + 1) & (want - 1);
+		s[h] = (uint32_t)g;
+	}
+	bd_free(*slots);
+	*slots = s;
+	*cap = want;
+	return true;
+}
+
+/*
+ * The table of groups grows with the groups, not with the processes: a
+ * node of a million processes has a few thousand groups.
+ */
 static bool make_groups(struct bd_proc_tree *t)
 {
-	size_t cap = 16, groups_cap = 0;
-	uint32_t *slots, *renum;
+	size_t cap = 0, groups_cap = 0;
+	uint32_t *slots = NULL, *renum;
 
-	while (cap < 2 * t->n)
-		cap <<= 1;
-	slots = bd_malloc(cap * sizeof(*slots));
-	if (!slots)
+	if (!group_slots(t, &slots, &cap, 0))
 		return false;
-	memset(slots, 0xff, cap * sizeof(*slots));
 	for (size_t i = 0; i < t->n; i++) {
 		struct bd_place *p = &t->procs[i];
 		size_t h = (size_t)group_hash(p) & (cap - 1);
@@ -338,8 +364,14 @@ static bool make_groups(struct bd_proc_tree *t)
 			g->app = p->app;
 			g->first = (uint32_t)i;
 			slots[h] = (uint32_t)t->n_groups++;
+			p->group = slots[h];
+			if (!group_slots(t, &slots, &cap, t->n_groups)) {
+				bd_free(slots);
+				return false;
+			}
+		} else {
+			p->group = slots[h];
 		}
-		p->group = slots[h];
 		t->groups[p->group].count++;
 		t->groups[p->group].memory_bytes += p->memory_bytes;
 	}

@@ -16,15 +16,16 @@
 
 #define BD_NO_PLACE UINT32_MAX
 
+/* One a process: 64 bytes, a million of them on a large node. */
 struct bd_place {
 	struct bd_slice name;          /* registered name (atom text), or empty */
 	struct bd_slice initial_call;  /* '$initial_call' as M:F/A, else `Spawned as` */
+	uint64_t memory_bytes;         /* the =proc Memory: (estimated when absent) */
 	uint32_t section;              /* its =proc section */
 	uint32_t parent;               /* the spawner (or first live ancestor); BD_NO_PLACE */
 	uint32_t supervisor;           /* nearest supervisor above it; BD_NO_PLACE */
 	uint32_t app;                  /* index into apps; BD_NO_PLACE outside applications */
 	uint32_t group;                /* index into groups */
-	uint64_t memory_bytes;         /* the =proc Memory: (estimated when absent) */
 	bool is_supervisor;            /* supervisor, supervisor_bridge, DynamicSupervisor */
 	bool is_app_master;            /* application_master:init/4 */
 	bool queued;                   /* its message queue is not empty */

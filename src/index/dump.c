@@ -243,7 +243,7 @@ struct bd_slice bd_dump_find_name(struct bd_dump *d, struct bd_slice name)
  * on the thread count.
  */
 struct bd_proc_map {
-	size_t cap;               /* power of two */
+	size_t cap;               /* n + n/2 + 1 slots: two thirds full at most */
 	_Atomic uint64_t *keys;   /* (hash >> 32) << 32 | (rank + 1); 0 = empty */
 	_Atomic uint32_t *extras; /* by rank: section index + 1 of its first per-process
 				   * section; 0 = none */
@@ -262,6 +262,15 @@ static struct bd_slice section_id(const struct bd_dump *d, size_t i)
 	return s.id;
 }
 
+/*
+ * Where pid's probe starts: the low half of its hash scaled to the table
+ * (the high half is the tag), so the table need not be a power of two.
+ */
+static size_t first_slot(const struct bd_proc_map *m, uint64_t h)
+{
+	return (size_t)(((h & 0xFFFFFFFFu) * (uint64_t)m->cap) >> 32);
+}
+
 /* Rank + 1 of the process in slot i; 0 if empty. */
 static uint32_t slot_rank(const struct bd_proc_map *m, size_t i)
 {
@@ -272,9 +281,9 @@ static uint32_t slot_rank(const struct bd_proc_map *m, size_t i)
 static size_t proc_slot(const struct bd_dump *d, const struct bd_proc_map *m, struct bd_slice pid)
 {
 	uint64_t h = bd_hash_slice(pid);
-	size_t i = (size_t)h & (m->cap - 1);
+	size_t i = first_slot(m, h);
 
-	for (;; i = (i + 1) & (m->cap - 1)) {
+	for (;; i = i + 1 == m->cap ? 0 : i + 1) {
 		uint64_t key = atomic_load_explicit(&m->keys[i], memory_order_relaxed);
 		if (!key || ((key >> 32) == (h >> 32) &&
 			     bd_slice_eqs(section_id(d, d->proc_list[(uint32_t)key - 1]), pid)))
@@ -299,7 +308,7 @@ static void insert_proc(const struct bd_dump *d, struct bd_proc_map *m, size_t k
 	struct bd_slice pid = section_id(d, d->proc_list[k]);
 	uint64_t h = bd_hash_slice(pid);
 	uint64_t key = (h >> 32) << 32 | (uint64_t)(k + 1);
-	size_t at = (size_t)h & (m->cap - 1);
+	size_t at = first_slot(m, h);
 
 	if (!pid.len)
 		return;
@@ -321,7 +330,7 @@ static void insert_proc(const struct bd_dump *d, struct bd_proc_map *m, size_t k
 				;
 			return;
 		}
-		at = (at + 1) & (m->cap - 1);
+		at = at + 1 == m->cap ? 0 : at + 1;
 	}
 }
 
@@ -386,15 +395,13 @@ static void insert_extras(void *ctx, size_t part)
 static struct bd_proc_map *proc_map_build(struct bd_dump *d)
 {
 	size_t n = d->index.count[BD_SECT_PROC];
-	size_t cap = 16;
+	size_t cap = n + n / 2 + 1;
 	struct map_build b = { d, NULL, d->index.count[BD_SECT_PROC_STACK] < n };
 	size_t extras = b.full_groups ? d->index.n : d->n_stack_list;
 
 	/* section indexes are stored in 32 bits */
 	if (d->index.n >= UINT32_MAX || !d->lists_built || (n && !d->proc_list))
 		return NULL;
-	while (cap < 2 * n + 2)
-		cap *= 2;
 	b.m = bd_calloc(1, sizeof(*b.m) + cap * sizeof(*b.m->keys) +
 				  (n ? n : 1) * sizeof(*b.m->extras));
 	if (!b.m)

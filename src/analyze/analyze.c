@@ -4,7 +4,7 @@
  * inventory, then what the dump could not tell.
  *
  * The focused reports (summary, states, leaks, deadlocks, memory) are built as they
- * are on their own, on two threads, and their parts are moved into this
+ * are on their own, side by side, and their parts are moved into this
  * report, which keeps them alive until it is freed.
  */
 #include "bd.h"
@@ -65,22 +65,6 @@ static enum bd_status build_memory(struct bd_dump *d, size_t top, struct bd_repo
 	struct bd_memory_opts o = { BD_MEMORY_BY_APP, 1, top };
 
 	return bd_report_memory(d, &o, out, err);
-}
-
-struct worker {
-	struct bd_dump *d;
-	size_t top;
-	struct part *parts[N_PARTS];
-	size_t n;
-};
-
-static void work(struct worker *w)
-{
-	for (size_t i = 0; i < w->n; i++) {
-		struct part *p = w->parts[i];
-		p->err.offset = BD_NO_OFFSET;
-		p->rc = p->build(w->d, w->top, &p->report, &p->err);
-	}
 }
 
 /* ------------------------------------------------- top processes */
@@ -173,19 +157,32 @@ static void scan_procs(struct bd_dump *d, struct proc_stats *st)
 	}
 }
 
-/* What analyze runs side by side: the process scan and three parts, and states alone. */
+/*
+ * What analyze runs side by side: the five parts and the process scan,
+ * handed to the threads as they become free, the longest first (states
+ * on a dump's heaps, memory on a snapshot's million rows).
+ */
 struct side_by_side {
-	struct worker *w;
+	struct bd_dump *d;
+	size_t top;
+	struct part *parts;
 	struct proc_stats *st;
 };
 
-static void run_side(void *arg, size_t part)
+static const size_t run_order[N_PARTS] = { 2, 4, 0, 3, 1 }; /* states, memory, leaks, ... */
+
+static void run_side(void *arg, size_t job)
 {
 	struct side_by_side *run = arg;
+	struct part *p;
 
-	if (part == 0)
-		scan_procs(run->w[0].d, run->st);
-	work(&run->w[part]);
+	if (job == N_PARTS) {
+		scan_procs(run->d, run->st);
+		return;
+	}
+	p = &run->parts[run_order[job]];
+	p->err.offset = BD_NO_OFFSET;
+	p->rc = p->build(run->d, run->top, &p->report, &p->err);
 }
 
 static void add_top(struct rm_builder *b, struct rm_node *parent, const char *key,
@@ -638,13 +635,12 @@ enum bd_status bd_report_analyze(struct bd_dump *d, const struct bd_analyze_opts
 	size_t top = opts && opts->top ? opts->top : DEFAULT_TOP;
 	struct analyze_ctx *c = bd_calloc(1, sizeof(*c));
 	struct bd_report *r = bd_report_new("beamdump analyze", d);
-	struct worker w[2];
 	struct proc_stats st;
 	struct top_rec tops[3][64], by_window[64], deepest[DEEP_CANDIDATES];
 	struct top_rec busiest[RUNAWAY_TOP];
 	struct rm_node **all = NULL;
 	size_t n_all = 0, cap_all = 0;
-	struct side_by_side run = { w, &st };
+	struct side_by_side run;
 	enum bd_status rc = BD_OK;
 
 	*out = NULL;
@@ -657,22 +653,15 @@ enum bd_status bd_report_analyze(struct bd_dump *d, const struct bd_analyze_opts
 	r->cleanup_ctx = c;
 	if (top > 64)
 		top = 64;
-	memset(w, 0, sizeof(w));
 	for (size_t i = 0; i < N_PARTS; i++) {
 		c->parts[i].name = kinds[i].name;
 		c->parts[i].build = kinds[i].build;
-		/* states (the longest) and memory on one thread, the rest on the other */
-		struct worker *to = &w[i == 2 || i == 4 ? 1 : 0];
-		to->parts[to->n++] = &c->parts[i];
 	}
 	/* what the parts share is built before they run side by side */
 	bd_dump_literals(d);
 	bd_dump_prepare_shared(d);
 	bd_dump_proc_label(d, bd_slice_make("", 0));
-	for (size_t i = 0; i < 2; i++) {
-		w[i].d = d;
-		w[i].top = top;
-	}
+	run = (struct side_by_side){ d, top, c->parts, &st };
 	memset(&st, 0, sizeof(st));
 	st.memory = (struct top_list){ tops[0], 0, top };
 	st.mq = (struct top_list){ tops[1], 0, top };
@@ -680,7 +669,7 @@ enum bd_status bd_report_analyze(struct bd_dump *d, const struct bd_analyze_opts
 	st.busiest = (struct top_list){ busiest, 0, RUNAWAY_TOP };
 	st.by_window = (struct top_list){ by_window, 0, top };
 	st.deepest = (struct top_list){ deepest, 0, DEEP_CANDIDATES };
-	bd_parallel(2, d->threads, run_side, &run);
+	bd_parallel(N_PARTS + 1, d->threads, run_side, &run);
 	for (size_t i = 0; i < N_PARTS; i++) {
 		if (c->parts[i].rc) {
 			rc = c->parts[i].rc;

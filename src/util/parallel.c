@@ -7,6 +7,7 @@
 #include "bd.h"
 
 #include <pthread.h>
+#include <stdatomic.h>
 #include <unistd.h>
 
 unsigned bd_threads_online(void)
@@ -21,44 +22,45 @@ unsigned bd_threads_online(void)
 	return cpus > BD_THREADS_AUTO_MAX ? BD_THREADS_AUTO_MAX : (unsigned)cpus;
 }
 
-struct runner {
+/*
+ * Parts are handed out in order as threads become free, so that a long
+ * part does not hold up the parts a fixed share would have queued behind
+ * it. The calling thread always runs part 0 (progress is reported there).
+ */
+struct pool {
 	void (*fn)(void *ctx, size_t part);
 	void *ctx;
-	size_t first;   /* this runner's parts: first, first + stride, ... below n */
-	size_t stride;
 	size_t n;
+	_Atomic size_t next;    /* the next part to hand out; part 0 is the caller's */
 };
 
 static void *run(void *arg)
 {
-	const struct runner *r = arg;
+	struct pool *p = arg;
 
-	for (size_t i = r->first; i < r->n; i += r->stride)
-		r->fn(r->ctx, i);
+	for (size_t i = atomic_fetch_add(&p->next, 1); i < p->n; i = atomic_fetch_add(&p->next, 1))
+		p->fn(p->ctx, i);
 	return NULL;
 }
 
 void bd_parallel(size_t n_parts, unsigned threads, void (*fn)(void *ctx, size_t part), void *ctx)
 {
-	struct runner r[BD_THREADS_MAX];
+	struct pool p = { fn, ctx, n_parts, 1 };
 	pthread_t th[BD_THREADS_MAX];
 	bool started[BD_THREADS_MAX];
 	size_t n = threads < 1 ? 1 : threads > BD_THREADS_MAX ? BD_THREADS_MAX : threads;
 
+	if (!n_parts)
+		return;
 	if (n > n_parts)
 		n = n_parts;
-	for (size_t t = 0; t < n; t++)
-		r[t] = (struct runner){ fn, ctx, t, n, n_parts };
 	for (size_t t = 1; t < n; t++)
-		started[t] = pthread_create(&th[t], NULL, run, &r[t]) == 0;
-	if (n)
-		run(&r[0]);
-	for (size_t t = 1; t < n; t++) {
+		started[t] = pthread_create(&th[t], NULL, run, &p) == 0;
+	fn(ctx, 0);
+	run(&p); /* also every part no thread could be started for */
+	for (size_t t = 1; t < n; t++)
 		if (started[t])
 			pthread_join(th[t], NULL);
-		else
-			run(&r[t]); /* no thread to be had: its parts run here */
-	}
 }
 
 size_t bd_part_start(size_t total, size_t part, size_t n_parts)

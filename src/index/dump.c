@@ -157,45 +157,95 @@ static struct name_entry *name_slot(const struct bd_name_map *m, struct bd_slice
 	return &m->slots[i];
 }
 
+static bool lists_build(struct bd_dump *d);
+
+/* The Name: line of a =proc, if any: it follows State: and precedes Spawned as: */
+static bool proc_name_line(const struct bd_dump *d, size_t i, struct bd_section *s,
+			   struct bd_slice *name)
+{
+	struct bd_slice rest, line;
+
+	bd_section_get(d, i, s);
+	rest = s->body;
+	for (int k = 0; k < 3 && bd_slice_next_line(&rest, &line); k++) {
+		if (bd_slice_starts(line, "Name: ")) {
+			*name = bd_slice_trim(bd_slice_skip(line, 6));
+			return true;
+		}
+	}
+	return false;
+}
+
+/* Processes a part of the name scan reads. */
+#define NAME_PART 65536
+
+struct name_scan {
+	const struct bd_dump *d;
+	uint32_t *named;        /* =proc sections with a Name:, of this part */
+	size_t n, cap;
+	bool oom;
+};
+
+static void name_scan_run(void *ctx, size_t k)
+{
+	struct name_scan *ns = &((struct name_scan *)ctx)[k];
+	const struct bd_dump *d = ns->d;
+	size_t end = (k + 1) * NAME_PART < d->n_proc_list ? (k + 1) * NAME_PART : d->n_proc_list;
+
+	for (size_t r = k * NAME_PART; r < end; r++) {
+		struct bd_section s;
+		struct bd_slice name;
+		if (!proc_name_line(d, d->proc_list[r], &s, &name) || !s.id.len)
+			continue;
+		if (!bd_grow((void **)&ns->named, &ns->cap, ns->n + 1, sizeof(*ns->named))) {
+			ns->oom = true;
+			return;
+		}
+		ns->named[ns->n++] = d->proc_list[r];
+	}
+}
+
+/*
+ * Registered processes are few: the =proc sections are scanned for them
+ * on every thread, then the few found are put in a table sized to them.
+ */
 static void name_map_build(struct bd_dump *d)
 {
 	struct bd_name_map *m = bd_arena_calloc(&d->arena, 1, sizeof(*m));
-	size_t n = 0;
+	size_t n_parts, n = 0;
+	struct name_scan *parts;
 
 	if (!m)
 		return;
-	/* Registered processes are few; size the table from a first count. */
-	for (size_t pass = 0; pass < 2; pass++) {
-		if (pass == 1) {
-			m->cap = 16;
-			while (m->cap < 2 * n + 2)
-				m->cap *= 2;
-			m->slots = bd_arena_calloc(&d->arena, m->cap, sizeof(*m->slots));
-			if (!m->slots)
-				return;
-		}
-		for (size_t i = bd_section_find(d, BD_SECT_PROC, 0); i < d->index.n;
-		     i = bd_section_find(d, BD_SECT_PROC, i + 1)) {
+	if (!d->lists_built)
+		lists_build(d);
+	if (d->n_proc_list && !d->proc_list)
+		return;
+	n_parts = d->n_proc_list / NAME_PART + 1;
+	parts = bd_calloc(n_parts, sizeof(*parts));
+	if (!parts)
+		return;
+	for (size_t k = 0; k < n_parts; k++)
+		parts[k].d = d;
+	bd_parallel(n_parts, d->threads, name_scan_run, parts);
+	for (size_t k = 0; k < n_parts; k++)
+		n += parts[k].n;
+	m->cap = 16;
+	while (m->cap < 2 * n + 2)
+		m->cap *= 2;
+	m->slots = bd_arena_calloc(&d->arena, m->cap, sizeof(*m->slots));
+	for (size_t k = 0; k < n_parts; k++) {
+		for (size_t j = 0; j < parts[k].n && m->slots && !parts[k].oom; j++) {
 			struct bd_section s;
-			struct bd_slice rest;
-			struct bd_slice line;
-			bd_section_get(d, i, &s);
-			rest = s.body;
-			/* Name: follows State: and precedes Spawned as: (format doc section 2) */
-			for (int k = 0; k < 3 && bd_slice_next_line(&rest, &line); k++) {
-				if (!bd_slice_starts(line, "Name: "))
-					continue;
-				if (pass == 0) {
-					n++;
-				} else if (s.id.len) {
-					struct name_entry *e = name_slot(m, s.id);
-					e->pid = s.id;
-					e->name = bd_slice_trim(bd_slice_skip(line, 6));
-				}
-				break;
-			}
+			struct bd_slice name;
+			proc_name_line(d, parts[k].named[j], &s, &name);
+			struct name_entry *e = name_slot(m, s.id);
+			e->pid = s.id;
+			e->name = name;
 		}
+		bd_free(parts[k].named);
 	}
+	bd_free(parts);
 	d->names = m;
 }
 
@@ -333,8 +383,6 @@ static void insert_proc(const struct bd_dump *d, struct bd_proc_map *m, size_t k
 		at = at + 1 == m->cap ? 0 : at + 1;
 	}
 }
-
-static bool lists_build(struct bd_dump *d);
 
 /* Sections handed to one part of the build. */
 #define MAP_PART 16384

@@ -56,6 +56,7 @@ for spec in $shapes; do
 		$m "beamdump states" "$bin" states "$dump"
 		$m "beamdump leaks" "$bin" leaks "$dump"
 		$m "beamdump deadlocks" "$bin" deadlocks "$dump"
+		$m "beamdump memory" "$bin" memory "$dump"
 		$m "beamdump analyze" "$bin" analyze "$dump"
 		# two captures (the same dump twice): the goal is at most twice analyze's time
 		$m "beamdump check --baseline (2 dumps)" "$bin" check "$dump" --baseline "$dump" \

@@ -35,13 +35,8 @@ bool bd_slice_next_line(struct bd_slice *rest, struct bd_slice *line)
 
 bool bd_slice_split_kv(struct bd_slice line, struct bd_slice *key, struct bd_slice *value)
 {
-	const char *p = line.ptr, *end = line.ptr + line.len;
+	const char *p = bd_memmem(line.ptr, line.len, ": ", 2);
 
-	/* the first ": " (keys are short: look for the colon, then the space) */
-	while ((p = memchr(p, ':', (size_t)(end - p))) && p + 1 < end && p[1] != ' ')
-		p++;
-	if (p && p + 1 >= end)
-		p = NULL;
 	if (p) {
 		*key = bd_slice_make(line.ptr, (size_t)(p - line.ptr));
 		*value = bd_slice_make(p + 2, line.len - key->len - 2);

@@ -581,13 +581,45 @@ static bool room(unsigned char **bytes, size_t *cap, size_t n)
 	return true;
 }
 
-static bool frame_bytes(struct snap *s, struct frame *f, size_t n)
+/* What became of a frame's bytes on the way to its term. */
+enum term_at { TERM_OK, TERM_NOT_ETF, TERM_BAD_SIZE, TERM_NO_INFLATE, TERM_NOMEM };
+
+/*
+ * The term_to_binary bytes p[0..len) of a frame, as a term with its
+ * version byte: inflated into *bytes (kept from the frame before when it
+ * has room), else copied there when copy is set, else read in place. *raw
+ * gets the declared inflated size.
+ */
+static enum term_at frame_term(const unsigned char *p, size_t len, bool copy,
+			       unsigned char **bytes, size_t *cap, const unsigned char **term,
+			       size_t *term_len, size_t *raw)
 {
-	if (!room(&f->bytes, &f->bytes_cap, n)) {
-		s->nomem = true;
-		return false;
+	*raw = 0;
+	if (len < 2 || p[0] != BD_ETF_VERSION)
+		return TERM_NOT_ETF;
+	if (p[1] != 'P') {
+		/* a term that compression would not shrink is stored as it is */
+		if (copy) {
+			if (!room(bytes, cap, len))
+				return TERM_NOMEM;
+			memcpy(*bytes, p, len);
+			p = *bytes;
+		}
+		*term = p;
+		*term_len = len;
+		return TERM_OK;
 	}
-	return true;
+	if (len < 6 || (*raw = be32(p + 2)) == 0 || *raw > BD_SNAPSHOT_FRAME_MAX)
+		return TERM_BAD_SIZE;
+	if (!room(bytes, cap, *raw + 1))
+		return TERM_NOMEM;
+	uLongf out = (uLongf)*raw;
+	(*bytes)[0] = BD_ETF_VERSION;
+	if (uncompress(*bytes + 1, &out, p + 6, (uLong)(len - 6)) != Z_OK || out != *raw)
+		return TERM_NO_INFLATE;
+	*term = *bytes;
+	*term_len = *raw + 1;
+	return TERM_OK;
 }
 
 /*
@@ -597,31 +629,23 @@ static bool frame_bytes(struct snap *s, struct frame *f, size_t n)
 static void run_job(void *ctx, size_t k)
 {
 	struct frame_job *job = &((struct frame_job *)ctx)[k];
-	const unsigned char *p = job->p;
+	const unsigned char *p;
 	struct row_reader rr;
 	struct bd_etf_error e;
-	size_t len = job->len, raw;
+	size_t len, raw;
 	int rc;
 
-	job->result = JOB_OTHER;
-	if (len < 2 || p[0] != BD_ETF_VERSION)
+	switch (frame_term(job->p, job->len, false, &job->bytes, &job->bytes_cap, &p, &len, &raw)) {
+	case TERM_OK:
+		break;
+	case TERM_NOMEM:
+		job->result = JOB_NOMEM;
 		return;
-	if (p[1] == 'P') {
-		/* term_to_binary(T, [compressed]): inflated into the job's buffer */
-		if (len < 6 || (raw = be32(p + 2)) == 0 || raw > BD_SNAPSHOT_FRAME_MAX)
-			return;
-		if (!room(&job->bytes, &job->bytes_cap, raw + 1)) {
-			job->result = JOB_NOMEM;
-			return;
-		}
-		uLongf out = (uLongf)raw;
-		job->bytes[0] = BD_ETF_VERSION;
-		if (uncompress(job->bytes + 1, &out, p + 6, (uLong)(len - 6)) != Z_OK || out != raw)
-			return;
-		p = job->bytes;
-		len = raw + 1;
+	default:
+		job->result = JOB_OTHER;
+		return;
 	}
-	/* (a term that compression would not shrink is stored as it is, and read in place) */
+	job->result = JOB_OTHER;
 	memset(&rr, 0, sizeof(rr));
 	rr.job = job;
 	rr.field = -1;
@@ -653,37 +677,30 @@ static bool frame_read(struct snap *s, struct frame *f, const unsigned char *p, 
 {
 	struct build b = { s, f, NULL, 0, 0 };
 	struct bd_etf_error e;
+	const unsigned char *term;
 	size_t raw;
 
 	f->len = f->n = 0;
 	bd_arena_release(&f->arena);
 	bd_arena_init(&f->arena);
-	if (len < 2 || p[0] != BD_ETF_VERSION) {
+	/* a kept frame owns its bytes, which its terms point into */
+	switch (frame_term(p, len, true, &f->bytes, &f->bytes_cap, &term, &f->len, &raw)) {
+	case TERM_OK:
+		break;
+	case TERM_NOT_ETF:
 		cut(s, at, "frame %zu is not an external term", seq);
 		return false;
+	case TERM_BAD_SIZE:
+		cut(s, at, "frame %zu declares a bad inflated size", seq);
+		return false;
+	case TERM_NO_INFLATE:
+		cut(s, at, "frame %zu does not inflate to its declared %zu bytes", seq, raw);
+		return false;
+	case TERM_NOMEM:
+		s->nomem = true;
+		return false;
 	}
-	if (p[1] == 'P') {
-		uLongf out;
-		if (len < 6 || (raw = be32(p + 2)) == 0 || raw > BD_SNAPSHOT_FRAME_MAX) {
-			cut(s, at, "frame %zu declares a bad inflated size", seq);
-			return false;
-		}
-		if (!frame_bytes(s, f, raw + 1))
-			return false;
-		f->bytes[0] = BD_ETF_VERSION;
-		out = (uLongf)raw;
-		if (uncompress(f->bytes + 1, &out, p + 6, (uLong)(len - 6)) != Z_OK || out != raw) {
-			cut(s, at, "frame %zu does not inflate to its declared %zu bytes", seq, raw);
-			return false;
-		}
-		f->len = raw + 1;
-	} else {
-		if (!frame_bytes(s, f, len))
-			return false;
-		memcpy(f->bytes, p, len);
-		f->len = len;
-	}
-	int rc = bd_etf_decode(f->bytes, f->len, on_term, &b, &e);
+	int rc = bd_etf_decode(term, f->len, on_term, &b, &e);
 	while (b.n_open)
 		f->t[b.open[--b.n_open]].end = f->n;
 	bd_free(b.open);

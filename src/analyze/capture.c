@@ -25,16 +25,22 @@ struct loader {
 	bool oom;
 };
 
-static const char *dup_slice(struct loader *l, struct bd_slice s)
+/* A copy of s in arena a, NULL if s is empty; *oom set when it cannot be made. */
+static const char *arena_dup(struct bd_arena *a, struct bd_slice s, bool *oom)
 {
 	char *p;
 
 	if (!s.len)
 		return NULL;
-	p = bd_arena_strndup(&l->c->arena, s.ptr, s.len);
+	p = bd_arena_strndup(a, s.ptr, s.len);
 	if (!p)
-		l->oom = true;
+		*oom = true;
 	return p;
+}
+
+static const char *dup_slice(struct loader *l, struct bd_slice s)
+{
+	return arena_dup(&l->c->arena, s, &l->oom);
 }
 
 /* ------------------------------------------------ reading the model */
@@ -311,13 +317,7 @@ struct procs_part {
 
 static const char *part_dup(struct procs_part *pp, struct bd_slice s)
 {
-	char *p;
-
-	if (!s.len)
-		return NULL;
-	if (!(p = bd_arena_strndup(pp->arena, s.ptr, s.len)))
-		pp->oom = true;
-	return p;
+	return arena_dup(pp->arena, s, &pp->oom);
 }
 
 static void procs_part_read(void *ctx, size_t k)

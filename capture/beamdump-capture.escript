@@ -18,6 +18,13 @@
 -define(FOLLOW_CAP, 10000).
 -define(FOLLOW_ROUNDS, 3).
 -define(BACKTRACE_MAX_STACK, 10000).
+%% --state: requests in flight at once, the longest wait for one answer,
+%% and how many states (or bytes of them) go in one frame
+-define(STATE_IN_FLIGHT, 16).
+-define(STATE_WAIT_MS, 1000).
+-define(STATE_PER_FRAME, 64).
+-define(STATE_FRAME_BYTES, 32 * 1024 * 1024).
+-define(STATE_MAX_BYTES, 128 * 1024 * 1024).
 
 %% Phase 1: read under the process lock, the process is not woken.
 -define(DIRECT, [registered_name, initial_call, status, message_queue_len, reductions,
@@ -31,7 +38,8 @@
 -define(SYS_KEYS, [otp_release, version, system_version, wordsize, process_count,
                    process_limit, schedulers, schedulers_online]).
 
--record(c, {node, out, tmp, fd, janitor, full = false, window = 0, timeout = 10000,
+-record(c, {node, out, tmp, fd, janitor, full = false, state = false, same_erts = false,
+            window = 0, timeout = 10000,
             deadline, batch = 5000, quiet = false, tty = false, t0,
             frames = 0, rows = 0, timeouts = 0, seq = 0}).
 
@@ -46,6 +54,7 @@ main(Args) ->
     connect(Node, maps:get(timeout, Opts, 10) * 1000),
     T0 = erlang:monotonic_time(millisecond),
     C0 = #c{node = Node, out = maps:get(out, Opts), full = maps:get(full, Opts, false),
+            state = maps:get(state, Opts, false),
             window = maps:get(window, Opts, 0), timeout = maps:get(timeout, Opts, 10) * 1000,
             deadline = T0 + maps:get(max_duration, Opts, 300) * 1000,
             batch = maps:get(batch, Opts, 5000), quiet = maps:get(quiet, Opts, false),
@@ -66,7 +75,7 @@ main(Args) ->
 %%% Arguments
 
 usage() ->
-    "usage: beamdump-capture.escript NODE -o FILE [--cookie-file F] [--full]\n"
+    "usage: beamdump-capture.escript NODE -o FILE [--cookie-file F] [--full] [--state]\n"
     "         [--window SECONDS] [--timeout S] [--max-duration S] [--batch N]\n"
     "         [--name NAME] [--quiet]\n"
     "The cookie comes from --cookie-file, else $BEAMDUMP_COOKIE, else ~/.erlang.cookie.\n".
@@ -84,6 +93,7 @@ parse(["-o", F | T], O) -> parse(T, O#{out => F});
 parse(["--output", F | T], O) -> parse(T, O#{out => F});
 parse(["--cookie-file", F | T], O) -> parse(T, O#{cookie_file => F});
 parse(["--full" | T], O) -> parse(T, O#{full => true});
+parse(["--state" | T], O) -> parse(T, O#{state => true});
 parse(["--quiet" | T], O) -> parse(T, O#{quiet => true});
 parse(["--window", S | T], O) -> parse(T, O#{window => int(S, "--window", 0)});
 parse(["--timeout", S | T], O) -> parse(T, O#{timeout => int(S, "--timeout", 1)});
@@ -317,9 +327,9 @@ capture(C0) ->
                                        profile => case C0#c.full of true -> full; false -> gentle end,
                                        batch => C0#c.batch, keys_p1 => keys_p1(),
                                        keys_p2 => ?KEYS_P2, capturing_pids => [Self],
-                                       window => C0#c.window, state => false,
+                                       window => C0#c.window, state => C0#c.state,
                                        host => list_to_binary(net_adm:localhost())}}),
-    C1 = frame(C0, {header, Header}),
+    C1 = frame(C0#c{same_erts = Erts =:= erlang:system_info(version)}, {header, Header}),
     {Rows, C2} = phase1(C1, Pids),
     Live = [R || R <- Rows, element(1, R) =/= dead],
     Cands = case C2#c.full of
@@ -329,8 +339,9 @@ capture(C0) ->
     {Detail, C3} = phase2(C2, Cands),
     {Detail2, C4} = follow(C3, Live, Detail, ?FOLLOW_ROUNDS, ?FOLLOW_CAP),
     C5 = backtraces(C4, Live, Detail2),
-    C6 = system(C5),
-    window(C6, [element(1, R) || R <- Live]).
+    C6 = states(C5, Detail2),
+    C7 = system(C6),
+    window(C7, [element(1, R) || R <- Live]).
 
 keys_p1() -> ?DIRECT ++ ?GC_KEYS.
 
@@ -455,6 +466,142 @@ backtraces(C, Rows, Detail) ->
                       Infos = infos(Cx, backtrace, B, [backtrace]),
                       frame(Cx, {backtrace, [{P, Bt} || {P, [{backtrace, Bt}]} <- lists:zip(B, Infos)]})
               end, C, chunks(Pids, C#c.batch))
+    end.
+
+%%% --state: the behaviour state of every detailed process waiting in an OTP
+%%% behaviour's loop, as sys:get_state/2 returns it. The request is a
+%%% system message sent from here; the process answers it between two
+%%% messages, so a process that is busy (or deadlocked) is never asked and
+%%% one that does not answer in time is given up. A process that is not
+%%% waiting in its loop is left alone: a system message it never reads
+%%% would stay in its queue. Answering runs sys on the target: if sys is
+%%% not loaded there (an interactive node that never used it) no state is
+%%% read, because asking would load it.
+
+states(C = #c{state = false}, _) -> C;
+states(C0, Detail) ->
+    Hib = [P || {P, D = #{}} <- maps:to_list(Detail), hibernated(D)],
+    Found = [{P, K} || {P, D = #{}} <- maps:to_list(Detail), (K = loop_kind(D)) =/= none]
+        ++ hibernated_kinds(C0, Hib, Detail),
+    %% a supervisor is a gen_server whose '$initial_call' names supervisor
+    Cands = [{P, case {K, callback(maps:get(P, Detail))} of
+                     {gen_server, supervisor} -> supervisor;
+                     _ -> K
+                 end} || {P, K} <- Found],
+    case call(C0, state, code, is_loaded, [sys]) of
+        false when Cands =/= [] ->
+            io:format(standard_error, "beamdump capture: --state: module sys is not loaded on ~s "
+                      "(an interactive node loads it on first use); asking for states would "
+                      "load it, so none were read~n", [C0#c.node]),
+            frame(C0, {states_not_read, sys_not_loaded});
+        _ ->
+            lists:foldl(fun(B, Cx) -> state_batch(Cx, B) end, C0,
+                        chunks(lists:sort(Cands), ?STATE_PER_FRAME))
+    end.
+
+%% The behaviour whose receive loop a process waits in, from its current function.
+loop_kind(#{current_function := {gen_server, loop, _}}) -> gen_server;
+loop_kind(#{current_function := {gen_statem, loop_receive, _}}) -> gen_statem;
+loop_kind(#{current_function := {gen_event, fetch_msg, _}}) -> gen_event;
+loop_kind(_) -> none.
+
+%% Hibernated proc_lib processes: their behaviour is their callback module's.
+hibernated(#{current_function := {erlang, hibernate, 3}, dictionary := Dict}) ->
+    lists:keymember('$initial_call', 1, Dict);
+hibernated(_) -> false.
+
+callback(#{dictionary := Dict}) ->
+    case lists:keyfind('$initial_call', 1, Dict) of
+        {_, {supervisor, _, _}} -> supervisor;
+        {_, {M, _, _}} when is_atom(M) -> M;
+        _ -> none
+    end.
+
+hibernated_kinds(_, [], _) -> [];
+hibernated_kinds(C, Pids, Detail) ->
+    Named = lists:usort([callback(maps:get(P, Detail)) || P <- Pids]) -- [none],
+    %% get_module_info fails for a module not loaded: ask only of loaded ones
+    Loaded = call(C, state, lists, map, [fun code:is_loaded/1, Named]),
+    Mods = [M || {M, {file, _}} <- lists:zip(Named, Loaded)],
+    Attrs = call(C, state, lists, zipwith, [fun erlang:get_module_info/2, Mods,
+                                            lists:duplicate(length(Mods), attributes)]),
+    Kinds = maps:from_list(lists:zipwith(fun(M, A) -> {M, behaviour_of(A)} end, Mods, Attrs)),
+    [{P, K} || P <- Pids, (K = maps:get(callback(maps:get(P, Detail)), Kinds, none)) =/= none].
+
+behaviour_of(Attrs) when is_list(Attrs) ->
+    Bs = proplists:get_all_values(behaviour, Attrs) ++ proplists:get_all_values(behavior, Attrs),
+    case [K || K <- [gen_server, gen_statem, gen_event, supervisor], lists:member(K, lists:append(Bs))] of
+        [K | _] -> K;
+        [] -> none
+    end;
+behaviour_of(_) -> none.
+
+%% One frame: {states, Seq, [{Pid, Kind, Answer}]}, Answer {ok, State, FlatWords}
+%% | {ok, State} | no_answer | {too_big, Bytes} | {error, Why}.
+state_batch(C0, Batch) ->
+    Left = C0#c.deadline - now_ms(),
+    Left > 0 orelse throw({abort, max_duration, C0}),
+    Wait = lists:min([?STATE_WAIT_MS, C0#c.timeout, Left]),
+    Answers = ask_states(Batch, Wait),
+    progress(C0, "states", length(Answers), 0),
+    Same = C0#c.same_erts,
+    Sized = [{P, K, fit(K, A, Same)} || {P, K, A} <- Answers],
+    lists:foldl(fun(Part, Cx = #c{seq = S}) ->
+                        (frame(Cx, {states, S, Part}))#c{seq = S + 1}
+                end, C0, by_bytes(Sized, 0, [], [])).
+
+%% At most STATE_IN_FLIGHT requests at once, each given Wait ms.
+ask_states(Batch, Wait) ->
+    Self = self(),
+    Ask = fun({P, K}) ->
+                  spawn_monitor(fun() ->
+                                        A = try {ok, sys:get_state(P, Wait)}
+                                            catch exit:{timeout, _} -> no_answer;
+                                                  exit:{Why, _} -> {error, reason(Why)}
+                                            end,
+                                        Self ! {state, self(), P, K, A}
+                                end)
+          end,
+    collect(Batch, Ask, 0, []).
+
+collect([], _, 0, Acc) -> lists:reverse(Acc);
+collect([B | Bs], Ask, N, Acc) when N < ?STATE_IN_FLIGHT -> Ask(B), collect(Bs, Ask, N + 1, Acc);
+collect(Bs, Ask, N, Acc) ->
+    receive
+        {state, _, P, K, A} -> collect(Bs, Ask, N, [{P, K, A} | Acc]);
+        {'DOWN', _, process, _, normal} -> collect(Bs, Ask, N - 1, Acc);
+        {'DOWN', _, process, _, Why} -> io:format(standard_error, "beamdump capture: state: ~0p~n", [Why]),
+                                         collect(Bs, Ask, N - 1, Acc)
+    end.
+
+reason(noproc) -> noproc;
+reason({nodedown, _}) -> nodedown;
+reason(Why) when is_atom(Why) -> Why;
+reason(_) -> failed.
+
+%% The flat size as the target has it: the state decoded here is the same
+%% term, laid out the same (large maps are hash tries) when the runtime is
+%% the same version; sharing is not kept by either, as flat_size ignores it.
+%% A gen_statem answers {StateName, Data}: the size is Data's.
+fit(Kind, {ok, S} = A, SameErts) ->
+    case erlang:external_size(S) of
+        Bytes when Bytes > ?STATE_MAX_BYTES -> {too_big, Bytes};
+        _ when SameErts -> {ok, S, erts_debug:flat_size(data(Kind, S))};
+        _ -> A
+    end;
+fit(_, A, _) -> A.
+
+data(gen_statem, {_, Data}) -> Data;
+data(_, S) -> S.
+
+%% Answers cut into frames of about STATE_FRAME_BYTES.
+by_bytes([], _, [], Out) -> lists:reverse(Out);
+by_bytes([], _, Cur, Out) -> lists:reverse([lists:reverse(Cur) | Out]);
+by_bytes([A | As], Bytes, Cur, Out) ->
+    B = erlang:external_size(A),
+    case Cur =/= [] andalso Bytes + B > ?STATE_FRAME_BYTES of
+        true -> by_bytes(As, B, [A], [lists:reverse(Cur) | Out]);
+        false -> by_bytes(As, Bytes + B, [A | Cur], Out)
     end.
 
 system(C0) ->

@@ -160,6 +160,11 @@ struct bd_dump_info {
 		uint64_t timeouts;
 		const char *aborted;          /* why the capture stopped early; "" if it did not */
 		uint64_t creation;            /* the node's creation: differs between runs */
+		bool state;                   /* captured with --state */
+		uint64_t states_asked;        /* processes asked for their state */
+		uint64_t states_read;         /* of them, that answered with it */
+		uint64_t states_unanswered;   /* that did not answer in time */
+		const char *states_not_read;  /* why none was asked for ("" if asked) */
 	} snapshot;
 };
 

@@ -46,6 +46,7 @@ struct bd_behaviour {
 	bool suspended;                /* in sys:suspend_loop */
 	bool hibernated;               /* state not in the dump (x registers) */
 	uint64_t hibernated_heap_words;/* upper bound of a hibernated state: live heap words */
+	uint64_t measured_words;       /* snapshot: the flat size the capture measured; 0 if none */
 };
 
 void bd_find_behaviour(const struct bd_process *p, struct bd_behaviour *out);
@@ -57,6 +58,15 @@ void bd_find_behaviour(const struct bd_process *p, struct bd_behaviour *out);
 enum bd_status bd_measure_term(struct bd_process *p, const struct bd_elem *e,
 			       enum bd_syntax syntax, struct bd_term_size *size,
 			       struct bd_buf *shape, struct bd_error *err);
+
+/*
+ * bd_measure_term of a behaviour's state; a snapshot's flat size is the
+ * one the capture measured, as the node lays the term out (the external
+ * format keeps neither sharing nor a big map's hash trie).
+ */
+enum bd_status bd_measure_state(struct bd_process *p, const struct bd_behaviour *beh,
+				enum bd_syntax syntax, struct bd_term_size *size,
+				struct bd_buf *shape, struct bd_error *err);
 
 /* Distinct strings (message shapes) and how often each was seen. */
 struct bd_histogram_entry {

@@ -291,6 +291,48 @@ static const char *module_behaviour(struct bd_dump *d, struct bd_slice mod)
 	return scan.behaviour;
 }
 
+/*
+ * A snapshot taken with --state holds what sys:get_state/2 answered, in a
+ * frame of that name (input/snapshot.c): y0 the behaviour the process was
+ * waiting in, y1 the answer. gen_statem answers {StateName, Data};
+ * gen_event a list of {Mod, Id, State}, the first handler's Mod standing
+ * for the module as in a dump.
+ */
+static bool snapshot_state(const struct bd_process *p, struct bd_behaviour *b)
+{
+	static const char *const kinds[] = { "gen_server", "gen_statem", "gen_event", "supervisor" };
+	size_t i = bd_process_find_frame(p, "sys:get_state/2");
+	const struct bd_frame *f;
+	struct bd_elem head, tail, mod;
+
+	if (i == p->n_frames || p->frames[i].n < 2)
+		return false;
+	f = &p->frames[i];
+	for (size_t k = 0; k < BD_ARRAY_SIZE(kinds) && !b->kind; k++)
+		if (bd_elem_is_atom(slot(p, f, 0), kinds[k]))
+			b->kind = kinds[k];
+	if (!b->kind)
+		return false;
+	b->state = *slot(p, f, 1);
+	b->module = initial_call_module(p);
+	if (strcmp(b->kind, "gen_statem") == 0 && bd_tuple_arity(&p->ctx, &b->state) == 2) {
+		struct bd_elem data;
+		bd_tuple_elem(&p->ctx, &b->state, 0, &b->statem_state);
+		bd_tuple_elem(&p->ctx, &b->state, 1, &data);
+		b->state = data;
+	} else if (strcmp(b->kind, "gen_event") == 0 &&
+		   bd_list_cell(&p->ctx, &b->state, &head, &tail) &&
+		   bd_tuple_elem(&p->ctx, &head, 0, &mod) && mod.kind == BD_ELEM_ATOM) {
+		b->module = mod.text;
+	}
+	/* y2: the flat size as the node lays the state out (a big map is a hash trie there) */
+	if (f->n > 2 && slot(p, f, 2)->kind == BD_ELEM_SMALL && slot(p, f, 2)->small > 0)
+		b->measured_words = (uint64_t)slot(p, f, 2)->small;
+	b->has_state = true;
+	b->frame = i;
+	return true;
+}
+
 /* A hibernated process has only its terminate frame; its state is in x registers. */
 static bool is_hibernated(const struct bd_process *p)
 {
@@ -307,6 +349,8 @@ void bd_find_behaviour(const struct bd_process *p, struct bd_behaviour *b)
 
 	memset(b, 0, sizeof(*b));
 	b->frame = SIZE_MAX;
+	if (bd_is_snapshot(p->d) && snapshot_state(p, b))
+		return;
 	if (!gen_server_state(p, b) && !suspended_state(p, b) && !gen_statem_state(p, b) &&
 	    !gen_event_state(p, b)) {
 		if (!is_hibernated(p))
@@ -416,5 +460,16 @@ enum bd_status bd_measure_term(struct bd_process *p, const struct bd_elem *e,
 	if (rc && err)
 		*err = j.size_rc ? j.size_err : j.err;
 	*p->ctx.hint = start;
+	return rc;
+}
+
+enum bd_status bd_measure_state(struct bd_process *p, const struct bd_behaviour *beh,
+				enum bd_syntax syntax, struct bd_term_size *size,
+				struct bd_buf *shape, struct bd_error *err)
+{
+	enum bd_status rc = bd_measure_term(p, &beh->state, syntax, size, shape, err);
+
+	if (!rc && beh->measured_words)
+		size->flat_words = size->shared_words = beh->measured_words;
 	return rc;
 }

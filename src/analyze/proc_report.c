@@ -288,7 +288,7 @@ static enum bd_status fill_state(struct rm_builder *b, struct rm_node *st,
 	struct bd_term_size sz;
 	struct bd_buf shape = BD_BUF_INIT;
 	struct bd_resolve_hint start = *p->ctx.hint;
-	enum bd_status rc = bd_measure_term(p, &beh->state, po->syntax, &sz, &shape, err);
+	enum bd_status rc = bd_measure_state(p, beh, po->syntax, &sz, &shape, err);
 
 	if (rc) {
 		bd_buf_release(&shape);

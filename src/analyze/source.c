@@ -50,8 +50,16 @@ void bd_rm_source(struct rm_builder *b, struct rm_node *root, const struct bd_du
 	if (sn->aborted[0])
 		rm_str(b, o, "aborted", sn->aborted);
 	gaps = rm_flags(rm_arr(b, o, "not_in_input"), RM_WIDE);
-	for (size_t k = 0; k < BD_ARRAY_SIZE(not_in_snapshot); k++)
-		rm_str(b, gaps, NULL, not_in_snapshot[k]);
+	for (size_t k = 0; k < BD_ARRAY_SIZE(not_in_snapshot); k++) {
+		/* --state read some states: only the heaps and the other states are missing */
+		if (k == 0 && sn->states_read)
+			rm_str(b, gaps, NULL,
+			       bd_arena_printf(b->arena, "process heaps, and the behaviour states of all "
+					       "but the %" PRIu64 " processes read with --state",
+					       sn->states_read));
+		else
+			rm_str(b, gaps, NULL, not_in_snapshot[k]);
+	}
 	if (sn->processes_detailed < sn->processes_read)
 		rm_str(b, gaps, NULL,
 		       bd_arena_printf(b->arena,

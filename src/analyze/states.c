@@ -11,6 +11,7 @@
 #include "analyze/analyze.h"
 #include "term/shape.h"
 
+#include <inttypes.h>
 #include <stdio.h>
 #include <stdlib.h>
 
@@ -122,7 +123,7 @@ static enum bd_status add_state(struct states_ctx *c, struct bd_process *p,
 	if (beh->has_state) {
 		struct bd_term_size sz;
 		struct bd_buf shape = BD_BUF_INIT;
-		rc = bd_measure_term(p, &beh->state, c->po.syntax, &sz, &shape, err);
+		rc = bd_measure_state(p, beh, c->po.syntax, &sz, &shape, err);
 		if (rc) {
 			bd_buf_release(&shape);
 			return rc;
@@ -223,8 +224,8 @@ static enum bd_status scan(struct states_ctx *c, struct bd_error *err)
 				break;
 			c->n_opened++;
 			bd_find_behaviour(&p, &beh);
-			/* a snapshot holds no heaps: no state can be read, only heap sizes */
-			if (beh.kind && !bd_is_snapshot(d))
+			/* a snapshot holds only the states --state read; the rest, heap sizes */
+			if (beh.kind && (beh.has_state || !bd_is_snapshot(d)))
 				rc = add_state(c, &p, &beh, i, err);
 			else
 				note_heap(&c->heaps, i, &proc);
@@ -234,6 +235,27 @@ static enum bd_status scan(struct states_ctx *c, struct bd_error *err)
 	for (size_t k = 0; k < n; k++)
 		bd_free(parts[k].cands);
 	return rc;
+}
+
+/* What a snapshot says of states: which were read, and what bounds the rest. */
+static const char *snapshot_note(struct rm_builder *b, const struct bd_snapshot_info *sn)
+{
+	static const char bound[] = "the largest heaps below bound the other states from above "
+				    "(heap, not state)";
+
+	if (!sn->state)
+		return "a snapshot holds no heaps, so no behaviour state is in it unless captured "
+		       "with --state; the largest heaps below bound states from above (heap, not state)";
+	if (sn->states_not_read[0])
+		return bd_arena_printf(b->arena, "captured with --state, but no state was read (%s: "
+				       "asking would have loaded module sys on the node); %s",
+				       sn->states_not_read, bound);
+	return bd_arena_printf(b->arena,
+			       "states read with --state from the %" PRIu64 " processes waiting in a "
+			       "behaviour's loop among those read in phase 2: %" PRIu64
+			       " answered, %" PRIu64 " did not answer in time; busy or blocked "
+			       "processes were not asked; %s",
+			       sn->states_asked, sn->states_read, sn->states_unanswered, bound);
 }
 
 /* The registered name in a =proc section itself: no dump-wide name map for a few rows. */
@@ -499,8 +521,12 @@ enum bd_status bd_report_states(struct bd_dump *d, const struct bd_states_opts *
 	totals = rm_label(rm_obj(c.b, r->root, "totals"), "Behaviour processes");
 	rm_uint(c.b, totals, "behaviours", c.n);
 	rm_uint(c.b, totals, "hibernated", hibernated);
-	if (bd_is_snapshot(d))
+	if (bd_is_snapshot(d) && !d->info.snapshot.states_read)
 		rm_label(rm_null(c.b, totals, "state_bytes"), "all states");  /* not in the input */
+	else if (bd_is_snapshot(d))
+		/* only the states --state read: the others are more */
+		rm_flags(rm_label(rm_bytes(c.b, totals, "state_bytes", total_words * d->info.word_size),
+				  "all states read"), RM_AT_LEAST);
 	else
 		rm_flags(rm_label(rm_bytes(c.b, totals, "state_bytes", total_words * d->info.word_size),
 				  "all states"), total_exact ? 0 : RM_AT_LEAST);
@@ -519,9 +545,7 @@ enum bd_status bd_report_states(struct bd_dump *d, const struct bd_states_opts *
 	bd_sort(c.heaps.v, c.heaps.n, sizeof(c.heaps.v[0]), heap_cmp);
 	bool snapshot = bd_is_snapshot(d);
 	if (snapshot)
-		rm_label(rm_str(c.b, r->root, "states_note",
-				"a snapshot holds no heaps, so no behaviour state is in it; the "
-				"largest heaps below bound states from above (heap, not state)"),
+		rm_label(rm_str(c.b, r->root, "states_note", snapshot_note(c.b, &d->info.snapshot)),
 			 "states");
 	heaps = rm_flags(rm_label(rm_arr(c.b, r->root, "largest_heaps"),
 				  snapshot ? "Largest heaps" : "Largest heaps of other processes"),

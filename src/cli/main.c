@@ -325,8 +325,9 @@ static const struct command commands[] = {
 	  "  -t, --top N       rows per list (default 20)\n",
 	  FMT_TEXT_JSON, OPT_TOP | OPT_CAPTURES, NULL, run_diff, "OLD NEW [THIRD]" },
 	{ "capture", "read a running node into a snapshot file (NODE -o FILE; runs escript)",
-	  " -o FILE [--cookie-file F] [--full] [--window S]\n"
-	  "         [--timeout S] [--max-duration S] [--batch N] [--name NAME] [--quiet]",
+	  " -o FILE [--cookie-file F] [--full] [--state]\n"
+	  "         [--window S] [--timeout S] [--max-duration S] [--batch N]\n"
+	  "         [--name NAME] [--quiet]",
 	  "  NODE              the node's name: name@host (longnames when host has a dot)\n"
 	  "  -o, --output FILE the snapshot; written beside FILE as FILE.tmp-*, mode 0600,\n"
 	  "                    renamed when done (an aborted capture keeps what it read)\n"
@@ -335,6 +336,9 @@ static const struct command commands[] = {
 	  "                    ~/.erlang.cookie); refused if group or others can read it\n"
 	  "      --full        read every key of every process, not only of candidates\n"
 	  "                    (several times the target's CPU and a larger file)\n"
+	  "      --state       also read the behaviour state (sys:get_state) of the\n"
+	  "                    candidates waiting in their loop or hibernated; needs\n"
+	  "                    module sys loaded on the target (never loads it)\n"
 	  "      --window S    S seconds after the capture, sample reductions and queues\n"
 	  "                    again (default 0: no sample)\n"
 	  "      --timeout S   give up on one remote call after S seconds (default 10)\n"

@@ -556,11 +556,15 @@ static void read_snapshot(struct bd_dump *d)
 		{ "Window: ", offsetof(struct bd_snapshot_info, window_s) },
 		{ "Timeouts: ", offsetof(struct bd_snapshot_info, timeouts) },
 		{ "Node creation: ", offsetof(struct bd_snapshot_info, creation) },
+		{ "States asked: ", offsetof(struct bd_snapshot_info, states_asked) },
+		{ "States read: ", offsetof(struct bd_snapshot_info, states_read) },
+		{ "States unanswered: ", offsetof(struct bd_snapshot_info, states_unanswered) },
 	};
 
 	d->info.source = d->in.snapshot ? "snapshot" : "dump";
 	sn->profile = "";
 	sn->aborted = "";
+	sn->states_not_read = "";
 	if (!d->in.snapshot || i >= d->index.n)
 		return;
 	bd_section_get(d, i, &s);
@@ -576,6 +580,10 @@ static void read_snapshot(struct bd_dump *d)
 			d->info.word_size = (unsigned)(line.ptr[line.len - 1] - '0');
 		else if (bd_slice_starts(line, "Aborted: "))
 			sn->aborted = dup_slice(d, bd_slice_skip(line, 9));
+		else if (bd_slice_eq(line, "States: read"))
+			sn->state = true;
+		else if (bd_slice_starts(line, "States not read: "))
+			sn->states_not_read = dup_slice(d, bd_slice_skip(line, 17));
 	}
 }
 

@@ -84,6 +84,7 @@ struct row {
 	bool has[16];
 	size_t detail_frame, detail;  /* NONE if not read in phase 2 */
 	size_t bt_frame, bt;
+	size_t st_frame, st;       /* --state: its {Pid, Kind, Answer}; NONE if not asked */
 	uint64_t window_reds;      /* reductions done during --window */
 	bool has_window;
 	bool duplicate;            /* a second row of a process already read */
@@ -116,6 +117,8 @@ struct snap {
 	char cut[200];              /* why the readable part ends early */
 	uint64_t cut_at;
 	size_t detailed, estimated;
+	size_t states_asked, states_read, states_unanswered;
+	const char *states_not_read; /* the capture's reason for asking none, or NULL */
 	size_t left_out;            /* rows of the capture's own processes */
 	size_t duplicates;          /* rows of a process already read */
 	uint32_t creation;          /* the node's creation: which run of it this is */
@@ -303,6 +306,7 @@ static void row_term(struct row_reader *rr, const struct bd_etf_event *ev)
 		rr->r = job->n_rows < job->cap_rows ? &job->rows[job->n_rows] : &rr->spare;
 		memset(rr->r, 0, sizeof(*rr->r));
 		rr->r->detail_frame = rr->r->detail = rr->r->bt_frame = rr->r->bt = NONE;
+		rr->r->st_frame = rr->r->st = NONE;
 		rr->pos = 0;
 		rr->field = -1;
 		return;
@@ -814,7 +818,8 @@ static enum bd_status read_other(struct snap *s, struct frame *f, const unsigned
 		       : is_atom(f, 1, "atoms")  ? &s->atoms
 					     : NULL;
 	bool wanted = slot || is_atom(f, 1, "detail") || is_atom(f, 1, "backtrace") ||
-		      is_atom(f, 1, "sample") || is_atom(f, 1, "applications");
+		      is_atom(f, 1, "sample") || is_atom(f, 1, "applications") ||
+		      is_atom(f, 1, "states") || is_atom(f, 1, "states_not_read");
 	if (slot == &s->header && s->header == NONE)
 		read_header(s, f);
 	if (slot && *slot == NONE)
@@ -1021,6 +1026,31 @@ static void mark_capturing(struct snap *s)
 			r->capturing = true;
 }
 
+/* {states, Seq, [{Pid, Kind, {ok, State} | no_answer | ...}]}: what --state read. */
+static void attach_states(struct snap *s, const struct frame *f, size_t fi)
+{
+	size_t list = child(f, 0, 2);
+
+	for (size_t c = list + 1, k = 0; k < list_len(f, list); k++, c = f->t[c].end) {
+		struct row *r;
+		if (f->t[c].kind != BD_ETF_TUPLE || f->t[c].count != 3 ||
+		    f->t[child(f, c, 1)].kind != BD_ETF_ATOM || !(r = row_of(s, f, c + 1)) ||
+		    r->st != NONE)
+			continue;
+		size_t answer = child(f, c, 2);
+		s->states_asked++;
+		if (f->t[answer].kind == BD_ETF_TUPLE &&
+		    (f->t[answer].count == 2 || f->t[answer].count == 3) &&
+		    is_atom(f, answer + 1, "ok")) {
+			r->st_frame = fi;
+			r->st = c;
+			s->states_read++;
+		} else if (is_atom(f, answer, "no_answer")) {
+			s->states_unanswered++;
+		}
+	}
+}
+
 /* Attach phase-2 maps, backtraces and window samples to their rows. */
 static void attach(struct snap *s)
 {
@@ -1035,6 +1065,16 @@ static void attach(struct snap *s)
 		}
 		if (is_atom(f, 1, "applications") && f->t[0].count == 2) {
 			attach_applications(s, f);
+			continue;
+		}
+		if (is_atom(f, 1, "states") && f->t[0].count == 3) {
+			attach_states(s, f, fi);
+			continue;
+		}
+		if (is_atom(f, 1, "states_not_read") && f->t[0].count == 2 &&
+		    f->t[child(f, 0, 1)].kind == BD_ETF_ATOM) {
+			const struct sterm *why = &f->t[child(f, 0, 1)];
+			s->states_not_read = bd_arena_strndup(&s->arena, why->v.s.p, why->v.s.n);
 			continue;
 		}
 		size_t list = child(f, 0, detail ? 2 : 1);
@@ -1175,10 +1215,21 @@ static void put_pid(const struct snap *s, struct bd_buf *b, const struct frame *
 		      node == s->local ? 0u : (unsigned)node + 1, f->t[i].v.pid.id, f->t[i].v.pid.serial);
 }
 
+/* Bytes above which a binary lives off the process heap (ERL_ONHEAP_BIN_LIMIT). */
+#define HEAP_BIN_MAX 64
+
+/* A refc binary the process references, from phase 2's binary key. */
+struct held_bin {
+	uint64_t id, size;
+	uint64_t addr;  /* of the ProcBin a term's line names it by; 0 if none yet */
+};
+
 /* A process's =proc_heap, built while its other sections are written. */
 struct heap {
 	struct bd_buf lines;
 	uint64_t next;  /* the next address handed out */
+	struct held_bin *bins;
+	size_t n_bins;
 };
 
 static uint64_t heap_line(struct heap *h, struct bd_buf *elem, const char *obj, size_t n)
@@ -1233,6 +1284,53 @@ static void encode_external(struct heap *h, struct bd_buf *elem, const struct fr
 	bd_buf_release(&raw);
 }
 
+/* The process's binary of a size that fits best: one no term named yet, else any. */
+static struct held_bin *pick_bin(struct heap *h, uint64_t size, bool exact)
+{
+	struct held_bin *best = NULL;
+
+	for (size_t k = 0; k < h->n_bins; k++) {
+		struct held_bin *b = &h->bins[k];
+		if (exact ? b->size != size : b->size <= size)
+			continue;
+		if (!best || (best->addr && !b->addr) ||
+		    (!best->addr == !b->addr && b->size < best->size))
+			best = b;
+	}
+	return best;
+}
+
+/*
+ * An off-heap binary in a term, as the process has it. The external format
+ * carries its bytes, not which binary they are: a binary of the process of
+ * that size is its ProcBin (Yc); else the bytes are a slice (Ys) of a
+ * larger one, which it keeps whole. Both are matched by size, binaries no
+ * term named yet first. False if the process holds none that fits.
+ */
+static bool put_procbin(struct heap *h, struct bd_buf *elem, uint64_t size)
+{
+	struct held_bin *b = pick_bin(h, size, true);
+	struct bd_buf line = BD_BUF_INIT;
+	bool slice = !b;
+
+	if (slice && !(b = pick_bin(h, size, false)))
+		return false;
+	if (!b->addr || !slice) {
+		struct bd_buf procbin = BD_BUF_INIT;
+		bd_buf_printf(&line, "Yc%" PRIX64 ":0:%" PRIX64, b->id, b->size);
+		b->addr = heap_line(h, slice ? &procbin : elem, line.ptr, line.len);
+		bd_buf_release(&procbin);
+		bd_buf_reset(&line);
+	}
+	if (slice) {
+		bd_buf_printf(&line, "Ys%" PRIX64 ":0:%" PRIX64, b->addr, size);
+		heap_line(h, elem, line.ptr, line.len);
+	}
+	h->lines.oom |= line.oom;
+	bd_buf_release(&line);
+	return true;
+}
+
 /* Write term i as a dump element into elem, its boxed parts as heap lines. */
 static void encode(const struct snap *s, struct heap *h, struct bd_buf *elem, const struct frame *f,
 		   size_t i, unsigned depth)
@@ -1282,6 +1380,8 @@ static void encode(const struct snap *s, struct heap *h, struct bd_buf *elem, co
 		break;
 	}
 	case BD_ETF_BINARY:
+		if (t->v.s.n > HEAP_BIN_MAX && put_procbin(h, elem, t->v.s.n))
+			break;
 		bd_buf_printf(&obj, "Yh%zX:", t->v.s.n);
 		add_base64(&obj, t->v.s.p, t->v.s.n);
 		heap_line(h, elem, obj.ptr, obj.len);
@@ -1624,21 +1724,62 @@ static void put_dictionary(const struct snap *s, struct bd_buf *b, struct heap *
 	}
 }
 
-/*
- * Each refc binary the process references, {Id, Bytes, RefCount}, as the
- * ProcBin a dump would show: "Yc<Id>:0:<Bytes>". Id is the binary's
- * address, so binaries shared between processes match as in a dump.
- */
-static void put_binaries(struct heap *h, const struct frame *f, size_t bins)
+/* The refc binaries the process references, {Id, Bytes, RefCount}, into h->bins. */
+static void read_binaries(struct heap *h, const struct frame *f, size_t bins)
 {
-	for (size_t c = bins + 1, k = 0; k < list_len(f, bins); k++, c = f->t[c].end) {
+	size_t n = list_len(f, bins);
+
+	if (!n || !(h->bins = bd_malloc(n * sizeof(*h->bins)))) {
+		h->lines.oom |= n > 0;
+		return;
+	}
+	for (size_t c = bins + 1, k = 0; k < n; k++, c = f->t[c].end) {
 		uint64_t id, size;
 		if (f->t[c].kind != BD_ETF_TUPLE || f->t[c].count != 3 ||
 		    !as_u64(f, child(f, c, 0), &id) || !as_u64(f, child(f, c, 1), &size))
 			continue;
-		bd_buf_printf(&h->lines, "%" PRIX64 ":Yc%" PRIX64 ":0:%" PRIX64 "\n", h->next, id, size);
+		h->bins[h->n_bins++] = (struct held_bin){ id, size, 0 };
+	}
+}
+
+/*
+ * Each refc binary no term of the heap named yet, as the ProcBin a dump
+ * would show: "Yc<Id>:0:<Bytes>". Id is the binary's address, so binaries
+ * shared between processes match as in a dump.
+ */
+static void put_binaries(struct heap *h)
+{
+	for (size_t k = 0; k < h->n_bins; k++) {
+		if (h->bins[k].addr)
+			continue;
+		bd_buf_printf(&h->lines, "%" PRIX64 ":Yc%" PRIX64 ":0:%" PRIX64 "\n", h->next,
+			      h->bins[k].id, h->bins[k].size);
 		h->next += 16;
 	}
+}
+
+/*
+ * The state --state read, {ok, State} or {ok, State, FlatWords}, as a frame
+ * of its own at the stack's end: sys:get_state/2 is where the value came
+ * from, y0 the behaviour the capture found the process waiting in, y1 the
+ * state on the heap, y2 its flat size as the capture measured it.
+ */
+static void put_state(const struct snap *s, struct bd_buf *stack, struct heap *h, const struct row *r)
+{
+	const struct frame *f = &s->frames[r->st_frame];
+	const struct sterm *kind = &f->t[child(f, r->st, 1)];
+	size_t answer = child(f, r->st, 2);
+	uint64_t words;
+
+	bd_buf_addstr(stack, "0x0000000000000000:SReturn addr 0x0000000000000000 (sys:get_state/2 + 0)\ny0:");
+	bd_buf_printf(stack, "A%zX:", kind->v.s.n);
+	bd_buf_add(stack, kind->v.s.p, kind->v.s.n);
+	bd_buf_addstr(stack, "\ny1:");
+	encode(s, h, stack, f, child(f, answer, 1), 0);
+	bd_buf_addch(stack, '\n');
+	if (f->t[answer].count == 3 && as_u64(f, child(f, answer, 2), &words) &&
+	    words < ((uint64_t)1 << 59))
+		bd_buf_printf(stack, "y2:I%" PRIu64 "\n", words);
 }
 
 /* A run of processes whose text is made on one thread, written in order after. */
@@ -1659,7 +1800,7 @@ static void write_proc(const struct snap *s, struct text_part *tp, const struct 
 	size_t n_names = tp->n_names;
 	struct bd_buf *b = &tp->text;
 	struct bd_buf stack = BD_BUF_INIT, pc = BD_BUF_INIT, dict = BD_BUF_INIT;
-	struct heap h = { BD_BUF_INIT, 0x100000 };
+	struct heap h = { BD_BUF_INIT, 0x100000, NULL, 0 };
 	uint64_t mem;
 
 	put_header(b, "=proc", r);
@@ -1723,9 +1864,12 @@ static void write_proc(const struct snap *s, struct text_part *tp, const struct 
 	if (pc.len)
 		bd_buf_printf(b, "Program counter: %s\n", pc.ptr);
 	if (f) {
+		read_binaries(&h, f, map_get(f, r->detail, "binary"));
 		put_dictionary(s, &dict, &h, f, map_get(f, r->detail, "dictionary"));
-		put_binaries(&h, f, map_get(f, r->detail, "binary"));
 	}
+	if (r->st != NONE)
+		put_state(s, &stack, &h, r);
+	put_binaries(&h);
 	if (dict.len) {
 		put_header(b, "=proc_dictionary", r);
 		bd_buf_add(b, dict.ptr, dict.len);
@@ -1745,6 +1889,7 @@ static void write_proc(const struct snap *s, struct text_part *tp, const struct 
 	bd_buf_release(&pc);
 	bd_buf_release(&dict);
 	bd_buf_release(&h.lines);
+	bd_free(h.bins);
 }
 
 /* The value of key in a proplist [{Key, Value}], or NONE. */
@@ -1880,6 +2025,14 @@ static void write_preamble(const struct snap *s, FILE *out, struct bd_buf *b)
 	fwrite(b->ptr, 1, b->len, out);
 }
 
+/* Whether the header's capture map holds key => the atom value. */
+static bool capture_says(const struct frame *f, size_t cap, const char *key, const char *value)
+{
+	size_t v = map_get(f, cap, key);
+
+	return v != NONE && is_atom(f, v, value);
+}
+
 /* What the capture was and how much of the node it saw. */
 static void write_snapshot_section(const struct snap *s, FILE *out, struct bd_buf *b)
 {
@@ -1905,6 +2058,17 @@ static void write_snapshot_section(const struct snap *s, FILE *out, struct bd_bu
 		      s->n_rows - s->left_out - s->duplicates, s->n_dead, s->detailed, s->left_out);
 	if (s->duplicates)
 		put_field(b, "Duplicate rows: ", s->duplicates);
+	if (capture_says(f, cap, "state", "true")) {
+		bd_buf_addstr(b, "States: read\n");
+		put_field(b, "States asked: ", s->states_asked);
+		put_field(b, "States read: ", s->states_read);
+		put_field(b, "States unanswered: ", s->states_unanswered);
+		if (s->states_not_read) {
+			bd_buf_addstr(b, "States not read: ");
+			put_text(b, s->states_not_read, strlen(s->states_not_read));
+			bd_buf_addch(b, '\n');
+		}
+	}
 	put_field(b, "Word size: ", s->wordsize);
 	if (s->creation)
 		put_field(b, "Node creation: ", s->creation);

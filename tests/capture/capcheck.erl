@@ -7,7 +7,7 @@
 %%    scenario recorded; it prints "ok ..." or "FAIL ..." lines and halts
 %%    with 0 when everything holds.
 -module(capcheck).
--export([frames/1, loaded/1, verify/1, verify_rows/1]).
+-export([frames/1, loaded/1, load/1, verify/1, verify_rows/1]).
 
 frames(File) ->
     {ok, Bin} = file:read_file(File),
@@ -29,6 +29,11 @@ loaded([Node, Out]) -> loaded(list_to_atom(Node), Out).
 loaded(Node, Out) ->
     Mods = lists:sort([M || {M, _} <- erpc:call(Node, code, all_loaded, [], 10000)]),
     ok = file:write_file(Out, [io_lib:format("~w~n", [M]) || M <- Mods]),
+    halt(0).
+
+%% What a release started in embedded mode has: every module loaded at boot.
+load([Node, Mod]) ->
+    {module, _} = erpc:call(list_to_atom(Node), code, ensure_loaded, [list_to_atom(Mod)], 10000),
     halt(0).
 
 verify([Snap, LiveFile]) ->

@@ -33,7 +33,7 @@ target_pid=
 cleanup() {
 	touch "$T/done"
 	[ -n "$target_pid" ] && { sleep 0.3; kill "$target_pid" 2>/dev/null; }
-	rm -rf "$T"
+	[ -n "${BD_KEEP:-}" ] && echo "kept $T" || rm -rf "$T"
 }
 trap cleanup EXIT
 trap 'exit 2' INT TERM HUP
@@ -44,7 +44,7 @@ export ERL_CRASH_DUMP="$T/erl_crash.dump"
 (umask 077; head -c 12 /dev/urandom | od -An -tx1 | tr -d ' \n' > "$T/cookie")
 cp "$T/cookie" "$T/thome/.erlang.cookie"
 erlc -o "$T" "$here/scenario.erl" "$here/capcheck.erl" "$root/fixtures/fxlib.erl" \
-	"$root/fixtures/fx_srv.erl" "$root/fixtures/fx_statem.erl" || { bad "erlc"; exit 1; }
+	"$root/fixtures/fx_srv.erl" "$root/fixtures/fx_statem.erl" "$root/fixtures/fx_evh.erl" || { bad "erlc"; exit 1; }
 node=capture_t$$@127.0.0.1
 probe="env HOME=$T/thome timeout 30 erl -name capture_p$$@127.0.0.1 -hidden -noshell -pa $T"
 HOME="$T/thome" timeout 150 erl -name "$node" -noshell -pa "$T" -run scenario main "$T" \
@@ -107,6 +107,54 @@ expect "analyze: the 3-cycle with the gen_statem" \
 	grep -Eq "deadlock: 3 processes wait on each other: cyc_. -> cyc_. -> cyc_. -> cyc_." "$T/analyze"
 "$bin" summary "$T/out/snap.bdsnap" >"$T/summary" 2>&1
 expect "summary: the input is a snapshot of $node" grep -q "live snapshot of $node" "$T/summary"
+
+# --state: states are read by asking each process (a system message that
+# sys answers on the target); where sys is not loaded, asking would load
+# it, so nothing is asked
+capture --cookie-file "$T/cookie" --state -o "$T/out/nosys.bdsnap" 2>"$T/errnosys"
+expect "--state where sys is not loaded exits 0" [ $? = 0 ]
+expect "  saying why no state was read" grep -q "module sys is not loaded" "$T/errnosys"
+$probe -run capcheck loaded "$node" "$T/loaded.nosys"
+expect "  and the target loaded no module" cmp -s "$T/loaded.after" "$T/loaded.nosys"
+"$bin" states --format json "$T/out/nosys.bdsnap" >"$T/nosys.json" 2>&1
+expect "  states says so" grep -q "no state was read (sys_not_loaded" "$T/nosys.json"
+$probe -run capcheck load "$node" sys
+$probe -run capcheck loaded "$node" "$T/loaded.sys"
+capture --cookie-file "$T/cookie" --state -o "$T/out/state.bdsnap" 2>"$T/errstate"
+expect "--state where sys is loaded exits 0" [ $? = 0 ]
+$probe -run capcheck loaded "$node" "$T/loaded.state"
+expect "  and the target loaded no module" cmp -s "$T/loaded.sys" "$T/loaded.state"
+"$bin" states --format json --limit 100 "$T/out/state.bdsnap" >"$T/states.json" 2>"$T/states.err"
+expect "  states reads the snapshot" [ $? = 0 ]
+# each planted state, found with the flat size the node measured
+python3 - "$T/states.json" "$T/live" <<'PY' >"$T/statecheck"
+import json, re, sys
+rep = json.load(open(sys.argv[1]))
+live = dict(re.findall(r'^\{(\w+),\s*"?([^"}]*)"?\}\.$', open(sys.argv[2]).read(), re.M))
+rows = {r["pid"]: r for r in rep["states"]}
+want = {"state_srv": "gen_server", "bin_srv": "gen_server", "hib_srv": "gen_server",
+        "idle_statem": "gen_statem", "ev_mgr": "gen_event"}
+for name, kind in want.items():
+    r = rows.get(live[name])
+    words = int(live[name + "_words"])
+    ok = r is not None and r["behaviour"] == kind and r["state_words"] == words
+    got = (r["behaviour"], r["state_words"]) if r else "no row"
+    print("%s --state: %s is a %s of %d words (got %s)" % ("ok" if ok else "FAIL", name, kind, words, got))
+ok = live["hib_srv_hibernated"] == "true"
+print("%s --state: hib_srv was hibernated when read" % ("ok" if ok else "FAIL"))
+b = rows.get(live["bin_srv"])
+ok = b is not None and b["binary_bytes"] == 170000
+print("%s --state: bin_srv holds 170000 bytes of binaries (one of its two twice) (got %s)" % ("ok" if ok else "FAIL", b and b["binary_bytes"]))
+busy = [live[n] for n in ("dl_a", "dl_b", "cyc_1", "cyc_2", "cyc_3", "hog_srv")]
+ok = not any(p in rows for p in busy)
+print("%s --state: busy and deadlocked servers were not asked" % ("ok" if ok else "FAIL"))
+ok = re.search(r"(\d+) answered, 0 did not answer", rep.get("states_note", "")) is not None
+print("%s --state: the note says how many answered: %s" % ("ok" if ok else "FAIL", rep.get("states_note")))
+PY
+cat "$T/statecheck"
+pass=$((pass + $(grep -c '^ok ' "$T/statecheck")))
+fail=$((fail + $(grep -c '^FAIL ' "$T/statecheck")))
+grep -q '^ok ' "$T/statecheck" || bad "the --state check did not run: $(cat "$T/states.err")"
 
 # the README's fallback: the same format written by the target itself through
 # erl_call -e (erl_call finds the cookie in HOME)

@@ -3,13 +3,15 @@
 %%  - hog_srv sleeps in handle_info with 300 000 messages queued behind it
 %%  - dl_a <-> dl_b deadlocked in gen_server:call(..., infinity)
 %%  - cyc_1 -> cyc_2 -> cyc_3 (a gen_statem) -> cyc_1, the same
-%%  - state_srv's state is a 200 000-entry map
+%%  - state_srv's state is a 200 000-entry map; for --state also bin_srv
+%%    (two refc binaries, one held twice), hib_srv (hibernated), idle_statem,
+%%    and ev_mgr (a gen_event manager), whose flat sizes go to DIR/live
 %%  - ETS table capture_big with 500 000 rows
 %%  - 20 000 atoms user_attr_N; a busy loop; 5 000 idle workers
 %% main/1 writes DIR/live (facts read here just before the capture may
 %% start) and DIR/ready, logs hidden nodes that connect to DIR/nodeups, and
 %% halts when DIR/done appears, or after 120 s whatever happens. It runs with
-%% fixtures/fxlib, fx_srv and fx_statem.
+%% fixtures/fxlib, fx_srv, fx_statem and fx_evh.
 -module(scenario).
 -export([main/1, worker/0, spin/1]).
 
@@ -41,7 +43,17 @@ main([Dir]) ->
     gen_server:cast(cyc_1, {call, cyc_2, ping}),
     gen_server:cast(cyc_2, {statem_call, cyc_3, ping}),
     gen_statem:cast(cyc_3, {call, cyc_1, ping}),
-    _ = srv(state_srv, maps:from_list([{K, K} || K <- lists:seq(1, 200000)])),
+    Big = maps:from_list([{K, K} || K <- lists:seq(1, 200000)]),
+    _ = srv(state_srv, Big),
+    B1 = binary:copy(<<1>>, 100000),
+    BinState = [B1, binary:copy(<<2>>, 70000), B1],
+    _ = srv(bin_srv, BinState),
+    HibState = {hib, lists:seq(1, 1000)},
+    {ok, Hib} = gen_server:start({local, hib_srv}, fx_srv, {hibernate, HibState}, []),
+    StatemData = lists:seq(1, 5000),
+    {ok, _} = gen_statem:start({local, idle_statem}, fx_statem, {idle, StatemData}, []),
+    {ok, _} = gen_event:start({local, ev_mgr}),
+    ok = gen_event:add_handler(ev_mgr, fx_evh, [ev1, ev2]),
     Self = self(),
     Owner = spawn(fun() ->
                           ets:new(capture_big, [named_table, public, set]),
@@ -64,8 +76,14 @@ main([Dir]) ->
             {hog_queue, element(2, process_info(Hog, message_queue_len))},
             {slice_bin_vheap, proplists:get_value(bin_vheap_size, GC)
                  + proplists:get_value(bin_old_vheap_size, GC)},
-            {spinner, Spinner}]
-        ++ [{N, whereis(N)} || N <- [hog_srv, slice_srv, state_srv | Cycle]],
+            {spinner, Spinner},
+            {state_srv_words, erts_debug:flat_size(Big)},
+            {bin_srv_words, erts_debug:flat_size(BinState)},
+            {hib_srv_words, erts_debug:flat_size(HibState)},
+            {idle_statem_words, erts_debug:flat_size(StatemData)},
+            {ev_mgr_words, erts_debug:flat_size([{fx_evh, false, [ev1, ev2]}])},
+            {hib_srv_hibernated, process_info(Hib, current_function) =:= {current_function, {erlang, hibernate, 3}}}]
+        ++ [{N, whereis(N)} || N <- [hog_srv, slice_srv, state_srv, bin_srv, hib_srv, idle_statem, ev_mgr | Cycle]],
     %% pids as strings, for file:consult
     ok = file:write_file(filename:join(Dir, "live"),
                          [io_lib:format("~p.~n", [{K, case is_pid(V) of

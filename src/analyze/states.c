@@ -246,7 +246,7 @@ static const char *snapshot_note(struct rm_builder *b, const struct bd_snapshot_
 	if (!sn->state)
 		return "a snapshot holds no heaps, so no behaviour state is in it unless captured "
 		       "with --state; the largest heaps below bound states from above (heap, not state)";
-	if (sn->states_not_read[0])
+	if (sn->states_not_read[0] && !sn->states_asked)
 		return bd_arena_printf(b->arena, "captured with --state, but no state was read (%s: "
 				       "asking would have loaded module sys on the node); %s",
 				       sn->states_not_read, bound);

@@ -1198,6 +1198,15 @@ static void put_atom_quoted(struct bd_buf *b, const char *p, size_t n)
 	bd_buf_addch(b, '\'');
 }
 
+/* Whether text from the node holds no control character, so can go on a line as it is. */
+static bool plain_text(const char *p, size_t n)
+{
+	for (size_t i = 0; i < n; i++)
+		if ((unsigned char)p[i] < 0x20 || p[i] == 0x7f)
+			return false;
+	return true;
+}
+
 /* Text from the node on one line of ours: control characters become spaces. */
 static void put_text(struct bd_buf *b, const char *p, size_t n)
 {
@@ -1350,6 +1359,11 @@ static void encode(const struct snap *s, struct heap *h, struct bd_buf *elem, co
 			encode_external(h, elem, f, i);
 		return;
 	case BD_ETF_ATOM:
+		/* a control character would end the line: such an atom goes whole, as E */
+		if (!plain_text(t->v.s.p, t->v.s.n)) {
+			encode_external(h, elem, f, i);
+			return;
+		}
 		bd_buf_printf(elem, "A%zX:", t->v.s.n);
 		bd_buf_add(elem, t->v.s.p, t->v.s.n);
 		return;
@@ -1767,13 +1781,11 @@ static void put_binaries(struct heap *h)
 static void put_state(const struct snap *s, struct bd_buf *stack, struct heap *h, const struct row *r)
 {
 	const struct frame *f = &s->frames[r->st_frame];
-	const struct sterm *kind = &f->t[child(f, r->st, 1)];
 	size_t answer = child(f, r->st, 2);
 	uint64_t words;
 
 	bd_buf_addstr(stack, "0x0000000000000000:SReturn addr 0x0000000000000000 (sys:get_state/2 + 0)\ny0:");
-	bd_buf_printf(stack, "A%zX:", kind->v.s.n);
-	bd_buf_add(stack, kind->v.s.p, kind->v.s.n);
+	encode(s, h, stack, f, child(f, r->st, 1), 0);
 	bd_buf_addstr(stack, "\ny1:");
 	encode(s, h, stack, f, child(f, answer, 1), 0);
 	bd_buf_addch(stack, '\n');

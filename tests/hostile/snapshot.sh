@@ -21,18 +21,29 @@ done
 check "a snapshot must start with its header" \
 	eval 'run 3 summary "$tmp/first_not_header.bdsnap" && err_has "must be its header"'
 
-# a registered name holding "\n=proc:<0.1.0>\nState: Running": no such process
+# an atom holding "\n=proc:<0.1.0>\nState: Running" (a registered name, a
+# dictionary value, a state, a behaviour): no such process
 forged() {
-	run 0 procs "$tmp/rows_wrong.bdsnap" --format json &&
-		! grep -q '"state": "Running"' "$tmp/out" &&
+	run 0 procs "$tmp/$1.bdsnap" --format json &&
+		! grep -q '"state": "Running' "$tmp/out" &&
 		[ "$(grep -c '"pid": "<0.1.0>"' "$tmp/out")" = 1 ]
 }
-check "a name cannot forge a section" forged
+for f in rows_wrong detail_wrong states_wrong; do
+	check "an atom cannot forge a section ($f)" forged $f
+done
 twice() { run 0 procs "$tmp/rows_wrong.bdsnap" --format json && [ "$(grep -c '"pid": "<0.2.0>"' "$tmp/out")" = 1 ]; }
 check "a process listed twice is written once" twice
 words() { run 0 summary "$tmp/rows_wrong.bdsnap" --format json && grep -q '"word_size": 8' "$tmp/out"; }
 check "the word size is the header's" words
 ended() { run 0 summary "$tmp/after_end.bdsnap" --format json && grep -q '"processes": 1,' "$tmp/out"; }
 check "frames after the end frame are not read" ended
+# states of the wrong shape are skipped or read as terms; the list of
+# binaries is matched to pid 2's binary list by size: 100 and 65 bytes whole,
+# the others slices of its 1 TiB binary (a slice counts no bytes, as in a dump)
+states() {
+	run 0 states "$tmp/states_wrong.bdsnap" --format json --limit 100 &&
+		grep -q '"pid": "<0.2.0>"' "$tmp/out" && grep -q '"binary_bytes": 165,' "$tmp/out"
+}
+check "states of every wrong shape" states
 
 finish

@@ -25,7 +25,8 @@ header(Extra) ->
                           system_version => "Erlang/OTP 25", time => 1765000000000000,
                           capture => #{profile => gentle, keys_p1 => ?P1, capturing_pids => []}},
                         Extra)}.
-row(N) -> list_to_tuple([pid(N), [], {m, f, 0}, waiting, 0, 1, 233, 1, false, normal, pid(0),
+row(N) -> row(N, {m, f, 0}).
+row(N, Init) -> list_to_tuple([pid(N), [], Init, waiting, 0, 1, 233, 1, false, normal, pid(0),
                          233, 0, 0, 0, 0, 0]).
 done() -> {'end', #{procs => 1, aborted => false}}.
 deep(0) -> leaf;
@@ -89,6 +90,23 @@ cases() ->
                      {atoms, x, y}, {atoms, 1 bsl 70, -1},
                      {sample, 1, 0, [{pid(1), -5, 0, 0}, {pid(1), 1 bsl 70, 0, 0}, junk]},
                      {unknown_tag, 1, 2, 3}, {}, done()]},
+     {states_wrong, [header(#{capture => #{profile => gentle, keys_p1 => ?P1, capturing_pids => [],
+                                           state => true}}),
+                     {procs, 1, 0, [row(N, {proc_lib, init_p, 5}) || N <- lists:seq(1, 6)]},
+                     {detail, 1, [{pid(2), [x], #{binary => [{7, 100, 1}, {8, 1 bsl 40, 1}, {9, 65, 2}]}}]},
+                     {states, 1, [{pid(1), gen_server, {ok, deep(5000)}},
+                                  {pid(2), gen_server, {ok, [<<0:800>>, <<0:800>>, <<0:520>>, <<0:8000>>,
+                                                             <<0:80000>>], -7}},
+                                  {pid(3), gen_statem, {ok, not_a_pair, 1 bsl 70}},
+                                  {pid(4), gen_event, {ok, [x, {}, {Evil, 1, 2}]}},
+                                  {pid(5), Evil, {ok, #{Evil => Foreign}, 5}},
+                                  {pid(6), 42, {ok, x}},
+                                  {pid(1), gen_server, {ok, twice}},
+                                  {Foreign, gen_server, {ok, foreign}},
+                                  {pid(7), gen_server, no_answer}, {pid(8), gen_server, {too_big, 1}},
+                                  {pid(9)}, junk]},
+                     {states, 2, not_a_list}, {states_not_read, 42}, {states_not_read, Evil},
+                     done()]},
      {after_end, [header(#{}), {procs, 1, 0, [row(1)]}, done(), {procs, 2, 0, [row(2)]}]},
      {no_procs_frames, [header(#{}), {detail, 1, [{pid(1), [x], #{memory => 1}}]}, done()]},
      {header_twice, [header(#{}), header(#{node => other@host}), {procs, 1, 0, [row(1)]}, done()]},

@@ -2,6 +2,8 @@
 #include "bd_test.h"
 #include "report/model.h"
 
+#include <inttypes.h>
+
 /* The JSON text of `states` on a fixture. */
 static char *states_json(const char *fixture, size_t limit, bool print)
 {
@@ -197,6 +199,50 @@ static void cut_heap_sizes_are_lower_bounds(void **state)
 	bd_dump_free(d);
 }
 
+/*
+ * fixtures/snapshot_state.bdsnap: capture --state of a node whose idle
+ * servers' flat sizes the node measured (.live); a big map is a hash trie
+ * there, so only the size the capture measured can match. Servers blocked
+ * in a call or busy in a callback are never asked.
+ */
+static void capture_state_sizes_match_the_node(void **state)
+{
+	static const char *const asked[] = { "cfg_srv", "slice_srv" };
+	static const char *const not_asked[] = { "dl_a", "dl_b", "mq_srv" };
+	struct bd_dump *d = bd_test_open_fixture("snapshot_state.bdsnap");
+	const struct bd_dump_info *i = bd_dump_info(d);
+	char key[64], pid[64], want[96];
+
+	(void)state;
+	assert_true(i->snapshot.state);
+	assert_true(i->snapshot.states_read >= BD_ARRAY_SIZE(asked));
+	assert_int_equal(i->snapshot.states_read, i->snapshot.states_asked);
+	assert_int_equal(i->snapshot.states_unanswered, 0);
+	assert_string_equal(i->snapshot.states_not_read, "");
+	bd_dump_free(d);
+	for (size_t k = 0; k < BD_ARRAY_SIZE(asked); k++) {
+		char *json = states_json("snapshot_state.bdsnap", 100, false);
+		snprintf(key, sizeof(key), "pid %s", asked[k]);
+		char *row = row_of(json, bd_test_live_into("snapshot_state", key, pid, sizeof(pid)));
+		snprintf(key, sizeof(key), "state_words %s", asked[k]);
+		snprintf(want, sizeof(want), "\"state_words\": %" PRIu64 ",",
+			 bd_test_live_u64("snapshot_state", key));
+		if (!strstr(row, want))
+			fail_msg("%s: want %s in %s", asked[k], want, row);
+		assert_non_null(strstr(row, "\"behaviour\": \"gen_server\""));
+		free(json);
+	}
+	for (size_t k = 0; k < BD_ARRAY_SIZE(not_asked); k++) {
+		char *json = states_json("snapshot_state.bdsnap", 100, false);
+		snprintf(key, sizeof(key), "pid %s", not_asked[k]);
+		snprintf(want, sizeof(want), "\"pid\": \"%s\"",
+			 bd_test_live_into("snapshot_state", key, pid, sizeof(pid)));
+		if (strstr(strstr(json, "\"states\": ["), want))
+			fail_msg("%s (%s) was asked for its state while busy", not_asked[k], pid);
+		free(json);
+	}
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -205,6 +251,7 @@ int main(void)
 		cmocka_unit_test(dominating_states_are_findings),
 		cmocka_unit_test(elixir_agent_and_genserver),
 		cmocka_unit_test(cut_heap_sizes_are_lower_bounds),
+		cmocka_unit_test(capture_state_sizes_match_the_node),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }

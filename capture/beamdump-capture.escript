@@ -77,7 +77,7 @@ main(Args) ->
 usage() ->
     "usage: beamdump-capture.escript NODE -o FILE [--cookie-file F] [--full] [--state]\n"
     "         [--window SECONDS] [--timeout S] [--max-duration S] [--batch N]\n"
-    "         [--name NAME] [--quiet]\n"
+    "         [--name NAME] [--proto-dist P --ssl-dist-optfile F] [--quiet]\n"
     "The cookie comes from --cookie-file, else $BEAMDUMP_COOKIE, else ~/.erlang.cookie.\n".
 
 usage_error(Fmt, Args) ->
@@ -100,6 +100,8 @@ parse(["--timeout", S | T], O) -> parse(T, O#{timeout => int(S, "--timeout", 1)}
 parse(["--max-duration", S | T], O) -> parse(T, O#{max_duration => int(S, "--max-duration", 1)});
 parse(["--batch", S | T], O) -> parse(T, O#{batch => int(S, "--batch", 1)});
 parse(["--name", N | T], O) -> parse(T, O#{name => N});
+parse(["--proto-dist", P | T], O) -> parse(T, O#{proto_dist => P});
+parse(["--ssl-dist-optfile", F | T], O) -> parse(T, O#{ssl_dist_optfile => F});
 parse(["--cookie" | _], _) ->
     usage_error("there is no --cookie option: a cookie on the command line is visible "
                 "to every user (use --cookie-file or $BEAMDUMP_COOKIE)", []);
@@ -158,6 +160,8 @@ cookie_file(F) ->
 %%% again adds no atom to the target (node names are atoms there).
 
 start_dist(Target, Opts) ->
+    vm_flag(Opts, proto_dist, "--proto-dist"),
+    vm_flag(Opts, ssl_dist_optfile, "--ssl-dist-optfile"),
     Domain = case lists:member($., host(Target)) of
                  true -> longnames;
                  false -> shortnames
@@ -178,6 +182,20 @@ start_dist(Target, Opts) ->
                       [Full, E]),
             erlang:halt(3)
     end.
+
+%% The carrier is chosen when this VM starts: beamdump capture passes these
+%% options as ERL_FLAGS; run directly, the escript needs ERL_FLAGS set too.
+vm_flag(Opts, Key, Opt) ->
+    case {maps:find(Key, Opts), init:get_argument(Key)} of
+        {error, _} -> ok;
+        {{ok, V}, {ok, Vs}} when is_list(Vs) ->
+            lists:member([V], Vs) orelse vm_flag_missing(Opt, Key, V);
+        {{ok, V}, _} -> vm_flag_missing(Opt, Key, V)
+    end.
+
+vm_flag_missing(Opt, Key, V) ->
+    usage_error("~s ~s needs this VM started with -~s ~s: run it through beamdump capture, "
+                "or set ERL_FLAGS=\"-~s ~s\"", [Opt, V, Key, V, Key, V]).
 
 %% OTP 24 and later: no listening socket and no epmd registration, so
 %% captures of different nodes from one host can run at once under the one

@@ -327,7 +327,7 @@ static const struct command commands[] = {
 	{ "capture", "read a running node into a snapshot file (NODE -o FILE; runs escript)",
 	  " -o FILE [--cookie-file F] [--full] [--state]\n"
 	  "         [--window S] [--timeout S] [--max-duration S] [--batch N]\n"
-	  "         [--name NAME] [--quiet]",
+	  "         [--name NAME] [--proto-dist P] [--ssl-dist-optfile F] [--quiet]",
 	  "  NODE              the node's name: name@host (longnames when host has a dot)\n"
 	  "  -o, --output FILE the snapshot; written beside FILE as FILE.tmp-*, mode 0600,\n"
 	  "                    renamed when done (an aborted capture keeps what it read)\n"
@@ -347,6 +347,9 @@ static const struct command commands[] = {
 	  "      --batch N     processes per remote call (default 5000)\n"
 	  "      --name NAME   this side's node name (default beamdump_$USER: a fixed\n"
 	  "                    name, because every name becomes an atom on the target)\n"
+	  "      --proto-dist P, --ssl-dist-optfile F\n"
+	  "                    the node's distribution carrier and its TLS options\n"
+	  "                    file (as -proto_dist and -ssl_dist_optfile of erl)\n"
 	  "      --quiet       no summary line on standard error\n"
 	  "  -h, --help        show this help\n"
 	  "\n"
@@ -1031,6 +1034,47 @@ static bool find_on_path(const char *prog, char *out, size_t n)
 	return false;
 }
 
+/*
+ * The distribution carrier is chosen when the VM starts, so --proto-dist
+ * and --ssl-dist-optfile reach the escript's VM as ERL_FLAGS (which splits
+ * on blanks); the escript checks that it got them.
+ */
+static int pass_dist_flags(const struct command *c, int argc, char **argv)
+{
+	static const char *const opts[][2] = {
+		{ "--proto-dist", "-proto_dist" },
+		{ "--ssl-dist-optfile", "-ssl_dist_optfile" },
+	};
+	const char *old = getenv("ERL_FLAGS");
+	size_t cap = (old ? strlen(old) : 0) + 1;
+	char *flags;
+
+	for (int i = 2; i < argc; i++)
+		cap += strlen(argv[i]) + 24;
+	flags = malloc(cap);
+	if (!flags)
+		return EXIT_INTERNAL;
+	snprintf(flags, cap, "%s", old ? old : "");
+	for (int i = 2; i + 1 < argc; i++)
+		for (size_t k = 0; k < sizeof(opts) / sizeof(opts[0]); k++) {
+			if (strcmp(argv[i], opts[k][0]) != 0)
+				continue;
+			if (!argv[i + 1][0] || strpbrk(argv[i + 1], " \t\n\"'\\")) {
+				free(flags);
+				return usage_error(c, "%s %s: the Erlang VM takes it through ERL_FLAGS, "
+						   "which cannot hold blanks or quotes", argv[i], argv[i + 1]);
+			}
+			size_t n = strlen(flags);
+			snprintf(flags + n, cap - n, "%s%s %s", n ? " " : "", opts[k][1], argv[i + 1]);
+		}
+	if (setenv("ERL_FLAGS", flags, 1) != 0) {
+		free(flags);
+		return EXIT_INTERNAL;
+	}
+	free(flags);
+	return EXIT_OK;
+}
+
 static int run_capture(const struct command *c, int argc, char **argv)
 {
 	char self[PATH_MAX], script[PATH_MAX + 64], escript[PATH_MAX];
@@ -1067,6 +1111,9 @@ static int run_capture(const struct command *c, int argc, char **argv)
 	if (!find_on_path("escript", escript, sizeof(escript)))
 		return usage_error(c, "escript (Erlang/OTP 23 or later) is not on PATH: "
 				   "capture runs it to read the node");
+	int rc = pass_dist_flags(c, argc, argv);
+	if (rc != EXIT_OK)
+		return rc;
 	char **args = calloc((size_t)argc + 1, sizeof(*args));
 	if (!args)
 		return EXIT_INTERNAL;

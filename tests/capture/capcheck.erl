@@ -7,7 +7,7 @@
 %%    scenario recorded; it prints "ok ..." or "FAIL ..." lines and halts
 %%    with 0 when everything holds.
 -module(capcheck).
--export([frames/1, loaded/1, load/1, verify/1, verify_rows/1]).
+-export([frames/1, loaded/1, load/1, tls/1, verify/1, verify_rows/1]).
 
 frames(File) ->
     {ok, Bin} = file:read_file(File),
@@ -34,6 +34,33 @@ loaded(Node, Out) ->
 %% What a release started in embedded mode has: every module loaded at boot.
 load([Node, Mod]) ->
     {module, _} = erpc:call(list_to_atom(Node), code, ensure_loaded, [list_to_atom(Mod)], 10000),
+    halt(0).
+
+%% Certificates for TLS distribution on 127.0.0.1 and DIR/dist.conf, the
+%% -ssl_dist_optfile of both sides: each verifies the other's certificate.
+tls([Dir]) ->
+    Key = [{key, {namedCurve, secp256r1}}],
+    %% the client checks the host of the node name against the names here
+    San = {'Extension', {2, 5, 29, 17}, false,
+           [{dNSName, "127.0.0.1"}, {dNSName, "localhost"}, {iPAddress, <<127, 0, 0, 1>>}]},
+    Data = public_key:pkix_test_data(
+             #{server_chain => #{root => Key, intermediates => [], peer => Key ++ [{extensions, [San]}]},
+               client_chain => #{root => Key, intermediates => [], peer => Key}}),
+    Write = fun(Side, Opts) ->
+                    F = fun(N) -> filename:join(Dir, atom_to_list(Side) ++ "_" ++ N) end,
+                    {KeyType, KeyDer} = proplists:get_value(key, Opts),
+                    Pem = fun(Entries) -> public_key:pem_encode([{T, D, not_encrypted} || {T, D} <- Entries]) end,
+                    ok = file:write_file(F("cert.pem"), Pem([{'Certificate', proplists:get_value(cert, Opts)}])),
+                    ok = file:write_file(F("key.pem"), Pem([{KeyType, KeyDer}])),
+                    ok = file:write_file(F("ca.pem"), Pem([{'Certificate', C} || C <- proplists:get_value(cacerts, Opts)])),
+                    [{certfile, F("cert.pem")}, {keyfile, F("key.pem")}, {cacertfile, F("ca.pem")}]
+            end,
+    Server = Write(server, maps:get(server_config, Data)),
+    Client = Write(client, maps:get(client_config, Data)),
+    ok = file:write_file(filename:join(Dir, "dist.conf"),
+                         io_lib:format("~p.~n", [[{server, Server ++ [{verify, verify_peer},
+                                                                      {fail_if_no_peer_cert, true}]},
+                                                  {client, Client ++ [{verify, verify_peer}]}]])),
     halt(0).
 
 verify([Snap, LiveFile]) ->

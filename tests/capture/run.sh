@@ -156,6 +156,30 @@ pass=$((pass + $(grep -c '^ok ' "$T/statecheck")))
 fail=$((fail + $(grep -c '^FAIL ' "$T/statecheck")))
 grep -q '^ok ' "$T/statecheck" || bad "the --state check did not run: $(cat "$T/states.err")"
 
+# a node whose distribution runs over TLS (certificates made here; both
+# sides verify the other's): read with --proto-dist and --ssl-dist-optfile,
+# refused without them
+mkdir -p "$T/tls"
+erl -noshell -pa "$T" -run capcheck tls "$T/tls" || bad "making the TLS certificates"
+tls_node=capture_tls$$@127.0.0.1
+HOME="$T/thome" timeout 60 erl -name "$tls_node" -proto_dist inet_tls \
+	-ssl_dist_optfile "$T/tls/dist.conf" -noshell \
+	-eval 'F = fun W() -> case filelib:is_file("'"$T"'/done") of true -> halt(); false -> timer:sleep(100), W() end end, F().' \
+	>"$T/tls.out" 2>&1 &
+tls_pid=$!
+i=0
+while ! epmd -names 2>/dev/null | grep -q "name capture_tls$$ " && [ $i -lt 100 ]; do sleep 0.1; i=$((i + 1)); done
+HOME="$T/caphome" timeout 60 "$bin" capture "$tls_node" --cookie-file "$T/cookie" --timeout 5 --quiet \
+	-o "$T/out/plain_to_tls.bdsnap" 2>"$T/errtls0"
+expect "a TLS node without --proto-dist: cannot reach it (exit 3)" [ $? = 3 ]
+HOME="$T/caphome" timeout 60 "$bin" capture "$tls_node" --cookie-file "$T/cookie" --quiet \
+	--proto-dist inet_tls --ssl-dist-optfile "$T/tls/dist.conf" -o "$T/out/tls.bdsnap" 2>"$T/errtls"
+expect "a TLS node with --proto-dist inet_tls --ssl-dist-optfile: exit 0" [ $? = 0 ]
+cat "$T/errtls"
+"$bin" summary "$T/out/tls.bdsnap" >"$T/summary.tls" 2>&1
+expect "  its snapshot reads as the node's" grep -q "live snapshot of $tls_node" "$T/summary.tls"
+kill "$tls_pid" 2>/dev/null
+
 # the README's fallback: the same format written by the target itself through
 # erl_call -e (erl_call finds the cookie in HOME)
 sed -n '/^    F = "/,/length(Ps)\.$/s/^    //p' "$root/README.md" |

@@ -358,6 +358,21 @@ static int check_count(struct dec *d, size_t off, uint64_t n_terms,
  * Decode the term at d->pos into ev (all but depth/offset/raw) and store
  * the number of terms that follow as its children in *children.
  */
+/*
+ * walk() clears an event's header and its small members only (a term's
+ * whole event is 150 bytes, and clearing it dominated decoding rows); the
+ * kinds with larger members clear the rest before they fill it.
+ */
+#define EVENT_UNION offsetof(struct bd_etf_event, i)
+#define EVENT_SMALL (EVENT_UNION + sizeof(((struct bd_etf_event *)0)->binary))
+_Static_assert(sizeof(((struct bd_etf_event *)0)->big) <= sizeof(((struct bd_etf_event *)0)->binary),
+	       "a small member is cleared by walk()");
+
+static void clear_large_members(struct bd_etf_event *ev)
+{
+	memset((char *)ev + EVENT_SMALL, 0, sizeof(*ev) - EVENT_SMALL);
+}
+
 static int decode_one(struct dec *d, struct bd_etf_event *ev,
 		      uint64_t *children)
 {
@@ -475,11 +490,13 @@ static int decode_one(struct dec *d, struct bd_etf_event *ev,
 	}
 	case 'g':
 	case 'X':
+		clear_large_members(ev);
 		ev->kind = BD_ETF_PID;
 		return read_pid_body(d, tag, off, 0, &ev->pid);
 	case 'f':
 	case 'Y':
 	case 'x':
+		clear_large_members(ev);
 		ev->kind = BD_ETF_PORT;
 		if ((rc = read_atom(d, 0, &ev->port.node)))
 			return rc;
@@ -490,6 +507,7 @@ static int decode_one(struct dec *d, struct bd_etf_event *ev,
 		ev->port.creation = tag == 'f' ? get_u8(d) : get_u32(d);
 		return 0;
 	case 'e':
+		clear_large_members(ev);
 		ev->kind = BD_ETF_REF;
 		if ((rc = read_atom(d, 0, &ev->ref.node)))
 			return rc;
@@ -510,6 +528,7 @@ static int decode_one(struct dec *d, struct bd_etf_event *ev,
 			return fail(d, BD_ETF_EFORMAT, off,
 				    "reference with %zu ids, expected 1..%d", n,
 				    BD_ETF_MAX_REF_IDS);
+		clear_large_members(ev);
 		ev->kind = BD_ETF_REF;
 		if ((rc = read_atom(d, 0, &ev->ref.node)))
 			return rc;
@@ -534,6 +553,7 @@ static int decode_one(struct dec *d, struct bd_etf_event *ev,
 			return fail(d, BD_ETF_ETRUNCATED, off,
 				    "fun declares %" PRIu32 " bytes, %zu remain",
 				    size, d->len - d->pos + 4);
+		clear_large_members(ev);
 		ev->kind = BD_ETF_FUN;
 		fn->is_old = 0;
 		fn->arity = get_u8(d);
@@ -555,8 +575,8 @@ static int decode_one(struct dec *d, struct bd_etf_event *ev,
 
 		if ((rc = need(d, 4, off, "fun")))
 			return rc;
+		clear_large_members(ev);
 		ev->kind = BD_ETF_FUN;
-		memset(fn, 0, sizeof(*fn));
 		fn->is_old = 1;
 		fn->arity = -1;
 		fn->n_free = get_u32(d);
@@ -573,6 +593,7 @@ static int decode_one(struct dec *d, struct bd_etf_event *ev,
 	case 'q': {
 		int64_t arity;
 
+		clear_large_members(ev);
 		ev->kind = BD_ETF_EXPORT;
 		if ((rc = read_atom(d, 0, &ev->export.module)) ||
 		    (rc = read_atom(d, 1, &ev->export.function)))
@@ -637,7 +658,7 @@ static int walk(struct dec *d)
 	int rc, cb;
 
 	for (;;) {
-		memset(&ev, 0, sizeof(ev));
+		memset(&ev, 0, EVENT_SMALL);
 		ev.offset = d->pos;
 		ev.in_inflated = d->in_inflated;
 		ev.depth = depth;

@@ -32,6 +32,8 @@
 
 #define NONE SIZE_MAX
 #define NO_ROW UINT32_MAX
+#define NO_TERM UINT32_MAX
+#define HAS(r, field) (((r)->has >> (field)) & 1u)
 /* nesting a dictionary value is written to before it is cut */
 #define ENCODE_DEPTH 200
 
@@ -75,23 +77,25 @@ struct frame {
 	struct bd_arena arena;
 };
 
+/* A process's row: a million of them, so 32-bit fields are grouped first to leave no padding. */
 struct row {
 	uint32_t id, serial;
+	uint32_t gl_id, gl_serial; /* the group leader, when local (HAS(r, F_GROUP_LEADER)) */
+	uint32_t has;              /* bit per field read: HAS(r, F_...) */
+	/* a frame and a term in it */
+	uint32_t detail_frame, detail;  /* NO_TERM if not read in phase 2 */
+	uint32_t bt_frame, bt;
+	uint32_t st_frame, st;     /* --state: its {Pid, Kind, Answer}; NO_TERM if not asked */
+	bool has_window;
+	bool duplicate;            /* a second row of a process already read */
+	bool is_master;            /* an application master */
+	bool capturing;            /* one of the capture's own processes: left out */
 	const char *name;          /* registered name, or NULL */
 	const char *initial_call;  /* "M:F/A", or NULL */
 	const char *status;        /* the dump's word for process_info's status */
-	uint64_t mq, reds, heap_block, old_block, old_used, mbuf, binv, old_binv, stack;
-	bool has[16];
-	size_t detail_frame, detail;  /* NONE if not read in phase 2 */
-	size_t bt_frame, bt;
-	size_t st_frame, st;       /* --state: its {Pid, Kind, Answer}; NONE if not asked */
-	uint64_t window_reds;      /* reductions done during --window */
-	bool has_window;
-	bool duplicate;            /* a second row of a process already read */
-	uint32_t gl_id, gl_serial; /* the group leader, when local (has[F_GROUP_LEADER]) */
 	const char *app;           /* its application, from the applications frame */
-	bool is_master;            /* an application master */
-	bool capturing;            /* one of the capture's own processes: left out */
+	uint64_t mq, reds, heap_block, old_block, old_used, mbuf, binv, old_binv, stack;
+	uint64_t window_reds;      /* reductions done during --window */
 };
 
 struct snap {
@@ -305,8 +309,8 @@ static void row_term(struct row_reader *rr, const struct bd_etf_event *ev)
 		/* built in place when the block has room (the rows list reserved it) */
 		rr->r = job->n_rows < job->cap_rows ? &job->rows[job->n_rows] : &rr->spare;
 		memset(rr->r, 0, sizeof(*rr->r));
-		rr->r->detail_frame = rr->r->detail = rr->r->bt_frame = rr->r->bt = NONE;
-		rr->r->st_frame = rr->r->st = NONE;
+		rr->r->detail_frame = rr->r->detail = rr->r->bt_frame = rr->r->bt = NO_TERM;
+		rr->r->st_frame = rr->r->st = NO_TERM;
 		rr->pos = 0;
 		rr->field = -1;
 		return;
@@ -354,14 +358,14 @@ static void row_term(struct row_reader *rr, const struct bd_etf_event *ev)
 			    is_local(s, ev->pid.node.ptr, ev->pid.node.len)) {
 				rr->r->gl_id = ev->pid.id;
 				rr->r->gl_serial = ev->pid.serial;
-				rr->r->has[F_GROUP_LEADER] = true;
+				rr->r->has |= 1u << F_GROUP_LEADER;
 			}
 			break;
 		default:
 			if (ev->kind == BD_ETF_INT && ev->i >= 0) {
 				uint64_t v = (uint64_t)ev->i;
 				memcpy((char *)rr->r + number_at[rr->field], &v, sizeof(v));
-				rr->r->has[rr->field] = true;
+				rr->r->has |= 1u << rr->field;
 			}
 			break;
 		}
@@ -972,7 +976,7 @@ static void attach_sample(struct snap *s, const struct frame *f)
 		struct row *r;
 		uint64_t reds;
 		if (f->t[c].kind != BD_ETF_TUPLE || f->t[c].count < 2 || !(r = row_of(s, f, c + 1)) ||
-		    !r->has[F_REDS] || !as_u64(f, child(f, c, 1), &reds) || reds < r->reds)
+		    !HAS(r, F_REDS) || !as_u64(f, child(f, c, 1), &reds) || reds < r->reds)
 			continue;
 		r->window_reds = reds - r->reds;
 		r->has_window = true;
@@ -1006,7 +1010,7 @@ static void attach_applications(struct snap *s, const struct frame *f)
 	for (size_t i = 0; i < s->n_rows; i++) {
 		struct row *r = s->rows[i];
 		size_t slot;
-		if (r->app || !r->has[F_GROUP_LEADER])
+		if (r->app || !HAS(r, F_GROUP_LEADER))
 			continue;
 		slot = s->slots[pid_slot(s, r->gl_id, r->gl_serial)];
 		if (slot != NO_ROW && s->rows[slot]->is_master)
@@ -1035,15 +1039,15 @@ static void attach_states(struct snap *s, const struct frame *f, size_t fi)
 		struct row *r;
 		if (f->t[c].kind != BD_ETF_TUPLE || f->t[c].count != 3 ||
 		    f->t[child(f, c, 1)].kind != BD_ETF_ATOM || !(r = row_of(s, f, c + 1)) ||
-		    r->st != NONE)
+		    r->st != NO_TERM)
 			continue;
 		size_t answer = child(f, c, 2);
 		s->states_asked++;
 		if (f->t[answer].kind == BD_ETF_TUPLE &&
 		    (f->t[answer].count == 2 || f->t[answer].count == 3) &&
 		    is_atom(f, answer + 1, "ok")) {
-			r->st_frame = fi;
-			r->st = c;
+			r->st_frame = (uint32_t)fi;
+			r->st = (uint32_t)c;
 			s->states_read++;
 		} else if (is_atom(f, answer, "no_answer")) {
 			s->states_unanswered++;
@@ -1090,16 +1094,16 @@ static void attach(struct snap *s)
 				continue;
 			if (detail && f->t[c].count == 3) {
 				size_t m = child(f, c, 2);
-				if (f->t[m].kind == BD_ETF_MAP && r->detail == NONE) {
-					r->detail_frame = fi;
-					r->detail = m;
+				if (f->t[m].kind == BD_ETF_MAP && r->detail == NO_TERM) {
+					r->detail_frame = (uint32_t)fi;
+					r->detail = (uint32_t)m;
 					s->detailed++;
 				}
 			} else if (!detail) {
 				size_t b = child(f, c, 1);
 				if (f->t[b].kind == BD_ETF_BINARY) {
-					r->bt_frame = fi;
-					r->bt = b;
+					r->bt_frame = (uint32_t)fi;
+					r->bt = (uint32_t)b;
 				}
 			}
 		}
@@ -1118,7 +1122,7 @@ static void measure_overhead(struct snap *s)
 	for (size_t i = 0; i < s->n_rows; i++) {
 		const struct row *r = s->rows[i];
 		uint64_t mem;
-		if (r->detail == NONE ||
+		if (r->detail == NO_TERM ||
 		    !as_u64(&s->frames[r->detail_frame], map_get(&s->frames[r->detail_frame], r->detail, "memory"), &mem))
 			continue;
 		int64_t over = (int64_t)mem - (int64_t)(heap_words(r) * s->wordsize);
@@ -1807,7 +1811,7 @@ struct text_part {
 
 static void write_proc(const struct snap *s, struct text_part *tp, const struct row *r)
 {
-	const struct frame *f = r->detail != NONE ? &s->frames[r->detail_frame] : NULL;
+	const struct frame *f = r->detail != NO_TERM ? &s->frames[r->detail_frame] : NULL;
 	const struct named *names = tp->names;
 	size_t n_names = tp->n_names;
 	struct bd_buf *b = &tp->text;
@@ -1831,26 +1835,26 @@ static void write_proc(const struct snap *s, struct text_part *tp, const struct 
 	}
 	if (f)
 		put_parent(s, b, f, map_get(f, r->detail, "dictionary"), names, n_names);
-	if (r->has[F_MQ])
+	if (HAS(r, F_MQ))
 		put_field(b, "Message queue length: ", r->mq);
-	if (r->has[F_MBUF])
+	if (HAS(r, F_MBUF))
 		put_field(b, "Heap fragment data: ", r->mbuf);
 	if (f)
 		put_link_list(s, b, f, r->detail);
-	if (r->has[F_REDS])
+	if (HAS(r, F_REDS))
 		put_field(b, "Reductions: ", r->reds);
-	if (r->has[F_HEAP_BLOCK])
+	if (HAS(r, F_HEAP_BLOCK))
 		put_field(b, "Stack+heap: ", r->heap_block);
-	if (r->has[F_OLD_BLOCK])
+	if (HAS(r, F_OLD_BLOCK))
 		put_field(b, "OldHeap: ", r->old_block);
-	if (r->has[F_OLD_BLOCK] && r->has[F_OLD_USED] && r->old_block >= r->old_used)
+	if (HAS(r, F_OLD_BLOCK) && HAS(r, F_OLD_USED) && r->old_block >= r->old_used)
 		put_field(b, "OldHeap unused: ", r->old_block - r->old_used);
-	if (r->has[F_BINV])
+	if (HAS(r, F_BINV))
 		put_field(b, "BinVHeap: ", r->binv);
-	if (r->has[F_OLD_BINV])
+	if (HAS(r, F_OLD_BINV))
 		put_field(b, "OldBinVHeap: ", r->old_binv);
 	/* what a snapshot knows beyond a dump: the exact stack size, the window's work */
-	if (r->has[F_STACK])
+	if (HAS(r, F_STACK))
 		put_field(b, "Stack words: ", r->stack);
 	if (r->has_window)
 		put_field(b, "Window reductions: ", r->window_reds);
@@ -1865,7 +1869,7 @@ static void write_proc(const struct snap *s, struct text_part *tp, const struct 
 		/* estimated by the reports from the heap blocks and Process overhead */
 		tp->estimated++;
 	}
-	if (r->bt != NONE) {
+	if (r->bt != NO_TERM) {
 		const struct frame *bf = &s->frames[r->bt_frame];
 		put_backtrace(&stack, bf->t[r->bt].v.s.p, bf->t[r->bt].v.s.n, &pc);
 	} else if (f) {
@@ -1879,7 +1883,7 @@ static void write_proc(const struct snap *s, struct text_part *tp, const struct 
 		read_binaries(&h, f, map_get(f, r->detail, "binary"));
 		put_dictionary(s, &dict, &h, f, map_get(f, r->detail, "dictionary"));
 	}
-	if (r->st != NONE)
+	if (r->st != NO_TERM)
 		put_state(s, &stack, &h, r);
 	put_binaries(&h);
 	if (dict.len) {
@@ -2138,7 +2142,7 @@ static void text_part_run(void *ctx, size_t k)
 			tp->duplicates++;
 		} else if (r->capturing) {
 			tp->left_out++;
-			tp->undetailed += r->detail != NONE;
+			tp->undetailed += r->detail != NO_TERM;
 		} else {
 			write_proc(s, tp, r);
 		}

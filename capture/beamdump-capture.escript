@@ -41,7 +41,7 @@
 -record(c, {node, out, tmp, fd, janitor, full = false, state = false, same_erts = false,
             window = 0, timeout = 10000,
             deadline, batch = 5000, quiet = false, tty = false, t0,
-            frames = 0, rows = 0, timeouts = 0, seq = 0}).
+            frames = 0, rows = 0, timeouts = 0, seq = 0, atoms = none}).
 
 main(Args) ->
     %% what goes wrong is said on standard error, not in supervisor reports
@@ -631,7 +631,7 @@ system(C0) ->
     Ets = [I || I <- call(C0, ets, lists, map, [fun ets:info/1, Tabs]), is_list(I)],
     C1 = frame(C0, {memory, Mem}),
     C2 = frame(C1, {ets, Ets}),
-    C3 = frame(C2, list_to_tuple([atoms | Atoms])),
+    C3 = frame(C2#c{atoms = {hd(Atoms), now_ms()}}, list_to_tuple([atoms | Atoms])),
     C4 = frame(C3, list_to_tuple([ports | Ports])),
     applications(C4).
 
@@ -648,19 +648,26 @@ applications(C) ->
     catch throw:{abort, _, _} -> C
     end.
 
-%% --window S: the same processes S seconds later, direct keys only.
+%% --window S: the same processes S seconds later, direct keys only, and
+%% the atom count again: atoms made while the node runs steadily are a leak.
 window(C = #c{window = 0}, _) -> C;
 window(C0, Pids) ->
     Wait = C0#c.window * 1000,
     now_ms() + Wait < C0#c.deadline orelse throw({abort, max_duration, C0}),
     progress(C0, "window", 0, 0),
     timer:sleep(Wait),
-    lists:foldl(
-      fun(B, Cx = #c{seq = Seq}) ->
-              Infos = infos(Cx, window, B, [reductions, message_queue_len, heap_size, stack_size]),
-              S = [{P, R, Q, H + St} || {P, [{_, R}, {_, Q}, {_, H}, {_, St}]} <- lists:zip(B, Infos)],
-              (frame(Cx, {sample, Seq, erlang:system_time(microsecond), S}))#c{seq = Seq + 1}
-      end, C0, chunks(Pids, min(C0#c.batch, ?ROWS_PER_FRAME))).
+    C1 = lists:foldl(
+           fun(B, Cx = #c{seq = Seq}) ->
+                   Infos = infos(Cx, window, B, [reductions, message_queue_len, heap_size, stack_size]),
+                   S = [{P, R, Q, H + St} || {P, [{_, R}, {_, Q}, {_, H}, {_, St}]} <- lists:zip(B, Infos)],
+                   (frame(Cx, {sample, Seq, erlang:system_time(microsecond), S}))#c{seq = Seq + 1}
+           end, C0, chunks(Pids, min(C0#c.batch, ?ROWS_PER_FRAME))),
+    case C1#c.atoms of
+        {Before, T0} ->
+            After = call(C1, window, erlang, system_info, [atom_count]),
+            frame(C1, {atoms_window, (now_ms() - T0) * 1000, Before, After});
+        none -> C1
+    end.
 
 chunks([], _) -> [];
 chunks(L, N) when length(L) =< N -> [L];

@@ -165,6 +165,8 @@ struct bd_dump_info {
 		uint64_t states_read;         /* of them, that answered with it */
 		uint64_t states_unanswered;   /* that did not answer in time */
 		const char *states_not_read;  /* why none was asked for ("" if asked) */
+		uint64_t atoms_window_us;     /* --window: between the two atom counts; 0 if none */
+		uint64_t atoms_before_window, atoms_after_window;
 	} snapshot;
 };
 

@@ -92,6 +92,8 @@
  */
 #define ATOM_PATTERN_MIN 10000
 #define ATOM_TOTAL_MIN 100000
+/* atoms made during a snapshot's --window that make it a finding */
+#define ATOM_WINDOW_MIN 100
 #define ATOM_PATTERNS_MAX (1u << 18)
 #define ATOM_EXAMPLES 3
 
@@ -1499,6 +1501,62 @@ static void add_atom_patterns(struct leaks_ctx *c, struct rm_node *o, struct bd_
 	}
 }
 
+/* How long until the atom table is full at rate atoms a second, as "3.2 hours". */
+static void time_to_full(char *buf, size_t n, uint64_t left, double rate)
+{
+	double s = (double)left / rate;
+
+	if (s < 3600)
+		snprintf(buf, n, "%.0f minutes", s / 60);
+	else if (s < 2 * 86400)
+		snprintf(buf, n, "%.1f hours", s / 3600);
+	else
+		snprintf(buf, n, "%.0f days", s / 86400);
+}
+
+/*
+ * A snapshot with --window counted atoms twice: atoms made while the node
+ * runs steadily are data turned into atoms, which are never freed.
+ */
+static void add_atom_window(struct leaks_ctx *c, struct rm_node *o)
+{
+	const struct bd_snapshot_info *sn = &c->d->info.snapshot;
+	struct rm_builder *b = c->b;
+	uint64_t limit = c->d->atom_limit, made;
+	double secs, rate;
+	char title[256], evidence[512], full[64] = "";
+
+	if (!sn->atoms_window_us || sn->atoms_after_window < sn->atoms_before_window)
+		return;
+	made = sn->atoms_after_window - sn->atoms_before_window;
+	secs = (double)sn->atoms_window_us / 1e6;
+	rate = (double)made / secs;
+	struct rm_node *w = rm_label(rm_obj(b, o, "window"), "During the capture's window");
+	rm_label(rm_uint(b, w, "ms", sn->atoms_window_us / 1000), "milliseconds");
+	rm_label(rm_uint(b, w, "atoms_made", made), "atoms made");
+	rm_label(rm_uint(b, w, "per_second", (uint64_t)(rate + 0.5)), "per second");
+	if (made < ATOM_WINDOW_MIN)
+		return;
+	enum bd_severity sev = BD_SEV_WARNING;
+	if (limit > sn->atoms_after_window) {
+		double left_s = (double)(limit - sn->atoms_after_window) / rate;
+		sev = left_s < 3600 ? BD_SEV_CRITICAL : left_s < 86400 ? BD_SEV_HIGH : BD_SEV_WARNING;
+		time_to_full(full, sizeof(full), limit - sn->atoms_after_window, rate);
+	}
+	snprintf(title, sizeof(title), "%llu atoms made in %.1f s of running (%.0f a second)",
+		 (unsigned long long)made, secs, rate);
+	snprintf(evidence, sizeof(evidence),
+		 "the atom count went from %llu to %llu during the capture's --window%s%s",
+		 (unsigned long long)sn->atoms_before_window,
+		 (unsigned long long)sn->atoms_after_window,
+		 full[0] ? "; at this rate the table is full in " : "", full);
+	finding(c, "atoms", sev, title, evidence,
+		"atoms are never freed: find the code that makes atoms from data (list_to_atom/1, "
+		"binary_to_atom/2, String.to_atom/1; a snapshot holds no atom names, a crash dump "
+		"does) and use list_to_existing_atom/1 or keep the names as binaries",
+		NULL, 0);
+}
+
 static void add_atoms(struct leaks_ctx *c, struct rm_node *root)
 {
 	struct bd_dump *d = c->d;
@@ -1566,6 +1624,7 @@ static void add_atoms(struct leaks_ctx *c, struct rm_node *root)
 			NULL, 0);
 	}
 	bd_histogram_release(&h);
+	add_atom_window(c, o);
 }
 
 /* ----------------------------------------------------------- allocators */

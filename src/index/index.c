@@ -559,6 +559,9 @@ static void read_snapshot(struct bd_dump *d)
 		{ "States asked: ", offsetof(struct bd_snapshot_info, states_asked) },
 		{ "States read: ", offsetof(struct bd_snapshot_info, states_read) },
 		{ "States unanswered: ", offsetof(struct bd_snapshot_info, states_unanswered) },
+		{ "Atoms window us: ", offsetof(struct bd_snapshot_info, atoms_window_us) },
+		{ "Atoms before window: ", offsetof(struct bd_snapshot_info, atoms_before_window) },
+		{ "Atoms after window: ", offsetof(struct bd_snapshot_info, atoms_after_window) },
 	};
 
 	d->info.source = d->in.snapshot ? "snapshot" : "dump";

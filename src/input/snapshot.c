@@ -117,6 +117,7 @@ struct snap {
 	struct bd_arena arena;
 	size_t header, end;         /* frame of {header,..} and {'end',..}; NONE if absent */
 	size_t memory, ets, atoms;  /* frames of the system sections */
+	size_t atoms_window;        /* {atoms_window, IntervalUs, Before, After}, NONE if absent */
 	int field_at[64];           /* the field at each row position, -1 for none */
 	char cut[200];              /* why the readable part ends early */
 	uint64_t cut_at;
@@ -820,6 +821,7 @@ static enum bd_status read_other(struct snap *s, struct frame *f, const unsigned
 		       : is_atom(f, 1, "memory") ? &s->memory
 		       : is_atom(f, 1, "ets")    ? &s->ets
 		       : is_atom(f, 1, "atoms")  ? &s->atoms
+		       : is_atom(f, 1, "atoms_window") ? &s->atoms_window
 					     : NULL;
 	bool wanted = slot || is_atom(f, 1, "detail") || is_atom(f, 1, "backtrace") ||
 		      is_atom(f, 1, "sample") || is_atom(f, 1, "applications") ||
@@ -878,7 +880,7 @@ static enum bd_status read_frames(struct snap *s, const unsigned char *data, siz
 
 	memset(&f, 0, sizeof(f));
 	memset(jobs, 0, sizeof(jobs));
-	s->header = s->end = s->memory = s->ets = s->atoms = NONE;
+	s->header = s->end = s->memory = s->ets = s->atoms = s->atoms_window = NONE;
 	while (!stop && pos < len && s->end == NONE && !s->cut[0] && !s->nomem && !rc) {
 		size_t n_jobs = 0;
 		/* why the frame after the batch cannot be read, said once the batch is read */
@@ -2074,6 +2076,16 @@ static void write_snapshot_section(const struct snap *s, FILE *out, struct bd_bu
 		      s->n_rows - s->left_out - s->duplicates, s->n_dead, s->detailed, s->left_out);
 	if (s->duplicates)
 		put_field(b, "Duplicate rows: ", s->duplicates);
+	if (s->atoms_window != NONE) {
+		const struct frame *a = &s->frames[s->atoms_window];
+		uint64_t us, before, after;
+		if (a->t[0].count == 4 && as_u64(a, child(a, 0, 1), &us) &&
+		    as_u64(a, child(a, 0, 2), &before) && as_u64(a, child(a, 0, 3), &after)) {
+			put_field(b, "Atoms window us: ", us);
+			put_field(b, "Atoms before window: ", before);
+			put_field(b, "Atoms after window: ", after);
+		}
+	}
 	if (capture_says(f, cap, "state", "true")) {
 		bd_buf_addstr(b, "States: read\n");
 		put_field(b, "States asked: ", s->states_asked);

@@ -105,6 +105,11 @@ expect "analyze: the 2-cycle" \
 	"$T/analyze"
 expect "analyze: the 3-cycle with the gen_statem" \
 	grep -Eq "deadlock: 3 processes wait on each other: cyc_. -> cyc_. -> cyc_. -> cyc_." "$T/analyze"
+expect "analyze: slice_srv's binaries" grep -Eq "slice_srv alone holds 20.0 MiB of refc binaries" "$T/analyze"
+expect "analyze: the atoms made during the window" \
+	grep -Eq "[0-9]+ atoms made in 1\.[0-9] s of running \(([2-9][0-9]{2}) a second\)" "$T/analyze"
+expect "analyze: capture_big first among ETS tables" \
+	sh -c "grep -A2 '^ETS tables' '$T/analyze' | tail -1 | grep -q '^  capture_big '"
 "$bin" summary "$T/out/snap.bdsnap" >"$T/summary" 2>&1
 expect "summary: the input is a snapshot of $node" grep -q "live snapshot of $node" "$T/summary"
 
@@ -126,6 +131,8 @@ $probe -run capcheck loaded "$node" "$T/loaded.state"
 expect "  and the target loaded no module" cmp -s "$T/loaded.sys" "$T/loaded.state"
 "$bin" states --format json --limit 100 "$T/out/state.bdsnap" >"$T/states.json" 2>"$T/states.err"
 expect "  states reads the snapshot" [ $? = 0 ]
+expect "  analyze lists state_srv's state first" \
+	sh -c "'$bin' analyze '$T/out/state.bdsnap' | grep -A2 '^Largest states' | grep -q state_srv"
 # each planted state, found with the flat size the node measured
 python3 - "$T/states.json" "$T/live" <<'PY' >"$T/statecheck"
 import json, re, sys

@@ -7,19 +7,26 @@
 %%    (two refc binaries, one held twice), hib_srv (hibernated), idle_statem,
 %%    and ev_mgr (a gen_event manager), whose flat sizes go to DIR/live
 %%  - ETS table capture_big with 500 000 rows
-%%  - 20 000 atoms user_attr_N; a busy loop; 5 000 idle workers
+%%  - 20 000 atoms user_attr_N, and atom_leaker making 400 atoms a second;
+%%    a busy loop; 5 000 idle workers
 %% main/1 writes DIR/live (facts read here just before the capture may
 %% start) and DIR/ready, logs hidden nodes that connect to DIR/nodeups, and
 %% halts when DIR/done appears, or after 120 s whatever happens. It runs with
 %% fixtures/fxlib, fx_srv, fx_statem and fx_evh.
 -module(scenario).
--export([main/1, worker/0, spin/1]).
+-export([main/1, worker/0, spin/1, leak_atoms/1]).
 
 -define(MiB, 1048576).
 
 worker() -> receive stop -> ok end.
 
 spin(N) -> spin(N + 1).
+
+%% 20 new atoms every 50 ms, for as long as the node runs
+leak_atoms(N) ->
+    _ = [list_to_atom("leaked_" ++ integer_to_list(N + I)) || I <- lists:seq(1, 20)],
+    timer:sleep(50),
+    leak_atoms(N + 20).
 
 upload(I) ->
     <<I:64, (binary:copy(<<"x">>, ?MiB - 8))/binary>>.
@@ -64,6 +71,7 @@ main([Dir]) ->
     ets:insert(capture_big, [{K, K} || K <- lists:seq(1, 500000)]),
     _ = [list_to_atom("user_attr_" ++ integer_to_list(N)) || N <- lists:seq(1, 20000)],
     Spinner = spawn(?MODULE, spin, [0]),
+    register(atom_leaker, spawn(?MODULE, leak_atoms, [0])),
     [spawn(fun ?MODULE:worker/0) || _ <- lists:seq(1, 5000)],
     Cycle = [dl_a, dl_b, cyc_1, cyc_2, cyc_3],
     DoCall = {gen, do_call, 4},

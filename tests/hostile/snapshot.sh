@@ -45,5 +45,19 @@ states() {
 		grep -q '"pid": "<0.2.0>"' "$tmp/out" && grep -q '"binary_bytes": 165,' "$tmp/out"
 }
 check "states of every wrong shape" states
+# --window's atom counts: 2000 atoms in 2 s is a finding; a zero interval,
+# a frame of the wrong shape or a count that went down is none
+atoms_grew() {
+	run 0 leaks "$tmp/atoms_window.bdsnap" --format json &&
+		grep -q '"title": "2000 atoms made in 2.0 s of running (1000 a second)"' "$tmp/out" &&
+		grep -q '"per_second": 1000' "$tmp/out"
+}
+check "atoms made during the window" atoms_grew
+no_growth() {
+	for f in atoms_window_wrong atoms_shrunk; do
+		run 0 leaks "$tmp/$f.bdsnap" --format json && ! grep -q 'atoms made' "$tmp/out" || return 1
+	done
+}
+check "no atom finding from a bad window" no_growth
 
 finish

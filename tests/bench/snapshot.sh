@@ -69,11 +69,12 @@ for n in "$@"; do
 		-v worst="${worst:-0}" -v base="${base:-0}" -v size="$size" 'BEGIN {
 		printf "capture, %d processes (gentle): %.2f s wall, target CPU %.2f s, worst 10 ms timer lateness %.1f ms (%.1f ms idle), file %.1f MiB\n",
 			n, t1 - t0, (c1 - c0) / clk, worst, base, size / 1048576 }'
+	# reading is offline work: the target (and its memory) is gone first
+	kill "$target_pid" 2>/dev/null || true
+	wait "$target_pid" 2>/dev/null || true
+	target_pid=
 	python3 "$here/measure.py" "beamdump analyze" "$bin" analyze "$tmp/snap.bdsnap" |
 		awk -F'\t' -v n="$n" '{ printf "read the %d-process snapshot + analyze: %.2f s, peak RSS %.1f MiB, exit %s\n", n, $2, $3, $5 }'
 	python3 "$here/measure.py" "beamdump summary" "$bin" summary "$tmp/snap.bdsnap" |
 		awk -F'\t' -v n="$n" '{ printf "read the %d-process snapshot + summary: %.2f s\n", n, $2 }'
-	kill "$target_pid" 2>/dev/null || true
-	wait "$target_pid" 2>/dev/null || true
-	target_pid=
 done

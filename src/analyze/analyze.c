@@ -122,7 +122,8 @@ static uint64_t stack_words_of(struct bd_dump *d, size_t proc_section)
 	return bd_count_lines(sec.body);
 }
 
-static void scan_procs(struct bd_dump *d, struct proc_stats *st)
+static void scan_procs(struct bd_dump *d, struct proc_stats *st, bd_proc_visit_fn visit,
+		       void *visit_ctx)
 {
 	st->all_reductions = bd_calloc(d->index.count[BD_SECT_PROC] + 1, sizeof(uint64_t));
 	if (bd_is_snapshot(d))
@@ -134,7 +135,9 @@ static void scan_procs(struct bd_dump *d, struct proc_stats *st)
 		bd_section_get(d, i, &s);
 		/* Memory, Message queue length, Reductions; heap sizes for old dumps without
 		 * Memory; a snapshot's Stack words and Window reductions */
-		bd_parse_proc_keys(&s, &p, "MRSOHW");
+		bd_parse_proc_keys(&s, &p, visit ? BD_VISIT_KEYS : "MRSOHW");
+		if (visit)
+			visit(visit_ctx, st->n, &p);
 		/* runaways are judged on the window's work when there is one */
 		uint64_t work = p.window_reductions != BD_UNSET ? p.window_reductions : p.reductions;
 		if (p.window_reductions != BD_UNSET) {
@@ -167,6 +170,8 @@ struct side_by_side {
 	size_t top;
 	struct part *parts;
 	struct proc_stats *st;
+	bd_proc_visit_fn visit;
+	void *visit_ctx;
 };
 
 static const size_t run_order[N_PARTS] = { 2, 4, 0, 3, 1 }; /* states, memory, leaks, ... */
@@ -177,7 +182,7 @@ static void run_side(void *arg, size_t job)
 	struct part *p;
 
 	if (job == N_PARTS) {
-		scan_procs(run->d, run->st);
+		scan_procs(run->d, run->st, run->visit, run->visit_ctx);
 		return;
 	}
 	p = &run->parts[run_order[job]];
@@ -621,6 +626,13 @@ static void what_happened(struct rm_builder *b, struct rm_node *root, struct bd_
 enum bd_status bd_report_analyze(struct bd_dump *d, const struct bd_analyze_opts *opts,
 				 struct bd_report **out, struct bd_error *err)
 {
+	return bd_report_analyze_visit(d, opts, NULL, NULL, out, err);
+}
+
+enum bd_status bd_report_analyze_visit(struct bd_dump *d, const struct bd_analyze_opts *opts,
+				       bd_proc_visit_fn visit, void *visit_ctx,
+				       struct bd_report **out, struct bd_error *err)
+{
 	static const struct {
 		const char *name;
 		enum bd_status (*build)(struct bd_dump *, size_t, struct bd_report **,
@@ -661,7 +673,7 @@ enum bd_status bd_report_analyze(struct bd_dump *d, const struct bd_analyze_opts
 	bd_dump_literals(d);
 	bd_dump_prepare_shared(d);
 	bd_dump_proc_label(d, bd_slice_make("", 0));
-	run = (struct side_by_side){ d, top, c->parts, &st };
+	run = (struct side_by_side){ d, top, c->parts, &st, visit, visit_ctx };
 	memset(&st, 0, sizeof(st));
 	st.memory = (struct top_list){ tops[0], 0, top };
 	st.mq = (struct top_list){ tops[1], 0, top };

@@ -123,6 +123,18 @@ void bd_finding_pid(struct rm_builder *b, struct rm_node *finding, struct bd_sli
 /* Whether d was read from a live snapshot (no heaps, messages or states). */
 bool bd_is_snapshot(const struct bd_dump *d);
 
+/*
+ * A process as analyze's scan reads it (rank: its place among the =proc
+ * sections; the keys of BD_VISIT_KEYS parsed), called on one thread.
+ */
+#define BD_VISIT_KEYS "NSMROHW"
+typedef void (*bd_proc_visit_fn)(void *ctx, size_t rank, const struct bd_proc *p);
+
+/* bd_report_analyze, handing every process to visit as it reads them once for itself. */
+enum bd_status bd_report_analyze_visit(struct bd_dump *d, const struct bd_analyze_opts *opts,
+				       bd_proc_visit_fn visit, void *visit_ctx,
+				       struct bd_report **out, struct bd_error *err);
+
 /* The report's source: a crash dump, or a live snapshot and what it lacks. */
 void bd_rm_source(struct rm_builder *b, struct rm_node *root, const struct bd_dump *d);
 /* rm_report_new() with the source of d as its first field after the title. */

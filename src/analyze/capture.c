@@ -138,23 +138,45 @@ static int proc_cmp(const void *a, const void *b)
 	return c ? c : strcmp(x->pid, y->pid);
 }
 
-/* Order by pid (a dump's table usually is already) and fold the rows of one process. */
-static void order_procs(struct bd_capture *c)
+static int proc_ptr_cmp(const void *a, const void *b)
+{
+	return proc_cmp(*(const struct bd_cap_proc *const *)a, *(const struct bd_cap_proc *const *)b);
+}
+
+/*
+ * Order by pid (a dump's table usually is already) and fold the rows of one
+ * process. Pointers are sorted, not the rows: each row moves once.
+ */
+static void order_procs(struct bd_capture *c, size_t cap, bool *oom)
 {
 	size_t n = 0;
 	bool sorted = true;
+	struct bd_cap_proc **by, *rows;
 
 	for (size_t i = 1; i < c->n_procs && sorted; i++)
 		sorted = proc_cmp(&c->procs[i - 1], &c->procs[i]) < 0;
 	if (sorted)
 		return;
-	bd_sort(c->procs, c->n_procs, sizeof(*c->procs), proc_cmp);
-	for (size_t i = 0; i < c->n_procs; i++) {
-		if (n && proc_cmp(&c->procs[n - 1], &c->procs[i]) == 0)
-			fold(&c->procs[n - 1], &c->procs[i]);
-		else
-			c->procs[n++] = c->procs[i];
+	by = bd_malloc(c->n_procs * sizeof(*by));
+	rows = bd_malloc(cap * sizeof(*rows));
+	if (!by || !rows) {
+		bd_free(by);
+		bd_free(rows);
+		*oom = true;
+		return;
 	}
+	for (size_t i = 0; i < c->n_procs; i++)
+		by[i] = &c->procs[i];
+	bd_sort(by, c->n_procs, sizeof(*by), proc_ptr_cmp);
+	for (size_t i = 0; i < c->n_procs; i++) {
+		if (n && proc_cmp(&rows[n - 1], by[i]) == 0)
+			fold(&rows[n - 1], by[i]);
+		else
+			rows[n++] = *by[i];
+	}
+	bd_free(by);
+	bd_free(c->procs);
+	c->procs = rows;
 	c->n_procs = n;
 }
 
@@ -306,92 +328,62 @@ static void read_analyze(struct loader *l, const struct rm_node *root)
 
 /* ------------------------------------------------------ from a dump */
 
-/* A run of the process table read by one thread, into its own arena. */
-struct procs_part {
+/*
+ * The whole process table, filled as analyze's scan reads each =proc: the
+ * dump is read once for both. Room for every process and analyze's rows is
+ * made first, so the table never moves as it fills.
+ */
+struct procs_fill {
 	struct bd_dump *d;
 	struct bd_cap_proc *procs;   /* the table, by rank */
-	size_t lo, hi;
+	size_t n;
 	struct bd_arena *arena;
 	bool oom;
 };
 
-static const char *part_dup(struct procs_part *pp, struct bd_slice s)
-{
-	return arena_dup(pp->arena, s, &pp->oom);
-}
-
-static void procs_part_read(void *ctx, size_t k)
-{
-	struct procs_part *pp = &((struct procs_part *)ctx)[k];
-	struct bd_dump *d = pp->d;
-
-	for (size_t i = pp->lo; i < pp->hi; i++) {
-		struct bd_section s;
-		struct bd_proc p;
-		struct bd_cap_proc *cp = &pp->procs[i];
-		bd_section_get(d, d->proc_list[i], &s);
-		/* Name, Spawned as/by, Stack+heap, Memory, Message queue, Reductions, OldHeap, Heap */
-		bd_parse_proc_keys(&s, &p, "NSMROH");
-		memset(cp, 0, sizeof(*cp));
-		cp->pinned = cp->state = BD_UNSET;
-		cp->pid = part_dup(pp, p.pid);
-		if (!bd_parse_pid(p.pid, &cp->id))
-			cp->id.node = cp->id.num = cp->id.serial = UINT32_MAX;
-		cp->name = part_dup(pp, bd_atom_text(pp->arena, p.name));
-		cp->label = part_dup(pp, bd_dump_proc_label(d, p.pid));
-		cp->initial_call = part_dup(pp, p.spawned_as);
-		if (!bd_slice_eq(p.spawned_by, "[]"))
-			cp->spawned_by = part_dup(pp, p.spawned_by);
-		cp->memory = bd_proc_memory(&p, d, NULL);
-		cp->queue = p.message_queue_len;
-		cp->reductions = p.reductions;
-		cp->heap_words = BD_UNSET;
-		if (p.stack_heap_words != BD_UNSET)
-			cp->heap_words = p.stack_heap_words +
-					 (p.old_heap_words == BD_UNSET ? 0 : p.old_heap_words);
-	}
-}
-
-/* Processes a part reads: enough that starting it costs little beside it. */
-#define PROCS_PART 8192
-
-/* The whole process table, read on the dump's threads. */
-static void dump_procs(struct loader *l, struct bd_dump *d)
+static bool procs_prepare(struct loader *l, struct bd_dump *d, struct procs_fill *pf)
 {
 	struct bd_capture *c = l->c;
-	size_t n, n_parts;
-	struct procs_part *parts;
 
-	/* what the parts share is built before they run */
 	bd_dump_prepare_shared(d);
-	bd_dump_proc_label(d, bd_slice_make("", 0));
-	n = d->n_proc_list;
-	n_parts = n / PROCS_PART + 1;
-	/* room for every process and analyze's rows: no copying as the table grows */
-	if (!bd_grow((void **)&c->procs, &l->cap_procs, n + 8 * ANALYZE_TOP, sizeof(*c->procs)) ||
-	    (n && !d->proc_list)) {
-		l->oom = true;
+	pf->d = d;
+	pf->n = d->n_proc_list;
+	if (!bd_grow((void **)&c->procs, &l->cap_procs, pf->n + 8 * ANALYZE_TOP, sizeof(*c->procs)) ||
+	    (pf->n && !d->proc_list) || !(c->arenas = bd_calloc(1, sizeof(*c->arenas))))
+		return false;
+	c->n_arenas = 1;
+	bd_arena_init(&c->arenas[0]);
+	pf->procs = c->procs;
+	pf->arena = &c->arenas[0];
+	pf->oom = false;
+	return true;
+}
+
+static void proc_visit(void *ctx, size_t rank, const struct bd_proc *p)
+{
+	struct procs_fill *pf = ctx;
+	struct bd_cap_proc *cp;
+
+	if (rank >= pf->n)
 		return;
-	}
-	parts = bd_calloc(n_parts, sizeof(*parts));
-	c->arenas = bd_calloc(n_parts, sizeof(*c->arenas));
-	if (!parts || !c->arenas) {
-		bd_free(parts);
-		l->oom = true;
-		return;
-	}
-	c->n_arenas = n_parts;
-	for (size_t k = 0; k < n_parts; k++) {
-		bd_arena_init(&c->arenas[k]);
-		parts[k] = (struct procs_part){ d, c->procs, k * PROCS_PART,
-						k + 1 < n_parts ? (k + 1) * PROCS_PART : n,
-						&c->arenas[k], false };
-	}
-	bd_parallel(n_parts, d->threads, procs_part_read, parts);
-	c->n_procs = n;
-	for (size_t k = 0; k < n_parts; k++)
-		l->oom = l->oom || parts[k].oom;
-	bd_free(parts);
+	cp = &pf->procs[rank];
+	memset(cp, 0, sizeof(*cp));
+	cp->pinned = cp->state = BD_UNSET;
+	cp->pid = arena_dup(pf->arena, p->pid, &pf->oom);
+	if (!bd_parse_pid(p->pid, &cp->id))
+		cp->id.node = cp->id.num = cp->id.serial = UINT32_MAX;
+	cp->name = arena_dup(pf->arena, bd_atom_text(pf->arena, p->name), &pf->oom);
+	cp->label = arena_dup(pf->arena, bd_dump_proc_label(pf->d, p->pid), &pf->oom);
+	cp->initial_call = arena_dup(pf->arena, p->spawned_as, &pf->oom);
+	if (!bd_slice_eq(p->spawned_by, "[]"))
+		cp->spawned_by = arena_dup(pf->arena, p->spawned_by, &pf->oom);
+	cp->memory = bd_proc_memory(p, pf->d, NULL);
+	cp->queue = p->message_queue_len;
+	cp->reductions = p->reductions;
+	cp->heap_words = BD_UNSET;
+	if (p->stack_heap_words != BD_UNSET)
+		cp->heap_words = p->stack_heap_words +
+				 (p->old_heap_words == BD_UNSET ? 0 : p->old_heap_words);
 }
 
 static void dump_ets(struct loader *l, struct bd_dump *d)
@@ -427,14 +419,20 @@ static enum bd_status load_dump(struct loader *l, const char *path,
 
 	if (rc)
 		return rc;
-	rc = bd_report_analyze(d, &ao, &r, err);
+	struct procs_fill pf;
+	if (!procs_prepare(l, d, &pf)) {
+		bd_dump_free(d);
+		return bd_fail(err, BD_ENOMEM, BD_NO_OFFSET, NULL, "out of memory reading processes");
+	}
+	rc = bd_report_analyze_visit(d, &ao, proc_visit, &pf, &r, err);
 	if (!rc) {
 		l->c->source = bd_dump_info(d)->source;  /* "dump" or "snapshot" */
 		l->c->creation = bd_dump_info(d)->snapshot.creation;
 		l->c->all_processes = true;
-		dump_procs(l, d);
+		l->c->n_procs = pf.n;
+		l->oom = l->oom || pf.oom;
 		dump_ets(l, d);
-		order_procs(l->c);
+		order_procs(l->c, l->cap_procs, &l->oom);
 		l->n_table = l->c->n_procs;
 		read_analyze(l, r->root);
 	}
@@ -545,11 +543,12 @@ static int ets_cmp(const void *a, const void *b)
 }
 
 /* Order the processes, name parents and table owners. */
-static void finish(struct bd_capture *c)
+static void finish(struct loader *l)
 {
+	struct bd_capture *c = l->c;
 	size_t n;
 
-	order_procs(c);
+	order_procs(c, l->cap_procs, &l->oom);
 	n = c->n_procs;
 	for (size_t i = 0; i < n; i++) {
 		const struct bd_cap_proc *parent = c->procs[i].spawned_by
@@ -585,13 +584,14 @@ enum bd_status bd_capture_load(struct bd_capture **out, const char *path,
 	l.c = c;
 	c->file = bd_arena_strndup(&c->arena, path, strlen(path));
 	rc = is_json(path) ? load_report(&l, path, err) : load_dump(&l, path, opts, err);
+	if (!rc)
+		finish(&l);
 	if (!rc && (l.oom || !c->file))
 		rc = bd_fail(err, BD_ENOMEM, BD_NO_OFFSET, NULL, "out of memory reading %s", path);
 	if (rc) {
 		bd_capture_free(c);
 		return rc;
 	}
-	finish(c);
 	*out = c;
 	return BD_OK;
 }

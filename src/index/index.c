@@ -10,8 +10,10 @@
 #include "index/dump.h"
 #include "index/index.h"
 
+#include <errno.h>
 #include <stdarg.h>
 #include <stdio.h>
+#include <unistd.h>
 
 #define OFF_BITS 56
 #define OFF_MASK (((uint64_t)1 << OFF_BITS) - 1)
@@ -433,16 +435,23 @@ struct scan_part {
 	bool oom;
 };
 
-/* report: the dump whose progress callback to call, or NULL (off the calling thread) */
-static void scan_part(struct scan_part *sp, struct bd_dump *report)
+/*
+ * The headers whose '=' is at w[lo .. hi): w holds the dump's bytes from
+ * offset w_off, w_len of them, starting at least one byte before lo and
+ * running MAX_TAG_LEN + 2 bytes past hi unless the dump ends sooner.
+ * report: the dump whose progress callback to call, or NULL (off the
+ * calling thread).
+ */
+static bool scan_window(struct scan_part *sp, const char *w, size_t w_off, size_t w_len,
+			size_t lo, size_t hi, struct bd_dump *report)
 {
-	const char *base = sp->d->in.data;
-	const char *end = base + sp->d->in.size;
-	const char *p = sp->from;
+	const char *p = w + lo;
+	const char *to = w + hi;
+	const char *end = w + w_len;
 	struct bd_index *ix = &sp->ix;
 
-	while (p < sp->to) {
-		const char *q = memchr(p, '=', (size_t)(sp->to - p));
+	while (p < to) {
+		const char *q = memchr(p, '=', (size_t)(to - p));
 		if (!q)
 			break;
 		p = q + 1;
@@ -452,19 +461,66 @@ static void scan_part(struct scan_part *sp, struct bd_dump *report)
 		if (!tlen)
 			continue;
 		enum bd_sect kind = tag_kind(p, tlen);
-		if (!bd_grow((void **)&ix->entries, &ix->cap, ix->n + 1, sizeof(*ix->entries))) {
-			sp->oom = true;
-			return;
-		}
-		ix->entries[ix->n++] = ((uint64_t)kind << OFF_BITS) | (uint64_t)(q - base);
+		if (!bd_grow((void **)&ix->entries, &ix->cap, ix->n + 1, sizeof(*ix->entries)))
+			return false;
+		uint64_t off = w_off + (uint64_t)(q - w);
+		ix->entries[ix->n++] = ((uint64_t)kind << OFF_BITS) | off;
 		ix->count[kind]++;
 		if (report && ix->n % 65536 == 0 && report->info.bytes && report->progress) {
 			/* the other parts move at about the same pace */
-			uint64_t done = (uint64_t)(sp->from - base) + (uint64_t)(q - sp->from) * sp->n_parts;
+			uint64_t from = (uint64_t)(sp->from - sp->d->in.data);
+			uint64_t done = from + (off - from) * sp->n_parts;
 			report->progress(report->progress_ctx, "indexing",
 					 done < report->in.size ? done : report->in.size, report->in.size);
 		}
 	}
+	return true;
+}
+
+/*
+ * A mapped dump is read through its file in blocks: the pass touches every
+ * byte once, and on some virtual machines the first touch of each mapped
+ * page costs more than copying it (measured: a 458 MiB dump scanned in
+ * 0.07 s read, 0.25-0.30 s mapped). Later stages map only the sections
+ * they read.
+ */
+#define SCAN_BLOCK ((size_t)256 << 10)
+#define SCAN_TAIL (MAX_TAG_LEN + 2)
+
+static void scan_part(struct scan_part *sp, struct bd_dump *report)
+{
+	const struct bd_input *in = &sp->d->in;
+	size_t from = (size_t)(sp->from - in->data);
+	size_t to = (size_t)(sp->to - in->data);
+	char *buf = in->map ? bd_malloc(1 + SCAN_BLOCK + SCAN_TAIL) : NULL;
+
+	if (!buf) {
+		sp->oom = !scan_window(sp, in->data, 0, in->size, from, to, report);
+		return;
+	}
+	for (size_t at = from; at < to && !sp->oom;) {
+		size_t n = to - at < SCAN_BLOCK ? to - at : SCAN_BLOCK;
+		size_t stop = at + n + SCAN_TAIL < in->size ? at + n + SCAN_TAIL : in->size;
+		size_t got = 0;
+		/* from one byte back: a header needs the newline before it */
+		while (got < stop - (at - 1)) {
+			ssize_t r = pread(in->fd, buf + got, stop - (at - 1) - got,
+					  (off_t)(at - 1 + got));
+			if (r < 0 && errno == EINTR)
+				continue;
+			if (r <= 0)
+				break;
+			got += (size_t)r;
+		}
+		if (got < stop - (at - 1)) {
+			/* the file changed under the map: scan what is mapped */
+			sp->oom = !scan_window(sp, in->data, 0, in->size, at, to, report);
+			break;
+		}
+		sp->oom = !scan_window(sp, buf, at - 1, got, 1, 1 + n, report);
+		at += n;
+	}
+	bd_free(buf);
 }
 
 /* Part 0 reports progress: it runs on the calling thread. */

@@ -34,8 +34,10 @@ void bd_input_from_mem(struct bd_input *in, const void *data, size_t len)
 
 void bd_input_close(struct bd_input *in)
 {
-	if (in->map && in->map != MAP_FAILED)
+	if (in->map && in->map != MAP_FAILED) {
 		munmap(in->map, in->map_len);
+		close(in->fd);
+	}
 	memset(in, 0, sizeof(*in));
 }
 
@@ -88,6 +90,12 @@ static enum bd_status map_fd(struct bd_input *in, int fd, size_t size, const cha
 			       "out of memory: cannot map the %zu bytes of '%s'", size, path);
 	if (p == MAP_FAILED)
 		return io_fail(err, errno, "map", path);
+	in->fd = fcntl(fd, F_DUPFD_CLOEXEC, 0);
+	if (in->fd < 0) {
+		int e = errno;
+		munmap(p, size);
+		return io_fail(err, e, "read", path);
+	}
 	posix_madvise(p, size, POSIX_MADV_SEQUENTIAL);
 	in->map = p;
 	in->map_len = size;

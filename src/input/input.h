@@ -28,6 +28,9 @@ struct bd_input {
 	size_t size;
 	void *map;         /* munmap() target, NULL for memory input */
 	size_t map_len;
+	int fd;            /* the mapped file, open while map is: a first pass over the
+			      whole dump reads it, since touching every mapped page
+			      costs several times more than reading (see index.c) */
 	const char *compression;  /* "gzip", "zstd", "xz"; "" for plain text */
 	const char *cut;   /* why the compressed data stops early; NULL if it does not */
 	bool snapshot;     /* data is the text of a live snapshot (input/snapshot.h) */

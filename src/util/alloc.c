@@ -1,25 +1,53 @@
 /* Checked allocation, arenas and growable buffers. */
+#define _DEFAULT_SOURCE 1 /* madvise(MADV_HUGEPAGE) */
 #include "bd.h"
 
 #include <stdarg.h>
+#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
+#include <sys/mman.h>
+
+/*
+ * Large blocks ask for transparent huge pages before they are first
+ * touched: a first touch costs a page fault per 4 KiB page otherwise, and
+ * on virtual machines that fault is dear (measured: 459 MiB touched in
+ * 1.4-1.6 s in 4 KiB pages, 0.7-0.8 s in 2 MiB pages). Only the whole
+ * 2 MiB pages inside the block are advised, so nothing else is affected.
+ */
+#define HUGE_PAGE ((uintptr_t)2 << 20)
+#define HUGE_BLOCK (4 * (size_t)HUGE_PAGE)
+
+static void *advise_huge(void *p, size_t size)
+{
+#ifdef MADV_HUGEPAGE
+	if (p && size >= HUGE_BLOCK) {
+		uintptr_t from = ((uintptr_t)p + HUGE_PAGE - 1) & ~(HUGE_PAGE - 1);
+		uintptr_t to = ((uintptr_t)p + size) & ~(HUGE_PAGE - 1);
+		if (to > from)
+			madvise((void *)from, to - from, MADV_HUGEPAGE);
+	}
+#endif
+	return p;
+}
 
 void *bd_malloc(size_t size)
 {
-	return malloc(size ? size : 1);
+	return advise_huge(malloc(size ? size : 1), size);
 }
 
 void *bd_calloc(size_t n, size_t size)
 {
-	return calloc(n ? n : 1, size ? size : 1);
+	void *p = calloc(n ? n : 1, size ? size : 1);
+
+	return size && n <= SIZE_MAX / size ? advise_huge(p, n * size) : p;
 }
 
 void *bd_realloc_array(void *p, size_t n, size_t size)
 {
 	if (size && n > SIZE_MAX / size)
 		return NULL;
-	return realloc(p, n && size ? n * size : 1);
+	return advise_huge(realloc(p, n && size ? n * size : 1), n * size);
 }
 
 void bd_free(void *p)
@@ -94,7 +122,7 @@ void *bd_arena_alloc(struct bd_arena *a, size_t size)
 			bsize = size;
 		if (bsize > SIZE_MAX - sizeof(*b))
 			return NULL;
-		b = malloc(sizeof(*b) + bsize);
+		b = bd_malloc(sizeof(*b) + bsize);
 		if (!b)
 			return NULL;
 		b->size = bsize;

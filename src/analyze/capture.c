@@ -145,38 +145,51 @@ static int proc_ptr_cmp(const void *a, const void *b)
 
 /*
  * Order by pid (a dump's table usually is already) and fold the rows of one
- * process. Pointers are sorted, not the rows: each row moves once.
+ * process. Pointers are sorted, then the rows follow them in place, each
+ * moved once: a second table would be as large as the first.
  */
-static void order_procs(struct bd_capture *c, size_t cap, bool *oom)
+static void order_procs(struct bd_capture *c, bool *oom)
 {
 	size_t n = 0;
 	bool sorted = true;
-	struct bd_cap_proc **by, *rows;
+	struct bd_cap_proc **by, *rows = c->procs;
 
 	for (size_t i = 1; i < c->n_procs && sorted; i++)
-		sorted = proc_cmp(&c->procs[i - 1], &c->procs[i]) < 0;
+		sorted = proc_cmp(&rows[i - 1], &rows[i]) < 0;
 	if (sorted)
 		return;
 	by = bd_malloc(c->n_procs * sizeof(*by));
-	rows = bd_malloc(cap * sizeof(*rows));
-	if (!by || !rows) {
-		bd_free(by);
-		bd_free(rows);
+	if (!by) {
 		*oom = true;
 		return;
 	}
 	for (size_t i = 0; i < c->n_procs; i++)
-		by[i] = &c->procs[i];
+		by[i] = &rows[i];
 	bd_sort(by, c->n_procs, sizeof(*by), proc_ptr_cmp);
+	/* place i takes row by[i]; follow each cycle, marking places done with NULL */
 	for (size_t i = 0; i < c->n_procs; i++) {
-		if (n && proc_cmp(&rows[n - 1], by[i]) == 0)
-			fold(&rows[n - 1], by[i]);
-		else
-			rows[n++] = *by[i];
+		if (!by[i] || by[i] == &rows[i]) {
+			by[i] = NULL;
+			continue;
+		}
+		struct bd_cap_proc first = rows[i];
+		size_t at = i;
+		while (by[at] != &rows[i]) {
+			size_t from = (size_t)(by[at] - rows);
+			rows[at] = rows[from];
+			by[at] = NULL;
+			at = from;
+		}
+		rows[at] = first;
+		by[at] = NULL;
 	}
 	bd_free(by);
-	bd_free(c->procs);
-	c->procs = rows;
+	for (size_t i = 0; i < c->n_procs; i++) {
+		if (n && proc_cmp(&rows[n - 1], &rows[i]) == 0)
+			fold(&rows[n - 1], &rows[i]);
+		else if (n++ != i)
+			rows[n - 1] = rows[i];
+	}
 	c->n_procs = n;
 }
 
@@ -432,7 +445,7 @@ static enum bd_status load_dump(struct loader *l, const char *path,
 		l->c->n_procs = pf.n;
 		l->oom = l->oom || pf.oom;
 		dump_ets(l, d);
-		order_procs(l->c, l->cap_procs, &l->oom);
+		order_procs(l->c, &l->oom);
 		l->n_table = l->c->n_procs;
 		read_analyze(l, r->root);
 	}
@@ -548,7 +561,7 @@ static void finish(struct loader *l)
 	struct bd_capture *c = l->c;
 	size_t n;
 
-	order_procs(c, l->cap_procs, &l->oom);
+	order_procs(c, &l->oom);
 	n = c->n_procs;
 	for (size_t i = 0; i < n; i++) {
 		const struct bd_cap_proc *parent = c->procs[i].spawned_by

@@ -51,9 +51,13 @@ struct bd_behaviour {
 
 void bd_find_behaviour(const struct bd_process *p, struct bd_behaviour *out);
 
+/* Whether p's heap is big enough that sizing and shaping its terms take two threads. */
+bool bd_is_big_heap(const struct bd_process *p);
+
 /*
  * Size the term e of process p and append its shape summary to shape (two
- * threads for a big heap). Leaves p's resolve hint where the walks began.
+ * threads for a big heap; shape NULL: size only). Leaves p's resolve hint
+ * where the walks began.
  */
 enum bd_status bd_measure_term(struct bd_process *p, const struct bd_elem *e,
 			       enum bd_syntax syntax, struct bd_term_size *size,

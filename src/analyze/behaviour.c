@@ -423,6 +423,12 @@ static void measure_part(void *arg, size_t part)
 /* Big enough that a second thread pays for itself (words of live heap). */
 #define THREADED_STATE_WORDS 100000
 
+bool bd_is_big_heap(const struct bd_process *p)
+{
+	return p->proc.stack_heap_words != BD_UNSET &&
+	       p->proc.stack_heap_words >= THREADED_STATE_WORDS;
+}
+
 /*
  * Size a term and summarise its shape. Both walk the same lines from the
  * same start, independently: for a big heap they run side by side.
@@ -432,9 +438,11 @@ enum bd_status bd_measure_term(struct bd_process *p, const struct bd_elem *e,
 			       struct bd_buf *shape, struct bd_error *err)
 {
 	struct measure_job j;
-	unsigned threads = p->proc.stack_heap_words != BD_UNSET &&
-			   p->proc.stack_heap_words >= THREADED_STATE_WORDS ? p->d->threads : 1;
+	unsigned threads = bd_is_big_heap(p) ? p->d->threads : 1;
 	enum bd_status rc;
+
+	if (!shape)
+		return bd_term_size(&p->ctx, e, size, err);
 
 	struct bd_resolve_hint start = *p->ctx.hint;
 

@@ -123,7 +123,9 @@ static enum bd_status add_state(struct states_ctx *c, struct bd_process *p,
 	if (beh->has_state) {
 		struct bd_term_size sz;
 		struct bd_buf shape = BD_BUF_INIT;
-		rc = bd_measure_state(p, beh, c->po.syntax, &sz, &shape, err);
+		/* a big state's shape is summarised beside its sizing; others' when shown */
+		bool big = bd_is_big_heap(p);
+		rc = bd_measure_state(p, beh, c->po.syntax, &sz, big ? &shape : NULL, err);
 		if (rc) {
 			bd_buf_release(&shape);
 			return rc;
@@ -132,7 +134,8 @@ static enum bd_status add_state(struct states_ctx *c, struct bd_process *p,
 		r->shared_words = sz.shared_words;
 		r->binary_bytes = sz.binary_bytes;
 		r->missing = sz.n_missing;
-		r->shape = arena_buf(c->b, &shape);
+		if (big)
+			r->shape = arena_buf(c->b, &shape);
 		bd_buf_release(&shape);
 		r->found_in = bd_arena_strndup(c->b->arena, p->frames[beh->frame].function.ptr,
 					       p->frames[beh->frame].function.len);
@@ -403,6 +406,30 @@ out:
 	return rc;
 }
 
+/* The shape of a state that is shown or is a finding, if add_state left it for later. */
+static enum bd_status fill_shape(struct states_ctx *c, struct state_rec *r, struct bd_error *err)
+{
+	struct bd_process p;
+	struct bd_behaviour beh;
+	struct bd_buf shape = BD_BUF_INIT;
+	enum bd_status rc;
+
+	if (r->shape || !r->found_in)
+		return BD_OK;
+	rc = bd_process_open_at(&p, c->d, r->section, err);
+	if (rc)
+		return rc;
+	bd_find_behaviour(&p, &beh);
+	if (beh.has_state) {
+		rc = bd_term_shape_summary(&p.ctx, &beh.state, c->po.syntax, &shape, err);
+		if (!rc)
+			r->shape = arena_buf(c->b, &shape);
+	}
+	bd_buf_release(&shape);
+	bd_process_close(&p);
+	return rc;
+}
+
 static int heap_cmp(const void *a, const void *b)
 {
 	const struct heap_rec *x = a;
@@ -438,22 +465,30 @@ static void lower_bound_reason(const struct bd_dump *d, const struct state_rec *
  * states under 1 MiB never are. On a cut dump the size is a lower bound,
  * and the finding says so.
  */
-static void add_findings(struct states_ctx *c, struct rm_node *findings)
+static double finding_share(const struct states_ctx *c, const struct state_rec *r)
 {
 	uint64_t procs = bd_memory_bytes(c->d, "processes");
+	uint64_t bytes = r->words * c->d->info.word_size;
+	double share = procs ? (double)bytes / (double)procs : 0;
+
+	return r->hibernated || bytes < ((uint64_t)1 << 20) || share < 0.10 ? 0 : share;
+}
+
+static void add_findings(struct states_ctx *c, struct rm_node *findings)
+{
 	unsigned ws = c->d->info.word_size;
 
 	for (size_t i = 0; i < c->n; i++) {
 		const struct state_rec *r = &c->recs[i];
 		uint64_t bytes = r->words * ws;
-		double share = procs ? (double)bytes / (double)procs : 0;
+		double share = finding_share(c, r);
 		enum bd_severity sev;
 		char title[256], evidence[1024], size[32], why[384];
 		struct bd_section s;
 		struct bd_slice name;
 		struct rm_node *f;
 
-		if (r->hibernated || bytes < ((uint64_t)1 << 20) || share < 0.10)
+		if (share == 0)
 			continue;
 		sev = share >= 0.50 ? BD_SEV_CRITICAL : share >= 0.25 ? BD_SEV_HIGH : BD_SEV_WARNING;
 		bd_section_get(c->d, r->section, &s);
@@ -518,6 +553,12 @@ enum bd_status bd_report_states(struct bd_dump *d, const struct bd_states_opts *
 			total_exact = false;
 	}
 	shown = c.n < limit ? c.n : limit;
+	for (size_t i = 0; i < c.n && !rc; i++) {
+		if (i < shown || finding_share(&c, &c.recs[i]) > 0)
+			rc = fill_shape(&c, &c.recs[i], err);
+	}
+	if (rc)
+		goto fail;
 	totals = rm_label(rm_obj(c.b, r->root, "totals"), "Behaviour processes");
 	rm_uint(c.b, totals, "behaviours", c.n);
 	rm_uint(c.b, totals, "hibernated", hibernated);

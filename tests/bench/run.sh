@@ -20,6 +20,8 @@ dir=${BENCH_DIR:-build/bench}
 mkdir -p "$dir"
 command -v erl >/dev/null || { echo "bench: needs erlang-nox (apt-get install -y erlang-nox erlang-observer)"; exit 1; }
 m="python3 $here/measure.py"
+# each beamdump figure is the median of three runs (BENCH_RUNS), wc -l's too
+export BENCH_RUNS=${BENCH_RUNS:-3}
 rates=$dir/rates.tsv
 : >"$rates"
 
@@ -29,7 +31,8 @@ if [ $huge = 1 ]; then
 else
 	shapes="bench:mailbox_1m:1000000 map_state:mailbox_1m:1000000 mailbox_hog:mailbox_hog:3000000"
 fi
-echo "$(nproc) online CPUs; every figure from a warm page cache; times are wall clock"
+echo "$(nproc) online CPUs; every figure from a warm page cache; times are wall clock," \
+	"each the median of $BENCH_RUNS runs"
 for spec in $shapes; do
 	shape=${spec%%:*}
 	rest=${spec#*:}
@@ -65,7 +68,7 @@ for spec in $shapes; do
 		$m "beamdump analyze --threads 1" "$bin" analyze "$dump" --threads 1
 		$m "beamdump states --threads 1" "$bin" states "$dump" --threads 1
 		if [ "$shape" = bench ] && [ "${BENCH_SKIP_CDV:-0}" != 1 ] && command -v escript >/dev/null; then
-			$m "crashdump_viewer read+processes" escript "$here/cdv_load.escript" "$dump"
+			BENCH_RUNS=1 $m "crashdump_viewer read+processes" escript "$here/cdv_load.escript" "$dump"
 		fi
 	} >"$out"
 	awk -F'\t' -v size="$size" -v msgs="$msgs" '

@@ -8,7 +8,7 @@
 
 /* What a process's dictionary says about where it came from. */
 struct dict_facts {
-	struct bd_slice initial_call;  /* M:F/A, in the tree's arena */
+	struct bd_slice initial_call;  /* M:F/A, in the tree's arena (kept once per part) */
 	struct bd_slice ancestor;      /* first '$ancestors' entry found in the dump */
 	bool supervisor;
 	bool app_master;
@@ -21,10 +21,62 @@ static bool is_supervisor_module(struct bd_slice m)
 	       bd_slice_eq(m, "Elixir.PartitionSupervisor");
 }
 
-static void read_initial_call(struct bd_arena *arena, const struct bd_process *p,
+/*
+ * Initial calls, each kept once per part: a node's processes run a few
+ * hundred distinct ones, so a copy per process would be most of the tree.
+ */
+struct call_set {
+	struct bd_arena *arena;
+	struct bd_slice *slots;   /* empty: len 0 */
+	size_t cap, n;            /* cap: a power of two, at most half full */
+};
+
+static bool call_set_grow(struct call_set *cs)
+{
+	size_t cap = cs->cap ? cs->cap * 2 : 64;
+	struct bd_slice *slots = bd_calloc(cap, sizeof(*slots));
+
+	if (!slots)
+		return false;
+	for (size_t i = 0; i < cs->cap; i++) {
+		if (!cs->slots[i].len)
+			continue;
+		size_t h = (size_t)bd_hash_slice(cs->slots[i]) & (cap - 1);
+		while (slots[h].len)
+			h = (h + 1) & (cap - 1);
+		slots[h] = cs->slots[i];
+	}
+	bd_free(cs->slots);
+	cs->slots = slots;
+	cs->cap = cap;
+	return true;
+}
+
+/* The kept copy of text, made on first sight; empty if out of memory. */
+static struct bd_slice call_set_get(struct call_set *cs, struct bd_slice text)
+{
+	size_t h;
+
+	if ((cs->n + 1) * 2 > cs->cap && !call_set_grow(cs))
+		return bd_slice_make("", 0);
+	h = (size_t)bd_hash_slice(text) & (cs->cap - 1);
+	for (; cs->slots[h].len; h = (h + 1) & (cs->cap - 1)) {
+		if (bd_slice_eqs(cs->slots[h], text))
+			return cs->slots[h];
+	}
+	char *copy = bd_arena_strndup(cs->arena, text.ptr, text.len);
+	if (!copy)
+		return bd_slice_make("", 0);
+	cs->slots[h] = bd_slice_make(copy, text.len);
+	cs->n++;
+	return cs->slots[h];
+}
+
+static void read_initial_call(struct call_set *calls, const struct bd_process *p,
 			      const struct bd_elem *v, struct dict_facts *f)
 {
 	struct bd_elem m, fn, a;
+	char text[768];
 
 	if (!bd_tuple_elem(&p->ctx, v, 0, &m) || m.kind != BD_ELEM_ATOM ||
 	    !bd_tuple_elem(&p->ctx, v, 1, &fn) || fn.kind != BD_ELEM_ATOM ||
@@ -32,12 +84,11 @@ static void read_initial_call(struct bd_arena *arena, const struct bd_process *p
 		return;
 	f->supervisor = is_supervisor_module(m.text);
 	f->app_master = bd_slice_eq(m.text, "application_master") && bd_slice_eq(fn.text, "init");
-	{
-		char *s = bd_arena_printf(arena, "%.*s:%.*s/%lld", (int)m.text.len, m.text.ptr,
-					  (int)fn.text.len, fn.text.ptr, (long long)a.small);
-		if (s)
-			f->initial_call = bd_slice_make(s, strlen(s));
-	}
+	/* atoms are at most 255 characters */
+	int len = snprintf(text, sizeof(text), "%.*s:%.*s/%lld", (int)m.text.len, m.text.ptr,
+			   (int)fn.text.len, fn.text.ptr, (long long)a.small);
+	if (len > 0 && (size_t)len < sizeof(text))
+		f->initial_call = call_set_get(calls, bd_slice_make(text, (size_t)len));
 }
 
 /* The first '$ancestors' entry (a pid or a registered name) that is in the dump. */
@@ -88,7 +139,7 @@ static void hint_dictionary(struct bd_dump *d, struct bd_process *p, struct bd_s
 		p->hint.next[0] = at + 1;
 }
 
-static void read_dictionary(struct bd_arena *arena, struct bd_dump *d, struct bd_process *p,
+static void read_dictionary(struct call_set *calls, struct bd_dump *d, struct bd_process *p,
 			    struct dict_facts *f)
 {
 	struct bd_slice rest = bd_process_dictionary(p);
@@ -98,7 +149,7 @@ static void read_dictionary(struct bd_arena *arena, struct bd_dump *d, struct bd
 
 	while (bd_next_dict_entry(p, &rest, &key, &value, NULL)) {
 		if (bd_elem_is_atom(&key, "$initial_call"))
-			read_initial_call(arena, p, &value, f);
+			read_initial_call(calls, p, &value, f);
 		else if (bd_elem_is_atom(&key, "$ancestors"))
 			read_ancestor(d, p, value, f);
 	}
@@ -185,6 +236,7 @@ struct place_part {
 	struct bd_proc_tree *t;
 	size_t lo, hi;
 	struct bd_arena *arena;
+	struct call_set calls;
 	struct app_names apps;
 	enum bd_status rc;
 	struct bd_error err;
@@ -226,7 +278,7 @@ static enum bd_status read_place(struct place_part *part, size_t i)
 		if (rc)
 			return rc;
 		memset(&f, 0, sizeof(f));
-		read_dictionary(part->arena, d, &proc, &f);
+		read_dictionary(&part->calls, d, &proc, &f);
 		if (f.initial_call.len)
 			pl->initial_call = f.initial_call;
 		pl->is_supervisor = f.supervisor;
@@ -398,6 +450,8 @@ static void place_part_run(void *ctx, size_t k)
 		if (part->t->procs[i].parent == i)
 			part->t->procs[i].parent = BD_NO_PLACE;
 	}
+	bd_free(part->calls.slots);
+	part->calls.slots = NULL;
 }
 
 /* Number the parts' applications once for the tree, in the order first seen. */
@@ -457,6 +511,7 @@ enum bd_status bd_proc_tree_build(struct bd_dump *d, struct bd_proc_tree *t, str
 		bd_arena_init(&t->arenas[k]);
 		parts[k].t = t;
 		parts[k].arena = &t->arenas[k];
+		parts[k].calls.arena = &t->arenas[k];
 		parts[k].lo = k * PLACE_PART;
 		parts[k].hi = k + 1 < n_parts ? (k + 1) * PLACE_PART : t->n;
 	}

@@ -67,8 +67,9 @@ static size_t touch_info(const struct bd_dump *d)
 
 static void render_all(struct bd_report *r)
 {
+	/* JUnit is for check reports: the others must refuse it cleanly */
 	static const enum bd_format formats[] = { BD_FORMAT_TEXT, BD_FORMAT_JSON,
-						  BD_FORMAT_MARKDOWN };
+						  BD_FORMAT_MARKDOWN, BD_FORMAT_JUNIT };
 	FILE *out = sink();
 
 	if (!r || !out)
@@ -166,9 +167,10 @@ static void procs_one_by_one(struct bd_dump *d, const uint8_t *data, size_t size
 	proc(d, "<0.999999.0>", 0); /* BD_ENOTFOUND */
 }
 
-/* The reports that read the whole dump: states, leaks, deadlocks, analyze. */
+/* The reports that read the whole dump: states, leaks, deadlocks, memory, analyze. */
 static void reports(struct bd_dump *d, size_t size)
 {
+	struct bd_memory_opts mem = { (enum bd_memory_by)(size % 3), 1 + size % 4, 1 + size % 7 };
 	struct bd_states_opts st;
 	struct bd_leaks_opts lk;
 	struct bd_deadlock_opts dl;
@@ -193,6 +195,8 @@ static void reports(struct bd_dump *d, size_t size)
 		render_all(r);
 	if (sink())
 		(void)bd_deadlocks_dot(d, &dl, sink(), &err);
+	if (bd_report_memory(d, &mem, &r, &err) == BD_OK)
+		render_all(r);
 	if (bd_report_analyze(d, &an, &r, &err) == BD_OK)
 		render_all(r);
 }

@@ -1,7 +1,4 @@
-/*
- * Test helpers for report trees and for the facts a live node recorded
- * (fixtures/NAME.live).
- */
+/* Test helpers for report trees (the facts a node recorded: bd_test_live). */
 #ifndef BD_RM_TEST_H
 #define BD_RM_TEST_H
 
@@ -71,40 +68,6 @@ BD_TEST_HELPER const struct rm_node *finding_of(const struct rm_node *root, cons
 		if (str_is(field(f, "kind"), kind))
 			return f;
 	return NULL;
-}
-
-/*
- * The value of the fact `key` in fixtures/NAME.live: the last field of
- * the line whose other fields are key. Copied to buf.
- */
-BD_TEST_HELPER const char *live(const char *name, const char *key, char *buf, size_t cap)
-{
-	char path[1024];
-	char line[1024];
-	size_t klen = strlen(key);
-	FILE *f;
-
-	snprintf(path, sizeof(path), "%s/%s.live", BD_FIXTURES, name);
-	f = fopen(path, "r");
-	assert_non_null(f);
-	while (fgets(line, sizeof(line), f)) {
-		line[strcspn(line, "\n")] = 0;
-		if (strncmp(line, key, klen) == 0 && line[klen] == ' ' && !strchr(line + klen + 1, ' ')) {
-			snprintf(buf, cap, "%s", line + klen + 1);
-			fclose(f);
-			return buf;
-		}
-	}
-	fclose(f);
-	fail_msg("no fact '%s' in %s.live", key, name);
-	return NULL;
-}
-
-BD_TEST_HELPER uint64_t live_u64(const char *name, const char *key)
-{
-	char buf[256];
-
-	return strtoull(live(name, key, buf, sizeof(buf)), NULL, 10);
 }
 
 #endif

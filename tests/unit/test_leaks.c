@@ -200,18 +200,18 @@ static void a_pattern_of_200000_atoms_is_a_leak_whatever_its_age(void **state)
 	char want[64];
 
 	(void)state;
-	assert_int_equal(u64(atoms, "count"), live_u64("atom_leak", "atoms"));
+	assert_int_equal(u64(atoms, "count"), bd_test_live_u64("atom_leak", "atoms"));
 	/* the leak is older than every atom the newest list shows */
 	for (const struct rm_node *a = field(atoms, "newest")->first; a; a = a->next)
 		assert_false(bd_slice_starts(a->v.s, "user_attr_"));
-	assert_true(str_is(field(top, "pattern"), live("atom_leak", "leak_pattern", want, sizeof(want))));
-	assert_int_equal(u64(top, "count"), live_u64("atom_leak", "leak_atoms"));
+	assert_true(str_is(field(top, "pattern"), bd_test_live_into("atom_leak", "leak_pattern", want, sizeof(want))));
+	assert_int_equal(u64(top, "count"), bd_test_live_u64("atom_leak", "leak_atoms"));
 	assert_int_equal(field(top, "examples")->n_children, 3);
 	assert_true(str_is(field(top, "examples")->first, "user_attr_200000"));
 	assert_non_null(f);
 	assert_true(str_is(field(f, "severity"), "warning"));
 	snprintf(want, sizeof(want), "%llu atoms are user_attr_<N>",
-		 (unsigned long long)live_u64("atom_leak", "leak_atoms"));
+		 (unsigned long long)bd_test_live_u64("atom_leak", "leak_atoms"));
 	assert_non_null(strstr(field(f, "title")->v.s.ptr, want));
 	bd_report_free(r);
 	bd_dump_free(d);
@@ -220,10 +220,10 @@ static void a_pattern_of_200000_atoms_is_a_leak_whatever_its_age(void **state)
 	d = bd_test_open_fixture("atom_control.dump.gz");
 	r = leaks(d, 0);
 	atoms = field(r->root, "atoms");
-	assert_int_equal(u64(atoms, "count"), live_u64("atom_control", "atoms"));
+	assert_int_equal(u64(atoms, "count"), bd_test_live_u64("atom_control", "atoms"));
 	assert_non_null(row_with(field(atoms, "patterns"), "pattern", "cfg_key_<N>"));
 	assert_int_equal(u64(row_with(field(atoms, "patterns"), "pattern", "cfg_key_<N>"), "count"),
-			 live_u64("atom_control", "own_atoms"));
+			 bd_test_live_u64("atom_control", "own_atoms"));
 	assert_null(finding_of(r->root, "atoms"));
 	bd_report_free(r);
 	bd_dump_free(d);

@@ -23,7 +23,7 @@ static uint64_t app_live(const char *what, const char *app)
 	char key[128];
 
 	snprintf(key, sizeof(key), "%s %s", what, app);
-	return live_u64("memory_apps", key);
+	return bd_test_live_u64("memory_apps", key);
 }
 
 static uint64_t proc_live(const char *what, const char *name)
@@ -31,7 +31,7 @@ static uint64_t proc_live(const char *what, const char *name)
 	char key[128];
 
 	snprintf(key, sizeof(key), "%s %s", what, name);
-	return live_u64("memory_apps", key);
+	return bd_test_live_u64("memory_apps", key);
 }
 
 /* The roll-up row of kind and (indented) name. */
@@ -146,8 +146,8 @@ static void reconciliation_attributes_what_the_dump_holds(void **state)
 	assert_non_null(bin);
 	assert_non_null(total);
 	/* =memory is written at the halt, after the record: within 1 % of it */
-	assert_true(near(u64(total, "total_bytes"), live_u64("memory_apps", "memory total")));
-	assert_true(near(u64(ets, "total_bytes"), live_u64("memory_apps", "memory ets")));
+	assert_true(near(u64(total, "total_bytes"), bd_test_live_u64("memory_apps", "memory total")));
+	assert_true(near(u64(ets, "total_bytes"), bd_test_live_u64("memory_apps", "memory ets")));
 	/* ETS words cover the tables; the category also counts the runtime's own */
 	assert_true(u64(ets, "attributed_bytes") <= u64(ets, "total_bytes"));
 	assert_true(u64(ets, "attributed_bytes") > u64(ets, "total_bytes") / 100 * 99);
@@ -188,7 +188,7 @@ static void oom_names_the_allocator_the_request_and_the_asker(void **state)
 		o = oom_of(d, &r);
 		assert_true(str_is(field(o, "allocator"), cases[i].allocator));
 		assert_true(str_is(field(o, "type"), cases[i].type));
-		assert_true(str_is(field(o, "pid"), live(cases[i].fixture, key, pid, sizeof(pid))));
+		assert_true(str_is(field(o, "pid"), bd_test_live_into(cases[i].fixture, key, pid, sizeof(pid))));
 		if (!str_is(field(o, "verdict"), cases[i].verdict))
 			fail_msg("%s: verdict is not %s", cases[i].fixture, cases[i].verdict);
 		assert_true(u64(o, "requested_bytes") > 0);
@@ -207,7 +207,7 @@ static void the_holder_of_the_memory_is_the_largest_process(void **state)
 	char hoarder[64];
 
 	(void)state;
-	live("oom_last", "pid ets_hoarder", hoarder, sizeof(hoarder));
+	bd_test_live_into("oom_last", "pid ets_hoarder", hoarder, sizeof(hoarder));
 	assert_true(str_is(field(top, "pid"), hoarder));
 	assert_true(u64(top, "ets_bytes") > 2 * u64(o, "retained_bytes"));
 	bd_report_free(r);
@@ -216,7 +216,7 @@ static void the_holder_of_the_memory_is_the_largest_process(void **state)
 	d = bd_test_open_fixture("oom_binary.dump.gz");
 	o = oom_of(d, &r);
 	/* 4 MiB chunks: what it held is a whole number of them */
-	assert_int_equal(u64(o, "requested_bytes"), live_u64("oom_binary", "chunk_bytes"));
+	assert_int_equal(u64(o, "requested_bytes"), bd_test_live_u64("oom_binary", "chunk_bytes"));
 	assert_true(u64(field(r->root, "processes")->first, "binary_bytes") % (4 * 1048576) == 0);
 	assert_true(u64(field(r->root, "processes")->first, "binary_bytes") >= 8 * 4 * 1048576);
 	bd_report_free(r);
@@ -233,7 +233,7 @@ static void one_group_of_200000_processes_is_a_finding(void **state)
 
 	(void)state;
 	assert_non_null(f);
-	live("explosion", "group_spawned_by explosion:session/1", spawner, sizeof(spawner));
+	bd_test_live_into("explosion", "group_spawned_by explosion:session/1", spawner, sizeof(spawner));
 	assert_true(str_is(field(f, "pids")->first, spawner));
 	assert_true(strstr(field(f, "title")->v.s.ptr, "200000 of") != NULL);
 	bd_report_free(r);

@@ -46,16 +46,16 @@ static void the_200000_sessions_are_one_group_and_the_pool_another(void **state)
 	char spawner[64];
 
 	(void)state;
-	live("explosion", "group_spawned_by explosion:session/1", spawner, sizeof(spawner));
+	bd_test_live_into("explosion", "group_spawned_by explosion:session/1", spawner, sizeof(spawner));
 	assert_ptr_equal(s, &t->groups[0]); /* the largest group comes first */
-	assert_int_equal(s->count, live_u64("explosion", "group_count explosion:session/1"));
-	assert_int_equal(s->memory_bytes, live_u64("explosion", "group_memory explosion:session/1"));
+	assert_int_equal(s->count, bd_test_live_u64("explosion", "group_count explosion:session/1"));
+	assert_int_equal(s->memory_bytes, bd_test_live_u64("explosion", "group_memory explosion:session/1"));
 	assert_int_equal(s->parent, place(t, d, spawner));
 	assert_true(bd_slice_eq(bd_place_label(t, s->parent), "fx_spawner"));
 	assert_int_equal(s->supervisor, BD_NO_PLACE); /* spawned by hand, not supervised */
 
-	assert_int_equal(pool->count, live_u64("explosion", "group_count fx_srv:init/1"));
-	assert_int_equal(pool->memory_bytes, live_u64("explosion", "group_memory fx_srv:init/1"));
+	assert_int_equal(pool->count, bd_test_live_u64("explosion", "group_count fx_srv:init/1"));
+	assert_int_equal(pool->memory_bytes, bd_test_live_u64("explosion", "group_memory fx_srv:init/1"));
 	assert_true(bd_slice_eq(bd_place_label(t, pool->supervisor), "fx_pool_sup"));
 	assert_int_equal(pool->supervisor, pool->parent);
 	assert_true(t->procs[pool->supervisor].is_supervisor);
@@ -73,10 +73,10 @@ static void kernel_processes_belong_to_kernel_and_init_to_no_application(void **
 	uint32_t sup, code, init, ac;
 
 	(void)state;
-	sup = place(t, d, live("basic", "pid kernel_sup", pid, sizeof(pid)));
-	code = place(t, d, live("basic", "pid code_server", pid, sizeof(pid)));
-	init = place(t, d, live("basic", "pid init", pid, sizeof(pid)));
-	ac = place(t, d, live("basic", "pid application_controller", pid, sizeof(pid)));
+	sup = place(t, d, bd_test_live_into("basic", "pid kernel_sup", pid, sizeof(pid)));
+	code = place(t, d, bd_test_live_into("basic", "pid code_server", pid, sizeof(pid)));
+	init = place(t, d, bd_test_live_into("basic", "pid init", pid, sizeof(pid)));
+	ac = place(t, d, bd_test_live_into("basic", "pid application_controller", pid, sizeof(pid)));
 	assert_int_equal(t->n_apps, 1);
 	assert_true(bd_slice_eq(t->apps[t->procs[sup].app], "kernel"));
 	assert_true(t->procs[sup].is_supervisor);

@@ -812,7 +812,7 @@ static enum bd_status read_other(struct snap *s, struct frame *f, const unsigned
 	if (!frame_read(s, f, p, n, at, seq))
 		return BD_OK; /* s->cut or s->nomem says why */
 	if (seq == 1 && !is_atom(f, 1, "header"))
-		return bd_fail(s->err, BD_EFORMAT, at, NULL,
+		return bd_fail(s->err, BD_EFORMAT, at, "frame 1",
 			       "'%s': the first frame of a snapshot must be its header", s->name);
 	if (is_atom(f, 1, "procs") && f->t[0].count == 4)
 		return BD_OK; /* rows before the header: a job reads rows once it is known */
@@ -959,8 +959,12 @@ static enum bd_status read_frames(struct snap *s, const unsigned char *data, siz
 	if (rc)
 		return rc;
 	if (s->nomem)
-		return bd_fail(s->err, BD_ENOMEM, pos, NULL, "out of memory reading frame %zu of '%s'",
+	{
+		char where[32];
+		snprintf(where, sizeof(where), "frame %zu", seq);
+		return bd_fail(s->err, BD_ENOMEM, pos, where, "out of memory reading frame %zu of '%s'",
 			       seq, s->name);
+	}
 	if (s->end == NONE && !s->cut[0])
 		cut(s, pos, "the snapshot has no end frame: the capture stopped after %zu frames",
 		    seq);

@@ -193,14 +193,14 @@ static void run_side(void *arg, size_t job)
 static void add_top(struct rm_builder *b, struct rm_node *parent, const char *key,
 		    const char *label, struct bd_dump *d, const struct top_list *t)
 {
-	struct rm_node *arr = rm_label(rm_arr(b, parent, key), label);
+	struct rm_node *arr = bd_rm_label(bd_rm_arr(b, parent, key), label);
 
 	for (size_t i = 0; i < t->n; i++) {
 		struct bd_section s;
 		struct bd_proc p;
 		bd_section_get(d, t->v[i].section, &s);
 		bd_parse_proc(&s, &p);
-		bd_proc_row(b, rm_obj(b, arr, NULL), d, &p, stack_words_of(d, t->v[i].section));
+		bd_proc_row(b, bd_rm_obj(b, arr, NULL), d, &p, stack_words_of(d, t->v[i].section));
 	}
 }
 
@@ -490,7 +490,7 @@ static int severity_rank(const struct rm_node *f)
 /* Move the findings of a part into all[], to be ranked. */
 static bool take_findings(struct rm_node *root, struct rm_node ***all, size_t *n, size_t *cap)
 {
-	struct rm_node *f = rm_detach(root, "findings");
+	struct rm_node *f = bd_rm_detach(root, "findings");
 	struct rm_node *c = f ? f->first : NULL;
 
 	while (c) {
@@ -528,12 +528,12 @@ static void analyze_cleanup(void *arg)
 
 static void move(struct rm_node *to, struct rm_node *from, const char *key, const char *label)
 {
-	struct rm_node *n = rm_detach(from, key);
+	struct rm_node *n = bd_rm_detach(from, key);
 
 	if (n) {
 		if (label)
-			rm_label(n, label);
-		rm_attach(to, n);
+			bd_rm_label(n, label);
+		bd_rm_attach(to, n);
 	}
 }
 
@@ -547,19 +547,19 @@ static void culprit(struct rm_builder *b, struct rm_node *o, struct bd_dump *d)
 
 	if (!pid.len)
 		return;
-	rm_label(rm_slice(b, o, "running_process", pid), "running process");
-	rm_slice_or_null(b, o, "running_process_name",
+	bd_rm_label(bd_rm_slice(b, o, "running_process", pid), "running process");
+	bd_rm_slice_or_null(b, o, "running_process_name",
 			 bd_atom_text(b->arena, bd_dump_proc_name(d, pid)));
-	rm_slice_or_null(b, o, "running_process_label", bd_dump_proc_label(d, pid));
+	bd_rm_slice_or_null(b, o, "running_process_label", bd_dump_proc_label(d, pid));
 	size_t at = bd_dump_find_proc(d, pid);
 	if (at != BD_NO_SECTION) {
 		struct bd_section ps_s;
 		struct bd_proc p;
 		bd_section_get(d, at, &ps_s);
 		bd_parse_proc(&ps_s, &p);
-		rm_label(rm_slice_or_null(b, o, "running_function", bd_proc_current_function(&p)),
+		bd_rm_label(bd_rm_slice_or_null(b, o, "running_function", bd_proc_current_function(&p)),
 			 "running function");
-		rm_label(rm_bytes(b, o, "running_process_memory_bytes",
+		bd_rm_label(bd_rm_bytes(b, o, "running_process_memory_bytes",
 				  bd_proc_memory(&p, d, NULL)),
 			 "its memory");
 	}
@@ -578,20 +578,20 @@ static void missing_parts(struct rm_builder *b, struct rm_node *o, struct bd_dum
 		{ BD_SECT_LITERALS, "literal areas (=literals): states that use them are incomplete" },
 		{ BD_SECT_ATOMS, "the atom list (=atoms): no newest atoms" },
 	};
-	struct rm_node *arr = rm_label(rm_arr(b, o, "missing"), "missing because of it");
+	struct rm_node *arr = bd_rm_label(bd_rm_arr(b, o, "missing"), "missing because of it");
 	size_t procs = d->index.count[BD_SECT_PROC];
 	size_t stacks = d->index.count[BD_SECT_PROC_STACK];
 	bool new_enough = d->info.version_major > 0 || d->info.version_minor >= 5;
 
 	if (stacks < procs)
-		rm_str(b, arr, NULL,
+		bd_rm_str(b, arr, NULL,
 		       bd_arena_printf(b->arena, "stack and heap of %zu of %zu processes (their states, "
 				       "queues and calls cannot be read)", procs - stacks, procs));
 	for (size_t k = 0; k < BD_ARRAY_SIZE(tail); k++) {
 		if (tail[k].kind == BD_SECT_LITERALS && !new_enough)
 			continue;
 		if (!d->index.count[tail[k].kind])
-			rm_str(b, arr, NULL, tail[k].what);
+			bd_rm_str(b, arr, NULL, tail[k].what);
 	}
 }
 
@@ -599,25 +599,25 @@ static void what_happened(struct rm_builder *b, struct rm_node *root, struct bd_
 {
 	struct bd_slogan s;
 	const struct bd_dump_info *i = &d->info;
-	struct rm_node *o = rm_label(rm_obj(b, root, "what_happened"), "What happened");
+	struct rm_node *o = bd_rm_label(bd_rm_obj(b, root, "what_happened"), "What happened");
 
 	bd_explain_slogan(d, &s);
-	rm_str(b, o, "kind", s.kind);
-	rm_flags(rm_str(b, o, "explanation", s.text), RM_MULTILINE);
+	bd_rm_str(b, o, "kind", s.kind);
+	bd_rm_flags(bd_rm_str(b, o, "explanation", s.text), RM_MULTILINE);
 	if (s.bytes) {
-		rm_str(b, o, "allocator", s.allocator);
-		rm_bytes(b, o, "requested_bytes", s.bytes);
+		bd_rm_str(b, o, "allocator", s.allocator);
+		bd_rm_bytes(b, o, "requested_bytes", s.bytes);
 	}
 	culprit(b, o, d);
-	rm_flags(rm_str(b, o, "slogan", i->slogan), RM_MULTILINE);
-	rm_str(b, o, "time", i->time);
-	rm_slice_or_null(b, o, "node", bd_atom_text(b->arena, bd_slice_make(i->node, strlen(i->node))));
-	rm_str(b, o, "otp_release", i->otp_release);
-	rm_str(b, o, "erts_version", i->erts_version);
-	rm_bool(b, o, "complete", !i->truncated);
+	bd_rm_flags(bd_rm_str(b, o, "slogan", i->slogan), RM_MULTILINE);
+	bd_rm_str(b, o, "time", i->time);
+	bd_rm_slice_or_null(b, o, "node", bd_atom_text(b->arena, bd_slice_make(i->node, strlen(i->node))));
+	bd_rm_str(b, o, "otp_release", i->otp_release);
+	bd_rm_str(b, o, "erts_version", i->erts_version);
+	bd_rm_bool(b, o, "complete", !i->truncated);
 	if (i->truncated) {
-		rm_str(b, o, "truncation_reason", i->truncation_reason);
-		rm_label(rm_str(b, o, "truncated_in", i->truncated_in), "stops in");
+		bd_rm_str(b, o, "truncation_reason", i->truncation_reason);
+		bd_rm_label(bd_rm_str(b, o, "truncated_in", i->truncated_in), "stops in");
 		if (!bd_is_snapshot(d))
 			missing_parts(b, o, d);
 	}
@@ -700,7 +700,7 @@ enum bd_status bd_report_analyze_visit(struct bd_dump *d, const struct bd_analyz
 	struct rm_node *memory = c->parts[4].report->root;
 
 	what_happened(b, root, d);
-	struct rm_node *findings = rm_flags(rm_label(rm_arr(b, root, "findings"), "Findings"),
+	struct rm_node *findings = bd_rm_flags(bd_rm_label(bd_rm_arr(b, root, "findings"), "Findings"),
 					    RM_BLOCKS);
 	if (!take_findings(deadlocks, &all, &n_all, &cap_all) ||
 	    !take_findings(leaks, &all, &n_all, &cap_all) ||
@@ -711,7 +711,7 @@ enum bd_status bd_report_analyze_visit(struct bd_dump *d, const struct bd_analyz
 	}
 	{
 		/* runaway findings are built here, then ranked with the others */
-		struct rm_node *mine = rm_arr(b, NULL, NULL);
+		struct rm_node *mine = bd_rm_arr(b, NULL, NULL);
 		runaway_findings(b, mine, d, &st);
 		for (struct rm_node *f = mine ? mine->first : NULL, *next; f; f = next) {
 			next = f->next;
@@ -730,14 +730,14 @@ enum bd_status bd_report_analyze_visit(struct bd_dump *d, const struct bd_analyz
 			all[j - 1] = t;
 		}
 	for (size_t i = 0; i < n_all; i++)
-		rm_attach(findings, all[i]);
+		bd_rm_attach(findings, all[i]);
 
 	/* the inventory: the summary's parts, then the focused lists */
 	move(root, summary, "dump", "Dump");
 	move(root, summary, "counts", "Counts");
 	move(root, summary, "memory", "Memory");
 	move(root, memory, "where", "Where the memory went");
-	struct rm_node *procs = rm_label(rm_obj(b, root, "processes"), "Top processes");
+	struct rm_node *procs = bd_rm_label(bd_rm_obj(b, root, "processes"), "Top processes");
 	add_top(b, procs, "by_memory", "by memory", d, &st.memory);
 	add_top(b, procs, "by_message_queue", "by message queue", d, &st.mq);
 	add_top(b, procs, "by_reductions", "by reductions", d, &st.reductions);

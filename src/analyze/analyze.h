@@ -141,7 +141,7 @@ enum bd_status bd_report_analyze_visit(struct bd_dump *d, const struct bd_analyz
 
 /* The report's source: a crash dump, or a live snapshot and what it lacks. */
 void bd_rm_source(struct rm_builder *b, struct rm_node *root, const struct bd_dump *d);
-/* rm_report_new() with the source of d as its first field after the title. */
+/* bd_rm_report_new() with the source of d as its first field after the title. */
 struct bd_report *bd_report_new(const char *title, const struct bd_dump *d);
 
 uint64_t bd_memory_bytes(struct bd_dump *d, const char *key);

@@ -47,7 +47,7 @@ static const char *dup_slice(struct loader *l, struct bd_slice s)
 
 static uint64_t num(const struct rm_node *o, const char *key)
 {
-	const struct rm_node *n = rm_child(o, key);
+	const struct rm_node *n = bd_rm_child(o, key);
 
 	if (n && n->kind == RM_UINT)
 		return n->v.u;
@@ -58,7 +58,7 @@ static uint64_t num(const struct rm_node *o, const char *key)
 
 static const char *str(struct loader *l, const struct rm_node *o, const char *key)
 {
-	const struct rm_node *n = rm_child(o, key);
+	const struct rm_node *n = bd_rm_child(o, key);
 
 	return n && n->kind == RM_STR ? dup_slice(l, n->v.s) : NULL;
 }
@@ -74,8 +74,8 @@ static void each_row(struct loader *l, const struct rm_node *arr, row_fn fn)
 	if (!arr || arr->kind != RM_ARR)
 		return;
 	bd_arena_init(&scratch_arena);
-	for (size_t i = 0, n = rm_n_rows(arr); i < n; i++) {
-		const struct rm_node *row = rm_row(arr, i, &cursor, &scratch);
+	for (size_t i = 0, n = bd_rm_n_rows(arr); i < n; i++) {
+		const struct rm_node *row = bd_rm_row(arr, i, &cursor, &scratch);
 		if (row && row->kind == RM_OBJ)
 			fn(l, row);
 	}
@@ -282,8 +282,8 @@ static void finding_row(struct loader *l, const struct rm_node *row)
 {
 	struct bd_capture *c = l->c;
 	struct bd_cap_finding *f;
-	const struct rm_node *sev = rm_child(row, "severity");
-	const struct rm_node *pids = rm_child(row, "pids");
+	const struct rm_node *sev = bd_rm_child(row, "severity");
+	const struct rm_node *pids = bd_rm_child(row, "pids");
 
 	if (!bd_grow((void **)&c->findings, &l->cap_findings, c->n_findings + 1,
 		     sizeof(*c->findings))) {
@@ -314,10 +314,10 @@ static void finding_row(struct loader *l, const struct rm_node *row)
 static void read_analyze(struct loader *l, const struct rm_node *root)
 {
 	struct bd_capture *c = l->c;
-	const struct rm_node *memory = rm_child(root, "memory");
-	const struct rm_node *counts = rm_child(root, "counts");
-	const struct rm_node *procs = rm_child(root, "processes");
-	const struct rm_node *dump = rm_child(root, "dump");
+	const struct rm_node *memory = bd_rm_child(root, "memory");
+	const struct rm_node *counts = bd_rm_child(root, "counts");
+	const struct rm_node *procs = bd_rm_child(root, "processes");
+	const struct rm_node *dump = bd_rm_child(root, "dump");
 
 	c->time = str(l, dump, "time");
 	c->node = str(l, dump, "node");
@@ -326,17 +326,17 @@ static void read_analyze(struct loader *l, const struct rm_node *root)
 	c->processes = num(counts, "processes");
 	c->atoms = num(counts, "atoms");
 	c->atom_limit = num(counts, "atom_limit");
-	each_row(l, rm_child(root, "findings"), finding_row);
-	each_row(l, rm_child(root, "allocators"), alloc_row);
+	each_row(l, bd_rm_child(root, "findings"), finding_row);
+	each_row(l, bd_rm_child(root, "allocators"), alloc_row);
 	if (!c->all_processes) {
-		each_row(l, rm_child(procs, "by_memory"), proc_row);
-		each_row(l, rm_child(procs, "by_message_queue"), proc_row);
-		each_row(l, rm_child(procs, "by_reductions"), proc_row);
-		each_row(l, rm_child(root, "mailboxes"), proc_row);
-		each_row(l, rm_child(root, "ets"), ets_row);
+		each_row(l, bd_rm_child(procs, "by_memory"), proc_row);
+		each_row(l, bd_rm_child(procs, "by_message_queue"), proc_row);
+		each_row(l, bd_rm_child(procs, "by_reductions"), proc_row);
+		each_row(l, bd_rm_child(root, "mailboxes"), proc_row);
+		each_row(l, bd_rm_child(root, "ets"), ets_row);
 	}
-	each_row(l, rm_child(root, "states"), proc_row);
-	each_row(l, rm_child(root, "binary_leaks"), proc_row);
+	each_row(l, bd_rm_child(root, "states"), proc_row);
+	each_row(l, bd_rm_child(root, "binary_leaks"), proc_row);
 }
 
 /* ------------------------------------------------------ from a dump */
@@ -495,8 +495,8 @@ static enum bd_status load_report(struct loader *l, const char *path, struct bd_
 	if (!rc)
 		rc = bd_json_parse(&arena, text.ptr, text.len, &json, err);
 	if (!rc) {
-		root = rm_from_json(&b, NULL, json);
-		report = rm_child(root, "report");
+		root = bd_rm_from_json(&b, NULL, json);
+		report = bd_rm_child(root, "report");
 		if (b.oom)
 			rc = bd_fail(err, BD_ENOMEM, BD_NO_OFFSET, NULL, "out of memory");
 		else if (!report || report->kind != RM_STR || !bd_slice_eq(report->v.s, "analyze"))

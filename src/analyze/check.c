@@ -70,47 +70,47 @@ static void violate(struct checker *k, struct rule *r, const char *pid, const ch
 static struct rm_node *opt_str(struct rm_builder *b, struct rm_node *o, const char *key,
 			       const char *s)
 {
-	return s ? rm_str(b, o, key, s) : rm_null(b, o, key);
+	return s ? bd_rm_str(b, o, key, s) : bd_rm_null(b, o, key);
 }
 
 static struct rm_node *number(struct rm_builder *b, struct rm_node *o, const char *key,
 			      enum unit unit, double v)
 {
 	if (isnan(v))
-		return rm_null(b, o, key);
+		return bd_rm_null(b, o, key);
 	if (unit == BYTES)
-		return rm_bytes(b, o, key, (uint64_t)v);
+		return bd_rm_bytes(b, o, key, (uint64_t)v);
 	if (unit == PERCENT || v != floor(v))
-		return rm_float(b, o, key, round(v * 100) / 100);
-	return rm_uint(b, o, key, (uint64_t)v);
+		return bd_rm_float(b, o, key, round(v * 100) / 100);
+	return bd_rm_uint(b, o, key, (uint64_t)v);
 }
 
 /* Add the rule, with its verdict and violations, to the report. */
 static void emit(struct checker *k, struct rule *r)
 {
 	struct rm_builder *b = &k->r->b;
-	struct rm_node *o = rm_obj(b, k->arr, NULL);
+	struct rm_node *o = bd_rm_obj(b, k->arr, NULL);
 	struct rm_node *arr;
 
 	bd_sort(r->v, r->n, sizeof(*r->v), violation_cmp);
-	rm_flags(rm_str(b, o, "rule", r->name), RM_HEADING);
+	bd_rm_flags(bd_rm_str(b, o, "rule", r->name), RM_HEADING);
 	if (r->threshold_text)
-		rm_str(b, o, "threshold", r->threshold_text);
+		bd_rm_str(b, o, "threshold", r->threshold_text);
 	else
-		rm_label(number(b, o, "threshold", r->unit, r->threshold),
+		bd_rm_label(number(b, o, "threshold", r->unit, r->threshold),
 			 r->unit == PERCENT ? "threshold %" : NULL);
-	rm_bool(b, o, "passed", r->n == 0);
-	rm_label(rm_uint(b, o, "violations_count", r->n), "violations");
-	arr = rm_label(rm_arr(b, o, "violations"), r->n > MAX_LISTED ? "the first violations"
+	bd_rm_bool(b, o, "passed", r->n == 0);
+	bd_rm_label(bd_rm_uint(b, o, "violations_count", r->n), "violations");
+	arr = bd_rm_label(bd_rm_arr(b, o, "violations"), r->n > MAX_LISTED ? "the first violations"
 							 : "violations");
 	if (!r->n)
-		rm_flags(arr, RM_NOTEXT);
+		bd_rm_flags(arr, RM_NOTEXT);
 	for (size_t i = 0; i < r->n && i < MAX_LISTED; i++) {
-		struct rm_node *v = rm_obj(b, arr, NULL);
+		struct rm_node *v = bd_rm_obj(b, arr, NULL);
 		opt_str(b, v, "pid", r->v[i].pid);
 		opt_str(b, v, "name", r->v[i].name);
 		number(b, v, "value", r->unit, r->v[i].value);
-		rm_flags(rm_str(b, v, "evidence", r->v[i].evidence), RM_FULL);
+		bd_rm_flags(bd_rm_str(b, v, "evidence", r->v[i].evidence), RM_FULL);
 	}
 	if (r->n) {
 		k->passed = false;
@@ -134,7 +134,7 @@ static char *bytes_text(struct checker *k, uint64_t v)
 {
 	char buf[32];
 
-	rm_format_bytes(buf, sizeof(buf), v);
+	bd_rm_format_bytes(buf, sizeof(buf), v);
 	return bd_arena_printf(k->a, "%s", buf);
 }
 
@@ -349,10 +349,10 @@ static void capture_ref(struct rm_builder *b, struct rm_node *root, const char *
 	struct rm_node *o;
 
 	if (!c) {
-		rm_null(b, root, key);
+		bd_rm_null(b, root, key);
 		return;
 	}
-	o = rm_label(rm_obj(b, root, key), label);
+	o = bd_rm_label(bd_rm_obj(b, root, key), label);
 	opt_str(b, o, "file", c->file);
 	opt_str(b, o, "source", c->source);
 	opt_str(b, o, "time", c->time);
@@ -442,7 +442,7 @@ enum bd_status bd_report_check(const char *input, const struct bd_check_opts *op
 	}
 	if (rc)
 		goto done;
-	k.r = rm_report_new("beamdump check");
+	k.r = bd_rm_report_new("beamdump check");
 	if (!k.r) {
 		rc = bd_fail(err, BD_ENOMEM, BD_NO_OFFSET, NULL, "out of memory");
 		goto done;
@@ -452,19 +452,19 @@ enum bd_status bd_report_check(const char *input, const struct bd_check_opts *op
 	k.now = now;
 	k.base = base;
 	k.passed = true;
-	passed_node = rm_bool(b, k.r->root, "passed", true);
-	summary = rm_str(b, k.r->root, "summary", "");
+	passed_node = bd_rm_bool(b, k.r->root, "passed", true);
+	summary = bd_rm_str(b, k.r->root, "summary", "");
 	capture_ref(b, k.r->root, "input", "Input", now);
 	capture_ref(b, k.r->root, "baseline", "Baseline", base);
-	k.arr = rm_flags(rm_label(rm_arr(b, k.r->root, "rules"), "Rules"), RM_BLOCKS);
+	k.arr = bd_rm_flags(bd_rm_label(bd_rm_arr(b, k.r->root, "rules"), "Rules"), RM_BLOCKS);
 	rc = run_rules(&k, err);
 	if (!rc && k.rules->n_allow) {
-		struct rm_node *allowed = rm_label(rm_arr(b, k.r->root, "allowed"),
+		struct rm_node *allowed = bd_rm_label(bd_rm_arr(b, k.r->root, "allowed"),
 						   "Allowed finding kinds");
 		for (size_t i = 0; i < k.rules->n_allow; i++) {
-			struct rm_node *o = rm_obj(b, allowed, NULL);
-			rm_str(b, o, "kind", k.rules->allow[i].kind);
-			rm_flags(opt_str(b, o, "why", k.rules->allow[i].why), RM_FULL);
+			struct rm_node *o = bd_rm_obj(b, allowed, NULL);
+			bd_rm_str(b, o, "kind", k.rules->allow[i].kind);
+			bd_rm_flags(opt_str(b, o, "why", k.rules->allow[i].why), RM_FULL);
 		}
 	}
 	if (!rc && (k.oom || b->oom))

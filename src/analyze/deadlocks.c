@@ -876,49 +876,49 @@ static void waiter_row(struct dl_graph *g, struct rm_builder *b, struct rm_node 
 		       const struct dl_node *n)
 {
 	const struct dl_edge *e = &g->edges[n->edge];
-	struct rm_node *o = rm_obj(b, arr, NULL);
+	struct rm_node *o = bd_rm_obj(b, arr, NULL);
 	struct bd_section s;
 
-	rm_slice(b, o, "pid", n->pid);
+	bd_rm_slice(b, o, "pid", n->pid);
 	bd_rm_name_label(b, o, g->d, n->pid, bd_dump_proc_name(g->d, n->pid));
-	rm_flags(rm_slice(b, o, "waiting_in", e->frame), RM_WIDE);
+	bd_rm_flags(bd_rm_slice(b, o, "waiting_in", e->frame), RM_WIDE);
 	if (n->out != NONE)
-		rm_slice(b, o, "waiting_on", g->nodes[n->out].pid);
+		bd_rm_slice(b, o, "waiting_on", g->nodes[n->out].pid);
 	else
-		rm_slice(b, o, "waiting_on", e->target);
-	rm_flags(rm_str(b, o, "kind", wait_kind_names[e->kind]), RM_NOTEXT);
+		bd_rm_slice(b, o, "waiting_on", e->target);
+	bd_rm_flags(bd_rm_str(b, o, "kind", wait_kind_names[e->kind]), RM_NOTEXT);
 	if (e->request)
-		rm_flags(rm_str(b, o, "request", e->request), RM_WIDE);
+		bd_rm_flags(bd_rm_str(b, o, "request", e->request), RM_WIDE);
 	else
-		rm_null(b, o, "request");
-	rm_flags(e->timeout ? rm_str(b, o, "timeout", e->timeout) : rm_null(b, o, "timeout"),
+		bd_rm_null(b, o, "request");
+	bd_rm_flags(e->timeout ? bd_rm_str(b, o, "timeout", e->timeout) : bd_rm_null(b, o, "timeout"),
 		 RM_NOTEXT);
 	/* every row has the same keys, so that text tables keep their columns */
 	if (e->via != NONE) {
 		bd_section_get(g->d, e->via, &s);
-		rm_flags(rm_slice(b, o, "via", s.id), RM_NOTEXT);
+		bd_rm_flags(bd_rm_slice(b, o, "via", s.id), RM_NOTEXT);
 	} else {
-		rm_flags(rm_null(b, o, "via"), RM_NOTEXT);
+		bd_rm_flags(bd_rm_null(b, o, "via"), RM_NOTEXT);
 	}
-	rm_flags(rm_slice_or_null(b, o, "called_from", e->called_from), RM_WIDE);
+	bd_rm_flags(bd_rm_slice_or_null(b, o, "called_from", e->called_from), RM_WIDE);
 }
 
 /* The head of a chain: a process that is not waiting on a call. */
 static void head_obj(struct dl_graph *g, struct rm_builder *b, struct rm_node *parent,
 		     const char *key, const struct dl_node *n, struct bd_proc *out)
 {
-	struct rm_node *o = rm_obj(b, parent, key);
+	struct rm_node *o = bd_rm_obj(b, parent, key);
 	struct bd_section s;
 
 	bd_section_get(g->d, n->section, &s);
 	bd_parse_proc(&s, out);
-	rm_slice(b, o, "pid", n->pid);
+	bd_rm_slice(b, o, "pid", n->pid);
 	bd_rm_name_label(b, o, g->d, n->pid, bd_dump_proc_name(g->d, n->pid));
-	rm_slice_or_null(b, o, "state", out->state);
-	rm_flags(rm_slice_or_null(b, o, "current_function", bd_proc_current_function(out)), RM_WIDE);
-	rm_label(rm_uint(b, o, "message_queue_len", out->message_queue_len), "message queue");
+	bd_rm_slice_or_null(b, o, "state", out->state);
+	bd_rm_flags(bd_rm_slice_or_null(b, o, "current_function", bd_proc_current_function(out)), RM_WIDE);
+	bd_rm_label(bd_rm_uint(b, o, "message_queue_len", out->message_queue_len), "message queue");
 	if (n->edge != NONE) /* blocked itself, on a process that is not in the dump */
-		rm_label(rm_slice(b, o, "waiting_on", g->edges[n->edge].target),
+		bd_rm_label(bd_rm_slice(b, o, "waiting_on", g->edges[n->edge].target),
 			 "waiting on (not in dump)");
 }
 
@@ -966,7 +966,7 @@ static const char *const self_call_action =
 static void add_cycles(struct dl_graph *g, struct rm_builder *b, struct rm_node *root,
 		       struct rm_node *findings)
 {
-	struct rm_node *arr = rm_flags(rm_label(rm_arr(b, root, "cycles"), "Deadlocks (cycles)"),
+	struct rm_node *arr = bd_rm_flags(bd_rm_label(bd_rm_arr(b, root, "cycles"), "Deadlocks (cycles)"),
 				       RM_BLOCKS);
 	struct rank *order = bd_malloc((g->n_cycles ? g->n_cycles : 1) * sizeof(*order));
 	struct bd_buf title = BD_BUF_INIT, ev = BD_BUF_INIT;
@@ -983,15 +983,15 @@ static void add_cycles(struct dl_graph *g, struct rm_builder *b, struct rm_node 
 	bd_sort(order, g->n_cycles, sizeof(*order), rank_cmp);
 	for (size_t c = 0; c < g->n_cycles && !b->oom; c++) {
 		const struct dl_cycle *cy = &g->cycles[order[c].node];
-		struct rm_node *o = rm_obj(b, arr, NULL);
+		struct rm_node *o = bd_rm_obj(b, arr, NULL);
 		struct rm_node *procs;
 		struct rm_node *f;
 		size_t u = cy->first;
 		bool finite = false;
 
-		rm_label(rm_uint(b, o, "size", cy->len), "processes");
-		rm_label(rm_uint(b, o, "blocked_behind", cy->behind), "others blocked behind it");
-		procs = rm_arr(b, o, "processes");
+		bd_rm_label(bd_rm_uint(b, o, "size", cy->len), "processes");
+		bd_rm_label(bd_rm_uint(b, o, "blocked_behind", cy->behind), "others blocked behind it");
+		procs = bd_rm_arr(b, o, "processes");
 		bd_buf_reset(&title);
 		bd_buf_reset(&ev);
 		if (cy->len == 1) {
@@ -1112,7 +1112,7 @@ static const char *chain_concern(const struct dl_graph *g, size_t head, size_t f
 static void add_chains(struct dl_graph *g, struct rm_builder *b, struct rm_node *root,
 		       struct rm_node *findings)
 {
-	struct rm_node *arr = rm_flags(rm_label(rm_arr(b, root, "chains"),
+	struct rm_node *arr = bd_rm_flags(bd_rm_label(bd_rm_arr(b, root, "chains"),
 						"Chains (not deadlocks)"), RM_BLOCKS);
 	size_t cap = g->n_nodes ? g->n_nodes : 1;
 	size_t *deepest = bd_malloc(cap * sizeof(*deepest));
@@ -1147,7 +1147,7 @@ static void add_chains(struct dl_graph *g, struct rm_builder *b, struct rm_node 
 	for (size_t i = 0; i < n_heads && !b->oom; i++) {
 		size_t hi = heads[i].node;
 		const struct dl_node *h = &g->nodes[hi];
-		struct rm_node *o = rm_obj(b, arr, NULL);
+		struct rm_node *o = bd_rm_obj(b, arr, NULL);
 		struct rm_node *procs;
 		struct rm_node *f;
 		struct bd_proc hp;
@@ -1157,10 +1157,10 @@ static void add_chains(struct dl_graph *g, struct rm_builder *b, struct rm_node 
 
 		bd_buf_reset(&title);
 		bd_buf_reset(&ev);
-		rm_label(rm_uint(b, o, "length", g->nodes[deepest[hi]].depth), "edges");
-		rm_label(rm_uint(b, o, "waiters", h->waiters), "processes waiting on the head");
+		bd_rm_label(bd_rm_uint(b, o, "length", g->nodes[deepest[hi]].depth), "edges");
+		bd_rm_label(bd_rm_uint(b, o, "waiters", h->waiters), "processes waiting on the head");
 		head_obj(g, b, o, "head", h, &hp);
-		procs = rm_arr(b, o, "processes");
+		procs = bd_rm_arr(b, o, "processes");
 		for (u = deepest[hi]; u != hi; u = g->nodes[u].out) {
 			struct bd_slice nm = short_name(g, b, &g->nodes[u]);
 			waiter_row(g, b, procs, &g->nodes[u]);
@@ -1209,7 +1209,7 @@ out:
 static void add_convoys(struct dl_graph *g, struct rm_builder *b, struct rm_node *root,
 			struct rm_node *findings)
 {
-	struct rm_node *arr = rm_flags(rm_label(rm_arr(b, root, "convoys"),
+	struct rm_node *arr = bd_rm_flags(bd_rm_label(bd_rm_arr(b, root, "convoys"),
 						"Convoys: many callers blocked on one process"),
 				       RM_BLOCKS);
 	struct rank *t = bd_malloc((g->n_nodes ? g->n_nodes : 1) * sizeof(*t));
@@ -1226,13 +1226,13 @@ static void add_convoys(struct dl_graph *g, struct rm_builder *b, struct rm_node
 	bd_sort(t, n, sizeof(*t), rank_cmp);
 	for (size_t i = 0; i < n; i++) {
 		const struct dl_node *tn = &g->nodes[t[i].node];
-		struct rm_node *o = rm_obj(b, arr, NULL);
+		struct rm_node *o = bd_rm_obj(b, arr, NULL);
 		struct bd_proc tp;
 		struct bd_slice cur;
 		struct rm_node *f;
 
-		rm_label(rm_uint(b, o, "waiters", tn->callers), "blocked callers");
-		rm_label(rm_bool(b, o, "in_cycle", tn->cycle != NONE), "deadlocked itself");
+		bd_rm_label(bd_rm_uint(b, o, "waiters", tn->callers), "blocked callers");
+		bd_rm_label(bd_rm_bool(b, o, "in_cycle", tn->cycle != NONE), "deadlocked itself");
 		head_obj(g, b, o, "target", tn, &tp);
 		cur = bd_proc_current_function(&tp);
 		snprintf(title, sizeof(title), "%zu processes are blocked calling %s", tn->callers,
@@ -1254,7 +1254,7 @@ static void add_convoys(struct dl_graph *g, struct rm_builder *b, struct rm_node
 
 static void add_edges(struct dl_graph *g, struct rm_builder *b, struct rm_node *root)
 {
-	struct rm_node *arr = rm_flags(rm_arr(b, root, "edges"), RM_NOTEXT);
+	struct rm_node *arr = bd_rm_flags(bd_rm_arr(b, root, "edges"), RM_NOTEXT);
 
 	for (size_t i = 0; i < g->n_nodes; i++) {
 		const struct dl_node *n = &g->nodes[i];
@@ -1263,26 +1263,26 @@ static void add_edges(struct dl_graph *g, struct rm_builder *b, struct rm_node *
 		if (n->edge == NONE)
 			continue;
 		e = &g->edges[n->edge];
-		o = rm_obj(b, arr, NULL);
-		rm_slice(b, o, "from", n->pid);
+		o = bd_rm_obj(b, arr, NULL);
+		bd_rm_slice(b, o, "from", n->pid);
 		if (n->out != NONE)
-			rm_slice(b, o, "to", g->nodes[n->out].pid);
+			bd_rm_slice(b, o, "to", g->nodes[n->out].pid);
 		else
-			rm_null(b, o, "to");
-		rm_slice(b, o, "target", e->target);
-		rm_slice(b, o, "frame", e->frame);
+			bd_rm_null(b, o, "to");
+		bd_rm_slice(b, o, "target", e->target);
+		bd_rm_slice(b, o, "frame", e->frame);
 		if (e->request)
-			rm_str(b, o, "request", e->request);
+			bd_rm_str(b, o, "request", e->request);
 		else
-			rm_null(b, o, "request");
-		rm_str(b, o, "kind", wait_kind_names[e->kind]);
-		rm_str(b, o, "found_by", e->found_by ? e->found_by : "");
+			bd_rm_null(b, o, "request");
+		bd_rm_str(b, o, "kind", wait_kind_names[e->kind]);
+		bd_rm_str(b, o, "found_by", e->found_by ? e->found_by : "");
 		if (e->via != NONE) {
 			struct bd_section s;
 			bd_section_get(g->d, e->via, &s);
-			rm_slice(b, o, "via", s.id);
+			bd_rm_slice(b, o, "via", s.id);
 		} else {
-			rm_null(b, o, "via");
+			bd_rm_null(b, o, "via");
 		}
 	}
 }
@@ -1317,17 +1317,17 @@ enum bd_status bd_report_deadlocks(struct bd_dump *d, const struct bd_deadlock_o
 		if (is_convoy(&g, &g.nodes[i]))
 			n_convoys++;
 	}
-	totals = rm_label(rm_obj(b, r->root, "totals"), "Blocked calls");
-	rm_label(rm_uint(b, totals, "processes", g.n_procs), "processes in the dump");
-	rm_label(rm_uint(b, totals, "candidates", g.n_candidates), "waiting processes examined");
-	rm_label(rm_uint(b, totals, "blocked_calls", n_calls), "blocked calls (edges)");
-	rm_label(rm_uint(b, totals, "unresolved_calls", g.n_unresolved),
+	totals = bd_rm_label(bd_rm_obj(b, r->root, "totals"), "Blocked calls");
+	bd_rm_label(bd_rm_uint(b, totals, "processes", g.n_procs), "processes in the dump");
+	bd_rm_label(bd_rm_uint(b, totals, "candidates", g.n_candidates), "waiting processes examined");
+	bd_rm_label(bd_rm_uint(b, totals, "blocked_calls", n_calls), "blocked calls (edges)");
+	bd_rm_label(bd_rm_uint(b, totals, "unresolved_calls", g.n_unresolved),
 		 "on processes not in the dump");
-	rm_label(rm_uint(b, totals, "cycles", g.n_cycles), "deadlocks");
-	rm_uint(b, totals, "chains", n_chains);
-	rm_uint(b, totals, "convoys", n_convoys);
-	rm_label(rm_uint(b, totals, "convoy_min", g.convoy_min), "convoy threshold");
-	findings = rm_flags(rm_arr(b, r->root, "findings"), RM_BLOCKS);
+	bd_rm_label(bd_rm_uint(b, totals, "cycles", g.n_cycles), "deadlocks");
+	bd_rm_uint(b, totals, "chains", n_chains);
+	bd_rm_uint(b, totals, "convoys", n_convoys);
+	bd_rm_label(bd_rm_uint(b, totals, "convoy_min", g.convoy_min), "convoy threshold");
+	findings = bd_rm_flags(bd_rm_arr(b, r->root, "findings"), RM_BLOCKS);
 	add_cycles(&g, b, r->root, findings);
 	add_chains(&g, b, r->root, findings);
 	add_convoys(&g, b, r->root, findings);

@@ -83,22 +83,22 @@ static struct rm_node *num(struct rm_builder *b, struct rm_node *o, const char *
 			   bool bytes)
 {
 	if (v == BD_UNSET)
-		return rm_null(b, o, key);
-	return bytes ? rm_bytes(b, o, key, v) : rm_uint(b, o, key, v);
+		return bd_rm_null(b, o, key);
+	return bytes ? bd_rm_bytes(b, o, key, v) : bd_rm_uint(b, o, key, v);
 }
 
 static struct rm_node *change(struct rm_builder *b, struct rm_node *o, const char *key,
 			      uint64_t old, uint64_t now)
 {
 	if (old == BD_UNSET || now == BD_UNSET)
-		return rm_null(b, o, key);
-	return rm_int(b, o, key, delta(old, now));
+		return bd_rm_null(b, o, key);
+	return bd_rm_int(b, o, key, delta(old, now));
 }
 
 static struct rm_node *opt_str(struct rm_builder *b, struct rm_node *o, const char *key,
 			       const char *s)
 {
-	return s ? rm_str(b, o, key, s) : rm_null(b, o, key);
+	return s ? bd_rm_str(b, o, key, s) : bd_rm_null(b, o, key);
 }
 
 /* ------------------------------------------------------- captures */
@@ -107,13 +107,13 @@ static void captures(struct differ *d, struct rm_node *root)
 {
 	const struct bd_capture *cs[3] = { d->old, d->new, d->final };
 	const char *roles[3] = { d->final ? "baseline" : "old", d->final ? "target" : "new", "final" };
-	struct rm_node *arr = rm_label(rm_arr(d->b, root, "captures"), "Captures");
+	struct rm_node *arr = bd_rm_label(bd_rm_arr(d->b, root, "captures"), "Captures");
 
 	for (size_t i = 0; i < 3 && cs[i]; i++) {
-		struct rm_node *o = rm_obj(d->b, arr, NULL);
-		rm_str(d->b, o, "role", roles[i]);
-		rm_flags(opt_str(d->b, o, "file", cs[i]->file), RM_WIDE);
-		rm_str(d->b, o, "source", cs[i]->source);
+		struct rm_node *o = bd_rm_obj(d->b, arr, NULL);
+		bd_rm_str(d->b, o, "role", roles[i]);
+		bd_rm_flags(opt_str(d->b, o, "file", cs[i]->file), RM_WIDE);
+		bd_rm_str(d->b, o, "source", cs[i]->source);
 		opt_str(d->b, o, "time", cs[i]->time);
 		opt_str(d->b, o, "node", cs[i]->node);
 		num(d->b, o, "processes", cs[i]->processes, false);
@@ -123,21 +123,21 @@ static void captures(struct differ *d, struct rm_node *root)
 
 static void memory(struct differ *d, struct rm_node *root)
 {
-	struct rm_node *arr = rm_label(rm_arr(d->b, root, "memory"), "Memory");
+	struct rm_node *arr = bd_rm_label(bd_rm_arr(d->b, root, "memory"), "Memory");
 
 	for (size_t i = 0; i < BD_MEM_N; i++) {
 		uint64_t old = d->old->memory[i], now = d->new->memory[i];
-		struct rm_node *o = rm_obj(d->b, arr, NULL);
-		rm_str(d->b, o, "category", bd_mem_cat_names[i]);
+		struct rm_node *o = bd_rm_obj(d->b, arr, NULL);
+		bd_rm_str(d->b, o, "category", bd_mem_cat_names[i]);
 		num(d->b, o, "old_bytes", old, true);
 		num(d->b, o, "new_bytes", now, true);
 		change(d->b, o, "growth_bytes", old, now);
 		if (old == BD_UNSET || now == BD_UNSET || old == 0)
-			rm_null(d->b, o, "growth");
+			bd_rm_null(d->b, o, "growth");
 		else
-			rm_ratio(d->b, o, "growth", ((double)now - (double)old) / (double)old);
+			bd_rm_ratio(d->b, o, "growth", ((double)now - (double)old) / (double)old);
 	}
-	struct rm_node *atoms = rm_label(rm_obj(d->b, root, "atoms"), "Atoms");
+	struct rm_node *atoms = bd_rm_label(bd_rm_obj(d->b, root, "atoms"), "Atoms");
 	num(d->b, atoms, "old", d->old->atoms, false);
 	num(d->b, atoms, "new", d->new->atoms, false);
 	change(d->b, atoms, "growth", d->old->atoms, d->new->atoms);
@@ -164,7 +164,7 @@ static enum bd_status allocators(struct differ *d, struct rm_node *root)
 {
 	struct alloc_pair *p = bd_calloc(d->old->n_allocs + d->new->n_allocs + 1, sizeof(*p));
 	size_t n = 0;
-	struct rm_node *arr = rm_label(rm_arr(d->b, root, "allocators"), "Allocators");
+	struct rm_node *arr = bd_rm_label(bd_rm_arr(d->b, root, "allocators"), "Allocators");
 
 	if (!p)
 		return BD_ENOMEM;
@@ -187,16 +187,16 @@ static enum bd_status allocators(struct differ *d, struct rm_node *root)
 		p[i].order = mag(delta(p[i].old ? p[i].old->blocks : 0, p[i].new ? p[i].new->blocks : 0));
 	bd_sort(p, n, sizeof(*p), alloc_pair_cmp);
 	for (size_t i = 0; i < n && i < d->top; i++) {
-		struct rm_node *o = rm_obj(d->b, arr, NULL);
+		struct rm_node *o = bd_rm_obj(d->b, arr, NULL);
 		uint64_t ob = p[i].old ? p[i].old->blocks : BD_UNSET;
 		uint64_t nb = p[i].new ? p[i].new->blocks : BD_UNSET;
-		rm_str(d->b, o, "name", p[i].name);
-		rm_label(num(d->b, o, "old_blocks_bytes", ob, true), "old blocks");
-		rm_label(num(d->b, o, "new_blocks_bytes", nb, true), "new blocks");
-		rm_label(change(d->b, o, "growth_bytes", ob, nb), "growth");
-		rm_label(num(d->b, o, "old_carriers_bytes", p[i].old ? p[i].old->carriers : BD_UNSET,
+		bd_rm_str(d->b, o, "name", p[i].name);
+		bd_rm_label(num(d->b, o, "old_blocks_bytes", ob, true), "old blocks");
+		bd_rm_label(num(d->b, o, "new_blocks_bytes", nb, true), "new blocks");
+		bd_rm_label(change(d->b, o, "growth_bytes", ob, nb), "growth");
+		bd_rm_label(num(d->b, o, "old_carriers_bytes", p[i].old ? p[i].old->carriers : BD_UNSET,
 			     true), "old carriers");
-		rm_label(num(d->b, o, "new_carriers_bytes", p[i].new ? p[i].new->carriers : BD_UNSET,
+		bd_rm_label(num(d->b, o, "new_carriers_bytes", p[i].new ? p[i].new->carriers : BD_UNSET,
 			     true), "new carriers");
 	}
 	bd_free(p);
@@ -227,35 +227,35 @@ static const char *pid_of(const struct bd_cap_proc *p)
 static void growth_row(struct differ *d, struct rm_node *arr, const struct bd_match_row *r)
 {
 	struct rm_builder *b = d->b;
-	struct rm_node *o = rm_obj(b, arr, NULL);
+	struct rm_node *o = bd_rm_obj(b, arr, NULL);
 	const struct bd_match_sums *x = &r->s_old, *y = &r->s_new;
 
-	rm_flags(rm_label(rm_str(b, o, "key", r->key), "process or group"), RM_WIDE);
+	bd_rm_flags(bd_rm_label(bd_rm_str(b, o, "key", r->key), "process or group"), RM_WIDE);
 	opt_str(b, o, "old_pid", pid_of(r->old));
 	opt_str(b, o, "new_pid", pid_of(r->new));
-	rm_uint(b, o, "old_count", r->n_old);
-	rm_uint(b, o, "new_count", r->n_new);
-	rm_label(num(b, o, "old_memory_bytes", x->memory, true), "old memory");
-	rm_label(num(b, o, "new_memory_bytes", y->memory, true), "new memory");
-	rm_label(change(b, o, "memory_growth_bytes", x->memory, y->memory), "memory growth");
-	rm_flags(num(b, o, "old_heap_words", x->heap_words, false), RM_NOTEXT);
-	rm_flags(num(b, o, "new_heap_words", y->heap_words, false), RM_NOTEXT);
-	rm_label(change(b, o, "heap_growth_words", x->heap_words, y->heap_words), "heap growth");
-	rm_label(num(b, o, "old_message_queue_len", x->queue, false), "old mq");
-	rm_label(num(b, o, "new_message_queue_len", y->queue, false), "new mq");
-	rm_flags(num(b, o, "old_pinned_bytes", x->pinned, true), RM_NOTEXT);
-	rm_flags(num(b, o, "new_pinned_bytes", y->pinned, true), RM_NOTEXT);
-	rm_label(change(b, o, "pinned_growth_bytes", x->pinned, y->pinned), "pinned growth");
-	rm_flags(num(b, o, "old_state_bytes", x->state, true), RM_NOTEXT);
-	rm_flags(num(b, o, "new_state_bytes", y->state, true), RM_NOTEXT);
-	rm_label(change(b, o, "state_growth_bytes", x->state, y->state), "state growth");
-	rm_flags(num(b, o, "old_reductions", x->reductions, false), RM_NOTEXT);
-	rm_flags(num(b, o, "new_reductions", y->reductions, false), RM_NOTEXT);
+	bd_rm_uint(b, o, "old_count", r->n_old);
+	bd_rm_uint(b, o, "new_count", r->n_new);
+	bd_rm_label(num(b, o, "old_memory_bytes", x->memory, true), "old memory");
+	bd_rm_label(num(b, o, "new_memory_bytes", y->memory, true), "new memory");
+	bd_rm_label(change(b, o, "memory_growth_bytes", x->memory, y->memory), "memory growth");
+	bd_rm_flags(num(b, o, "old_heap_words", x->heap_words, false), RM_NOTEXT);
+	bd_rm_flags(num(b, o, "new_heap_words", y->heap_words, false), RM_NOTEXT);
+	bd_rm_label(change(b, o, "heap_growth_words", x->heap_words, y->heap_words), "heap growth");
+	bd_rm_label(num(b, o, "old_message_queue_len", x->queue, false), "old mq");
+	bd_rm_label(num(b, o, "new_message_queue_len", y->queue, false), "new mq");
+	bd_rm_flags(num(b, o, "old_pinned_bytes", x->pinned, true), RM_NOTEXT);
+	bd_rm_flags(num(b, o, "new_pinned_bytes", y->pinned, true), RM_NOTEXT);
+	bd_rm_label(change(b, o, "pinned_growth_bytes", x->pinned, y->pinned), "pinned growth");
+	bd_rm_flags(num(b, o, "old_state_bytes", x->state, true), RM_NOTEXT);
+	bd_rm_flags(num(b, o, "new_state_bytes", y->state, true), RM_NOTEXT);
+	bd_rm_label(change(b, o, "state_growth_bytes", x->state, y->state), "state growth");
+	bd_rm_flags(num(b, o, "old_reductions", x->reductions, false), RM_NOTEXT);
+	bd_rm_flags(num(b, o, "new_reductions", y->reductions, false), RM_NOTEXT);
 	/* one process in both, the same pid on the same running node: its rate */
 	if (d->seconds > 0 && r->old && r->new && r->n_old == 1 && r->n_new == 1 &&
 	    strcmp(r->old->pid, r->new->pid) == 0 && x->reductions != BD_UNSET &&
 	    y->reductions != BD_UNSET && y->reductions >= x->reductions)
-		rm_label(rm_uint(b, o, "reductions_per_s",
+		bd_rm_label(bd_rm_uint(b, o, "reductions_per_s",
 				 (uint64_t)((double)(y->reductions - x->reductions) / d->seconds + 0.5)),
 			 "reductions/s");
 }
@@ -263,14 +263,14 @@ static void growth_row(struct differ *d, struct rm_node *arr, const struct bd_ma
 static void presence_row(struct differ *d, struct rm_node *arr, const struct bd_match_row *r,
 			 bool born)
 {
-	struct rm_node *o = rm_obj(d->b, arr, NULL);
+	struct rm_node *o = bd_rm_obj(d->b, arr, NULL);
 	const struct bd_match_sums *s = born ? &r->s_new : &r->s_old;
 
-	rm_flags(rm_label(rm_str(d->b, o, "key", r->key), "process or group"), RM_WIDE);
+	bd_rm_flags(bd_rm_label(bd_rm_str(d->b, o, "key", r->key), "process or group"), RM_WIDE);
 	opt_str(d->b, o, "pid", pid_of(born ? r->new : r->old));
-	rm_uint(d->b, o, "count", born ? r->n_new : r->n_old);
-	rm_label(num(d->b, o, "memory_bytes", s->memory, true), "memory");
-	rm_label(num(d->b, o, "message_queue_len", s->queue, false), "mq");
+	bd_rm_uint(d->b, o, "count", born ? r->n_new : r->n_old);
+	bd_rm_label(num(d->b, o, "memory_bytes", s->memory, true), "memory");
+	bd_rm_label(num(d->b, o, "message_queue_len", s->queue, false), "mq");
 }
 
 enum which { CHANGED, BORN, GONE };
@@ -290,7 +290,7 @@ static enum bd_status process_lists(struct differ *d, struct rm_node *root, cons
 		size_t n = 0;
 		struct rm_node *arr;
 		if (w != CHANGED && !complete) {
-			rm_label(rm_null(d->b, root, keys[w]), labels[w]);
+			bd_rm_label(bd_rm_null(d->b, root, keys[w]), labels[w]);
 			continue;
 		}
 		for (size_t i = 0; i < m->n; i++) {
@@ -310,7 +310,7 @@ static enum bd_status process_lists(struct differ *d, struct rm_node *root, cons
 			rk[n++] = (struct ranked){ r, order };
 		}
 		bd_sort(rk, n, sizeof(*rk), ranked_cmp);
-		arr = rm_label(rm_arr(d->b, root, keys[w]), labels[w]);
+		arr = bd_rm_label(bd_rm_arr(d->b, root, keys[w]), labels[w]);
 		for (size_t i = 0; i < n && i < d->top; i++) {
 			if (w == CHANGED)
 				growth_row(d, arr, rk[i].row);
@@ -440,22 +440,22 @@ static enum bd_status ets(struct differ *d, struct rm_node *root)
 			pick[k++] = r;
 		}
 		bd_sort(pick, k, sizeof(*pick), ets_row_cmp);
-		struct rm_node *arr = rm_label(rm_arr(d->b, root, keys[w]), labels[w]);
+		struct rm_node *arr = bd_rm_label(bd_rm_arr(d->b, root, keys[w]), labels[w]);
 		for (size_t i = 0; i < k && i < d->top; i++) {
-			struct rm_node *o = rm_obj(d->b, arr, NULL);
-			rm_flags(rm_str(d->b, o, "table", pick[i].key), RM_WIDE);
+			struct rm_node *o = bd_rm_obj(d->b, arr, NULL);
+			bd_rm_flags(bd_rm_str(d->b, o, "table", pick[i].key), RM_WIDE);
 			if (w != BORN) {
-				rm_label(rm_bytes(d->b, o, "old_bytes", pick[i].bytes_old), "old");
-				rm_label(rm_uint(d->b, o, "old_objects", pick[i].objects_old),
+				bd_rm_label(bd_rm_bytes(d->b, o, "old_bytes", pick[i].bytes_old), "old");
+				bd_rm_label(bd_rm_uint(d->b, o, "old_objects", pick[i].objects_old),
 					 "old objects");
 			}
 			if (w != GONE) {
-				rm_label(rm_bytes(d->b, o, "new_bytes", pick[i].bytes_new), "new");
-				rm_label(rm_uint(d->b, o, "new_objects", pick[i].objects_new),
+				bd_rm_label(bd_rm_bytes(d->b, o, "new_bytes", pick[i].bytes_new), "new");
+				bd_rm_label(bd_rm_uint(d->b, o, "new_objects", pick[i].objects_new),
 					 "new objects");
 			}
 			if (w == CHANGED)
-				rm_label(rm_int(d->b, o, "growth_bytes",
+				bd_rm_label(bd_rm_int(d->b, o, "growth_bytes",
 						delta(pick[i].bytes_old, pick[i].bytes_new)), "growth");
 		}
 	}
@@ -468,11 +468,11 @@ static enum bd_status ets(struct differ *d, struct rm_node *root)
 
 static void finding_row(struct differ *d, struct rm_node *arr, const struct bd_cap_finding *f)
 {
-	struct rm_node *o = rm_obj(d->b, arr, NULL);
+	struct rm_node *o = bd_rm_obj(d->b, arr, NULL);
 
-	rm_str(d->b, o, "severity", bd_severity_name(f->severity));
+	bd_rm_str(d->b, o, "severity", bd_severity_name(f->severity));
 	opt_str(d->b, o, "kind", f->kind);
-	rm_flags(opt_str(d->b, o, "title", f->title), RM_FULL);
+	bd_rm_flags(opt_str(d->b, o, "title", f->title), RM_FULL);
 }
 
 struct finding_lists {
@@ -496,10 +496,10 @@ static bool finding_pair(void *arg, const char *key, const struct bd_keyed *old,
 static enum bd_status findings(struct differ *d, struct rm_node *root)
 {
 	struct bd_keyed *ko = bd_keyed_findings(d->a, d->old), *kn = bd_keyed_findings(d->a, d->new);
-	struct rm_node *o = rm_label(rm_obj(d->b, root, "findings"), "Findings");
-	struct finding_lists l = { d, rm_label(rm_arr(d->b, o, "new"), "new"),
-				   rm_label(rm_arr(d->b, o, "resolved"), "resolved"),
-				   rm_label(rm_arr(d->b, o, "unchanged"), "unchanged") };
+	struct rm_node *o = bd_rm_label(bd_rm_obj(d->b, root, "findings"), "Findings");
+	struct finding_lists l = { d, bd_rm_label(bd_rm_arr(d->b, o, "new"), "new"),
+				   bd_rm_label(bd_rm_arr(d->b, o, "resolved"), "resolved"),
+				   bd_rm_label(bd_rm_arr(d->b, o, "unchanged"), "unchanged") };
 
 	if (ko && kn)
 		bd_keyed_merge(ko, d->old->n_findings, kn, d->new->n_findings, finding_pair, &l);
@@ -575,15 +575,15 @@ static enum bd_status leak_candidates(struct differ *d, struct rm_node *root, st
 	}
 	bd_sort(c, n, sizeof(*c), candidate_cmp);
 	/* added in the target, still in the final, absent from the baseline */
-	struct rm_node *arr = rm_label(rm_arr(d->b, root, "leak_candidates"), "Leak candidates");
+	struct rm_node *arr = bd_rm_label(bd_rm_arr(d->b, root, "leak_candidates"), "Leak candidates");
 	for (size_t i = 0; i < n && i < d->top; i++) {
-		struct rm_node *o = rm_obj(d->b, arr, NULL);
-		rm_str(d->b, o, "what", c[i].what);
-		rm_flags(rm_label(rm_str(d->b, o, "key", c[i].key), "process, group or table"),
+		struct rm_node *o = bd_rm_obj(d->b, arr, NULL);
+		bd_rm_str(d->b, o, "what", c[i].what);
+		bd_rm_flags(bd_rm_label(bd_rm_str(d->b, o, "key", c[i].key), "process, group or table"),
 			 RM_WIDE);
 		opt_str(d->b, o, "pid", c[i].pid);
-		rm_uint(d->b, o, "count", c[i].count);
-		rm_label(rm_bytes(d->b, o, "memory_bytes", c[i].memory), "memory in the final");
+		bd_rm_uint(d->b, o, "count", c[i].count);
+		bd_rm_label(bd_rm_bytes(d->b, o, "memory_bytes", c[i].memory), "memory in the final");
 	}
 done:
 	bd_free(et);
@@ -618,7 +618,7 @@ enum bd_status bd_report_diff(const char *old_path, const char *new_path, const 
 	}
 	if (rc)
 		goto done;
-	if (!(r = rm_report_new("beamdump diff"))) {
+	if (!(r = bd_rm_report_new("beamdump diff"))) {
 		rc = bd_fail(err, BD_ENOMEM, BD_NO_OFFSET, NULL, "out of memory");
 		goto done;
 	}

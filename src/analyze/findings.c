@@ -13,14 +13,14 @@ struct rm_node *bd_finding_add(struct rm_builder *b, struct rm_node *findings, c
 			       enum bd_severity severity, const char *title, const char *evidence,
 			       const char *action)
 {
-	struct rm_node *f = rm_obj(b, findings, NULL);
+	struct rm_node *f = bd_rm_obj(b, findings, NULL);
 
-	rm_str(b, f, "severity", bd_severity_name(severity));
-	rm_str(b, f, "kind", kind);
-	rm_flags(rm_str(b, f, "title", title), RM_HEADING);
-	rm_flags(rm_arr(b, f, "pids"), RM_NOTEXT);
-	rm_str(b, f, "evidence", evidence);
-	rm_label(rm_str(b, f, "action", action), "next step");
+	bd_rm_str(b, f, "severity", bd_severity_name(severity));
+	bd_rm_str(b, f, "kind", kind);
+	bd_rm_flags(bd_rm_str(b, f, "title", title), RM_HEADING);
+	bd_rm_flags(bd_rm_arr(b, f, "pids"), RM_NOTEXT);
+	bd_rm_str(b, f, "evidence", evidence);
+	bd_rm_label(bd_rm_str(b, f, "action", action), "next step");
 	return f;
 }
 
@@ -33,7 +33,7 @@ void bd_finding_pid(struct rm_builder *b, struct rm_node *finding, struct bd_sli
 	for (struct rm_node *c = finding->first; c; c = c->next)
 		if (c->key && strcmp(c->key, "pids") == 0)
 			pids = c;
-	rm_slice(b, pids, NULL, pid);
+	bd_rm_slice(b, pids, NULL, pid);
 }
 
 /* A =memory value in bytes ("processes", "binary", ...), or 0 if absent. */

@@ -359,7 +359,7 @@ uint64_t bd_count_lines(struct bd_slice body)
 
 static void add_memory(struct rm_builder *b, struct rm_node *root, struct bd_dump *d)
 {
-	struct rm_node *mem = rm_obj(b, root, "memory");
+	struct rm_node *mem = bd_rm_obj(b, root, "memory");
 	struct bd_slice rest;
 	struct bd_slice line;
 
@@ -376,14 +376,14 @@ static void add_memory(struct rm_builder *b, struct rm_node *root, struct bd_dum
 			b->oom = true;
 			return;
 		}
-		rm_bytes(b, mem, key, n);
+		bd_rm_bytes(b, mem, key, n);
 	}
 }
 
 /* =loaded_modules: code sizes in bytes. */
 static void add_loaded_code(struct rm_builder *b, struct rm_node *root, struct bd_dump *d)
 {
-	struct rm_node *o = rm_obj(b, root, "loaded_code");
+	struct rm_node *o = bd_rm_obj(b, root, "loaded_code");
 	struct bd_slice rest;
 	struct bd_slice line;
 	uint64_t cur = 0;
@@ -402,20 +402,20 @@ static void add_loaded_code(struct rm_builder *b, struct rm_node *root, struct b
 				bd_parse_u64(bd_slice_trim(v), &old);
 		}
 	}
-	rm_uint(b, o, "modules", d->index.count[BD_SECT_MOD]);
+	bd_rm_uint(b, o, "modules", d->index.count[BD_SECT_MOD]);
 	if (seen) {
-		rm_label(rm_bytes(b, o, "current_bytes", cur), "current code");
-		rm_label(rm_bytes(b, o, "old_bytes", old), "old code");
+		bd_rm_label(bd_rm_bytes(b, o, "current_bytes", cur), "current code");
+		bd_rm_label(bd_rm_bytes(b, o, "old_bytes", old), "old code");
 	} else {
-		rm_label(rm_null(b, o, "current_bytes"), "current code");
-		rm_label(rm_null(b, o, "old_bytes"), "old code");
+		bd_rm_label(bd_rm_null(b, o, "current_bytes"), "current code");
+		bd_rm_label(bd_rm_null(b, o, "old_bytes"), "old code");
 	}
 }
 
 /* =allocated_areas: "name: allocated [used]" in bytes (format doc 6.4). */
 static void add_allocated_areas(struct rm_builder *b, struct rm_node *root, struct bd_dump *d)
 {
-	struct rm_node *arr = rm_arr(b, root, "allocated_areas");
+	struct rm_node *arr = bd_rm_arr(b, root, "allocated_areas");
 	struct bd_slice rest;
 	struct bd_slice line;
 
@@ -433,32 +433,32 @@ static void add_allocated_areas(struct rm_builder *b, struct rm_node *root, stru
 		struct bd_slice first = bd_slice_make(v.ptr, sp ? (size_t)(sp - v.ptr) : v.len);
 		if (!bd_parse_u64(first, &allocated))
 			continue;
-		struct rm_node *o = rm_obj(b, arr, NULL);
-		rm_slice(b, o, "name", k);
-		rm_label(rm_bytes(b, o, "allocated_bytes", allocated), "allocated");
+		struct rm_node *o = bd_rm_obj(b, arr, NULL);
+		bd_rm_slice(b, o, "name", k);
+		bd_rm_label(bd_rm_bytes(b, o, "allocated_bytes", allocated), "allocated");
 		if (sp && bd_parse_u64(bd_slice_trim(bd_slice_make(sp, v.len - (size_t)(sp - v.ptr))), &used))
-			rm_label(rm_bytes(b, o, "used_bytes", used), "used");
+			bd_rm_label(bd_rm_bytes(b, o, "used_bytes", used), "used");
 		else
-			rm_label(rm_null(b, o, "used_bytes"), "used");
+			bd_rm_label(bd_rm_null(b, o, "used_bytes"), "used");
 	}
 }
 
 static void add_diagnostics(struct rm_builder *b, struct rm_node *root, const struct bd_dump *d)
 {
-	struct rm_node *arr = rm_arr(b, root, "diagnostics");
+	struct rm_node *arr = bd_rm_arr(b, root, "diagnostics");
 
 	for (size_t i = 0; i < d->n_diags; i++) {
 		const struct bd_diagnostic *dg = &d->diags[i];
-		struct rm_node *o = rm_obj(b, arr, NULL);
-		rm_uint(b, o, "offset", dg->offset);
-		rm_flags(rm_slice(b, o, "section", bd_slice_make(dg->section, strlen(dg->section))), RM_WIDE);
-		rm_flags(rm_slice(b, o, "message", bd_slice_make(dg->message, strlen(dg->message))), RM_WIDE);
+		struct rm_node *o = bd_rm_obj(b, arr, NULL);
+		bd_rm_uint(b, o, "offset", dg->offset);
+		bd_rm_flags(bd_rm_slice(b, o, "section", bd_slice_make(dg->section, strlen(dg->section))), RM_WIDE);
+		bd_rm_flags(bd_rm_slice(b, o, "message", bd_slice_make(dg->message, strlen(dg->message))), RM_WIDE);
 	}
 	if (d->n_diags_dropped) {
-		struct rm_node *o = rm_obj(b, arr, NULL);
-		rm_null(b, o, "offset");
-		rm_slice(b, o, "section", BD_SLICE_LIT(""));
-		rm_str(b, o, "message", "more diagnostics were dropped");
+		struct rm_node *o = bd_rm_obj(b, arr, NULL);
+		bd_rm_null(b, o, "offset");
+		bd_rm_slice(b, o, "section", BD_SLICE_LIT(""));
+		bd_rm_str(b, o, "message", "more diagnostics were dropped");
 	}
 }
 
@@ -470,30 +470,30 @@ static struct bd_slice cstr(const char *s)
 static void add_dump_info(struct rm_builder *b, struct rm_node *root, const struct bd_dump *d)
 {
 	const struct bd_dump_info *in = &d->info;
-	struct rm_node *o = rm_obj(b, root, "dump");
+	struct rm_node *o = bd_rm_obj(b, root, "dump");
 
-	rm_flags(rm_slice(b, o, "slogan", cstr(in->slogan)), RM_MULTILINE);
-	rm_slice(b, o, "time", cstr(in->time));
-	rm_slice_or_null(b, o, "node", bd_atom_text(b->arena, cstr(in->node)));
-	rm_slice(b, o, "system_version", cstr(in->system_version));
-	rm_slice_or_null(b, o, "otp_release", cstr(in->otp_release));
-	rm_slice_or_null(b, o, "erts_version", cstr(in->erts_version));
-	rm_uint(b, o, "word_size", in->word_size);
-	rm_slice(b, o, "file", cstr(in->file));
-	rm_bytes(b, o, "bytes", in->bytes);
-	rm_bool(b, o, "gzipped", in->gzipped);
-	rm_slice(b, o, "compression", cstr(in->compression[0] ? in->compression : "none"));
-	rm_slice(b, o, "dump_version", cstr(in->dump_version));
-	rm_slice_or_null(b, o, "taints", cstr(in->taints));
-	rm_slice_or_null(b, o, "calling_thread", cstr(in->calling_thread));
-	rm_bool(b, o, "truncated", in->truncated);
-	rm_slice_or_null(b, o, "truncation_reason", cstr(in->truncation_reason));
-	rm_slice_or_null(b, o, "truncated_in", cstr(in->truncated_in));
+	bd_rm_flags(bd_rm_slice(b, o, "slogan", cstr(in->slogan)), RM_MULTILINE);
+	bd_rm_slice(b, o, "time", cstr(in->time));
+	bd_rm_slice_or_null(b, o, "node", bd_atom_text(b->arena, cstr(in->node)));
+	bd_rm_slice(b, o, "system_version", cstr(in->system_version));
+	bd_rm_slice_or_null(b, o, "otp_release", cstr(in->otp_release));
+	bd_rm_slice_or_null(b, o, "erts_version", cstr(in->erts_version));
+	bd_rm_uint(b, o, "word_size", in->word_size);
+	bd_rm_slice(b, o, "file", cstr(in->file));
+	bd_rm_bytes(b, o, "bytes", in->bytes);
+	bd_rm_bool(b, o, "gzipped", in->gzipped);
+	bd_rm_slice(b, o, "compression", cstr(in->compression[0] ? in->compression : "none"));
+	bd_rm_slice(b, o, "dump_version", cstr(in->dump_version));
+	bd_rm_slice_or_null(b, o, "taints", cstr(in->taints));
+	bd_rm_slice_or_null(b, o, "calling_thread", cstr(in->calling_thread));
+	bd_rm_bool(b, o, "truncated", in->truncated);
+	bd_rm_slice_or_null(b, o, "truncation_reason", cstr(in->truncation_reason));
+	bd_rm_slice_or_null(b, o, "truncated_in", cstr(in->truncated_in));
 }
 
 static void add_schedulers(struct rm_builder *b, struct rm_node *root, struct bd_dump *d)
 {
-	struct rm_node *arr = rm_arr(b, root, "schedulers");
+	struct rm_node *arr = bd_rm_arr(b, root, "schedulers");
 
 	for (size_t i = 0; i < d->index.n; i++) {
 		struct bd_section s;
@@ -510,23 +510,23 @@ static void add_schedulers(struct rm_builder *b, struct rm_node *root, struct bd
 			continue;
 		bd_section_get(d, i, &s);
 		bd_parse_scheduler(&s, &sc);
-		struct rm_node *o = rm_obj(b, arr, NULL);
-		rm_slice(b, o, "id", sc.id);
-		rm_str(b, o, "type", type);
-		rm_slice_or_null(b, o, "current_process", sc.current_process);
-		rm_slice_or_null(b, o, "current_process_state", sc.current_process_state);
+		struct rm_node *o = bd_rm_obj(b, arr, NULL);
+		bd_rm_slice(b, o, "id", sc.id);
+		bd_rm_str(b, o, "type", type);
+		bd_rm_slice_or_null(b, o, "current_process", sc.current_process);
+		bd_rm_slice_or_null(b, o, "current_process_state", sc.current_process_state);
 		if (sc.has_run_queue) {
-			rm_label(rm_uint(b, o, "run_queue_normal", sc.run_queue_normal), "rq normal");
-			rm_label(rm_uint(b, o, "run_queue_max", sc.run_queue_max), "rq max");
-			rm_label(rm_uint(b, o, "run_queue_high", sc.run_queue_high), "rq high");
-			rm_label(rm_uint(b, o, "run_queue_low", sc.run_queue_low), "rq low");
-			rm_label(rm_uint(b, o, "run_queue_port", sc.run_queue_port), "rq port");
+			bd_rm_label(bd_rm_uint(b, o, "run_queue_normal", sc.run_queue_normal), "rq normal");
+			bd_rm_label(bd_rm_uint(b, o, "run_queue_max", sc.run_queue_max), "rq max");
+			bd_rm_label(bd_rm_uint(b, o, "run_queue_high", sc.run_queue_high), "rq high");
+			bd_rm_label(bd_rm_uint(b, o, "run_queue_low", sc.run_queue_low), "rq low");
+			bd_rm_label(bd_rm_uint(b, o, "run_queue_port", sc.run_queue_port), "rq port");
 		} else {
-			rm_label(rm_null(b, o, "run_queue_normal"), "rq normal");
-			rm_label(rm_null(b, o, "run_queue_max"), "rq max");
-			rm_label(rm_null(b, o, "run_queue_high"), "rq high");
-			rm_label(rm_null(b, o, "run_queue_low"), "rq low");
-			rm_label(rm_null(b, o, "run_queue_port"), "rq port");
+			bd_rm_label(bd_rm_null(b, o, "run_queue_normal"), "rq normal");
+			bd_rm_label(bd_rm_null(b, o, "run_queue_max"), "rq max");
+			bd_rm_label(bd_rm_null(b, o, "run_queue_high"), "rq high");
+			bd_rm_label(bd_rm_null(b, o, "run_queue_low"), "rq low");
+			bd_rm_label(bd_rm_null(b, o, "run_queue_port"), "rq port");
 		}
 	}
 }
@@ -542,24 +542,24 @@ enum bd_status bd_report_summary(struct bd_dump *d, struct bd_report **out, stru
 		return bd_fail(err, BD_ENOMEM, BD_NO_OFFSET, NULL, "cannot allocate the report");
 	b = &r->b;
 	add_dump_info(b, r->root, d);
-	counts = rm_obj(b, r->root, "counts");
-	rm_uint(b, counts, "processes", d->index.count[BD_SECT_PROC]);
-	rm_uint(b, counts, "ports", d->index.count[BD_SECT_PORT]);
-	rm_uint(b, counts, "ets_tables", d->index.count[BD_SECT_ETS]);
-	rm_uint(b, counts, "timers", d->index.count[BD_SECT_TIMER]);
-	rm_uint(b, counts, "atoms", d->info.atoms);
+	counts = bd_rm_obj(b, r->root, "counts");
+	bd_rm_uint(b, counts, "processes", d->index.count[BD_SECT_PROC]);
+	bd_rm_uint(b, counts, "ports", d->index.count[BD_SECT_PORT]);
+	bd_rm_uint(b, counts, "ets_tables", d->index.count[BD_SECT_ETS]);
+	bd_rm_uint(b, counts, "timers", d->index.count[BD_SECT_TIMER]);
+	bd_rm_uint(b, counts, "atoms", d->info.atoms);
 	if (d->atom_limit)
-		rm_uint(b, counts, "atom_limit", d->atom_limit);
+		bd_rm_uint(b, counts, "atom_limit", d->atom_limit);
 	else
-		rm_null(b, counts, "atom_limit");
-	rm_uint(b, counts, "modules", d->index.count[BD_SECT_MOD]);
+		bd_rm_null(b, counts, "atom_limit");
+	bd_rm_uint(b, counts, "modules", d->index.count[BD_SECT_MOD]);
 	if (d->export_entries)
-		rm_uint(b, counts, "exports", d->export_entries);
+		bd_rm_uint(b, counts, "exports", d->export_entries);
 	else
-		rm_null(b, counts, "exports");
-	rm_uint(b, counts, "funs", d->index.count[BD_SECT_FUN]);
-	rm_uint(b, counts, "binaries", d->index.count[BD_SECT_BINARY]);
-	rm_uint(b, counts, "connected_nodes",
+		bd_rm_null(b, counts, "exports");
+	bd_rm_uint(b, counts, "funs", d->index.count[BD_SECT_FUN]);
+	bd_rm_uint(b, counts, "binaries", d->index.count[BD_SECT_BINARY]);
+	bd_rm_uint(b, counts, "connected_nodes",
 		d->index.count[BD_SECT_VISIBLE_NODE] + d->index.count[BD_SECT_HIDDEN_NODE]);
 	add_memory(b, r->root, d);
 	add_loaded_code(b, r->root, d);
@@ -634,8 +634,8 @@ struct bd_slice bd_proc_who(struct rm_builder *b, struct bd_dump *d, struct bd_s
 void bd_rm_name_label(struct rm_builder *b, struct rm_node *o, struct bd_dump *d,
 		      struct bd_slice pid, struct bd_slice name)
 {
-	rm_slice_or_null(b, o, "name", bd_atom_text(b->arena, name));
-	rm_slice_or_null(b, o, "label", bd_dump_proc_label(d, pid));
+	bd_rm_slice_or_null(b, o, "name", bd_atom_text(b->arena, name));
+	bd_rm_slice_or_null(b, o, "label", bd_dump_proc_label(d, pid));
 }
 
 void bd_proc_row(struct rm_builder *b, struct rm_node *o, struct bd_dump *d,
@@ -649,29 +649,29 @@ void bd_proc_row(struct rm_builder *b, struct rm_node *o, struct bd_dump *d,
 		spawned_by.len = 0;
 	if (p->stack_words != BD_UNSET)
 		stack_words = p->stack_words;  /* a snapshot's exact figure */
-	rm_slice(b, o, "pid", p->pid);
+	bd_rm_slice(b, o, "pid", p->pid);
 	bd_rm_name_label(b, o, d, p->pid, p->name);
-	rm_slice_or_null(b, o, "state", p->state);
-	rm_label(rm_bytes(b, o, "memory_bytes", mem), "memory");
-	rm_flags(rm_bool(b, o, "memory_estimated", estimated), RM_NOTEXT);
-	rm_label(rm_uint(b, o, "message_queue_len", p->message_queue_len), "mq");
-	rm_uint(b, o, "reductions", p->reductions);
+	bd_rm_slice_or_null(b, o, "state", p->state);
+	bd_rm_label(bd_rm_bytes(b, o, "memory_bytes", mem), "memory");
+	bd_rm_flags(bd_rm_bool(b, o, "memory_estimated", estimated), RM_NOTEXT);
+	bd_rm_label(bd_rm_uint(b, o, "message_queue_len", p->message_queue_len), "mq");
+	bd_rm_uint(b, o, "reductions", p->reductions);
 	if (p->window_reductions != BD_UNSET)
-		rm_label(rm_uint(b, o, "window_reductions", p->window_reductions), "in window");
-	rm_label(rm_uint(b, o, "stack_heap_words", p->stack_heap_words), "heap words");
-	rm_flags(rm_uint(b, o, "old_heap_words", p->old_heap_words), RM_NOTEXT);
-	rm_flags(rm_uint(b, o, "heap_unused_words", p->heap_unused_words), RM_NOTEXT);
+		bd_rm_label(bd_rm_uint(b, o, "window_reductions", p->window_reductions), "in window");
+	bd_rm_label(bd_rm_uint(b, o, "stack_heap_words", p->stack_heap_words), "heap words");
+	bd_rm_flags(bd_rm_uint(b, o, "old_heap_words", p->old_heap_words), RM_NOTEXT);
+	bd_rm_flags(bd_rm_uint(b, o, "heap_unused_words", p->heap_unused_words), RM_NOTEXT);
 	if (stack_words == BD_UNSET)
-		rm_label(rm_null(b, o, "stack_words"), "stack");
+		bd_rm_label(bd_rm_null(b, o, "stack_words"), "stack");
 	else
-		rm_label(rm_uint(b, o, "stack_words", stack_words), "stack");
-	rm_flags(rm_uint(b, o, "bin_vheap_words", p->bin_vheap_words), RM_NOTEXT);
-	rm_flags(rm_uint(b, o, "old_bin_vheap_words", p->old_bin_vheap_words), RM_NOTEXT);
-	rm_label(rm_flags(rm_slice_or_null(b, o, "current_function", bd_proc_current_function(p)),
+		bd_rm_label(bd_rm_uint(b, o, "stack_words", stack_words), "stack");
+	bd_rm_flags(bd_rm_uint(b, o, "bin_vheap_words", p->bin_vheap_words), RM_NOTEXT);
+	bd_rm_flags(bd_rm_uint(b, o, "old_bin_vheap_words", p->old_bin_vheap_words), RM_NOTEXT);
+	bd_rm_label(bd_rm_flags(bd_rm_slice_or_null(b, o, "current_function", bd_proc_current_function(p)),
 			  RM_WIDE),
 		 "current function");
-	rm_flags(rm_slice_or_null(b, o, "initial_call", p->spawned_as), RM_NOTEXT);
-	rm_flags(rm_slice_or_null(b, o, "spawned_by", spawned_by), RM_NOTEXT);
+	bd_rm_flags(bd_rm_slice_or_null(b, o, "initial_call", p->spawned_as), RM_NOTEXT);
+	bd_rm_flags(bd_rm_slice_or_null(b, o, "spawned_by", spawned_by), RM_NOTEXT);
 }
 
 static struct rm_node *proc_row_gen(void *ctx, size_t i, struct rm_builder *b)
@@ -679,7 +679,7 @@ static struct rm_node *proc_row_gen(void *ctx, size_t i, struct rm_builder *b)
 	struct procs_ctx *c = ctx;
 	struct bd_section s;
 	struct bd_proc p;
-	struct rm_node *o = rm_obj(b, NULL, NULL);
+	struct rm_node *o = bd_rm_obj(b, NULL, NULL);
 
 	bd_section_get(c->d, c->recs[i].section, &s);
 	bd_parse_proc(&s, &p);
@@ -1266,9 +1266,9 @@ enum bd_status bd_report_procs(struct bd_dump *d, const struct bd_procs_opts *op
 		c->n = opts->limit;
 	if (fill_stack_words(c) != BD_OK)
 		goto oom;
-	rm_uint(&r->b, r->root, "total_processes", d->index.count[BD_SECT_PROC]);
-	rm_uint(&r->b, r->root, "matching_processes", matching);
-	rm_lazy_arr(&r->b, r->root, "processes", c->n, proc_row_gen, c);
+	bd_rm_uint(&r->b, r->root, "total_processes", d->index.count[BD_SECT_PROC]);
+	bd_rm_uint(&r->b, r->root, "matching_processes", matching);
+	bd_rm_lazy_arr(&r->b, r->root, "processes", c->n, proc_row_gen, c);
 	if (r->b.oom)
 		goto oom;
 	*out = r;
@@ -1327,32 +1327,32 @@ enum bd_status bd_report_ets(struct bd_dump *d, size_t limit, struct bd_report *
 	}
 	if (n)
 		bd_sort(recs, n, sizeof(*recs), ets_cmp);
-	rm_uint(b, r->root, "tables", n);
-	rm_bytes(b, r->root, "total_bytes", total_words * d->info.word_size);
-	arr = rm_label(rm_arr(b, r->root, "ets"), "ETS tables");
+	bd_rm_uint(b, r->root, "tables", n);
+	bd_rm_bytes(b, r->root, "total_bytes", total_words * d->info.word_size);
+	arr = bd_rm_label(bd_rm_arr(b, r->root, "ets"), "ETS tables");
 	for (size_t i = 0; i < n && (!limit || i < limit); i++) {
 		struct bd_section s;
 		struct bd_ets e;
-		struct rm_node *o = rm_obj(b, arr, NULL);
+		struct rm_node *o = bd_rm_obj(b, arr, NULL);
 		bd_section_get(d, recs[i].section, &s);
 		bd_parse_ets(&s, &e);
 		struct bd_slice type = e.type;
 		if (!type.len)
 			type = e.ordered ? BD_SLICE_LIT("ordered_set") : bd_slice_make("", 0);
-		rm_slice_or_null(b, o, "name", bd_atom_text(b->arena, e.name));
-		rm_slice(b, o, "owner", e.owner);
-		rm_label(rm_slice_or_null(b, o, "owner_name",
+		bd_rm_slice_or_null(b, o, "name", bd_atom_text(b->arena, e.name));
+		bd_rm_slice(b, o, "owner", e.owner);
+		bd_rm_label(bd_rm_slice_or_null(b, o, "owner_name",
 					  bd_atom_text(b->arena, bd_dump_proc_name(d, e.owner))),
 			 "owner name");
-		rm_flags(rm_slice_or_null(b, o, "table", e.table), RM_NOTEXT);
-		rm_slice_or_null(b, o, "type", type);
-		rm_slice_or_null(b, o, "protection", e.protection);
-		rm_uint(b, o, "objects", e.objects);
-		rm_flags(rm_uint(b, o, "words", e.words), RM_NOTEXT);
-		rm_label(rm_bytes(b, o, "bytes", e.words * d->info.word_size), "memory");
-		rm_flags(rm_slice_or_null(b, o, "compressed", e.compressed), RM_NOTEXT);
-		rm_flags(rm_slice_or_null(b, o, "write_concurrency", e.write_concurrency), RM_NOTEXT);
-		rm_flags(rm_slice_or_null(b, o, "read_concurrency", e.read_concurrency), RM_NOTEXT);
+		bd_rm_flags(bd_rm_slice_or_null(b, o, "table", e.table), RM_NOTEXT);
+		bd_rm_slice_or_null(b, o, "type", type);
+		bd_rm_slice_or_null(b, o, "protection", e.protection);
+		bd_rm_uint(b, o, "objects", e.objects);
+		bd_rm_flags(bd_rm_uint(b, o, "words", e.words), RM_NOTEXT);
+		bd_rm_label(bd_rm_bytes(b, o, "bytes", e.words * d->info.word_size), "memory");
+		bd_rm_flags(bd_rm_slice_or_null(b, o, "compressed", e.compressed), RM_NOTEXT);
+		bd_rm_flags(bd_rm_slice_or_null(b, o, "write_concurrency", e.write_concurrency), RM_NOTEXT);
+		bd_rm_flags(bd_rm_slice_or_null(b, o, "read_concurrency", e.read_concurrency), RM_NOTEXT);
 	}
 	bd_free(recs);
 	recs = NULL;
@@ -1414,37 +1414,37 @@ enum bd_status bd_report_alloc(struct bd_dump *d, struct bd_report **out, struct
 		blocks += types[i].mbcs_blocks + types[i].sbcs_blocks + types[i].pool_blocks;
 		carriers += types[i].mbcs_carriers + types[i].sbcs_carriers + types[i].pool_carriers;
 	}
-	tot = rm_obj(b, r->root, "total");
-	rm_label(rm_bytes(b, tot, "allocated_bytes", carriers), "allocated (carriers)");
-	rm_label(rm_bytes(b, tot, "blocks_bytes", blocks), "in blocks");
-	rm_label(rm_bytes(b, tot, "used_bytes", used), "used (memory total)");
-	rm_label(rm_bytes(b, tot, "unused_bytes", carriers > used ? carriers - used : 0),
+	tot = bd_rm_obj(b, r->root, "total");
+	bd_rm_label(bd_rm_bytes(b, tot, "allocated_bytes", carriers), "allocated (carriers)");
+	bd_rm_label(bd_rm_bytes(b, tot, "blocks_bytes", blocks), "in blocks");
+	bd_rm_label(bd_rm_bytes(b, tot, "used_bytes", used), "used (memory total)");
+	bd_rm_label(bd_rm_bytes(b, tot, "unused_bytes", carriers > used ? carriers - used : 0),
 		 "unused");
-	rm_ratio(b, tot, "usage", carriers ? bd_ratio(used, carriers) : 0.0);
-	arr = rm_arr(b, r->root, "allocators");
+	bd_rm_ratio(b, tot, "usage", carriers ? bd_ratio(used, carriers) : 0.0);
+	arr = bd_rm_arr(b, r->root, "allocators");
 	for (size_t i = 0; i < n; i++) {
 		const struct bd_alloc_type *t = &types[i];
-		struct rm_node *o = rm_obj(b, arr, NULL);
+		struct rm_node *o = bd_rm_obj(b, arr, NULL);
 		uint64_t tb = t->mbcs_blocks + t->sbcs_blocks + t->pool_blocks;
 		uint64_t tc = t->mbcs_carriers + t->sbcs_carriers + t->pool_carriers;
-		rm_str(b, o, "name", t->name);
-		rm_uint(b, o, "instances", t->instances);
-		rm_label(rm_bytes(b, o, "blocks_bytes", tb), "blocks");
-		rm_label(rm_bytes(b, o, "carriers_bytes", tc), "carriers");
-		rm_ratio(b, o, "usage", bd_ratio(tb, tc));
-		rm_label(rm_ratio(b, o, "mbcs_usage", bd_ratio(t->mbcs_blocks, t->mbcs_carriers)), "mbcs usage");
-		rm_flags(rm_label(rm_bytes(b, o, "mbcs_blocks_bytes", t->mbcs_blocks), "mbcs blocks"), RM_NOTEXT);
-		rm_flags(rm_label(rm_bytes(b, o, "mbcs_carriers_bytes", t->mbcs_carriers), "mbcs carriers"), RM_NOTEXT);
-		rm_label(rm_ratio(b, o, "sbcs_usage", bd_ratio(t->sbcs_blocks, t->sbcs_carriers)), "sbcs usage");
-		rm_flags(rm_label(rm_bytes(b, o, "sbcs_blocks_bytes", t->sbcs_blocks), "sbcs blocks"), RM_NOTEXT);
-		rm_label(rm_bytes(b, o, "sbcs_carriers_bytes", t->sbcs_carriers), "sbcs carriers");
-		rm_flags(rm_uint(b, o, "mbcs_carriers", t->mbcs_carrier_count), RM_NOTEXT);
-		rm_flags(rm_uint(b, o, "sbcs_carriers", t->sbcs_carrier_count), RM_NOTEXT);
-		rm_flags(rm_uint(b, o, "mbcs_blocks", t->mbcs_block_count), RM_NOTEXT);
-		rm_flags(rm_uint(b, o, "sbcs_blocks", t->sbcs_block_count), RM_NOTEXT);
-		rm_flags(rm_bytes(b, o, "pool_blocks_bytes", t->pool_blocks), RM_NOTEXT);
-		rm_flags(rm_bytes(b, o, "pool_carriers_bytes", t->pool_carriers), RM_NOTEXT);
-		rm_flags(rm_bytes(b, o, "carriers_max_bytes", t->carriers_max), RM_NOTEXT);
+		bd_rm_str(b, o, "name", t->name);
+		bd_rm_uint(b, o, "instances", t->instances);
+		bd_rm_label(bd_rm_bytes(b, o, "blocks_bytes", tb), "blocks");
+		bd_rm_label(bd_rm_bytes(b, o, "carriers_bytes", tc), "carriers");
+		bd_rm_ratio(b, o, "usage", bd_ratio(tb, tc));
+		bd_rm_label(bd_rm_ratio(b, o, "mbcs_usage", bd_ratio(t->mbcs_blocks, t->mbcs_carriers)), "mbcs usage");
+		bd_rm_flags(bd_rm_label(bd_rm_bytes(b, o, "mbcs_blocks_bytes", t->mbcs_blocks), "mbcs blocks"), RM_NOTEXT);
+		bd_rm_flags(bd_rm_label(bd_rm_bytes(b, o, "mbcs_carriers_bytes", t->mbcs_carriers), "mbcs carriers"), RM_NOTEXT);
+		bd_rm_label(bd_rm_ratio(b, o, "sbcs_usage", bd_ratio(t->sbcs_blocks, t->sbcs_carriers)), "sbcs usage");
+		bd_rm_flags(bd_rm_label(bd_rm_bytes(b, o, "sbcs_blocks_bytes", t->sbcs_blocks), "sbcs blocks"), RM_NOTEXT);
+		bd_rm_label(bd_rm_bytes(b, o, "sbcs_carriers_bytes", t->sbcs_carriers), "sbcs carriers");
+		bd_rm_flags(bd_rm_uint(b, o, "mbcs_carriers", t->mbcs_carrier_count), RM_NOTEXT);
+		bd_rm_flags(bd_rm_uint(b, o, "sbcs_carriers", t->sbcs_carrier_count), RM_NOTEXT);
+		bd_rm_flags(bd_rm_uint(b, o, "mbcs_blocks", t->mbcs_block_count), RM_NOTEXT);
+		bd_rm_flags(bd_rm_uint(b, o, "sbcs_blocks", t->sbcs_block_count), RM_NOTEXT);
+		bd_rm_flags(bd_rm_bytes(b, o, "pool_blocks_bytes", t->pool_blocks), RM_NOTEXT);
+		bd_rm_flags(bd_rm_bytes(b, o, "pool_carriers_bytes", t->pool_carriers), RM_NOTEXT);
+		bd_rm_flags(bd_rm_bytes(b, o, "carriers_max_bytes", t->carriers_max), RM_NOTEXT);
 	}
 	if (b->oom) {
 		bd_report_free(r);

@@ -523,7 +523,7 @@ static void add_findings(struct leaks_ctx *c, struct rm_node *arr)
 
 static const char *fmt_bytes(char *buf, size_t cap, uint64_t bytes)
 {
-	rm_format_bytes(buf, cap, bytes);
+	bd_rm_format_bytes(buf, cap, bytes);
 	return buf;
 }
 
@@ -897,40 +897,40 @@ static void bin_row(struct leaks_ctx *c, struct rm_node *arr, const struct bin_p
 {
 	struct rm_builder *b = c->b;
 	struct bd_slice pid = section_pid(c->d, bp->section);
-	struct rm_node *o = rm_obj(b, arr, NULL);
+	struct rm_node *o = bd_rm_obj(b, arr, NULL);
 	struct rm_node *bins;
 	char addr[32];
 
-	rm_slice(b, o, "pid", pid);
+	bd_rm_slice(b, o, "pid", pid);
 	bd_rm_name_label(b, o, c->d, pid, raw_name_of(c, pid));
-	rm_label(rm_bytes(b, o, "pinned_bytes", bp->pinned_bytes), "pinned");
-	rm_label(rm_bytes(b, o, "used_bytes", bp->used_bytes), "used by the slices");
-	rm_uint(b, o, "slices", bp->slices);
-	rm_label(rm_uint(b, o, "binary_count", bp->n_slice_only), "binaries");
-	rm_label(rm_bool(b, o, "estimated", bp->n_hidden > 0), "pinned size estimated");
+	bd_rm_label(bd_rm_bytes(b, o, "pinned_bytes", bp->pinned_bytes), "pinned");
+	bd_rm_label(bd_rm_bytes(b, o, "used_bytes", bp->used_bytes), "used by the slices");
+	bd_rm_uint(b, o, "slices", bp->slices);
+	bd_rm_label(bd_rm_uint(b, o, "binary_count", bp->n_slice_only), "binaries");
+	bd_rm_label(bd_rm_bool(b, o, "estimated", bp->n_hidden > 0), "pinned size estimated");
 	if (bp->vheap_bytes != BD_UNSET)
-		rm_label(rm_bytes(b, o, "bin_vheap_bytes", bp->vheap_bytes), "BinVHeap + OldBinVHeap");
+		bd_rm_label(bd_rm_bytes(b, o, "bin_vheap_bytes", bp->vheap_bytes), "BinVHeap + OldBinVHeap");
 	else
-		rm_label(rm_null(b, o, "bin_vheap_bytes"), "BinVHeap + OldBinVHeap");
-	rm_label(rm_bytes(b, o, "whole_bytes", bp->whole_bytes), "held whole");
-	bins = rm_label(rm_arr(b, o, "binaries"), "Binaries held through slices");
+		bd_rm_label(bd_rm_null(b, o, "bin_vheap_bytes"), "BinVHeap + OldBinVHeap");
+	bd_rm_label(bd_rm_bytes(b, o, "whole_bytes", bp->whole_bytes), "held whole");
+	bins = bd_rm_label(bd_rm_arr(b, o, "binaries"), "Binaries held through slices");
 	for (size_t i = 0; i < bp->n_uses && i < c->top; i++) {
 		const struct bin_use *u = &bp->uses[i];
 		struct rm_node *row;
 		if (u->whole)
 			break;
-		row = rm_obj(b, bins, NULL);
+		row = bd_rm_obj(b, bins, NULL);
 		fmt_addr(addr, sizeof(addr), u->addr);
-		rm_str(b, row, "address", addr);
+		bd_rm_str(b, row, "address", addr);
 		if (u->known)
-			rm_bytes(b, row, "size", u->size);
+			bd_rm_bytes(b, row, "size", u->size);
 		else
-			rm_null(b, row, "size");
-		rm_label(rm_bytes(b, row, "estimated_size", u->size), "size (est.)");
-		rm_label(rm_bool(b, row, "in_dump", u->known), "in dump");
-		rm_uint(b, row, "slices", u->slices);
-		rm_label(rm_bytes(b, row, "slice_bytes", u->slice_bytes), "slice bytes");
-		rm_label(rm_uint(b, row, "processes", share_get(shares, u->addr)), "processes");
+			bd_rm_null(b, row, "size");
+		bd_rm_label(bd_rm_bytes(b, row, "estimated_size", u->size), "size (est.)");
+		bd_rm_label(bd_rm_bool(b, row, "in_dump", u->known), "in dump");
+		bd_rm_uint(b, row, "slices", u->slices);
+		bd_rm_label(bd_rm_bytes(b, row, "slice_bytes", u->slice_bytes), "slice bytes");
+		bd_rm_label(bd_rm_uint(b, row, "processes", share_get(shares, u->addr)), "processes");
 	}
 }
 
@@ -1039,18 +1039,18 @@ static enum bd_status add_binaries(struct leaks_ctx *c, struct rm_node *root,
 	memset(&bi, 0, sizeof(bi));
 	memset(&s, 0, sizeof(s));
 	memset(&shares, 0, sizeof(shares));
-	info = rm_label(rm_obj(c->b, root, "binary_scan"), "Binaries");
-	rm_flags(info, RM_NOTEXT);
-	rm_bool(c->b, info, "bin_vheap_in_dump", c->has_bin_vheap);
-	rm_uint(c->b, info, "candidates", c->bins.n);
-	rm_uint(c->b, info, "read", n_scan);
-	rm_uint(c->b, info, "min_bytes", BIN_SCAN_MIN);
+	info = bd_rm_label(bd_rm_obj(c->b, root, "binary_scan"), "Binaries");
+	bd_rm_flags(info, RM_NOTEXT);
+	bd_rm_bool(c->b, info, "bin_vheap_in_dump", c->has_bin_vheap);
+	bd_rm_uint(c->b, info, "candidates", c->bins.n);
+	bd_rm_uint(c->b, info, "read", n_scan);
+	bd_rm_uint(c->b, info, "min_bytes", BIN_SCAN_MIN);
 	if (!c->has_bin_vheap && c->n_procs)
-		rm_label(rm_str(c->b, root, "binary_note",
+		bd_rm_label(bd_rm_str(c->b, root, "binary_note",
 				"the dump has no BinVHeap figures (written from OTP 21 on): "
 				"binaries held through slices are not looked for"),
 			 "binaries");
-	arr = rm_flags(rm_label(rm_arr(c->b, root, "binary_leaks"),
+	arr = bd_rm_flags(bd_rm_label(bd_rm_arr(c->b, root, "binary_leaks"),
 				"Refc binaries pinned by small slices"), RM_BLOCKS);
 	if (!n_scan)
 		return BD_OK;
@@ -1295,30 +1295,30 @@ static enum bd_status mailbox_row(struct leaks_ctx *c, struct rm_node *arr, cons
 	if (!f.all && f.sampled)
 		words = (uint64_t)((double)f.words * ((double)proc.message_queue_len / (double)f.sampled));
 
-	o = rm_obj(b, arr, NULL);
-	rm_slice(b, o, "pid", s.id);
+	o = bd_rm_obj(b, arr, NULL);
+	bd_rm_slice(b, o, "pid", s.id);
 	bd_rm_name_label(b, o, d, s.id, proc.name);
-	rm_label(rm_uint(b, o, "message_queue_len", proc.message_queue_len), "queue length");
-	rm_label(rm_flags(rm_slice_or_null(b, o, "current_function",
+	bd_rm_label(bd_rm_uint(b, o, "message_queue_len", proc.message_queue_len), "queue length");
+	bd_rm_label(bd_rm_flags(bd_rm_slice_or_null(b, o, "current_function",
 					   bd_proc_current_function(&proc)), RM_WIDE),
 		 "current function");
-	rm_label(rm_str(b, o, "stuck_in", where.ptr), "stuck in");
-	rm_slice_or_null(b, o, "state", proc.state);
-	rm_label(rm_uint(b, o, "messages_read", f.sampled), "messages read");
-	rm_label(rm_uint(b, o, "message_words", words), "words (flat)");
-	rm_label(rm_bytes(b, o, "message_bytes", words * c->ws), "queue size");
-	rm_label(rm_bool(b, o, "estimated", !f.all), "size estimated");
+	bd_rm_label(bd_rm_str(b, o, "stuck_in", where.ptr), "stuck in");
+	bd_rm_slice_or_null(b, o, "state", proc.state);
+	bd_rm_label(bd_rm_uint(b, o, "messages_read", f.sampled), "messages read");
+	bd_rm_label(bd_rm_uint(b, o, "message_words", words), "words (flat)");
+	bd_rm_label(bd_rm_bytes(b, o, "message_bytes", words * c->ws), "queue size");
+	bd_rm_label(bd_rm_bool(b, o, "estimated", !f.all), "size estimated");
 	if (f.missing)
-		rm_label(rm_uint(b, o, "missing", f.missing), "pointers not in the dump");
-	shapes = rm_label(rm_arr(b, o, "shapes"), "Message shapes");
+		bd_rm_label(bd_rm_uint(b, o, "missing", f.missing), "pointers not in the dump");
+	shapes = bd_rm_label(bd_rm_arr(b, o, "shapes"), "Message shapes");
 	for (size_t i = 0; i < t->n && i < SHAPES_SHOWN; i++) {
-		struct rm_node *row = rm_obj(b, shapes, NULL);
-		rm_flags(rm_str(b, row, "shape", t->slots[i].text), RM_FULL | RM_CODE);
-		rm_uint(b, row, "count", t->slots[i].count);
-		rm_ratio(b, row, "share", f.sampled ? (double)t->slots[i].count / (double)f.sampled : 0);
+		struct rm_node *row = bd_rm_obj(b, shapes, NULL);
+		bd_rm_flags(bd_rm_str(b, row, "shape", t->slots[i].text), RM_FULL | RM_CODE);
+		bd_rm_uint(b, row, "count", t->slots[i].count);
+		bd_rm_ratio(b, row, "share", f.sampled ? (double)t->slots[i].count / (double)f.sampled : 0);
 	}
 	if (t->other)
-		rm_label(rm_uint(b, o, "other_shapes", t->other), "messages of other shapes");
+		bd_rm_label(bd_rm_uint(b, o, "other_shapes", t->other), "messages of other shapes");
 	mq_finding(c, s.id, proc.message_queue_len, where.ptr, bd_proc_current_function(&proc),
 		   t->n ? &t->slots[0] : NULL, f.sampled, f.all, words * c->ws);
 	if (where.oom)
@@ -1332,7 +1332,7 @@ out:
 
 static enum bd_status add_mailboxes(struct leaks_ctx *c, struct rm_node *root, struct bd_error *err)
 {
-	struct rm_node *arr = rm_flags(rm_label(rm_arr(c->b, root, "mailboxes"),
+	struct rm_node *arr = bd_rm_flags(bd_rm_label(bd_rm_arr(c->b, root, "mailboxes"),
 						"Mailboxes, longest first"), RM_BLOCKS);
 	uint64_t budget = MSG_SAMPLE_TOTAL;
 
@@ -1375,11 +1375,11 @@ static enum bd_status add_ets(struct leaks_ctx *c, struct rm_node *root, struct 
 	}
 	if (l.n)
 		bd_sort(l.v, l.n, sizeof(*l.v), cand_cmp);
-	arr = rm_label(rm_arr(b, root, "ets"), "ETS tables, largest first");
+	arr = bd_rm_label(bd_rm_arr(b, root, "ets"), "ETS tables, largest first");
 	for (size_t k = 0; k < l.n && k < c->top; k++) {
 		struct bd_section s;
 		struct bd_ets e;
-		struct rm_node *o = rm_obj(b, arr, NULL);
+		struct rm_node *o = bd_rm_obj(b, arr, NULL);
 		struct bd_slice name, owner_name;
 		uint64_t bytes;
 		bd_section_get(d, l.v[k].section, &s);
@@ -1387,14 +1387,14 @@ static enum bd_status add_ets(struct leaks_ctx *c, struct rm_node *root, struct 
 		bytes = e.words * c->ws;
 		name = bd_atom_text(b->arena, e.name);
 		owner_name = name_of(c, e.owner);
-		rm_slice_or_null(b, o, "name", name);
-		rm_slice(b, o, "owner", e.owner);
-		rm_label(rm_slice_or_null(b, o, "owner_name", owner_name), "owner name");
-		rm_flags(rm_slice_or_null(b, o, "table", e.table), RM_NOTEXT);
-		rm_uint(b, o, "objects", e.objects);
-		rm_flags(rm_uint(b, o, "words", e.words), RM_NOTEXT);
-		rm_label(rm_bytes(b, o, "bytes", bytes), "memory");
-		rm_label(rm_ratio(b, o, "share", total ? (double)bytes / (double)total : 0),
+		bd_rm_slice_or_null(b, o, "name", name);
+		bd_rm_slice(b, o, "owner", e.owner);
+		bd_rm_label(bd_rm_slice_or_null(b, o, "owner_name", owner_name), "owner name");
+		bd_rm_flags(bd_rm_slice_or_null(b, o, "table", e.table), RM_NOTEXT);
+		bd_rm_uint(b, o, "objects", e.objects);
+		bd_rm_flags(bd_rm_uint(b, o, "words", e.words), RM_NOTEXT);
+		bd_rm_label(bd_rm_bytes(b, o, "bytes", bytes), "memory");
+		bd_rm_label(bd_rm_ratio(b, o, "share", total ? (double)bytes / (double)total : 0),
 			 "of node memory");
 		if (bytes >= ETS_FINDING_MIN && total &&
 		    (double)bytes / (double)total >= ETS_WARNING_SHARE) {
@@ -1472,7 +1472,7 @@ static void add_atom_patterns(struct leaks_ctx *c, struct rm_node *o, struct bd_
 {
 	struct bd_dump *d = c->d;
 	struct rm_builder *b = c->b;
-	struct rm_node *arr = rm_label(rm_arr(b, o, "patterns"), "Atom patterns (most atoms first)");
+	struct rm_node *arr = bd_rm_label(bd_rm_arr(b, o, "patterns"), "Atom patterns (most atoms first)");
 	struct rm_node *ex[64];
 	size_t n_ex[64] = { 0 };
 	size_t shown = 0;
@@ -1480,10 +1480,10 @@ static void add_atom_patterns(struct leaks_ctx *c, struct rm_node *o, struct bd_
 	char buf[512];
 
 	for (size_t i = 0; i < h->n && shown < c->top && shown < BD_ARRAY_SIZE(ex); i++) {
-		struct rm_node *row = rm_obj(b, arr, NULL);
-		rm_str(b, row, "pattern", h->slots[i].text);
-		rm_label(rm_uint(b, row, "count", h->slots[i].count), "atoms");
-		ex[shown++] = rm_flags(rm_arr(b, row, "examples"), RM_WIDE);
+		struct rm_node *row = bd_rm_obj(b, arr, NULL);
+		bd_rm_str(b, row, "pattern", h->slots[i].text);
+		bd_rm_label(bd_rm_uint(b, row, "count", h->slots[i].count), "atoms");
+		ex[shown++] = bd_rm_flags(bd_rm_arr(b, row, "examples"), RM_WIDE);
 	}
 	/* the examples: the newest atoms of each pattern, in a second pass */
 	if (!shown || !bd_section_body(d, BD_SECT_ATOMS, &rest))
@@ -1494,7 +1494,7 @@ static void add_atom_patterns(struct leaks_ctx *c, struct rm_node *o, struct bd_
 			if (n_ex[i] >= ATOM_EXAMPLES || strlen(h->slots[i].text) != len ||
 			    memcmp(h->slots[i].text, buf, len) != 0)
 				continue;
-			rm_slice(b, ex[i], NULL, bd_atom_text(b->arena, line));
+			bd_rm_slice(b, ex[i], NULL, bd_atom_text(b->arena, line));
 			n_ex[i]++;
 			break;
 		}
@@ -1531,10 +1531,10 @@ static void add_atom_window(struct leaks_ctx *c, struct rm_node *o)
 	made = sn->atoms_after_window - sn->atoms_before_window;
 	secs = (double)sn->atoms_window_us / 1e6;
 	rate = (double)made / secs;
-	struct rm_node *w = rm_label(rm_obj(b, o, "window"), "During the capture's window");
-	rm_label(rm_uint(b, w, "ms", sn->atoms_window_us / 1000), "milliseconds");
-	rm_label(rm_uint(b, w, "atoms_made", made), "atoms made");
-	rm_label(rm_uint(b, w, "per_second", (uint64_t)(rate + 0.5)), "per second");
+	struct rm_node *w = bd_rm_label(bd_rm_obj(b, o, "window"), "During the capture's window");
+	bd_rm_label(bd_rm_uint(b, w, "ms", sn->atoms_window_us / 1000), "milliseconds");
+	bd_rm_label(bd_rm_uint(b, w, "atoms_made", made), "atoms made");
+	bd_rm_label(bd_rm_uint(b, w, "per_second", (uint64_t)(rate + 0.5)), "per second");
 	if (made < ATOM_WINDOW_MIN)
 		return;
 	enum bd_severity sev = BD_SEV_WARNING;
@@ -1561,7 +1561,7 @@ static void add_atoms(struct leaks_ctx *c, struct rm_node *root)
 {
 	struct bd_dump *d = c->d;
 	struct rm_builder *b = c->b;
-	struct rm_node *o = rm_label(rm_obj(b, root, "atoms"), "Atoms");
+	struct rm_node *o = bd_rm_label(bd_rm_obj(b, root, "atoms"), "Atoms");
 	struct rm_node *newest;
 	struct bd_slice rest, line;
 	struct bd_histogram h;
@@ -1571,13 +1571,13 @@ static void add_atoms(struct leaks_ctx *c, struct rm_node *root)
 	double usage = limit ? (double)count / (double)limit : 0;
 	char buf[512];
 
-	rm_uint(b, o, "count", count);
+	bd_rm_uint(b, o, "count", count);
 	if (limit)
-		rm_uint(b, o, "limit", limit);
+		bd_rm_uint(b, o, "limit", limit);
 	else
-		rm_null(b, o, "limit");
-	rm_ratio(b, o, "usage", usage);
-	newest = rm_label(rm_arr(b, o, "newest"), "Newest atoms (last created first)");
+		bd_rm_null(b, o, "limit");
+	bd_rm_ratio(b, o, "usage", usage);
+	newest = bd_rm_label(bd_rm_arr(b, o, "newest"), "Newest atoms (last created first)");
 	if (!bd_histogram_init(&h, ATOM_PATTERNS_MAX)) {
 		b->oom = true;
 		return;
@@ -1585,7 +1585,7 @@ static void add_atoms(struct leaks_ctx *c, struct rm_node *root)
 	if (bd_section_body(d, BD_SECT_ATOMS, &rest)) {
 		while (bd_slice_next_line(&rest, &line)) {
 			if (n_seen++ < NEWEST_ATOMS)
-				rm_slice(b, newest, NULL, bd_atom_text(b->arena, line));
+				bd_rm_slice(b, newest, NULL, bd_atom_text(b->arena, line));
 			if (!bd_histogram_add(&h, buf, atom_pattern(line, buf, sizeof(buf))))
 				b->oom = true;
 		}
@@ -1645,34 +1645,34 @@ static void add_allocators(struct leaks_ctx *c, struct rm_node *root)
 	}
 	if (n)
 		bd_sort(types, n, sizeof(types[0]), bd_alloc_type_cmp);
-	arr = rm_label(rm_arr(b, root, "allocators"), "Allocators: carriers against blocks");
+	arr = bd_rm_label(bd_rm_arr(b, root, "allocators"), "Allocators: carriers against blocks");
 	for (size_t i = 0; i < n; i++) {
 		const struct bd_alloc_type *t = &types[i];
-		struct rm_node *o = rm_obj(b, arr, NULL);
+		struct rm_node *o = bd_rm_obj(b, arr, NULL);
 		uint64_t tb = t->mbcs_blocks + t->sbcs_blocks + t->pool_blocks;
 		uint64_t tc = t->mbcs_carriers + t->sbcs_carriers + t->pool_carriers;
 		uint64_t mb = t->mbcs_blocks + t->pool_blocks;
 		uint64_t mc = t->mbcs_carriers + t->pool_carriers;
 		uint64_t unused = mc > mb ? mc - mb : 0;
 		double mu = bd_ratio(mb, mc);
-		rm_str(b, o, "name", t->name);
-		rm_label(rm_bytes(b, o, "blocks_bytes", tb), "blocks");
-		rm_label(rm_bytes(b, o, "carriers_bytes", tc), "carriers");
-		rm_ratio(b, o, "usage", bd_ratio(tb, tc));
-		rm_flags(rm_bytes(b, o, "mbcs_blocks_bytes", t->mbcs_blocks), RM_NOTEXT);
-		rm_flags(rm_bytes(b, o, "mbcs_carriers_bytes", t->mbcs_carriers), RM_NOTEXT);
-		rm_label(rm_ratio(b, o, "mbcs_usage", bd_ratio(t->mbcs_blocks, t->mbcs_carriers)),
+		bd_rm_str(b, o, "name", t->name);
+		bd_rm_label(bd_rm_bytes(b, o, "blocks_bytes", tb), "blocks");
+		bd_rm_label(bd_rm_bytes(b, o, "carriers_bytes", tc), "carriers");
+		bd_rm_ratio(b, o, "usage", bd_ratio(tb, tc));
+		bd_rm_flags(bd_rm_bytes(b, o, "mbcs_blocks_bytes", t->mbcs_blocks), RM_NOTEXT);
+		bd_rm_flags(bd_rm_bytes(b, o, "mbcs_carriers_bytes", t->mbcs_carriers), RM_NOTEXT);
+		bd_rm_label(bd_rm_ratio(b, o, "mbcs_usage", bd_ratio(t->mbcs_blocks, t->mbcs_carriers)),
 			 "mbcs usage");
-		rm_flags(rm_bytes(b, o, "sbcs_blocks_bytes", t->sbcs_blocks), RM_NOTEXT);
-		rm_flags(rm_bytes(b, o, "sbcs_carriers_bytes", t->sbcs_carriers), RM_NOTEXT);
-		rm_label(rm_ratio(b, o, "sbcs_usage", bd_ratio(t->sbcs_blocks, t->sbcs_carriers)),
+		bd_rm_flags(bd_rm_bytes(b, o, "sbcs_blocks_bytes", t->sbcs_blocks), RM_NOTEXT);
+		bd_rm_flags(bd_rm_bytes(b, o, "sbcs_carriers_bytes", t->sbcs_carriers), RM_NOTEXT);
+		bd_rm_label(bd_rm_ratio(b, o, "sbcs_usage", bd_ratio(t->sbcs_blocks, t->sbcs_carriers)),
 			 "sbcs usage");
-		rm_label(rm_bytes(b, o, "mbcs_unused_bytes", unused), "mbcs unused");
+		bd_rm_label(bd_rm_bytes(b, o, "mbcs_unused_bytes", unused), "mbcs unused");
 		if (mu < ALLOC_FRAG_USAGE && unused >= ALLOC_WARNING) {
 			enum bd_severity sev = unused >= ALLOC_CRITICAL ? BD_SEV_CRITICAL :
 					       unused >= ALLOC_HIGH ? BD_SEV_HIGH : BD_SEV_WARNING;
 			char title[256], evidence[512], u1[32], u2[32], u3[32];
-			rm_format_bytes(u1, sizeof(u1), unused);
+			bd_rm_format_bytes(u1, sizeof(u1), unused);
 			snprintf(title, sizeof(title),
 				 "%.40s is fragmented: %.31s of its multiblock carriers hold no blocks",
 				 t->name, u1);
@@ -1766,7 +1766,7 @@ static void add_heaps(struct leaks_ctx *c, struct rm_node *root)
 	struct bd_dump *d = c->d;
 	struct rm_builder *b = c->b;
 	uint64_t procs_total = bd_memory_bytes(d, "processes");
-	struct rm_node *arr = rm_label(rm_arr(b, root, "garbage_heaps"),
+	struct rm_node *arr = bd_rm_label(bd_rm_arr(b, root, "garbage_heaps"),
 				       "Heaps mostly free or garbage");
 	size_t read = 0;
 	size_t shown = 0;
@@ -1805,17 +1805,17 @@ static void add_heaps(struct leaks_ctx *c, struct rm_node *root)
 		if (shown >= c->top)
 			continue;
 		shown++;
-		o = rm_obj(b, arr, NULL);
-		rm_slice(b, o, "pid", s.id);
+		o = bd_rm_obj(b, arr, NULL);
+		bd_rm_slice(b, o, "pid", s.id);
 		bd_rm_name_label(b, o, c->d, s.id, p.name);
-		rm_label(rm_bytes(b, o, "heap_bytes", heap_words * c->ws), "heap");
-		rm_label(rm_bytes(b, o, "reachable_bytes", live * c->ws), "reachable");
-		rm_label(rm_bytes(b, o, "unused_bytes", unused * c->ws), "free");
-		rm_label(rm_bytes(b, o, "old_heap_bytes",
+		bd_rm_label(bd_rm_bytes(b, o, "heap_bytes", heap_words * c->ws), "heap");
+		bd_rm_label(bd_rm_bytes(b, o, "reachable_bytes", live * c->ws), "reachable");
+		bd_rm_label(bd_rm_bytes(b, o, "unused_bytes", unused * c->ws), "free");
+		bd_rm_label(bd_rm_bytes(b, o, "old_heap_bytes",
 				  (p.old_heap_words != BD_UNSET ? p.old_heap_words : 0) * c->ws),
 			 "old heap");
-		rm_label(rm_bytes(b, o, "wasted_bytes", waste), "free or garbage");
-		rm_label(rm_flags(rm_slice_or_null(b, o, "current_function",
+		bd_rm_label(bd_rm_bytes(b, o, "wasted_bytes", waste), "free or garbage");
+		bd_rm_label(bd_rm_flags(bd_rm_slice_or_null(b, o, "current_function",
 						   bd_proc_current_function(&p)), RM_WIDE),
 			 "current function");
 		if (waste >= HEAP_FINDING_MIN) {
@@ -1827,8 +1827,8 @@ static void add_heaps(struct leaks_ctx *c, struct rm_node *root)
 			snprintf(title, sizeof(title), "%.*s holds a %s heap but reaches only %s of it",
 				 (int)w.len, w.ptr, fmt_bytes(s1, sizeof(s1), heap_words * c->ws),
 				 fmt_bytes(s2, sizeof(s2), live * c->ws));
-			rm_format_bytes(s1, sizeof(s1), unused * c->ws);
-			rm_format_bytes(s2, sizeof(s2), garbage * c->ws);
+			bd_rm_format_bytes(s1, sizeof(s1), unused * c->ws);
+			bd_rm_format_bytes(s2, sizeof(s2), garbage * c->ws);
 			snprintf(evidence, sizeof(evidence),
 				 "Stack+heap + OldHeap = %llu words; the dump reaches about %llu words "
 				 "from the stack, messages and dictionary; free (Heap unused + OldHeap "
@@ -1855,10 +1855,10 @@ static void add_heaps(struct leaks_ctx *c, struct rm_node *root)
 static void add_memory(struct leaks_ctx *c, struct rm_node *root)
 {
 	static const char *const keys[] = { "total", "processes", "binary", "ets", "atom" };
-	struct rm_node *o = rm_label(rm_obj(c->b, root, "memory"), "Node memory (=memory)");
+	struct rm_node *o = bd_rm_label(bd_rm_obj(c->b, root, "memory"), "Node memory (=memory)");
 
 	for (size_t i = 0; i < BD_ARRAY_SIZE(keys); i++)
-		rm_label(rm_bytes(c->b, o, keys[i], bd_memory_bytes(c->d, keys[i])), keys[i]);
+		bd_rm_label(bd_rm_bytes(c->b, o, keys[i], bd_memory_bytes(c->d, keys[i])), keys[i]);
 }
 
 BD_API enum bd_status bd_report_leaks(struct bd_dump *d, const struct bd_leaks_opts *opts,
@@ -1880,7 +1880,7 @@ BD_API enum bd_status bd_report_leaks(struct bd_dump *d, const struct bd_leaks_o
 	c.ws = d->info.word_size ? d->info.word_size : 8;
 	add_memory(&c, r->root);
 	/* first in the output, filled last */
-	findings = rm_flags(rm_arr(c.b, r->root, "findings"), RM_BLOCKS);
+	findings = bd_rm_flags(bd_rm_arr(c.b, r->root, "findings"), RM_BLOCKS);
 	rc = scan(&c, err);
 	if (!rc)
 		rc = add_binaries(&c, r->root, err);

@@ -418,24 +418,24 @@ static void allocator_totals(struct bd_dump *d, struct bd_alloc_type *types, siz
 static void recon_row(struct rm_builder *b, struct rm_node *arr, const char *category,
 		      uint64_t total, uint64_t attributed, const char *attributed_to)
 {
-	struct rm_node *o = rm_obj(b, arr, NULL);
+	struct rm_node *o = bd_rm_obj(b, arr, NULL);
 
-	rm_str(b, o, "category", category);
+	bd_rm_str(b, o, "category", category);
 	if (total == BD_UNSET) {
-		rm_label(rm_null(b, o, "total_bytes"), "total");
-		rm_label(rm_bytes(b, o, "attributed_bytes", attributed), "attributed");
-		rm_label(rm_null(b, o, "unattributed_bytes"), "unattributed");
+		bd_rm_label(bd_rm_null(b, o, "total_bytes"), "total");
+		bd_rm_label(bd_rm_bytes(b, o, "attributed_bytes", attributed), "attributed");
+		bd_rm_label(bd_rm_null(b, o, "unattributed_bytes"), "unattributed");
 	} else {
-		rm_label(rm_bytes(b, o, "total_bytes", total), "total");
-		rm_label(rm_bytes(b, o, "attributed_bytes", attributed), "attributed");
+		bd_rm_label(bd_rm_bytes(b, o, "total_bytes", total), "total");
+		bd_rm_label(bd_rm_bytes(b, o, "attributed_bytes", attributed), "attributed");
 		/* more attributed than the total is shown as such, not clipped */
 		if (total >= attributed)
-			rm_label(rm_bytes(b, o, "unattributed_bytes", total - attributed), "unattributed");
+			bd_rm_label(bd_rm_bytes(b, o, "unattributed_bytes", total - attributed), "unattributed");
 		else
-			rm_label(rm_int(b, o, "unattributed_bytes", (int64_t)total - (int64_t)attributed),
+			bd_rm_label(bd_rm_int(b, o, "unattributed_bytes", (int64_t)total - (int64_t)attributed),
 				 "unattributed");
 	}
-	rm_flags(rm_label(rm_str(b, o, "attributed_to", attributed_to), "attributed to"), RM_WIDE);
+	bd_rm_flags(bd_rm_label(bd_rm_str(b, o, "attributed_to", attributed_to), "attributed to"), RM_WIDE);
 }
 
 static uint64_t mem_or_unset(struct bd_dump *d, const char *key)
@@ -449,7 +449,7 @@ static uint64_t add_reconciliation(struct memory_ctx *c, struct rm_builder *b, s
 				   struct bd_alloc_type *types, size_t *n_types)
 {
 	struct bd_dump *d = c->d;
-	struct rm_node *arr = rm_label(rm_arr(b, root, "reconciliation"), "Reconciliation");
+	struct rm_node *arr = bd_rm_label(bd_rm_arr(b, root, "reconciliation"), "Reconciliation");
 	uint64_t atom_used = bd_memory_bytes(d, "atom_used");
 	uint64_t code = loaded_code_bytes(d);
 	uint64_t carriers, blocks;
@@ -478,7 +478,7 @@ static uint64_t add_reconciliation(struct memory_ctx *c, struct rm_builder *b, s
 	if (*n_types)
 		recon_row(b, arr, "allocator_carriers", carriers, blocks,
 			  "blocks in use (the rest is free space in carriers: fragmentation)");
-	rm_label(rm_str(b, root, "unattributed_causes",
+	bd_rm_label(bd_rm_str(b, root, "unattributed_causes",
 			"NIF and driver allocations, port buffers, binaries held by ETS tables or "
 			"ports, caches in the runtime, and free space in allocator carriers"),
 		 "unattributed is likely");
@@ -506,16 +506,16 @@ static const char *sup_name(struct rm_builder *b, const struct bd_proc_tree *t, 
 static void rollup_row(struct rm_builder *b, struct rm_node *arr, unsigned level, const char *kind,
 		       const char *name, uint64_t count, uint64_t bytes)
 {
-	struct rm_node *o = rm_obj(b, arr, NULL);
+	struct rm_node *o = bd_rm_obj(b, arr, NULL);
 	static const char pad[] = "        ";
 
-	rm_flags(rm_uint(b, o, "level", level), RM_NOTEXT);
-	rm_str(b, o, "kind", kind);
+	bd_rm_flags(bd_rm_uint(b, o, "level", level), RM_NOTEXT);
+	bd_rm_str(b, o, "kind", kind);
 	/* indented by level in text and Markdown; JSON consumers use level */
-	rm_flags(rm_str(b, o, "name", bd_arena_printf(b->arena, "%.*s%s", (int)(2 * level), pad, name)),
+	bd_rm_flags(bd_rm_str(b, o, "name", bd_arena_printf(b->arena, "%.*s%s", (int)(2 * level), pad, name)),
 		 RM_WIDE);
-	rm_uint(b, o, "count", count);
-	rm_label(rm_bytes(b, o, "retained_bytes", bytes), "retained");
+	bd_rm_uint(b, o, "count", count);
+	bd_rm_label(bd_rm_bytes(b, o, "retained_bytes", bytes), "retained");
 }
 
 struct agg {
@@ -662,7 +662,7 @@ static void add_rollup(struct memory_ctx *c, struct rm_builder *b, struct rm_nod
 	if (o->by == BD_MEMORY_BY_PROCESS)
 		return;
 	r.scratch = bd_calloc((c->t->n_groups ? c->t->n_groups : 1) * 4, sizeof(*r.scratch));
-	r.arr = rm_label(rm_arr(b, root, "rollup"),
+	r.arr = bd_rm_label(bd_rm_arr(b, root, "rollup"),
 			 o->by == BD_MEMORY_BY_SUPERVISOR ? "By supervisor" : "By application");
 	if (!r.scratch) {
 		b->oom = true;
@@ -689,25 +689,25 @@ static void process_row(struct memory_ctx *c, struct rm_builder *b, struct rm_no
 	const struct bd_place *p = &c->t->procs[i];
 	struct held hv = held_at(c, i);
 	const struct held *h = &hv;
-	struct rm_node *o = rm_obj(b, arr, NULL);
+	struct rm_node *o = bd_rm_obj(b, arr, NULL);
 
-	rm_slice(b, o, "pid", bd_place_pid(c->t, i));
-	rm_slice_or_null(b, o, "name", p->name);
-	rm_label(rm_bytes(b, o, "retained_bytes", retained(h)), "retained");
-	rm_flags(rm_bytes(b, o, "exclusive_bytes", retained(h)), RM_NOTEXT);
-	rm_label(rm_bytes(b, o, "shared_bytes", h->bin_shared), "shared");
-	rm_label(rm_bytes(b, o, "heap_bytes", h->memory - h->mailbox), "heap");
-	rm_label(rm_bytes(b, o, "mailbox_bytes", h->mailbox), "mailbox");
-	rm_flags(rm_bool(b, o, "mailbox_estimated", h->mailbox_estimated), RM_NOTEXT);
-	rm_label(rm_bytes(b, o, "binary_bytes", h->bin_excl), "binaries");
-	rm_flags(rm_bool(b, o, "binary_estimated", h->bin_estimated), RM_NOTEXT);
-	rm_label(rm_bytes(b, o, "ets_bytes", h->ets), "ets");
-	rm_flags(rm_slice_or_null(b, o, "initial_call", p->initial_call), RM_WIDE);
+	bd_rm_slice(b, o, "pid", bd_place_pid(c->t, i));
+	bd_rm_slice_or_null(b, o, "name", p->name);
+	bd_rm_label(bd_rm_bytes(b, o, "retained_bytes", retained(h)), "retained");
+	bd_rm_flags(bd_rm_bytes(b, o, "exclusive_bytes", retained(h)), RM_NOTEXT);
+	bd_rm_label(bd_rm_bytes(b, o, "shared_bytes", h->bin_shared), "shared");
+	bd_rm_label(bd_rm_bytes(b, o, "heap_bytes", h->memory - h->mailbox), "heap");
+	bd_rm_label(bd_rm_bytes(b, o, "mailbox_bytes", h->mailbox), "mailbox");
+	bd_rm_flags(bd_rm_bool(b, o, "mailbox_estimated", h->mailbox_estimated), RM_NOTEXT);
+	bd_rm_label(bd_rm_bytes(b, o, "binary_bytes", h->bin_excl), "binaries");
+	bd_rm_flags(bd_rm_bool(b, o, "binary_estimated", h->bin_estimated), RM_NOTEXT);
+	bd_rm_label(bd_rm_bytes(b, o, "ets_bytes", h->ets), "ets");
+	bd_rm_flags(bd_rm_slice_or_null(b, o, "initial_call", p->initial_call), RM_WIDE);
 }
 
 static void add_processes(struct memory_ctx *c, struct rm_builder *b, struct rm_node *root, size_t top)
 {
-	struct rm_node *arr = rm_label(rm_arr(b, root, "processes"), "Processes by retained size");
+	struct rm_node *arr = bd_rm_label(bd_rm_arr(b, root, "processes"), "Processes by retained size");
 	uint32_t *order = bd_malloc((top ? top : 1) * sizeof(*order));
 	size_t n = 0;
 
@@ -724,7 +724,7 @@ static void add_processes(struct memory_ctx *c, struct rm_builder *b, struct rm_
 
 static void add_groups(struct memory_ctx *c, struct rm_builder *b, struct rm_node *root, size_t top)
 {
-	struct rm_node *arr = rm_label(rm_arr(b, root, "groups"), "Groups by retained size");
+	struct rm_node *arr = bd_rm_label(bd_rm_arr(b, root, "groups"), "Groups by retained size");
 	struct agg *v = bd_malloc((c->t->n_groups ? c->t->n_groups : 1) * sizeof(*v));
 
 	if (!v) {
@@ -736,16 +736,16 @@ static void add_groups(struct memory_ctx *c, struct rm_builder *b, struct rm_nod
 	bd_sort(v, c->t->n_groups, sizeof(*v), agg_cmp);
 	for (size_t i = 0; i < c->t->n_groups && i < top; i++) {
 		const struct bd_proc_group *g = &c->t->groups[v[i].key];
-		struct rm_node *o = rm_obj(b, arr, NULL);
-		rm_label(rm_slice_or_null(b, o, "application",
+		struct rm_node *o = bd_rm_obj(b, arr, NULL);
+		bd_rm_label(bd_rm_slice_or_null(b, o, "application",
 					  g->app != BD_NO_PLACE ? c->t->apps[g->app] : bd_slice_make("", 0)),
 			 "app");
-		rm_slice_or_null(b, o, "supervisor", bd_place_label(c->t, g->supervisor));
-		rm_flags(rm_label(rm_slice_or_null(b, o, "initial_call", g->initial_call), "initial call"),
+		bd_rm_slice_or_null(b, o, "supervisor", bd_place_label(c->t, g->supervisor));
+		bd_rm_flags(bd_rm_label(bd_rm_slice_or_null(b, o, "initial_call", g->initial_call), "initial call"),
 			 RM_WIDE);
-		rm_uint(b, o, "count", g->count);
-		rm_label(rm_bytes(b, o, "retained_bytes", v[i].bytes), "retained");
-		rm_flags(rm_bytes(b, o, "memory_bytes", g->memory_bytes), RM_NOTEXT);
+		bd_rm_uint(b, o, "count", g->count);
+		bd_rm_label(bd_rm_bytes(b, o, "retained_bytes", v[i].bytes), "retained");
+		bd_rm_flags(bd_rm_bytes(b, o, "memory_bytes", g->memory_bytes), RM_NOTEXT);
 	}
 	bd_free(v);
 }
@@ -798,25 +798,25 @@ static void add_oom(struct memory_ctx *c, struct rm_builder *b, struct rm_node *
 	bd_explain_slogan(c->d, &s);
 	if (strcmp(s.kind, "out_of_memory") != 0)
 		return;
-	o = rm_label(rm_obj(b, root, "oom"), "Out of memory");
-	rm_str(b, o, "allocator", s.allocator);
-	rm_str(b, o, "type", s.type);
-	rm_label(rm_bytes(b, o, "requested_bytes", s.bytes), "asked for");
+	o = bd_rm_label(bd_rm_obj(b, root, "oom"), "Out of memory");
+	bd_rm_str(b, o, "allocator", s.allocator);
+	bd_rm_str(b, o, "type", s.type);
+	bd_rm_label(bd_rm_bytes(b, o, "requested_bytes", s.bytes), "asked for");
 	for (size_t i = 0; i < n_types; i++) {
 		if (strcmp(types[i].name, s.allocator) != 0)
 			continue;
-		rm_label(rm_bytes(b, o, "allocator_blocks_bytes",
+		bd_rm_label(bd_rm_bytes(b, o, "allocator_blocks_bytes",
 				  types[i].mbcs_blocks + types[i].sbcs_blocks),
 			 "the allocator held (blocks)");
-		rm_label(rm_bytes(b, o, "allocator_carriers_bytes",
+		bd_rm_label(bd_rm_bytes(b, o, "allocator_carriers_bytes",
 				  types[i].mbcs_carriers + types[i].sbcs_carriers),
 			 "in carriers");
 	}
 	asker = asking_process(c);
 	if (asker == BD_NO_PLACE) {
-		rm_label(rm_null(b, o, "pid"), "asked by");
-		rm_str(b, o, "verdict", "unknown");
-		rm_flags(rm_str(b, o, "explanation",
+		bd_rm_label(bd_rm_null(b, o, "pid"), "asked by");
+		bd_rm_str(b, o, "verdict", "unknown");
+		bd_rm_flags(bd_rm_str(b, o, "explanation",
 				"the dump does not say which process was running on the scheduler that failed"),
 			 RM_WIDE);
 		return;
@@ -829,15 +829,15 @@ static void add_oom(struct memory_ctx *c, struct rm_builder *b, struct rm_node *
 	bool asked = (double)s.bytes >= CULPRIT_SHARE * (double)node;
 	char a[32], q[32], n[32];
 
-	rm_format_bytes(a, sizeof(a), holds);
-	rm_format_bytes(q, sizeof(q), s.bytes);
-	rm_format_bytes(n, sizeof(n), node);
-	rm_label(rm_slice(b, o, "pid", bd_place_pid(c->t, asker)), "asked by");
-	rm_slice_or_null(b, o, "name", p->name);
-	rm_label(rm_bytes(b, o, "retained_bytes", holds), "it retained");
-	rm_label(rm_bytes(b, o, "heap_bytes", h->memory - h->mailbox), "its heap");
-	rm_str(b, o, "verdict", held || asked ? "culprit" : "victim");
-	rm_flags(rm_str(b, o, "explanation",
+	bd_rm_format_bytes(a, sizeof(a), holds);
+	bd_rm_format_bytes(q, sizeof(q), s.bytes);
+	bd_rm_format_bytes(n, sizeof(n), node);
+	bd_rm_label(bd_rm_slice(b, o, "pid", bd_place_pid(c->t, asker)), "asked by");
+	bd_rm_slice_or_null(b, o, "name", p->name);
+	bd_rm_label(bd_rm_bytes(b, o, "retained_bytes", holds), "it retained");
+	bd_rm_label(bd_rm_bytes(b, o, "heap_bytes", h->memory - h->mailbox), "its heap");
+	bd_rm_str(b, o, "verdict", held || asked ? "culprit" : "victim");
+	bd_rm_flags(bd_rm_str(b, o, "explanation",
 			bd_arena_printf(b->arena,
 					held ? "it held %s of the node's %s and asked for %s more: it "
 					       "holds the memory"
@@ -854,7 +854,7 @@ static void add_oom(struct memory_ctx *c, struct rm_builder *b, struct rm_node *
 static void add_findings(struct memory_ctx *c, struct rm_builder *b, struct rm_node *root,
 			 uint64_t total)
 {
-	struct rm_node *f = rm_flags(rm_label(rm_arr(b, root, "findings"), "Findings"), RM_BLOCKS);
+	struct rm_node *f = bd_rm_flags(bd_rm_label(bd_rm_arr(b, root, "findings"), "Findings"), RM_BLOCKS);
 	uint64_t node = total != BD_UNSET ? total : 0;
 	char x[32], y[32];
 	struct agg *apps = bd_malloc((c->t->n_groups ? c->t->n_groups : 1) * sizeof(*apps));
@@ -866,8 +866,8 @@ static void add_findings(struct memory_ctx *c, struct rm_builder *b, struct rm_n
 	/* one application holding most of the node */
 	if (node && aggregate(c, apps, by_app, NULL, 0) && apps[0].key != BD_NO_PLACE &&
 	    apps[0].bytes >= APP_MIN && (double)apps[0].bytes >= APP_SHARE * (double)node) {
-		rm_format_bytes(x, sizeof(x), apps[0].bytes);
-		rm_format_bytes(y, sizeof(y), node);
+		bd_rm_format_bytes(x, sizeof(x), apps[0].bytes);
+		bd_rm_format_bytes(y, sizeof(y), node);
 		bd_finding_add(b, f, "application_memory", BD_SEV_HIGH,
 			       bd_arena_printf(b->arena, "Application %s holds %s of the node's %s",
 					       app_name(b, c->t, apps[0].key), x, y),
@@ -883,8 +883,8 @@ static void add_findings(struct memory_ctx *c, struct rm_builder *b, struct rm_n
 				      bd_memory_bytes(c->d, "atom_used") + bd_memory_bytes(c->d, "code");
 		uint64_t rest = node > attributed ? node - attributed : 0;
 		if (rest >= UNATTRIBUTED_MIN && (double)rest >= UNATTRIBUTED_SHARE * (double)node) {
-			rm_format_bytes(x, sizeof(x), rest);
-			rm_format_bytes(y, sizeof(y), node);
+			bd_rm_format_bytes(x, sizeof(x), rest);
+			bd_rm_format_bytes(y, sizeof(y), node);
 			bd_finding_add(b, f, "unattributed_memory", BD_SEV_WARNING,
 				       bd_arena_printf(b->arena, "%s of the node's %s is held by no process, "
 						       "table, binary, atom or module", x, y),
@@ -906,8 +906,8 @@ static void add_findings(struct memory_ctx *c, struct rm_builder *b, struct rm_n
 		if (h->bin_estimated || h->bin_excl < RETAIN_MIN ||
 		    r < RETAIN_RATIO * (h->memory ? h->memory : 1))
 			continue;
-		rm_format_bytes(x, sizeof(x), r);
-		rm_format_bytes(y, sizeof(y), h->memory);
+		bd_rm_format_bytes(x, sizeof(x), r);
+		bd_rm_format_bytes(y, sizeof(y), h->memory);
 		struct bd_slice l = bd_place_label(c->t, (uint32_t)i);
 		bd_finding_pid(b, bd_finding_add(b, f, "retains_beyond_heap", BD_SEV_WARNING,
 				 bd_arena_printf(b->arena, "%.*s retains %s, its own memory is %s",
@@ -924,7 +924,7 @@ static void add_findings(struct memory_ctx *c, struct rm_builder *b, struct rm_n
 		const struct bd_proc_group *g = &c->t->groups[0];
 		if (g->count >= GROUP_MIN && (double)g->count >= GROUP_SHARE * (double)c->t->n) {
 			struct bd_slice by = bd_place_label(c->t, g->parent);
-			rm_format_bytes(x, sizeof(x), g->memory_bytes);
+			bd_rm_format_bytes(x, sizeof(x), g->memory_bytes);
 			bd_finding_pid(b, bd_finding_add(b, f, "process_explosion", BD_SEV_HIGH,
 					 bd_arena_printf(b->arena, "%llu of %zu processes are %.*s, spawned by %.*s",
 							 (unsigned long long)g->count, c->t->n,
@@ -941,7 +941,7 @@ static void add_findings(struct memory_ctx *c, struct rm_builder *b, struct rm_n
 static void add_where(struct memory_ctx *c, struct rm_builder *b, struct rm_node *root, size_t top,
 		      uint64_t total)
 {
-	struct rm_node *arr = rm_label(rm_arr(b, root, "where"), "Where the memory went");
+	struct rm_node *arr = bd_rm_label(bd_rm_arr(b, root, "where"), "Where the memory went");
 	struct agg *apps = bd_malloc((c->t->n_groups ? c->t->n_groups : 1) * sizeof(*apps));
 	size_t n;
 
@@ -951,23 +951,23 @@ static void add_where(struct memory_ctx *c, struct rm_builder *b, struct rm_node
 	}
 	n = aggregate(c, apps, by_app, NULL, 0);
 	for (size_t i = 0; i < n && i < top; i++) {
-		struct rm_node *o = rm_obj(b, arr, NULL);
-		rm_str(b, o, "what", app_name(b, c->t, apps[i].key));
-		rm_uint(b, o, "processes", apps[i].count);
-		rm_label(rm_bytes(b, o, "retained_bytes", apps[i].bytes), "retained");
+		struct rm_node *o = bd_rm_obj(b, arr, NULL);
+		bd_rm_str(b, o, "what", app_name(b, c->t, apps[i].key));
+		bd_rm_uint(b, o, "processes", apps[i].count);
+		bd_rm_label(bd_rm_bytes(b, o, "retained_bytes", apps[i].bytes), "retained");
 		if (total != BD_UNSET)
-			rm_ratio(b, o, "share", bd_ratio(apps[i].bytes, total));
+			bd_rm_ratio(b, o, "share", bd_ratio(apps[i].bytes, total));
 	}
 	bd_free(apps);
 	if (total != BD_UNSET) {
-		struct rm_node *o = rm_obj(b, arr, NULL);
+		struct rm_node *o = bd_rm_obj(b, arr, NULL);
 		uint64_t all = 0;
 		for (size_t g = 0; g < c->t->n_groups; g++)
 			all += c->group_retained[g];
-		rm_str(b, o, "what", "retained by no process");
-		rm_null(b, o, "processes");
-		rm_label(rm_bytes(b, o, "retained_bytes", total > all ? total - all : 0), "retained");
-		rm_ratio(b, o, "share", bd_ratio(total > all ? total - all : 0, total));
+		bd_rm_str(b, o, "what", "retained by no process");
+		bd_rm_null(b, o, "processes");
+		bd_rm_label(bd_rm_bytes(b, o, "retained_bytes", total > all ? total - all : 0), "retained");
+		bd_rm_ratio(b, o, "share", bd_ratio(total > all ? total - all : 0, total));
 	}
 }
 
@@ -1036,7 +1036,7 @@ enum bd_status bd_report_memory(struct bd_dump *d, const struct bd_memory_opts *
 		c->group_retained[c->t->procs[i].group] += retained_of(c, (uint32_t)i);
 
 	struct rm_builder *b = &r->b;
-	rm_uint(b, r->root, "total_processes", c->t->n);
+	bd_rm_uint(b, r->root, "total_processes", c->t->n);
 	total = add_reconciliation(c, b, r->root, types, &n_types);
 	add_where(c, b, r->root, top, total);
 	add_oom(c, b, r->root, types, n_types, total);

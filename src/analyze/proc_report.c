@@ -40,7 +40,7 @@ struct rm_node *bd_rm_term(struct rm_builder *b, struct rm_node *parent, const c
 		b->oom = true;
 		return NULL;
 	}
-	n = rm_flags(rm_str(b, parent, key, buf.ptr), RM_CODE);
+	n = bd_rm_flags(bd_rm_str(b, parent, key, buf.ptr), RM_CODE);
 	bd_buf_release(&buf);
 	return n;
 }
@@ -158,29 +158,29 @@ static enum bd_status fill_messages(struct rm_builder *b, struct rm_node *m,
 		*err = sizes->rc ? sizes->err : shapes->err;
 		goto out;
 	}
-	rm_label(rm_uint(b, m, "count", p->proc.message_queue_len), "queue length");
-	rm_label(rm_uint(b, m, "listed", sizes->listed), "listed in the dump");
-	rm_label(rm_uint(b, m, "words", sizes->words), "words (flat)");
-	rm_label(rm_bytes(b, m, "bytes", sizes->words * p->d->info.word_size), "size");
+	bd_rm_label(bd_rm_uint(b, m, "count", p->proc.message_queue_len), "queue length");
+	bd_rm_label(bd_rm_uint(b, m, "listed", sizes->listed), "listed in the dump");
+	bd_rm_label(bd_rm_uint(b, m, "words", sizes->words), "words (flat)");
+	bd_rm_label(bd_rm_bytes(b, m, "bytes", sizes->words * p->d->info.word_size), "size");
 	if (sizes->missing || sizes->n_bad)
-		rm_label(rm_uint(b, m, "incomplete", sizes->missing + sizes->n_bad), "incomplete terms");
+		bd_rm_label(bd_rm_uint(b, m, "incomplete", sizes->missing + sizes->n_bad), "incomplete terms");
 	bd_histogram_sort(&shapes->t);
-	struct rm_node *rows = rm_arr(b, m, "shapes");
+	struct rm_node *rows = bd_rm_arr(b, m, "shapes");
 	for (size_t i = 0; i < shapes->t.n && i < n_shapes; i++) {
-		struct rm_node *row = rm_obj(b, rows, NULL);
-		rm_flags(rm_str(b, row, "shape", shapes->t.slots[i].text), RM_WIDE | RM_CODE);
-		rm_uint(b, row, "count", shapes->t.slots[i].count);
-		rm_ratio(b, row, "share",
+		struct rm_node *row = bd_rm_obj(b, rows, NULL);
+		bd_rm_flags(bd_rm_str(b, row, "shape", shapes->t.slots[i].text), RM_WIDE | RM_CODE);
+		bd_rm_uint(b, row, "count", shapes->t.slots[i].count);
+		bd_rm_ratio(b, row, "share",
 			 sizes->listed ? (double)shapes->t.slots[i].count / (double)sizes->listed : 0);
 	}
 	if (shapes->t.other)
-		rm_label(rm_uint(b, m, "other_shapes", shapes->t.other), "messages of other shapes");
+		bd_rm_label(bd_rm_uint(b, m, "other_shapes", shapes->t.other), "messages of other shapes");
 	/* the oldest few, printed; the walk after them goes on from where sizes ended */
-	first = rm_label(rm_arr(b, m, "first"), "first messages");
+	first = bd_rm_label(bd_rm_arr(b, m, "first"), "first messages");
 	rest = bd_process_messages(p);
 	*p->ctx.hint = queue_start;
 	for (size_t i = 0; i < n_print && bd_next_message(&rest, &msg, NULL); i++)
-		rm_flags(bd_rm_term(b, first, NULL, &p->ctx, &msg, po), RM_MULTILINE);
+		bd_rm_flags(bd_rm_term(b, first, NULL, &p->ctx, &msg, po), RM_MULTILINE);
 	*p->ctx.hint = sizes->hint;
 out:
 	queue_walk_release(sizes);
@@ -197,33 +197,33 @@ static void add_links(struct rm_builder *b, struct rm_node *o, struct bd_process
 		[BD_MONITOR_FROM] = "monitored_by",
 		[BD_MONITOR_RESOURCE] = "monitored_by_resource",
 	};
-	struct rm_node *links = rm_arr(b, o, "links");
-	struct rm_node *mons = rm_arr(b, o, "monitors");
+	struct rm_node *links = bd_rm_arr(b, o, "links");
+	struct rm_node *mons = bd_rm_arr(b, o, "monitors");
 	struct bd_slice rest = p->proc.link_list;
 	struct bd_link l;
 
 	while (bd_next_link(&rest, &l)) {
 		struct rm_node *row;
 		if (l.kind == BD_LINK) {
-			row = rm_obj(b, links, NULL);
-			rm_slice(b, row, "pid", l.target);
+			row = bd_rm_obj(b, links, NULL);
+			bd_rm_slice(b, row, "pid", l.target);
 			bd_rm_name_label(b, row, p->d, l.target, bd_dump_proc_name(p->d, l.target));
 			continue;
 		}
-		row = rm_obj(b, mons, NULL);
-		rm_str(b, row, "direction", directions[l.kind]);
+		row = bd_rm_obj(b, mons, NULL);
+		bd_rm_str(b, row, "direction", directions[l.kind]);
 		if (l.kind == BD_MONITOR_RESOURCE) {
 			/* held by a NIF resource ({Module,Type}), not by a process */
-			rm_null(b, row, "pid");
-			rm_null(b, row, "name");
-			rm_null(b, row, "label");
-			rm_slice(b, row, "resource", l.target);
+			bd_rm_null(b, row, "pid");
+			bd_rm_null(b, row, "name");
+			bd_rm_null(b, row, "label");
+			bd_rm_slice(b, row, "resource", l.target);
 		} else {
-			rm_slice(b, row, "pid", l.target);
+			bd_rm_slice(b, row, "pid", l.target);
 			bd_rm_name_label(b, row, p->d, l.target, bd_dump_proc_name(p->d, l.target));
-			rm_null(b, row, "resource");
+			bd_rm_null(b, row, "resource");
 		}
-		rm_flags(rm_slice(b, row, "ref", l.ref), RM_WIDE);
+		bd_rm_flags(bd_rm_slice(b, row, "ref", l.ref), RM_WIDE);
 	}
 }
 
@@ -233,15 +233,15 @@ static void fill_stack(struct rm_builder *b, struct rm_node *stack, const struct
 
 	for (size_t i = 0; i < p->n_frames; i++) {
 		const struct bd_frame *f = &p->frames[i];
-		struct rm_node *row = rm_obj(b, stack, NULL);
+		struct rm_node *row = bd_rm_obj(b, stack, NULL);
 		struct rm_node *values;
-		rm_flags(rm_slice(b, row, "function", f->function), RM_WIDE);
-		rm_label(rm_uint(b, row, "slots", f->n), "y registers");
-		values = rm_flags(rm_arr(b, row, "values"), RM_NOTEXT);
+		bd_rm_flags(bd_rm_slice(b, row, "function", f->function), RM_WIDE);
+		bd_rm_label(bd_rm_uint(b, row, "slots", f->n), "y registers");
+		values = bd_rm_flags(bd_rm_arr(b, row, "values"), RM_NOTEXT);
 		for (size_t k = 0; k < f->n; k++) {
 			const struct bd_slot *s = &p->slots[f->first + k];
 			if (s->is_catch)
-				rm_slice(b, values, NULL, s->elem.text);
+				bd_rm_slice(b, values, NULL, s->elem.text);
 			else
 				bd_rm_term(b, values, NULL, &p->ctx, &s->elem, &small);
 		}
@@ -255,9 +255,9 @@ static void fill_dictionary(struct rm_builder *b, struct rm_node *dict, const st
 	struct bd_elem key, value;
 
 	while (bd_next_dict_entry(p, &rest, &key, &value, NULL)) {
-		struct rm_node *row = rm_obj(b, dict, NULL);
+		struct rm_node *row = bd_rm_obj(b, dict, NULL);
 		bd_rm_term(b, row, "key", &p->ctx, &key, po);
-		rm_flags(bd_rm_term(b, row, "value", &p->ctx, &value, po), RM_WIDE);
+		bd_rm_flags(bd_rm_term(b, row, "value", &p->ctx, &value, po), RM_WIDE);
 	}
 }
 /* The behaviour's fields; the state object is returned to be filled later. */
@@ -265,18 +265,18 @@ static struct rm_node *add_behaviour_head(struct rm_builder *b, struct rm_node *
 					  const struct bd_behaviour *beh)
 {
 	if (beh->kind)
-		rm_str(b, o, "behaviour", beh->kind);
+		bd_rm_str(b, o, "behaviour", beh->kind);
 	else
-		rm_null(b, o, "behaviour");
-	rm_slice_or_null(b, o, "module", beh->module);
-	rm_bool(b, o, "hibernated", beh->hibernated);
+		bd_rm_null(b, o, "behaviour");
+	bd_rm_slice_or_null(b, o, "module", beh->module);
+	bd_rm_bool(b, o, "hibernated", beh->hibernated);
 	if (beh->suspended)
-		rm_bool(b, o, "suspended", true);
+		bd_rm_bool(b, o, "suspended", true);
 	if (beh->has_state)
-		return rm_obj(b, o, "state");
-	rm_null(b, o, "state");
+		return bd_rm_obj(b, o, "state");
+	bd_rm_null(b, o, "state");
 	if (beh->hibernated)
-		rm_label(rm_uint(b, o, "hibernated_heap_words", beh->hibernated_heap_words),
+		bd_rm_label(bd_rm_uint(b, o, "hibernated_heap_words", beh->hibernated_heap_words),
 			 "state not in the dump (hibernated); live heap words");
 	return NULL;
 }
@@ -294,24 +294,24 @@ static enum bd_status fill_state(struct rm_builder *b, struct rm_node *st,
 		bd_buf_release(&shape);
 		return rc;
 	}
-	rm_slice(b, st, "found_in", p->frames[beh->frame].function);
+	bd_rm_slice(b, st, "found_in", p->frames[beh->frame].function);
 	if (beh->statem_state.kind || beh->statem_state.text.len)
 		bd_rm_term(b, st, "state_name", &p->ctx, &beh->statem_state, po);
 	/* a pointer not in the dump (a cut dump) makes the sizes lower bounds */
 	unsigned bound = sz.n_missing ? RM_AT_LEAST : 0;
-	rm_flags(rm_label(rm_uint(b, st, "words", sz.flat_words), "words (flat_size)"), bound);
-	rm_flags(rm_label(rm_bytes(b, st, "bytes", sz.flat_words * p->d->info.word_size), "size"),
+	bd_rm_flags(bd_rm_label(bd_rm_uint(b, st, "words", sz.flat_words), "words (flat_size)"), bound);
+	bd_rm_flags(bd_rm_label(bd_rm_bytes(b, st, "bytes", sz.flat_words * p->d->info.word_size), "size"),
 		 bound);
-	rm_flags(rm_bool(b, st, "exact", !sz.n_missing), RM_NOTEXT);
-	rm_label(rm_uint(b, st, "shared_words", sz.shared_words), "words (shared once)");
-	rm_label(rm_uint(b, st, "literal_words", sz.literal_words), "in literal areas");
-	rm_label(rm_bytes(b, st, "binary_bytes", sz.binary_bytes), "off-heap binaries");
+	bd_rm_flags(bd_rm_bool(b, st, "exact", !sz.n_missing), RM_NOTEXT);
+	bd_rm_label(bd_rm_uint(b, st, "shared_words", sz.shared_words), "words (shared once)");
+	bd_rm_label(bd_rm_uint(b, st, "literal_words", sz.literal_words), "in literal areas");
+	bd_rm_label(bd_rm_bytes(b, st, "binary_bytes", sz.binary_bytes), "off-heap binaries");
 	if (sz.n_missing)
-		rm_label(rm_uint(b, st, "missing", sz.n_missing), "pointers not in the dump");
-	rm_flags(rm_str(b, st, "shape", shape.ptr), RM_MULTILINE | RM_CODE);
+		bd_rm_label(bd_rm_uint(b, st, "missing", sz.n_missing), "pointers not in the dump");
+	bd_rm_flags(bd_rm_str(b, st, "shape", shape.ptr), RM_MULTILINE | RM_CODE);
 	bd_buf_release(&shape);
 	*p->ctx.hint = start;
-	rm_flags(bd_rm_term(b, st, "printed", &p->ctx, &beh->state, po), RM_MULTILINE);
+	bd_rm_flags(bd_rm_term(b, st, "printed", &p->ctx, &beh->state, po), RM_MULTILINE);
 	return BD_OK;
 }
 
@@ -369,12 +369,12 @@ enum bd_status bd_report_proc(struct bd_dump *d, const char *process,
 		return bd_fail(err, BD_ENOMEM, BD_NO_OFFSET, NULL, "cannot allocate the report");
 	}
 	b = &r->b;
-	o = rm_label(rm_obj(b, r->root, "process"), "Process");
+	o = bd_rm_label(bd_rm_obj(b, r->root, "process"), "Process");
 	bd_proc_row(b, o, d, &p.proc, stack_words(&p));
 	/* here "state" is the behaviour's state: the process's own is process_state */
 	for (struct rm_node *c = o ? o->first : NULL; c; c = c->next)
 		if (c->key && strcmp(c->key, "state") == 0)
-			rm_label(c, "process state")->key = "process_state";
+			bd_rm_label(c, "process state")->key = "process_state";
 	/*
 	 * Containers are made in display order but filled in the order the
 	 * dump wrote the heap (messages, dictionary, stack), so that most
@@ -383,9 +383,9 @@ enum bd_status bd_report_proc(struct bd_dump *d, const char *process,
 	bd_find_behaviour(&p, &beh);
 	st = add_behaviour_head(b, o, &beh);
 	add_links(b, o, &p);
-	stack = rm_arr(b, o, "stack");
-	dict = rm_arr(b, o, "dictionary");
-	msgs = rm_obj(b, o, "messages");
+	stack = bd_rm_arr(b, o, "stack");
+	dict = bd_rm_arr(b, o, "dictionary");
+	msgs = bd_rm_obj(b, o, "messages");
 	rc = fill_messages(b, msgs, &p, opts, &po, err);
 	if (!rc) {
 		fill_dictionary(b, dict, &p, &po);
@@ -397,7 +397,7 @@ enum bd_status bd_report_proc(struct bd_dump *d, const char *process,
 		rc = bd_fail(err, BD_ENOMEM, BD_NO_OFFSET, NULL, "out of memory indexing the heap of %.*s",
 			     (int)p.pid.len, p.pid.ptr);
 	if (p.n_bad_stack_lines || p.heap.n_bad)
-		rm_label(rm_uint(b, o, "unreadable_lines", p.n_bad_stack_lines + p.heap.n_bad),
+		bd_rm_label(bd_rm_uint(b, o, "unreadable_lines", p.n_bad_stack_lines + p.heap.n_bad),
 			 "unreadable stack/heap lines");
 	bd_process_close(&p);
 	if (!rc && b->oom)

@@ -119,7 +119,7 @@ void bd_explain_slogan(const struct bd_dump *d, struct bd_slogan *out)
 		}
 		snprintf(out->type, sizeof(out->type), "%.*s", (int)type.len, type.ptr);
 		char size[32];
-		rm_format_bytes(size, sizeof(size), out->bytes);
+		bd_rm_format_bytes(size, sizeof(size), out->bytes);
 		snprintf(out->text, sizeof(out->text),
 			 "The node ran out of memory: %s could not allocate %s (%llu bytes)%s%.*s%s.",
 			 out->allocator, size, (unsigned long long)out->bytes,

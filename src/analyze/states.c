@@ -275,43 +275,43 @@ static void state_row(struct states_ctx *c, struct rm_node *arr, const struct st
 	struct rm_builder *b = c->b;
 	struct bd_dump *d = c->d;
 	struct bd_section s;
-	struct rm_node *o = rm_obj(b, arr, NULL);
+	struct rm_node *o = bd_rm_obj(b, arr, NULL);
 	unsigned ws = d->info.word_size;
 
 	bd_section_get(d, r->section, &s);
-	rm_slice(b, o, "pid", s.id);
+	bd_rm_slice(b, o, "pid", s.id);
 	bd_rm_name_label(b, o, d, s.id, own_name(&s));
-	rm_str(b, o, "behaviour", r->kind);
-	rm_slice_or_null(b, o, "module", r->module);
-	rm_flags(rm_bool(b, o, "hibernated", r->hibernated), RM_NOTEXT);
+	bd_rm_str(b, o, "behaviour", r->kind);
+	bd_rm_slice_or_null(b, o, "module", r->module);
+	bd_rm_flags(bd_rm_bool(b, o, "hibernated", r->hibernated), RM_NOTEXT);
 	/* hibernated: no size; pointers not in the dump (a cut dump): a lower bound */
-	rm_flags(rm_bool(b, o, "exact", !r->hibernated && !r->missing), RM_NOTEXT);
+	bd_rm_flags(bd_rm_bool(b, o, "exact", !r->hibernated && !r->missing), RM_NOTEXT);
 	if (r->hibernated) {
-		rm_label(rm_null(b, o, "state_words"), "words");
-		rm_label(rm_null(b, o, "state_bytes"), "size");
-		rm_label(rm_null(b, o, "binary_bytes"), "binaries");
-		rm_flags(rm_uint(b, o, "heap_words_upper_bound", r->words), RM_NOTEXT);
-		rm_flags(rm_str(b, o, "shape", "(hibernated: state not in the dump)"), RM_FULL);
+		bd_rm_label(bd_rm_null(b, o, "state_words"), "words");
+		bd_rm_label(bd_rm_null(b, o, "state_bytes"), "size");
+		bd_rm_label(bd_rm_null(b, o, "binary_bytes"), "binaries");
+		bd_rm_flags(bd_rm_uint(b, o, "heap_words_upper_bound", r->words), RM_NOTEXT);
+		bd_rm_flags(bd_rm_str(b, o, "shape", "(hibernated: state not in the dump)"), RM_FULL);
 		return;
 	}
 	unsigned bound = r->missing ? RM_AT_LEAST : 0;
-	rm_flags(rm_label(rm_uint(b, o, "state_words", r->words), "words"), bound);
-	rm_flags(rm_label(rm_bytes(b, o, "state_bytes", r->words * ws), "size"), bound);
-	rm_flags(rm_uint(b, o, "shared_words", r->shared_words), RM_NOTEXT);
-	rm_label(rm_bytes(b, o, "binary_bytes", r->binary_bytes), "binaries");
+	bd_rm_flags(bd_rm_label(bd_rm_uint(b, o, "state_words", r->words), "words"), bound);
+	bd_rm_flags(bd_rm_label(bd_rm_bytes(b, o, "state_bytes", r->words * ws), "size"), bound);
+	bd_rm_flags(bd_rm_uint(b, o, "shared_words", r->shared_words), RM_NOTEXT);
+	bd_rm_label(bd_rm_bytes(b, o, "binary_bytes", r->binary_bytes), "binaries");
 	if (r->missing)
-		rm_flags(rm_uint(b, o, "missing", r->missing), RM_NOTEXT);
+		bd_rm_flags(bd_rm_uint(b, o, "missing", r->missing), RM_NOTEXT);
 	if (r->suspended)
-		rm_flags(rm_bool(b, o, "suspended", true), RM_NOTEXT);
-	rm_flags(rm_str(b, o, "found_in", r->found_in ? r->found_in : ""), RM_NOTEXT);
-	rm_flags(rm_str(b, o, "shape", r->shape ? r->shape : ""), RM_FULL | RM_CODE);
+		bd_rm_flags(bd_rm_bool(b, o, "suspended", true), RM_NOTEXT);
+	bd_rm_flags(bd_rm_str(b, o, "found_in", r->found_in ? r->found_in : ""), RM_NOTEXT);
+	bd_rm_flags(bd_rm_str(b, o, "shape", r->shape ? r->shape : ""), RM_FULL | RM_CODE);
 }
 
 /* --print: the state printed, for the listed processes. */
 static enum bd_status print_states(struct states_ctx *c, struct rm_node *root, size_t n,
 				   struct bd_error *err)
 {
-	struct rm_node *arr = rm_flags(rm_arr(c->b, root, "printed"), RM_BLOCKS);
+	struct rm_node *arr = bd_rm_flags(bd_rm_arr(c->b, root, "printed"), RM_BLOCKS);
 
 	for (size_t i = 0; i < n; i++) {
 		struct bd_process p;
@@ -324,9 +324,9 @@ static enum bd_status print_states(struct states_ctx *c, struct rm_node *root, s
 			return rc;
 		bd_find_behaviour(&p, &beh);
 		if (beh.has_state) {
-			struct rm_node *o = rm_obj(c->b, arr, NULL);
-			rm_slice(c->b, o, "pid", p.pid);
-			rm_flags(bd_rm_term(c->b, o, "state", &p.ctx, &beh.state, &c->po), RM_MULTILINE);
+			struct rm_node *o = bd_rm_obj(c->b, arr, NULL);
+			bd_rm_slice(c->b, o, "pid", p.pid);
+			bd_rm_flags(bd_rm_term(c->b, o, "state", &p.ctx, &beh.state, &c->po), RM_MULTILINE);
 		}
 		bd_process_close(&p);
 	}
@@ -376,27 +376,27 @@ static enum bd_status heap_row(struct states_ctx *c, struct rm_node *arr, const 
 			keep_top(top, &n_top, (struct term_rec){ i, sz.flat_words });
 		}
 	}
-	struct rm_node *o = rm_obj(b, arr, NULL);
-	rm_slice(b, o, "pid", p.pid);
+	struct rm_node *o = bd_rm_obj(b, arr, NULL);
+	bd_rm_slice(b, o, "pid", p.pid);
 	bd_rm_name_label(b, o, c->d, p.pid, p.proc.name);
-	rm_label(rm_uint(b, o, "heap_words", h->words), "heap words");
-	rm_label(rm_bytes(b, o, "heap_bytes", h->words * c->d->info.word_size), "heap size");
-	rm_flags(rm_slice_or_null(b, o, "current_function", bd_proc_current_function(&p.proc)),
+	bd_rm_label(bd_rm_uint(b, o, "heap_words", h->words), "heap words");
+	bd_rm_label(bd_rm_bytes(b, o, "heap_bytes", h->words * c->d->info.word_size), "heap size");
+	bd_rm_flags(bd_rm_slice_or_null(b, o, "current_function", bd_proc_current_function(&p.proc)),
 		 RM_WIDE);
-	struct rm_node *terms = rm_arr(b, o, "terms");
+	struct rm_node *terms = bd_rm_arr(b, o, "terms");
 	for (size_t t = 0; t < n_top; t++) {
-		struct rm_node *row = rm_obj(b, terms, NULL);
+		struct rm_node *row = bd_rm_obj(b, terms, NULL);
 		struct bd_buf shape = BD_BUF_INIT;
 		const struct bd_frame *fr = NULL;
 		for (size_t f = 0; f < p.n_frames; f++)
 			if (top[t].slot >= p.frames[f].first && top[t].slot < p.frames[f].first + p.frames[f].n)
 				fr = &p.frames[f];
-		rm_flags(rm_slice(b, row, "frame", fr ? fr->function : bd_slice_make("", 0)), RM_WIDE);
-		rm_uint(b, row, "words", top[t].words);
-		rm_bytes(b, row, "bytes", top[t].words * c->d->info.word_size);
+		bd_rm_flags(bd_rm_slice(b, row, "frame", fr ? fr->function : bd_slice_make("", 0)), RM_WIDE);
+		bd_rm_uint(b, row, "words", top[t].words);
+		bd_rm_bytes(b, row, "bytes", top[t].words * c->d->info.word_size);
 		rc = bd_term_shape_summary(&p.ctx, &p.slots[top[t].slot].elem, c->po.syntax, &shape, err);
 		if (!rc)
-			rm_flags(rm_str(b, row, "shape", shape.ptr), RM_FULL | RM_CODE);
+			bd_rm_flags(bd_rm_str(b, row, "shape", shape.ptr), RM_FULL | RM_CODE);
 		bd_buf_release(&shape);
 		if (rc)
 			goto out;
@@ -493,7 +493,7 @@ static void add_findings(struct states_ctx *c, struct rm_node *findings)
 		sev = share >= 0.50 ? BD_SEV_CRITICAL : share >= 0.25 ? BD_SEV_HIGH : BD_SEV_WARNING;
 		bd_section_get(c->d, r->section, &s);
 		name = bd_proc_who(c->b, c->d, s.id, own_name(&s));
-		rm_format_bytes(size, sizeof(size), bytes);
+		bd_rm_format_bytes(size, sizeof(size), bytes);
 		if (r->missing)
 			snprintf(title, sizeof(title), "%.*s (%s %.*s) holds a state of at least %s, at "
 				 "least %.0f%% of all process memory", (int)name.len, name.ptr, r->kind,
@@ -512,7 +512,7 @@ static void add_findings(struct states_ctx *c, struct rm_node *findings)
 		f = bd_finding_add(c->b, findings, "large_state", sev, title, evidence,
 				   "look at what the shape says grows without bound (a list or map "
 				   "that is only ever added to); cap it, expire entries, or move it to ETS");
-		rm_flags(rm_bool(c->b, f, "exact", !r->missing), RM_NOTEXT);
+		bd_rm_flags(bd_rm_bool(c->b, f, "exact", !r->missing), RM_NOTEXT);
 		bd_finding_pid(c->b, f, s.id);
 	}
 }
@@ -559,23 +559,23 @@ enum bd_status bd_report_states(struct bd_dump *d, const struct bd_states_opts *
 	}
 	if (rc)
 		goto fail;
-	totals = rm_label(rm_obj(c.b, r->root, "totals"), "Behaviour processes");
-	rm_uint(c.b, totals, "behaviours", c.n);
-	rm_uint(c.b, totals, "hibernated", hibernated);
+	totals = bd_rm_label(bd_rm_obj(c.b, r->root, "totals"), "Behaviour processes");
+	bd_rm_uint(c.b, totals, "behaviours", c.n);
+	bd_rm_uint(c.b, totals, "hibernated", hibernated);
 	if (bd_is_snapshot(d) && !d->info.snapshot.states_read)
-		rm_label(rm_null(c.b, totals, "state_bytes"), "all states");  /* not in the input */
+		bd_rm_label(bd_rm_null(c.b, totals, "state_bytes"), "all states");  /* not in the input */
 	else if (bd_is_snapshot(d))
 		/* only the states --state read: the others are more */
-		rm_flags(rm_label(rm_bytes(c.b, totals, "state_bytes", total_words * d->info.word_size),
+		bd_rm_flags(bd_rm_label(bd_rm_bytes(c.b, totals, "state_bytes", total_words * d->info.word_size),
 				  "all states read"), RM_AT_LEAST);
 	else
-		rm_flags(rm_label(rm_bytes(c.b, totals, "state_bytes", total_words * d->info.word_size),
+		bd_rm_flags(bd_rm_label(bd_rm_bytes(c.b, totals, "state_bytes", total_words * d->info.word_size),
 				  "all states"), total_exact ? 0 : RM_AT_LEAST);
-	rm_label(rm_bytes(c.b, totals, "process_memory_bytes", bd_memory_bytes(d, "processes")),
+	bd_rm_label(bd_rm_bytes(c.b, totals, "process_memory_bytes", bd_memory_bytes(d, "processes")),
 		 "all process memory");
-	rm_uint(c.b, totals, "shown", shown);
-	findings = rm_flags(rm_arr(c.b, r->root, "findings"), RM_BLOCKS);
-	arr = rm_label(rm_arr(c.b, r->root, "states"), "States, largest first");
+	bd_rm_uint(c.b, totals, "shown", shown);
+	findings = bd_rm_flags(bd_rm_arr(c.b, r->root, "findings"), RM_BLOCKS);
+	arr = bd_rm_label(bd_rm_arr(c.b, r->root, "states"), "States, largest first");
 	for (size_t i = 0; i < shown; i++)
 		state_row(&c, arr, &c.recs[i]);
 	if (opts && opts->print) {
@@ -586,9 +586,9 @@ enum bd_status bd_report_states(struct bd_dump *d, const struct bd_states_opts *
 	bd_sort(c.heaps.v, c.heaps.n, sizeof(c.heaps.v[0]), heap_cmp);
 	bool snapshot = bd_is_snapshot(d);
 	if (snapshot)
-		rm_label(rm_str(c.b, r->root, "states_note", snapshot_note(c.b, &d->info.snapshot)),
+		bd_rm_label(bd_rm_str(c.b, r->root, "states_note", snapshot_note(c.b, &d->info.snapshot)),
 			 "states");
-	heaps = rm_flags(rm_label(rm_arr(c.b, r->root, "largest_heaps"),
+	heaps = bd_rm_flags(bd_rm_label(bd_rm_arr(c.b, r->root, "largest_heaps"),
 				  snapshot ? "Largest heaps" : "Largest heaps of other processes"),
 			 RM_BLOCKS);
 	for (size_t i = 0; i < c.heaps.n; i++) {

@@ -564,13 +564,13 @@ void bd_group_row(struct rm_builder *b, struct rm_node *row, const struct bd_pro
 			spawned_by = p.spawned_by;
 	}
 
-	rm_label(rm_uint(b, row, "count", g->count), "count");
-	rm_label(rm_bytes(b, row, "memory_bytes", g->memory_bytes), "memory");
-	rm_flags(rm_label(rm_slice_or_null(b, row, "initial_call", g->initial_call), "initial call"),
+	bd_rm_label(bd_rm_uint(b, row, "count", g->count), "count");
+	bd_rm_label(bd_rm_bytes(b, row, "memory_bytes", g->memory_bytes), "memory");
+	bd_rm_flags(bd_rm_label(bd_rm_slice_or_null(b, row, "initial_call", g->initial_call), "initial call"),
 		 RM_WIDE);
-	rm_label(rm_slice_or_null(b, row, "spawned_by", spawned_by), "spawned by");
-	rm_slice_or_null(b, row, "supervisor", bd_place_label(t, g->supervisor));
-	rm_label(rm_slice_or_null(b, row, "application",
+	bd_rm_label(bd_rm_slice_or_null(b, row, "spawned_by", spawned_by), "spawned by");
+	bd_rm_slice_or_null(b, row, "supervisor", bd_place_label(t, g->supervisor));
+	bd_rm_label(bd_rm_slice_or_null(b, row, "application",
 				  g->app != BD_NO_PLACE ? t->apps[g->app] : bd_slice_make("", 0)),
 		 "app");
 }
@@ -617,13 +617,13 @@ enum bd_status bd_report_proc_groups(struct bd_dump *d, const struct bd_regex *r
 		bd_report_free(r);
 		return rc;
 	}
-	rm_uint(&r->b, r->root, "total_processes", t->n);
-	rm_uint(&r->b, r->root, "total_groups", t->n_groups);
-	arr = rm_arr(&r->b, r->root, "groups");
+	bd_rm_uint(&r->b, r->root, "total_processes", t->n);
+	bd_rm_uint(&r->b, r->root, "total_groups", t->n_groups);
+	arr = bd_rm_arr(&r->b, r->root, "groups");
 	for (size_t g = 0; g < t->n_groups && (!limit || shown < limit); g++) {
 		if (re && !bd_regex_match(re, t->groups[g].initial_call))
 			continue;
-		bd_group_row(&r->b, rm_obj(&r->b, arr, NULL), t, &t->groups[g]);
+		bd_group_row(&r->b, bd_rm_obj(&r->b, arr, NULL), t, &t->groups[g]);
 		shown++;
 	}
 	if (r->b.oom) {

@@ -6,7 +6,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-struct bd_report *rm_report_new(const char *title)
+struct bd_report *bd_rm_report_new(const char *title)
 {
 	struct bd_report *r = bd_calloc(1, sizeof(*r));
 
@@ -15,15 +15,15 @@ struct bd_report *rm_report_new(const char *title)
 	bd_arena_init(&r->arena);
 	r->b.arena = &r->arena;
 	r->title = title;
-	r->root = rm_obj(&r->b, NULL, NULL);
+	r->root = bd_rm_obj(&r->b, NULL, NULL);
 	if (!r->root) {
 		bd_report_free(r);
 		return NULL;
 	}
-	rm_flags(rm_str(&r->b, r->root, "schema", BD_JSON_SCHEMA), RM_NOTEXT);
+	bd_rm_flags(bd_rm_str(&r->b, r->root, "schema", BD_JSON_SCHEMA), RM_NOTEXT);
 	/* which report this is: "beamdump procs" -> "procs" */
 	if (strncmp(title, "beamdump ", 9) == 0)
-		rm_flags(rm_str(&r->b, r->root, "report", title + 9), RM_NOTEXT);
+		bd_rm_flags(bd_rm_str(&r->b, r->root, "report", title + 9), RM_NOTEXT);
 	return r;
 }
 
@@ -62,17 +62,17 @@ static struct rm_node *add(struct rm_builder *b, struct rm_node *parent, const c
 	return n;
 }
 
-struct rm_node *rm_obj(struct rm_builder *b, struct rm_node *parent, const char *key)
+struct rm_node *bd_rm_obj(struct rm_builder *b, struct rm_node *parent, const char *key)
 {
 	return add(b, parent, key, RM_OBJ, true);
 }
 
-struct rm_node *rm_arr(struct rm_builder *b, struct rm_node *parent, const char *key)
+struct rm_node *bd_rm_arr(struct rm_builder *b, struct rm_node *parent, const char *key)
 {
 	return add(b, parent, key, RM_ARR, true);
 }
 
-struct rm_node *rm_lazy_arr(struct rm_builder *b, struct rm_node *parent, const char *key,
+struct rm_node *bd_rm_lazy_arr(struct rm_builder *b, struct rm_node *parent, const char *key,
 			    size_t n_rows, rm_row_fn gen, void *ctx)
 {
 	struct rm_node *n = add(b, parent, key, RM_ARR, false);
@@ -85,12 +85,12 @@ struct rm_node *rm_lazy_arr(struct rm_builder *b, struct rm_node *parent, const 
 	return n;
 }
 
-struct rm_node *rm_null(struct rm_builder *b, struct rm_node *parent, const char *key)
+struct rm_node *bd_rm_null(struct rm_builder *b, struct rm_node *parent, const char *key)
 {
 	return add(b, parent, key, RM_NULL, false);
 }
 
-struct rm_node *rm_bool(struct rm_builder *b, struct rm_node *parent, const char *key, bool v)
+struct rm_node *bd_rm_bool(struct rm_builder *b, struct rm_node *parent, const char *key, bool v)
 {
 	struct rm_node *n = add(b, parent, key, RM_BOOL, false);
 
@@ -99,7 +99,7 @@ struct rm_node *rm_bool(struct rm_builder *b, struct rm_node *parent, const char
 	return n;
 }
 
-struct rm_node *rm_int(struct rm_builder *b, struct rm_node *parent, const char *key, int64_t v)
+struct rm_node *bd_rm_int(struct rm_builder *b, struct rm_node *parent, const char *key, int64_t v)
 {
 	struct rm_node *n = add(b, parent, key, RM_INT, false);
 
@@ -108,7 +108,7 @@ struct rm_node *rm_int(struct rm_builder *b, struct rm_node *parent, const char 
 	return n;
 }
 
-struct rm_node *rm_uint(struct rm_builder *b, struct rm_node *parent, const char *key, uint64_t v)
+struct rm_node *bd_rm_uint(struct rm_builder *b, struct rm_node *parent, const char *key, uint64_t v)
 {
 	struct rm_node *n = add(b, parent, key, RM_UINT, false);
 
@@ -117,16 +117,16 @@ struct rm_node *rm_uint(struct rm_builder *b, struct rm_node *parent, const char
 	return n;
 }
 
-struct rm_node *rm_bytes(struct rm_builder *b, struct rm_node *parent, const char *key, uint64_t v)
+struct rm_node *bd_rm_bytes(struct rm_builder *b, struct rm_node *parent, const char *key, uint64_t v)
 {
-	struct rm_node *n = rm_uint(b, parent, key, v);
+	struct rm_node *n = bd_rm_uint(b, parent, key, v);
 
 	if (n)
 		n->unit = RM_UNIT_BYTES;
 	return n;
 }
 
-struct rm_node *rm_float(struct rm_builder *b, struct rm_node *parent, const char *key, double v)
+struct rm_node *bd_rm_float(struct rm_builder *b, struct rm_node *parent, const char *key, double v)
 {
 	struct rm_node *n = add(b, parent, key, RM_FLOAT, false);
 
@@ -135,9 +135,9 @@ struct rm_node *rm_float(struct rm_builder *b, struct rm_node *parent, const cha
 	return n;
 }
 
-struct rm_node *rm_ratio(struct rm_builder *b, struct rm_node *parent, const char *key, double v)
+struct rm_node *bd_rm_ratio(struct rm_builder *b, struct rm_node *parent, const char *key, double v)
 {
-	struct rm_node *n = rm_float(b, parent, key, v);
+	struct rm_node *n = bd_rm_float(b, parent, key, v);
 
 	if (n)
 		n->unit = RM_UNIT_RATIO;
@@ -172,7 +172,7 @@ static struct bd_slice cap_string(struct rm_builder *b, struct bd_slice v)
 	return bd_slice_make(copy, keep + m);
 }
 
-struct rm_node *rm_slice(struct rm_builder *b, struct rm_node *parent, const char *key,
+struct rm_node *bd_rm_slice(struct rm_builder *b, struct rm_node *parent, const char *key,
 			 struct bd_slice v)
 {
 	struct rm_node *n = add(b, parent, key, RM_STR, false);
@@ -182,7 +182,7 @@ struct rm_node *rm_slice(struct rm_builder *b, struct rm_node *parent, const cha
 	return n;
 }
 
-struct rm_node *rm_str(struct rm_builder *b, struct rm_node *parent, const char *key,
+struct rm_node *bd_rm_str(struct rm_builder *b, struct rm_node *parent, const char *key,
 		       const char *s)
 {
 	char *copy;
@@ -190,29 +190,29 @@ struct rm_node *rm_str(struct rm_builder *b, struct rm_node *parent, const char 
 	if (!parent || b->oom)
 		return NULL;
 	if (strlen(s) > RM_STR_MAX)
-		return rm_slice(b, parent, key, bd_slice_make(s, strlen(s)));
+		return bd_rm_slice(b, parent, key, bd_slice_make(s, strlen(s)));
 	copy = bd_arena_strndup(b->arena, s, strlen(s));
 	if (!copy) {
 		b->oom = true;
 		return NULL;
 	}
-	return rm_slice(b, parent, key, bd_slice_make(copy, strlen(copy)));
+	return bd_rm_slice(b, parent, key, bd_slice_make(copy, strlen(copy)));
 }
 
-struct rm_node *rm_slice_or_null(struct rm_builder *b, struct rm_node *parent, const char *key,
+struct rm_node *bd_rm_slice_or_null(struct rm_builder *b, struct rm_node *parent, const char *key,
 				 struct bd_slice v)
 {
-	return v.len ? rm_slice(b, parent, key, v) : rm_null(b, parent, key);
+	return v.len ? bd_rm_slice(b, parent, key, v) : bd_rm_null(b, parent, key);
 }
 
-struct rm_node *rm_label(struct rm_node *n, const char *label)
+struct rm_node *bd_rm_label(struct rm_node *n, const char *label)
 {
 	if (n)
 		n->label = label;
 	return n;
 }
 
-struct rm_node *rm_flags(struct rm_node *n, unsigned flags)
+struct rm_node *bd_rm_flags(struct rm_node *n, unsigned flags)
 {
 	if (n)
 		n->flags |= (uint8_t)flags;
@@ -221,7 +221,7 @@ struct rm_node *rm_flags(struct rm_node *n, unsigned flags)
 
 /* ------------------------------------------------------------- shared */
 
-void rm_format_bytes(char *out, size_t cap, uint64_t bytes)
+void bd_rm_format_bytes(char *out, size_t cap, uint64_t bytes)
 {
 	static const char *const units[] = { "KiB", "MiB", "GiB", "TiB" };
 	double v = (double)bytes;
@@ -239,7 +239,7 @@ void rm_format_bytes(char *out, size_t cap, uint64_t bytes)
 	snprintf(out, cap, "%.1f %s", v, units[u]);
 }
 
-const char *rm_node_label(const struct rm_node *n, char *buf, size_t cap)
+const char *bd_rm_node_label(const struct rm_node *n, char *buf, size_t cap)
 {
 	size_t i;
 	const char *k = n->label ? n->label : n->key;
@@ -252,12 +252,12 @@ const char *rm_node_label(const struct rm_node *n, char *buf, size_t cap)
 	return buf;
 }
 
-size_t rm_n_rows(const struct rm_node *arr)
+size_t bd_rm_n_rows(const struct rm_node *arr)
 {
 	return arr->gen ? arr->n_rows : arr->n_children;
 }
 
-const struct rm_node *rm_row(const struct rm_node *arr, size_t i, const struct rm_node **cursor,
+const struct rm_node *bd_rm_row(const struct rm_node *arr, size_t i, const struct rm_node **cursor,
 			     struct rm_builder *scratch)
 {
 	if (arr->gen) {
@@ -278,20 +278,20 @@ enum bd_status bd_report_render(const struct bd_report *r, enum bd_format format
 		return bd_fail(err, BD_ENOMEM, BD_NO_OFFSET, NULL, "out of memory building the report");
 	switch (format) {
 	case BD_FORMAT_JSON:
-		ok = rm_render_json(r, out);
+		ok = bd_rm_render_json(r, out);
 		break;
 	case BD_FORMAT_MARKDOWN:
-		ok = rm_render_markdown(r, out);
+		ok = bd_rm_render_markdown(r, out);
 		break;
 	case BD_FORMAT_JUNIT:
-		if (!rm_child(r->root, "rules"))
+		if (!bd_rm_child(r->root, "rules"))
 			return bd_fail(err, BD_EUSAGE, BD_NO_OFFSET, NULL,
 				       "JUnit XML is written for check reports only");
-		ok = rm_render_junit(r, out);
+		ok = bd_rm_render_junit(r, out);
 		break;
 	case BD_FORMAT_TEXT:
 	default:
-		ok = rm_render_text(r, out, flags & BD_RENDER_COLOR);
+		ok = bd_rm_render_text(r, out, flags & BD_RENDER_COLOR);
 		break;
 	}
 	if (!ok || ferror(out))
@@ -299,7 +299,7 @@ enum bd_status bd_report_render(const struct bd_report *r, enum bd_format format
 	return BD_OK;
 }
 
-struct rm_node *rm_detach(struct rm_node *parent, const char *key)
+struct rm_node *bd_rm_detach(struct rm_node *parent, const char *key)
 {
 	struct rm_node *prev = NULL;
 
@@ -321,7 +321,7 @@ struct rm_node *rm_detach(struct rm_node *parent, const char *key)
 	return NULL;
 }
 
-void rm_attach(struct rm_node *parent, struct rm_node *child)
+void bd_rm_attach(struct rm_node *parent, struct rm_node *child)
 {
 	if (!parent || !child)
 		return;

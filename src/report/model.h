@@ -80,31 +80,31 @@ struct bd_report {
 };
 
 /* A new report with "schema" as its first field; NULL on OOM. */
-struct bd_report *rm_report_new(const char *title);
+struct bd_report *bd_rm_report_new(const char *title);
 
 /* Builders: all accept a NULL parent (after an earlier OOM) and do nothing. */
-struct rm_node *rm_obj(struct rm_builder *b, struct rm_node *parent, const char *key);
-struct rm_node *rm_arr(struct rm_builder *b, struct rm_node *parent, const char *key);
-struct rm_node *rm_lazy_arr(struct rm_builder *b, struct rm_node *parent, const char *key,
+struct rm_node *bd_rm_obj(struct rm_builder *b, struct rm_node *parent, const char *key);
+struct rm_node *bd_rm_arr(struct rm_builder *b, struct rm_node *parent, const char *key);
+struct rm_node *bd_rm_lazy_arr(struct rm_builder *b, struct rm_node *parent, const char *key,
 			    size_t n_rows, rm_row_fn gen, void *ctx);
-struct rm_node *rm_null(struct rm_builder *b, struct rm_node *parent, const char *key);
-struct rm_node *rm_bool(struct rm_builder *b, struct rm_node *parent, const char *key, bool v);
-struct rm_node *rm_int(struct rm_builder *b, struct rm_node *parent, const char *key, int64_t v);
-struct rm_node *rm_uint(struct rm_builder *b, struct rm_node *parent, const char *key, uint64_t v);
-struct rm_node *rm_bytes(struct rm_builder *b, struct rm_node *parent, const char *key, uint64_t v);
-struct rm_node *rm_float(struct rm_builder *b, struct rm_node *parent, const char *key, double v);
-struct rm_node *rm_ratio(struct rm_builder *b, struct rm_node *parent, const char *key, double v);
+struct rm_node *bd_rm_null(struct rm_builder *b, struct rm_node *parent, const char *key);
+struct rm_node *bd_rm_bool(struct rm_builder *b, struct rm_node *parent, const char *key, bool v);
+struct rm_node *bd_rm_int(struct rm_builder *b, struct rm_node *parent, const char *key, int64_t v);
+struct rm_node *bd_rm_uint(struct rm_builder *b, struct rm_node *parent, const char *key, uint64_t v);
+struct rm_node *bd_rm_bytes(struct rm_builder *b, struct rm_node *parent, const char *key, uint64_t v);
+struct rm_node *bd_rm_float(struct rm_builder *b, struct rm_node *parent, const char *key, double v);
+struct rm_node *bd_rm_ratio(struct rm_builder *b, struct rm_node *parent, const char *key, double v);
 /* Strings longer than this are cut, with "... [cut: N bytes in all]" after them. */
 #define RM_STR_MAX ((size_t)64 * 1024)
 
 /* The slice is borrowed: it must outlive the report (dump text does). */
-struct rm_node *rm_slice(struct rm_builder *b, struct rm_node *parent, const char *key,
+struct rm_node *bd_rm_slice(struct rm_builder *b, struct rm_node *parent, const char *key,
 			 struct bd_slice v);
 /* A copy of s is kept in the builder's arena. */
-struct rm_node *rm_str(struct rm_builder *b, struct rm_node *parent, const char *key,
+struct rm_node *bd_rm_str(struct rm_builder *b, struct rm_node *parent, const char *key,
 		       const char *s);
 /* A string, or null when the slice is empty. */
-struct rm_node *rm_slice_or_null(struct rm_builder *b, struct rm_node *parent, const char *key,
+struct rm_node *bd_rm_slice_or_null(struct rm_builder *b, struct rm_node *parent, const char *key,
 				 struct bd_slice v);
 
 /*
@@ -113,35 +113,35 @@ struct rm_node *rm_slice_or_null(struct rm_builder *b, struct rm_node *parent, c
  * node's memory stays with the report that built it, which must live as
  * long as the tree it is attached to.
  */
-struct rm_node *rm_detach(struct rm_node *parent, const char *key);
-void rm_attach(struct rm_node *parent, struct rm_node *child);
+struct rm_node *bd_rm_detach(struct rm_node *parent, const char *key);
+void bd_rm_attach(struct rm_node *parent, struct rm_node *child);
 
 /* Set a text label / flags on a node; returns the node. NULL-safe. */
-struct rm_node *rm_label(struct rm_node *n, const char *label);
-struct rm_node *rm_flags(struct rm_node *n, unsigned flags);
+struct rm_node *bd_rm_label(struct rm_node *n, const char *label);
+struct rm_node *bd_rm_flags(struct rm_node *n, unsigned flags);
 
 /*
  * A parsed JSON value (a saved report) as a tree of this model; strings and
  * keys are borrowed from v, which must outlive the tree.
  */
 struct bd_json;
-struct rm_node *rm_from_json(struct rm_builder *b, struct rm_node *parent, const struct bd_json *v);
+struct rm_node *bd_rm_from_json(struct rm_builder *b, struct rm_node *parent, const struct bd_json *v);
 /* The child named key of an object node, or NULL. */
-const struct rm_node *rm_child(const struct rm_node *n, const char *key);
+const struct rm_node *bd_rm_child(const struct rm_node *n, const char *key);
 
 /* Renderers (pure: model -> stream). */
-bool rm_render_text(const struct bd_report *r, FILE *out, bool color);
-bool rm_render_json(const struct bd_report *r, FILE *out);
-bool rm_render_markdown(const struct bd_report *r, FILE *out);
+bool bd_rm_render_text(const struct bd_report *r, FILE *out, bool color);
+bool bd_rm_render_json(const struct bd_report *r, FILE *out);
+bool bd_rm_render_markdown(const struct bd_report *r, FILE *out);
 /* A check report as JUnit XML; false if r has no rules. */
-bool rm_render_junit(const struct bd_report *r, FILE *out);
+bool bd_rm_render_junit(const struct bd_report *r, FILE *out);
 
 /* Shared by the renderers. */
-void rm_format_bytes(char *out, size_t cap, uint64_t bytes);
-const char *rm_node_label(const struct rm_node *n, char *buf, size_t cap);
+void bd_rm_format_bytes(char *out, size_t cap, uint64_t bytes);
+const char *bd_rm_node_label(const struct rm_node *n, char *buf, size_t cap);
 /* Visit row i of an array (materialised or lazy). */
-const struct rm_node *rm_row(const struct rm_node *arr, size_t i, const struct rm_node **cursor,
+const struct rm_node *bd_rm_row(const struct rm_node *arr, size_t i, const struct rm_node **cursor,
 			     struct rm_builder *scratch);
-size_t rm_n_rows(const struct rm_node *arr);
+size_t bd_rm_n_rows(const struct rm_node *arr);
 
 #endif

@@ -12,8 +12,8 @@
 #include <math.h>
 #include <stdio.h>
 
-void rm_json_string(FILE *out, struct bd_slice s);
-void rm_json_string(FILE *out, struct bd_slice s)
+void bd_rm_json_string(FILE *out, struct bd_slice s);
+void bd_rm_json_string(FILE *out, struct bd_slice s)
 {
 	const unsigned char *p = (const unsigned char *)s.ptr;
 	size_t i = 0;
@@ -78,7 +78,7 @@ static void render_children(const struct rm_node *n, FILE *out, int depth,
 			    struct rm_builder *scratch)
 {
 	bool obj = n->kind == RM_OBJ;
-	size_t rows = obj ? n->n_children : rm_n_rows(n);
+	size_t rows = obj ? n->n_children : bd_rm_n_rows(n);
 	const struct rm_node *cursor = NULL;
 	/* rows of a lazy array live in their own arena, reset per row */
 	struct bd_arena row_arena;
@@ -88,7 +88,7 @@ static void render_children(const struct rm_node *n, FILE *out, int depth,
 	fputc(obj ? '{' : '[', out);
 	for (size_t i = 0; i < rows; i++) {
 		const struct rm_node *c = obj ? (i ? cursor->next : n->first)
-					      : rm_row(n, i, &cursor, &row_b);
+					      : bd_rm_row(n, i, &cursor, &row_b);
 		if (obj)
 			cursor = c;
 		fputs(i ? ",\n" : "\n", out);
@@ -98,7 +98,7 @@ static void render_children(const struct rm_node *n, FILE *out, int depth,
 			continue;
 		}
 		if (obj) {
-			rm_json_string(out, bd_slice_make(c->key, strlen(c->key)));
+			bd_rm_json_string(out, bd_slice_make(c->key, strlen(c->key)));
 			fputs(": ", out);
 		}
 		render(c, out, depth + 1, scratch);
@@ -133,7 +133,7 @@ static void render(const struct rm_node *n, FILE *out, int depth, struct rm_buil
 			fputs("null", out);
 		break;
 	case RM_STR:
-		rm_json_string(out, n->v.s);
+		bd_rm_json_string(out, n->v.s);
 		break;
 	case RM_OBJ:
 	case RM_ARR:
@@ -142,7 +142,7 @@ static void render(const struct rm_node *n, FILE *out, int depth, struct rm_buil
 	}
 }
 
-bool rm_render_json(const struct bd_report *r, FILE *out)
+bool bd_rm_render_json(const struct bd_report *r, FILE *out)
 {
 	struct bd_arena scratch_arena;
 	struct rm_builder scratch = { &scratch_arena, false };

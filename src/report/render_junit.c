@@ -53,7 +53,7 @@ static void xml_node(FILE *out, const struct rm_node *n)
 		return;
 	case RM_UINT:
 		if (n->unit == RM_UNIT_BYTES)
-			rm_format_bytes(buf, sizeof(buf), n->v.u);
+			bd_rm_format_bytes(buf, sizeof(buf), n->v.u);
 		else
 			snprintf(buf, sizeof(buf), "%llu", (unsigned long long)n->v.u);
 		break;
@@ -73,15 +73,15 @@ static void xml_node(FILE *out, const struct rm_node *n)
 	fputs(buf, out);
 }
 
-bool rm_render_junit(const struct bd_report *r, FILE *out)
+bool bd_rm_render_junit(const struct bd_report *r, FILE *out)
 {
-	const struct rm_node *rules = rm_child(r->root, "rules");
+	const struct rm_node *rules = bd_rm_child(r->root, "rules");
 	size_t failures = 0;
 
 	if (!rules)
 		return false;
 	for (const struct rm_node *c = rules->first; c; c = c->next) {
-		const struct rm_node *p = rm_child(c, "passed");
+		const struct rm_node *p = bd_rm_child(c, "passed");
 		failures += p && p->kind == RM_BOOL && !p->v.b;
 	}
 	fprintf(out, "<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n"
@@ -90,22 +90,22 @@ bool rm_render_junit(const struct bd_report *r, FILE *out)
 		     "skipped=\"0\">\n",
 		rules->n_children, failures, rules->n_children, failures);
 	for (const struct rm_node *c = rules->first; c; c = c->next) {
-		const struct rm_node *passed = rm_child(c, "passed");
-		const struct rm_node *viol = rm_child(c, "violations");
+		const struct rm_node *passed = bd_rm_child(c, "passed");
+		const struct rm_node *viol = bd_rm_child(c, "violations");
 		fputs("    <testcase classname=\"beamdump.check\" name=\"", out);
-		xml_node(out, rm_child(c, "rule"));
+		xml_node(out, bd_rm_child(c, "rule"));
 		fputs("\"", out);
 		if (passed && passed->kind == RM_BOOL && passed->v.b) {
 			fputs("/>\n", out);
 			continue;
 		}
 		fputs(">\n      <failure type=\"rule\" message=\"", out);
-		xml_node(out, rm_child(c, "violations_count"));
+		xml_node(out, bd_rm_child(c, "violations_count"));
 		fputs(" violation(s), threshold ", out);
-		xml_node(out, rm_child(c, "threshold"));
+		xml_node(out, bd_rm_child(c, "threshold"));
 		fputs("\">", out);
 		for (const struct rm_node *v = viol ? viol->first : NULL; v; v = v->next) {
-			xml_node(out, rm_child(v, "evidence"));
+			xml_node(out, bd_rm_child(v, "evidence"));
 			fputs("\n", out);
 		}
 		fputs("</failure>\n    </testcase>\n", out);

@@ -159,7 +159,7 @@ static void md_scalar(FILE *out, const struct rm_node *n, bool table)
 		if (n->flags & RM_AT_LEAST)
 			fputs("at least ", out);
 		if (n->unit == RM_UNIT_BYTES) {
-			rm_format_bytes(buf, sizeof(buf), n->v.u);
+			bd_rm_format_bytes(buf, sizeof(buf), n->v.u);
 			fputs(buf, out);
 		} else {
 			fprintf(out, "%llu", (unsigned long long)n->v.u);
@@ -197,10 +197,10 @@ static void md_table(FILE *out, const struct rm_node *arr)
 	const struct rm_node *cursor = NULL;
 	const struct rm_node *row;
 	char label[64];
-	size_t n = rm_n_rows(arr);
+	size_t n = bd_rm_n_rows(arr);
 
 	bd_arena_init(&arena);
-	row = rm_row(arr, 0, &cursor, &scratch);
+	row = bd_rm_row(arr, 0, &cursor, &scratch);
 	if (!row) {
 		bd_arena_release(&arena);
 		return;
@@ -208,14 +208,14 @@ static void md_table(FILE *out, const struct rm_node *arr)
 	fputc('|', out);
 	for (const struct rm_node *c = row->first; c; c = c->next)
 		if (!(c->flags & RM_NOTEXT) && is_scalar(c))
-			fprintf(out, " %s |", rm_node_label(c, label, sizeof(label)));
+			fprintf(out, " %s |", bd_rm_node_label(c, label, sizeof(label)));
 	fputs("\n|", out);
 	for (const struct rm_node *c = row->first; c; c = c->next)
 		if (!(c->flags & RM_NOTEXT) && is_scalar(c))
 			fputs(c->kind == RM_STR || c->kind == RM_NULL ? " --- |" : " ---: |", out);
 	fputc('\n', out);
 	for (size_t i = 0; i < n; i++) {
-		row = rm_row(arr, i, &cursor, &scratch);
+		row = bd_rm_row(arr, i, &cursor, &scratch);
 		if (!row || (row->flags & RM_NOTEXT))
 			continue;
 		fputc('|', out);
@@ -238,11 +238,11 @@ static void md_array(FILE *out, const struct rm_node *arr, int level)
 	struct bd_arena arena;
 	struct rm_builder scratch = { &arena, false };
 	const struct rm_node *cursor = NULL;
-	size_t n = rm_n_rows(arr);
+	size_t n = bd_rm_n_rows(arr);
 	const struct rm_node *first;
 
 	bd_arena_init(&arena);
-	first = n ? rm_row(arr, 0, &cursor, &scratch) : NULL;
+	first = n ? bd_rm_row(arr, 0, &cursor, &scratch) : NULL;
 	if (!first) {
 		fputs("_(none)_\n", out);
 	} else if (first->kind == RM_OBJ) {
@@ -254,7 +254,7 @@ static void md_array(FILE *out, const struct rm_node *arr, int level)
 			md_table(out, arr);
 		} else {
 			for (size_t i = 0; i < n; i++) {
-				const struct rm_node *row = rm_row(arr, i, &cursor, &scratch);
+				const struct rm_node *row = bd_rm_row(arr, i, &cursor, &scratch);
 				if (!row)
 					continue;
 				for (const struct rm_node *c = row->first; c; c = c->next) {
@@ -270,7 +270,7 @@ static void md_array(FILE *out, const struct rm_node *arr, int level)
 		}
 	} else {
 		for (size_t i = 0; i < n; i++) {
-			const struct rm_node *row = rm_row(arr, i, &cursor, &scratch);
+			const struct rm_node *row = bd_rm_row(arr, i, &cursor, &scratch);
 			if (!row)
 				continue;
 			fputs("- ", out);
@@ -289,7 +289,7 @@ static void md_fields(FILE *out, const struct rm_node *obj, int level)
 	for (const struct rm_node *c = obj->first; c; c = c->next) {
 		if ((c->flags & (RM_NOTEXT | RM_HEADING)) || !is_scalar(c))
 			continue;
-		rm_node_label(c, label, sizeof(label));
+		bd_rm_node_label(c, label, sizeof(label));
 		if ((c->flags & RM_MULTILINE) && c->kind == RM_STR && memchr(c->v.s.ptr, '\n', c->v.s.len)) {
 			const unsigned char *p = (const unsigned char *)c->v.s.ptr;
 			fprintf(out, "- **%s:**\n\n  ```\n  ", label);
@@ -315,7 +315,7 @@ static void md_fields(FILE *out, const struct rm_node *obj, int level)
 		if (any_scalar)
 			fputc('\n', out);
 		any_scalar = true;
-		rm_node_label(c, label, sizeof(label));
+		bd_rm_node_label(c, label, sizeof(label));
 		if (label[0] >= 'a' && label[0] <= 'z')
 			label[0] = (char)(label[0] - 'a' + 'A');
 		fprintf(out, "%.*s %s\n\n", level + 1 > 6 ? 6 : level + 1, "######", label);
@@ -326,7 +326,7 @@ static void md_fields(FILE *out, const struct rm_node *obj, int level)
 	}
 }
 
-bool rm_render_markdown(const struct bd_report *r, FILE *out)
+bool bd_rm_render_markdown(const struct bd_report *r, FILE *out)
 {
 	fprintf(out, "# %s\n\n", r->title ? r->title : "beamdump report");
 	md_fields(out, r->root, 1);

@@ -105,7 +105,7 @@ static const char *format_scalar(const struct rm_node *n, char *buf, size_t cap,
 		if (n->flags & RM_AT_LEAST)
 			at = (size_t)snprintf(buf, cap, "at least ");
 		if (n->unit == RM_UNIT_BYTES)
-			rm_format_bytes(buf + at, cap - at, n->v.u);
+			bd_rm_format_bytes(buf + at, cap - at, n->v.u);
 		else
 			snprintf(buf + at, cap - at, "%llu", (unsigned long long)n->v.u);
 		return buf;
@@ -214,18 +214,18 @@ static void render_table(struct text_ctx *t, const struct rm_node *arr, int inde
 	size_t max[MAX_COLS];
 	bool right[MAX_COLS];
 	size_t n_cols = 0;
-	size_t n_rows = rm_n_rows(arr);
+	size_t n_rows = bd_rm_n_rows(arr);
 	char cell[CELL_BUF];
 
 	bd_arena_init(&arena);
-	row = rm_row(arr, 0, &cursor, &scratch);
+	row = bd_rm_row(arr, 0, &cursor, &scratch);
 	if (!row)
 		goto out;
 	for (const struct rm_node *c = row->first; c && n_cols < MAX_COLS; c = c->next) {
 		if ((c->flags & RM_NOTEXT) || !is_scalar(c))
 			continue;
 		keys[n_cols] = c->key;
-		labels[n_cols] = rm_node_label(c, label_buf[n_cols], sizeof(label_buf[n_cols]));
+		labels[n_cols] = bd_rm_node_label(c, label_buf[n_cols], sizeof(label_buf[n_cols]));
 		width[n_cols] = display_width(labels[n_cols]);
 		max[n_cols] = (c->flags & RM_FULL) ? SIZE_MAX : (c->flags & RM_WIDE) ? WIDE_CELL_MAX : CELL_MAX;
 		right[n_cols] = is_numeric(c);
@@ -233,7 +233,7 @@ static void render_table(struct text_ctx *t, const struct rm_node *arr, int inde
 	}
 	/* pass 1: column widths */
 	for (size_t i = 0; i < n_rows; i++) {
-		row = rm_row(arr, i, &cursor, &scratch);
+		row = bd_rm_row(arr, i, &cursor, &scratch);
 		if (row && (row->flags & RM_NOTEXT))
 			continue;
 		size_t col = 0;
@@ -258,7 +258,7 @@ static void render_table(struct text_ctx *t, const struct rm_node *arr, int inde
 	}
 	fputc('\n', t->out);
 	for (size_t i = 0; i < n_rows; i++) {
-		row = rm_row(arr, i, &cursor, &scratch);
+		row = bd_rm_row(arr, i, &cursor, &scratch);
 		if (row && (row->flags & RM_NOTEXT))
 			continue;
 		size_t col = 0;
@@ -311,10 +311,10 @@ static void render_array(struct text_ctx *t, const struct rm_node *arr, int inde
 	const struct rm_node *cursor = NULL;
 	const struct rm_node *first;
 	char cell[CELL_BUF];
-	size_t n = rm_n_rows(arr);
+	size_t n = bd_rm_n_rows(arr);
 
 	bd_arena_init(&arena);
-	first = n ? rm_row(arr, 0, &cursor, &scratch) : NULL;
+	first = n ? bd_rm_row(arr, 0, &cursor, &scratch) : NULL;
 	if (!first) {
 		fprintf(t->out, "%*s(none)\n", indent, "");
 	} else if (first->kind == RM_OBJ) {
@@ -326,7 +326,7 @@ static void render_array(struct text_ctx *t, const struct rm_node *arr, int inde
 			render_table(t, arr, indent);
 		} else {
 			for (size_t i = 0; i < n; i++) {
-				const struct rm_node *row = rm_row(arr, i, &cursor, &scratch);
+				const struct rm_node *row = bd_rm_row(arr, i, &cursor, &scratch);
 				if (i)
 					fputc('\n', t->out);
 				if (row)
@@ -335,7 +335,7 @@ static void render_array(struct text_ctx *t, const struct rm_node *arr, int inde
 		}
 	} else {
 		for (size_t i = 0; i < n; i++) {
-			const struct rm_node *row = rm_row(arr, i, &cursor, &scratch);
+			const struct rm_node *row = bd_rm_row(arr, i, &cursor, &scratch);
 			if (row)
 				fprintf(t->out, "%*s%s\n", indent, "",
 					format_scalar(row, cell, sizeof(cell), false));
@@ -364,7 +364,7 @@ static void render_fields(struct text_ctx *t, const struct rm_node *obj, int ind
 
 	for (const struct rm_node *c = obj->first; c; c = c->next) {
 		if (!(c->flags & RM_NOTEXT) && is_scalar(c)) {
-			size_t w = display_width(rm_node_label(c, label, sizeof(label)));
+			size_t w = display_width(bd_rm_node_label(c, label, sizeof(label)));
 			if (w > label_w)
 				label_w = w;
 		}
@@ -372,7 +372,7 @@ static void render_fields(struct text_ctx *t, const struct rm_node *obj, int ind
 	for (const struct rm_node *c = obj->first; c; c = c->next) {
 		if (c->flags & RM_NOTEXT)
 			continue;
-		rm_node_label(c, label, sizeof(label));
+		bd_rm_node_label(c, label, sizeof(label));
 		if (is_scalar(c)) {
 			const char *v = format_scalar(c, value, sizeof(value), c->flags & RM_MULTILINE);
 			const char *sev = t->color && c->key && strcmp(c->key, "severity") == 0
@@ -406,14 +406,14 @@ static void render_fields(struct text_ctx *t, const struct rm_node *obj, int ind
 			render_fields(t, c, indent + 2);
 		} else {
 			char count[32];
-			snprintf(count, sizeof(count), " (%zu)", rm_n_rows(c));
+			snprintf(count, sizeof(count), " (%zu)", bd_rm_n_rows(c));
 			heading(t, indent, label, count);
 			render_array(t, c, indent + 2);
 		}
 	}
 }
 
-bool rm_render_text(const struct bd_report *r, FILE *out, bool color)
+bool bd_rm_render_text(const struct bd_report *r, FILE *out, bool color)
 {
 	struct text_ctx t = { out, color };
 

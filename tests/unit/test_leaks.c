@@ -51,11 +51,11 @@ static void leaky_srv_pins_its_uploads_and_the_controls_do_not(void **state)
 	assert_int_equal(u64(b0, "slices"), 1);
 	assert_int_equal(u64(b0, "slice_bytes"), slice);
 	assert_int_equal(u64(b0, "processes"), 1);
-	assert_int_equal(rm_n_rows(field(row, "binaries")), 10);
+	assert_int_equal(bd_rm_n_rows(field(row, "binaries")), 10);
 	assert_true(finding_names(r->root, "binary_slices", leaky));
 	assert_true(str_is(field(finding_of(r->root, "binary_slices"), "severity"), "critical"));
 	/* leaky_srv is the only process reported */
-	assert_int_equal(rm_n_rows(bins), 1);
+	assert_int_equal(bd_rm_n_rows(bins), 1);
 	/* controls: binary:copy/1, 4-byte slices (heap binaries), whole binaries */
 	static const char *const controls[] = { "copy_srv", "tiny_srv", "whole_srv" };
 	for (size_t i = 0; i < BD_ARRAY_SIZE(controls); i++) {
@@ -99,7 +99,7 @@ static void the_20000_message_mailbox_comes_first_with_its_shape(void **state)
 	assert_non_null(strstr(field(finding_of(r->root, "mailbox"), "action")->v.s.ptr,
 			       "{write,_,_} casts"));
 	/* the only non-empty queue */
-	assert_int_equal(rm_n_rows(field(r->root, "mailboxes")), 1);
+	assert_int_equal(bd_rm_n_rows(field(r->root, "mailboxes")), 1);
 	bd_report_free(r);
 	bd_dump_free(d);
 }
@@ -132,7 +132,7 @@ static void ets_and_allocators_equal_the_ets_and_alloc_reports(void **state)
 		assert_int_equal(bd_report_alloc(d, &alloc, &err), BD_OK);
 		mine = field(r->root, "ets");
 		theirs = field(ets->root, "ets");
-		assert_int_equal(rm_n_rows(mine), 5);
+		assert_int_equal(bd_rm_n_rows(mine), 5);
 		/* the same tables in the same order, with the same figures */
 		for (const struct rm_node *a = mine->first, *b = theirs->first; a; a = a->next, b = b->next, i++) {
 			assert_non_null(b);
@@ -144,8 +144,8 @@ static void ets_and_allocators_equal_the_ets_and_alloc_reports(void **state)
 		}
 		mine = field(r->root, "allocators");
 		theirs = field(alloc->root, "allocators");
-		assert_int_equal(rm_n_rows(mine), rm_n_rows(theirs));
-		assert_true(rm_n_rows(mine) > 5);
+		assert_int_equal(bd_rm_n_rows(mine), bd_rm_n_rows(theirs));
+		assert_true(bd_rm_n_rows(mine) > 5);
 		for (const struct rm_node *a = mine->first; a; a = a->next) {
 			const struct rm_node *b = report_row(theirs, field(a, "name")->v.s.ptr, NULL);
 			assert_non_null(b);
@@ -176,7 +176,7 @@ static void a_full_atom_table_is_critical_with_the_newest_atoms(void **state)
 	assert_int_equal(u64(atoms, "count"), bd_dump_info(d)->atoms);
 	assert_int_equal(u64(atoms, "count"), 10240);
 	assert_int_equal(u64(atoms, "limit"), bd_test_live_u64("atom_limit", "atom_limit"));
-	assert_int_equal(rm_n_rows(newest), 20);
+	assert_int_equal(bd_rm_n_rows(newest), 20);
 	for (const struct rm_node *a = newest->first; a; a = a->next)
 		assert_true(bd_slice_starts(a->v.s, "fx_atom_"));
 	assert_non_null(f);
@@ -330,8 +330,8 @@ static void large_live_states_are_not_garbage(void **state)
 	for (size_t k = 0; k < BD_ARRAY_SIZE(dumps); k++) {
 		struct bd_dump *d = bd_test_open_fixture(dumps[k]);
 		struct bd_report *r = leaks(d, 0);
-		assert_int_equal(rm_n_rows(field(r->root, "garbage_heaps")), 0);
-		assert_int_equal(rm_n_rows(field(r->root, "binary_leaks")), 0);
+		assert_int_equal(bd_rm_n_rows(field(r->root, "garbage_heaps")), 0);
+		assert_int_equal(bd_rm_n_rows(field(r->root, "binary_leaks")), 0);
 		assert_null(finding_of(r->root, "garbage_heap"));
 		assert_null(finding_of(r->root, "binary_slices"));
 		assert_null(finding_of(r->root, "allocator"));
@@ -349,7 +349,7 @@ static void short_queues_are_listed_but_not_findings(void **state)
 
 	(void)state;
 	bd_test_live_into("deadlock", "pid convoy_srv", convoy, sizeof(convoy));
-	assert_int_equal(rm_n_rows(mb), 2);
+	assert_int_equal(bd_rm_n_rows(mb), 2);
 	assert_true(str_is(field(mb->first, "pid"), convoy));
 	assert_int_equal(u64(mb->first, "message_queue_len"), 49);
 	assert_null(finding_of(r->root, "mailbox"));
@@ -483,7 +483,7 @@ static void slices_are_told_apart_from_whole_heap_and_literal_binaries(void **st
 	assert_null(row_with(bins, "name", "self_holder"));
 	assert_null(row_with(bins, "name", "heap_slicer"));
 	assert_null(row_with(bins, "name", "literal_slicer"));
-	assert_int_equal(rm_n_rows(bins), 4);
+	assert_int_equal(bd_rm_n_rows(bins), 4);
 	bd_report_free(r);
 	bd_dump_free(d);
 }
@@ -499,7 +499,7 @@ static void hand_written_findings_follow_the_thresholds(void **state)
 	row = field(r->root, "mailboxes")->first;
 	assert_true(str_is(field(row, "name"), "dying"));
 	assert_int_equal(u64(row, "messages_read"), 0);
-	assert_int_equal(rm_n_rows(field(row, "shapes")), 0);
+	assert_int_equal(bd_rm_n_rows(field(row, "shapes")), 0);
 	f = finding_of(r->root, "mailbox");
 	assert_true(str_is(field(f, "severity"), "warning"));
 	assert_non_null(strstr(field(f, "action")->v.s.ptr, "not in the dump"));
@@ -542,12 +542,12 @@ static void top_limits_every_list(void **state)
 	struct bd_report *r = leaks(d, 1);
 
 	(void)state;
-	assert_int_equal(rm_n_rows(field(r->root, "binary_leaks")), 1);
-	assert_int_equal(rm_n_rows(field(r->root, "mailboxes")), 1);
-	assert_int_equal(rm_n_rows(field(r->root, "ets")), 1);
-	assert_int_equal(rm_n_rows(field(r->root, "garbage_heaps")), 1);
+	assert_int_equal(bd_rm_n_rows(field(r->root, "binary_leaks")), 1);
+	assert_int_equal(bd_rm_n_rows(field(r->root, "mailboxes")), 1);
+	assert_int_equal(bd_rm_n_rows(field(r->root, "ets")), 1);
+	assert_int_equal(bd_rm_n_rows(field(r->root, "garbage_heaps")), 1);
 	/* findings are not cut */
-	assert_true(rm_n_rows(field(r->root, "findings")) >= 4);
+	assert_true(bd_rm_n_rows(field(r->root, "findings")) >= 4);
 	bd_report_free(r);
 	bd_dump_free(d);
 }

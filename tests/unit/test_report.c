@@ -31,7 +31,7 @@ struct rows {
 static const struct rm_node *row_at(struct rows *r, const struct rm_node *arr, size_t i)
 {
 	r->b.arena = &r->arena;
-	return rm_row(arr, i, &r->cursor, &r->b);
+	return bd_rm_row(arr, i, &r->cursor, &r->b);
 }
 
 struct live {
@@ -86,7 +86,7 @@ static void procs_by_queue_puts_the_500_message_process_first(void **state)
 	const struct rm_node *row;
 
 	(void)state;
-	assert_int_equal(rm_n_rows(arr), 1);
+	assert_int_equal(bd_rm_n_rows(arr), 1);
 	row = row_at(&rows, arr, 0);
 	assert_true(field_is(row, "pid", "<0.88.0>"));
 	assert_true(field_is(row, "name", "mailbox_500"));
@@ -105,8 +105,8 @@ static void procs_are_sorted_descending_by_memory(void **state)
 	uint64_t prev = UINT64_MAX;
 
 	(void)state;
-	assert_int_equal(rm_n_rows(arr), d->index.count[BD_SECT_PROC]);
-	for (size_t i = 0; i < rm_n_rows(arr); i++) {
+	assert_int_equal(bd_rm_n_rows(arr), d->index.count[BD_SECT_PROC]);
+	for (size_t i = 0; i < bd_rm_n_rows(arr); i++) {
 		uint64_t m = field(row_at(&rows, arr, i), "memory_bytes")->v.u;
 		assert_true(m <= prev);
 		prev = m;
@@ -124,21 +124,21 @@ static void match_and_state_filter_processes(void **state)
 	struct rows rows = { 0 };
 
 	(void)state;
-	assert_int_equal(rm_n_rows(arr), 1);
+	assert_int_equal(bd_rm_n_rows(arr), 1);
 	assert_true(field_is(row_at(&rows, arr, 0), "pid", "<0.79.0>"));
 	bd_report_free(r);
 
 	/* the current function is matched too */
 	r = procs(d, BD_SORT_MEMORY, 0, "erlang:hibernate", NULL);
 	arr = field(r->root, "processes");
-	assert_int_equal(rm_n_rows(arr), 1);
+	assert_int_equal(bd_rm_n_rows(arr), 1);
 	assert_true(field_is(row_at(&rows, arr, 0), "name", "hib_srv"));
 	bd_report_free(r);
 
 	r = procs(d, BD_SORT_MEMORY, 0, NULL, "runnable"); /* an alias of Scheduled */
 	arr = field(r->root, "processes");
-	assert_int_equal(rm_n_rows(arr), 3);
-	for (size_t i = 0; i < rm_n_rows(arr); i++)
+	assert_int_equal(bd_rm_n_rows(arr), 3);
+	for (size_t i = 0; i < bd_rm_n_rows(arr); i++)
 		assert_true(field_is(row_at(&rows, arr, i), "state", "Scheduled"));
 	bd_arena_release(&rows.arena);
 	bd_report_free(r);
@@ -198,7 +198,7 @@ static void check_ets(const struct live *l, void *ctx)
 	if (sscanf(l->rest, "%255s owner %255s type %63s protection %63s size %lu words %lu",
 		   name, owner, type, prot, &size, &words) != 6)
 		fail_msg("bad live line for %s", l->a);
-	for (size_t i = 0; i < rm_n_rows(c->arr); i++) {
+	for (size_t i = 0; i < bd_rm_n_rows(c->arr); i++) {
 		const struct rm_node *row = row_at(&rows, c->arr, i);
 		if (!field_is(row, "name", name) || !field_is(row, "owner", owner))
 			continue;
@@ -224,7 +224,7 @@ static void ets_tables_match_the_live_node(void **state)
 	assert_int_equal(bd_report_ets(d, 0, &r, &err), BD_OK);
 	c.d = d;
 	c.arr = field(r->root, "ets");
-	assert_int_equal(each_live("ets", check_ets, &c), rm_n_rows(c.arr));
+	assert_int_equal(each_live("ets", check_ets, &c), bd_rm_n_rows(c.arr));
 	/* the largest table comes first */
 	assert_true(field_is(c.arr->first, "name", "fx_big_5000"));
 	bd_report_free(r);
@@ -286,15 +286,15 @@ static void every_format_starts_as_documented(void **state)
 /* Markdown: identifiers and terms in code spans, whatever backticks or pipes they hold. */
 static void markdown_puts_identifiers_in_code_spans(void **state)
 {
-	struct bd_report *r = rm_report_new("beamdump test");
-	struct rm_node *row = rm_obj(&r->b, rm_arr(&r->b, r->root, "rows"), NULL);
+	struct bd_report *r = bd_rm_report_new("beamdump test");
+	struct rm_node *row = bd_rm_obj(&r->b, bd_rm_arr(&r->b, r->root, "rows"), NULL);
 	char *md;
 
 	(void)state;
-	rm_str(&r->b, r->root, "title", "ch_a (<0.85.0>) waits in gen:do_call/4: a -> b, 2 * 3");
-	rm_flags(rm_str(&r->b, r->root, "term", "{'a`b',<<\"|\">>}"), RM_CODE);
-	rm_str(&r->b, row, "pid", "<0.9.0>");
-	rm_flags(rm_str(&r->b, row, "shape", "list(2 × atom | integer)"), RM_CODE);
+	bd_rm_str(&r->b, r->root, "title", "ch_a (<0.85.0>) waits in gen:do_call/4: a -> b, 2 * 3");
+	bd_rm_flags(bd_rm_str(&r->b, r->root, "term", "{'a`b',<<\"|\">>}"), RM_CODE);
+	bd_rm_str(&r->b, row, "pid", "<0.9.0>");
+	bd_rm_flags(bd_rm_str(&r->b, row, "shape", "list(2 × atom | integer)"), RM_CODE);
 	md = bd_test_render(r, BD_FORMAT_MARKDOWN);
 	assert_non_null(strstr(md, "- **title:** `ch_a` (`<0.85.0>`) waits in `gen:do_call/4`: a -> b, 2 \\* 3\n"));
 	assert_non_null(strstr(md, "- **term:** ``{'a`b',<<\"|\">>}``\n"));

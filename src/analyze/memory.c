@@ -161,9 +161,13 @@ static bool collect_refs(struct bd_dump *d, const struct bd_bin_index *bi, size_
 	end = p + s.body.len;
 	bd_buf_reset(lines);
 	bd_buf_reset(targets);
-	/* binary lines are few: jump from one ":Y" to the next, not line by line */
+	/*
+	 * binary lines are few: jump from one ":Y" to the next, not line by
+	 * line; by its 'Y', which only tags and atoms hold, where every line
+	 * has a ':'
+	 */
 	while (p < end) {
-		const char *y = bd_memmem(p, (size_t)(end - p), ":Y", 2);
+		const char *y = memchr(p, 'Y', (size_t)(end - p));
 		const char *ls, *e, *nl;
 		uint64_t addr;
 		size_t k;
@@ -171,6 +175,11 @@ static bool collect_refs(struct bd_dump *d, const struct bd_bin_index *bi, size_
 
 		if (!y)
 			break;
+		if (y == s.body.ptr || y[-1] != ':') {
+			p = y + 1;
+			continue;
+		}
+		y--;
 		for (ls = y; ls > s.body.ptr && ls[-1] != '\n'; ls--)
 			;
 		nl = memchr(y, '\n', (size_t)(end - y));

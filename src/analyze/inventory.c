@@ -724,50 +724,11 @@ static void heap_sift_up(struct proc_rec *h, size_t i)
 	}
 }
 
-/* ---- stack depths of a few rows: one pass over the =proc_stack sections */
-
-struct stack_scan {
-	const struct bd_dump *d;
-	const struct bd_slice *ids;    /* the rows' pids */
-	const uint64_t *hashes;
-	size_t n;
-	size_t lo, hi;                 /* section index range */
-	uint64_t *words;               /* first match in the range; BD_UNSET if none */
-};
-
-static void stack_scan(void *parts, size_t part)
-{
-	struct stack_scan *t = (struct stack_scan *)parts + part;
-	const struct bd_dump *d = t->d;
-	size_t left = t->n;
-
-	for (size_t k = 0; k < t->n; k++)
-		t->words[k] = BD_UNSET;
-	for (size_t i = bd_section_find(d, BD_SECT_PROC_STACK, t->lo); i < t->hi && left;
-	     i = bd_section_find(d, BD_SECT_PROC_STACK, i + 1)) {
-		struct bd_slice id;
-		uint64_t h = stack_id_hash(d, i, &id);
-		for (size_t k = 0; k < t->n; k++) {
-			struct bd_section st;
-			if (t->hashes[k] != h || t->words[k] != BD_UNSET || t->ids[k].len != id.len ||
-			    memcmp(t->ids[k].ptr, id.ptr, id.len) != 0)
-				continue;
-			bd_section_get(d, i, &st);
-			t->words[k] = bd_count_lines(st.body);
-			left--;
-		}
-	}
-}
+/* ---- stack depths of the rows shown */
 
 static enum bd_status fill_stack_words(struct procs_ctx *c)
 {
 	struct bd_dump *d = c->d;
-	struct bd_slice ids[FEW_ROWS];
-	uint64_t hashes[FEW_ROWS];
-	uint64_t words[MAX_PARTS][FEW_ROWS];
-	struct stack_scan scans[MAX_PARTS];
-	size_t bounds[MAX_PARTS + 1];
-	size_t parts;
 
 	if (c->stacks || !c->n)
 		return BD_OK;
@@ -779,27 +740,15 @@ static enum bd_status fill_stack_words(struct procs_ctx *c)
 	c->stack_words = bd_calloc(c->n, sizeof(*c->stack_words));
 	if (!c->stack_words)
 		return BD_ENOMEM;
+	/* by the row's position: a few stack headers read, not every one */
 	for (size_t k = 0; k < c->n; k++) {
-		ids[k] = section_id(d, c->recs[k].section);
-		hashes[k] = bd_hash_slice(ids[k]);
-	}
-	parts = split_kind(d, BD_SECT_PROC_STACK, parts_for(d, d->index.count[BD_SECT_PROC_STACK]),
-			   bounds);
-	for (size_t p = 0; p < parts; p++) {
-		scans[p].d = d;
-		scans[p].ids = ids;
-		scans[p].hashes = hashes;
-		scans[p].n = c->n;
-		scans[p].lo = bounds[p];
-		scans[p].hi = bounds[p + 1];
-		scans[p].words = words[p];
-	}
-	bd_parallel(parts, d->threads, stack_scan, scans);
-	/* the first section of a pid wins: earlier parts first */
-	for (size_t k = 0; k < c->n; k++) {
+		struct bd_proc_sections s;
+		struct bd_section st;
 		c->stack_words[k] = BD_UNSET;
-		for (size_t p = 0; p < parts && c->stack_words[k] == BD_UNSET; p++)
-			c->stack_words[k] = words[p][k];
+		if (bd_dump_proc_sections_at(d, c->recs[k].section, &s) && s.stack != BD_NO_SECTION) {
+			bd_section_get(d, s.stack, &st);
+			c->stack_words[k] = bd_count_lines(st.body);
+		}
 	}
 	return BD_OK;
 }

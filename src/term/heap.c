@@ -366,14 +366,17 @@ enum bd_status bd_heap_add_section(struct bd_heap *h, struct bd_dump *d, size_t 
 	char where[80];
 
 	bd_section_get(d, i, &s);
-	snprintf(where, sizeof(where), "%.*s", (int)s.header.len, s.header.ptr);
 	p = s.body.ptr;
 	end = p + s.body.len;
-	if ((uint64_t)(end - d->in.data) >= SLOT_OFF_MASK)
+	if ((uint64_t)(end - d->in.data) >= SLOT_OFF_MASK) {
+		snprintf(where, sizeof(where), "%.*s", (int)s.header.len, s.header.ptr);
 		return bd_fail(err, BD_ELIMIT, s.off, where, "heap beyond 1 TiB into the dump");
+	}
 	/* sized once from the line count, so the table is not rebuilt while filling */
-	if (!heap_reserve(h, d, h->n + count_lines(p, end)))
+	if (!heap_reserve(h, d, h->n + count_lines(p, end))) {
+		snprintf(where, sizeof(where), "%.*s", (int)s.header.len, s.header.ptr);
 		return bd_fail(err, BD_ENOMEM, s.off, where, "cannot index a heap");
+	}
 	while (p < end) {
 		uint64_t addr;
 		struct bd_obj o;

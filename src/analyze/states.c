@@ -54,6 +54,7 @@ struct states_ctx {
 	size_t cap;
 	struct heap_top heaps;
 	size_t n_opened;
+	uint64_t process_bytes;    /* =memory processes */
 };
 
 static int state_cmp(const void *a, const void *b)
@@ -467,7 +468,7 @@ static void lower_bound_reason(const struct bd_dump *d, const struct state_rec *
  */
 static double finding_share(const struct states_ctx *c, const struct state_rec *r)
 {
-	uint64_t procs = bd_memory_bytes(c->d, "processes");
+	uint64_t procs = c->process_bytes;
 	uint64_t bytes = r->words * c->d->info.word_size;
 	double share = procs ? (double)bytes / (double)procs : 0;
 
@@ -539,6 +540,7 @@ enum bd_status bd_report_states(struct bd_dump *d, const struct bd_states_opts *
 	c.b = &r->b;
 	c.opts = opts;
 	c.po = bd_print_opts_from(opts ? &opts->terms : NULL);
+	c.process_bytes = bd_memory_bytes(d, "processes");
 	bd_dump_literals(d);
 	rc = scan(&c, err);
 	if (rc)
@@ -571,7 +573,7 @@ enum bd_status bd_report_states(struct bd_dump *d, const struct bd_states_opts *
 	else
 		bd_rm_flags(bd_rm_label(bd_rm_bytes(c.b, totals, "state_bytes", total_words * d->info.word_size),
 				  "all states"), total_exact ? 0 : RM_AT_LEAST);
-	bd_rm_label(bd_rm_bytes(c.b, totals, "process_memory_bytes", bd_memory_bytes(d, "processes")),
+	bd_rm_label(bd_rm_bytes(c.b, totals, "process_memory_bytes", c.process_bytes),
 		 "all process memory");
 	bd_rm_uint(c.b, totals, "shown", shown);
 	findings = bd_rm_flags(bd_rm_arr(c.b, r->root, "findings"), RM_BLOCKS);

@@ -136,37 +136,61 @@ static inline const char *bd_test_str(const struct rm_node *o, const char *key)
 }
 
 /*
- * A fixture's .live value of the line "key VALUE" (the first such line); the
- * test fails when there is none. In a rotating buffer, so that a few values
- * can be held at once. The one reader of .live files in the unit tests.
+ * Call each(line, ctx) for every line of fixtures/NAME.live (without its
+ * newline) until it returns true; whether one did. The one reader of .live
+ * files in the unit tests.
  */
-static inline char *bd_test_live(const char *fixture, const char *key)
+static inline bool bd_test_live_lines(const char *fixture, bool (*each)(char *line, void *ctx),
+				      void *ctx)
 {
-	static char vals[8][2048];
-	static size_t turn;
-	char *val = vals[turn++ % 8];
 	char path[1024], line[2048];
-	size_t klen = strlen(key);
-	char *found = NULL;
+	bool stop = false;
 	FILE *f;
 
 	snprintf(path, sizeof(path), "%s/%s.live", BD_FIXTURES, fixture);
 	f = fopen(path, "r");
 	if (!f)
 		fail_msg("cannot open %s", path);
-	while (!found && fgets(line, sizeof(line), f)) {
+	while (!stop && fgets(line, sizeof(line), f)) {
 		line[strcspn(line, "\n")] = '\0';
-		if (strncmp(line, key, klen) == 0 && line[klen] == ' ') {
-			snprintf(val, sizeof(vals[0]), "%s", line + klen + 1);
-			found = val;
-		}
+		stop = each(line, ctx);
 	}
 	fclose(f);
-	if (!found) {
+	return stop;
+}
+
+struct bd_test_fact {
+	const char *key;
+	char *val;
+};
+
+static inline bool bd_test_fact_line(char *line, void *ctx)
+{
+	struct bd_test_fact *q = ctx;
+	size_t klen = strlen(q->key);
+
+	if (strncmp(line, q->key, klen) != 0 || line[klen] != ' ')
+		return false;
+	snprintf(q->val, 2048, "%s", line + klen + 1);
+	return true;
+}
+
+/*
+ * A fixture's .live value of the line "key VALUE" (the first such line); the
+ * test fails when there is none. In a rotating buffer, so that a few values
+ * can be held at once.
+ */
+static inline char *bd_test_live(const char *fixture, const char *key)
+{
+	static char vals[8][2048];
+	static size_t turn;
+	struct bd_test_fact q = { key, vals[turn++ % 8] };
+
+	if (!bd_test_live_lines(fixture, bd_test_fact_line, &q)) {
 		fail_msg("no fact '%s' in %s.live", key, fixture);
-		val[0] = '\0';
+		q.val[0] = '\0';
 	}
-	return val;
+	return q.val;
 }
 
 /* bd_test_live copied to buf; fails the test when the fact is missing. */

@@ -55,35 +55,32 @@ static void expect(const char *fixture, const char *key, uint64_t got)
 			 (unsigned long long)want, (unsigned long long)got);
 }
 
-/*
- * Each "pid NAME PID" line whose NAME the dump has registered names PID
- * there too (some name processes the test kept, unregistered); how many.
- */
-static size_t check_names(const char *fixture, struct bd_dump *d)
-{
-	char path[1024], line[2048];
-	size_t n = 0;
-	FILE *f;
+struct names {
+	const char *fixture;
+	struct bd_dump *d;
+	size_t found;
+};
 
-	snprintf(path, sizeof(path), "%s/%s.live", BD_FIXTURES, fixture);
-	f = fopen(path, "r");
-	assert_non_null(f);
-	while (fgets(line, sizeof(line), f)) {
-		char *name = line + 4, *pid;
-		line[strcspn(line, "\n")] = '\0';
-		if (strncmp(line, "pid ", 4) != 0 || !(pid = strrchr(name, ' ')))
-			continue;
-		*pid++ = '\0';
-		struct bd_slice found = bd_dump_find_name(d, bd_slice_make(name, strlen(name)));
-		if (!found.len)
-			continue;
-		if (!bd_slice_eq(found, pid))
-			fail_msg("%s: %s is %s on the node, %.*s in the dump", fixture, name, pid,
-				 (int)found.len, found.ptr);
-		n++;
-	}
-	fclose(f);
-	return n;
+/*
+ * A "pid NAME PID" line whose NAME the dump has registered names PID there
+ * too (some name processes the test kept, unregistered).
+ */
+static bool check_name(char *line, void *ctx)
+{
+	struct names *nm = ctx;
+	char *name = line + 4, *pid;
+
+	if (strncmp(line, "pid ", 4) != 0 || !(pid = strrchr(name, ' ')))
+		return false;
+	*pid++ = '\0';
+	struct bd_slice found = bd_dump_find_name(nm->d, bd_slice_make(name, strlen(name)));
+	if (!found.len)
+		return false;
+	if (!bd_slice_eq(found, pid))
+		fail_msg("%s: %s is %s on the node, %.*s in the dump", nm->fixture, name, pid,
+			 (int)found.len, found.ptr);
+	nm->found++;
+	return false;
 }
 
 static void every_fixture_matches_its_node(void **state)
@@ -115,7 +112,9 @@ static void every_fixture_matches_its_node(void **state)
 			expect(fx, "atoms", count_of(r, "atoms"));
 		}
 		/* init at least is registered in every dump */
-		if (check_names(fx, d) == 0)
+		struct names nm = { fx, d, 0 };
+		bd_test_live_lines(fx, check_name, &nm);
+		if (nm.found == 0)
 			fail_msg("%s: no registered name of the record is in the dump", fx);
 		bd_report_free(r);
 		bd_dump_free(d);

@@ -280,8 +280,8 @@ static size_t runaway_count(const struct proc_stats *st)
 	return k_best;
 }
 
-static void runaway_reductions(struct rm_builder *b, struct rm_node *findings, struct bd_dump *d,
-			       struct proc_stats *st)
+static void runaway_reductions(struct rm_builder *b, struct bd_findings *findings,
+			       struct bd_dump *d, struct proc_stats *st)
 {
 	size_t k = runaway_count(st);
 	uint64_t next = k < st->busiest.n ? st->busiest.v[k].key : 0;
@@ -304,10 +304,11 @@ static void runaway_reductions(struct rm_builder *b, struct rm_node *findings, s
 			 "the median process %llu",
 			 (unsigned long long)a->key, k, k == 1 ? " stands" : "es stand",
 			 (unsigned long long)next, (unsigned long long)med);
-		bd_finding_pid(b, bd_finding_add(b, findings, "runaway_process", BD_SEV_WARNING, title,
-						 evidence,
-						 "see what it runs (beamdump proc); a busy loop "
-						 "or a hot process starves the others"),
+		bd_finding_pid(findings,
+			       bd_finding_add(findings, "runaway_process", BD_SEV_WARNING, title,
+					      evidence,
+					      "see what it runs (beamdump proc); a busy loop "
+					      "or a hot process starves the others"),
 			       s.id);
 	}
 }
@@ -360,7 +361,7 @@ static bool most_repeated_frame(const struct bd_process *p, struct bd_slice *fn,
 	return *count > 0;
 }
 
-static void deep_stack(struct rm_builder *b, struct rm_node *findings, struct bd_dump *d,
+static void deep_stack(struct rm_builder *b, struct bd_findings *findings, struct bd_dump *d,
 		       const struct deep_rec *r, uint64_t med)
 {
 	struct bd_section s;
@@ -386,18 +387,19 @@ static void deep_stack(struct rm_builder *b, struct rm_node *findings, struct bd
 			 "%zu frames",
 			 (unsigned long long)r->words, (unsigned long long)med, (int)fn.len, fn.ptr,
 			 repeats, p.n_frames);
-		bd_finding_pid(b, bd_finding_add(b, findings, "deep_stack",
-						 r->words >= DEEP_HIGH ? BD_SEV_HIGH : BD_SEV_WARNING,
-						 title, evidence,
-						 "make the repeated function tail-recursive or bound "
-						 "its input (beamdump proc shows the frames)"),
+		bd_finding_pid(findings,
+			       bd_finding_add(findings, "deep_stack",
+					      r->words >= DEEP_HIGH ? BD_SEV_HIGH : BD_SEV_WARNING,
+					      title, evidence,
+					      "make the repeated function tail-recursive or bound "
+					      "its input (beamdump proc shows the frames)"),
 			       p.pid);
 	}
 	bd_process_close(&p);
 }
 
 /* Stacks far deeper than the node's median, or long enough to repeat a frame REPEAT_MIN times. */
-static void deep_stacks(struct rm_builder *b, struct rm_node *findings, struct bd_dump *d)
+static void deep_stacks(struct rm_builder *b, struct bd_findings *findings, struct bd_dump *d)
 {
 	size_t n = d->index.count[BD_SECT_PROC_STACK];
 	uint64_t *words = bd_calloc(n ? n : 1, sizeof(*words));
@@ -433,7 +435,7 @@ static void deep_stacks(struct rm_builder *b, struct rm_node *findings, struct b
  * without waking it) but at most a few frames: the deep ones are named by
  * the function they are in.
  */
-static void deep_snapshot_stacks(struct rm_builder *b, struct rm_node *findings,
+static void deep_snapshot_stacks(struct rm_builder *b, struct bd_findings *findings,
 				 struct bd_dump *d, struct proc_stats *st)
 {
 	uint64_t med = median(st->stack_words, st->n_stacks);
@@ -455,60 +457,23 @@ static void deep_snapshot_stacks(struct rm_builder *b, struct rm_node *findings,
 			 "its stack_size is %llu words, the median process's %llu; it is running "
 			 "%.*s (a snapshot holds only the top frames of a stack)",
 			 (unsigned long long)words, (unsigned long long)med, (int)fn.len, fn.ptr);
-		bd_finding_pid(b, bd_finding_add(b, findings, "deep_stack",
-						 words >= DEEP_HIGH ? BD_SEV_HIGH : BD_SEV_WARNING,
-						 title, evidence,
-						 "make the recursion tail-recursive or bound its input"),
+		bd_finding_pid(findings,
+			       bd_finding_add(findings, "deep_stack",
+					      words >= DEEP_HIGH ? BD_SEV_HIGH : BD_SEV_WARNING,
+					      title, evidence,
+					      "make the recursion tail-recursive or bound its input"),
 			       p.pid);
 	}
 }
 
-static void runaway_findings(struct rm_builder *b, struct rm_node *findings, struct bd_dump *d,
-			     struct proc_stats *st)
+static void runaway_findings(struct rm_builder *b, struct bd_findings *findings,
+			     struct bd_dump *d, struct proc_stats *st)
 {
 	runaway_reductions(b, findings, d, st);
 	if (st->stack_words)
 		deep_snapshot_stacks(b, findings, d, st);
 	else
 		deep_stacks(b, findings, d);
-}
-
-/* ---------------------------------------------------- findings merge */
-
-static int severity_rank(const struct rm_node *f)
-{
-	for (const struct rm_node *c = f->first; c; c = c->next) {
-		if (c->key && strcmp(c->key, "severity") == 0 && c->kind == RM_STR) {
-			for (int s = BD_SEV_CRITICAL; s >= BD_SEV_INFO; s--)
-				if (bd_slice_eq(c->v.s, bd_severity_name((enum bd_severity)s)))
-					return s;
-		}
-	}
-	return BD_SEV_INFO;
-}
-
-/* Move the findings of a part into all[], to be ranked. */
-static bool take_findings(struct rm_node *root, struct rm_node ***all, size_t *n, size_t *cap)
-{
-	struct rm_node *f = bd_rm_detach(root, "findings");
-	struct rm_node *c = f ? f->first : NULL;
-
-	while (c) {
-		struct rm_node *next = c->next;
-		if (!bd_grow((void **)all, cap, *n + 1, sizeof(**all)))
-			return false;
-		(*all)[(*n)++] = c;
-		c = next;
-	}
-	return true;
-}
-
-static int finding_cmp(const void *a, const void *b)
-{
-	const struct rm_node *x = *(struct rm_node *const *)a;
-	const struct rm_node *y = *(struct rm_node *const *)b;
-
-	return severity_rank(y) - severity_rank(x);
 }
 
 /* --------------------------------------------------------- report */
@@ -650,8 +615,8 @@ enum bd_status bd_report_analyze_visit(struct bd_dump *d, const struct bd_analyz
 	struct proc_stats st;
 	struct top_rec tops[3][64], by_window[64], deepest[DEEP_CANDIDATES];
 	struct top_rec busiest[RUNAWAY_TOP];
-	struct rm_node **all = NULL;
-	size_t n_all = 0, cap_all = 0;
+	static const size_t merge_order[] = { 3, 0, 2, 4 }; /* deadlocks, leaks, states, memory */
+	struct bd_findings all;
 	struct side_by_side run;
 	enum bd_status rc = BD_OK;
 
@@ -702,35 +667,18 @@ enum bd_status bd_report_analyze_visit(struct bd_dump *d, const struct bd_analyz
 	what_happened(b, root, d);
 	struct rm_node *findings = bd_rm_flags(bd_rm_label(bd_rm_arr(b, root, "findings"), "Findings"),
 					    RM_BLOCKS);
-	if (!take_findings(deadlocks, &all, &n_all, &cap_all) ||
-	    !take_findings(leaks, &all, &n_all, &cap_all) ||
-	    !take_findings(states, &all, &n_all, &cap_all) ||
-	    !take_findings(memory, &all, &n_all, &cap_all)) {
+	/* the parts' findings and the runaways, ranked; equal severities keep this order */
+	bd_findings_init(&all, &r->arena);
+	for (size_t i = 0; i < BD_ARRAY_SIZE(merge_order); i++) {
+		const struct bd_report *part = c->parts[merge_order[i]].report;
+		bd_findings_append(&all, part->findings, part->n_findings);
+	}
+	runaway_findings(b, &all, d, &st);
+	bd_findings_rank(&all);
+	if (bd_report_findings(r, findings, &all)) {
 		rc = bd_fail(err, BD_ENOMEM, BD_NO_OFFSET, NULL, "out of memory ranking findings");
 		goto fail;
 	}
-	{
-		/* runaway findings are built here, then ranked with the others */
-		struct rm_node *mine = bd_rm_arr(b, NULL, NULL);
-		runaway_findings(b, mine, d, &st);
-		for (struct rm_node *f = mine ? mine->first : NULL, *next; f; f = next) {
-			next = f->next;
-			if (!bd_grow((void **)&all, &cap_all, n_all + 1, sizeof(*all))) {
-				rc = bd_fail(err, BD_ENOMEM, BD_NO_OFFSET, NULL, "out of memory");
-				goto fail;
-			}
-			all[n_all++] = f;
-		}
-	}
-	/* stable: equal severities keep the order of the parts */
-	for (size_t i = 1; i < n_all; i++)
-		for (size_t j = i; j > 0 && finding_cmp(&all[j - 1], &all[j]) > 0; j--) {
-			struct rm_node *t = all[j];
-			all[j] = all[j - 1];
-			all[j - 1] = t;
-		}
-	for (size_t i = 0; i < n_all; i++)
-		bd_rm_attach(findings, all[i]);
 
 	/* the inventory: the summary's parts, then the focused lists */
 	move(root, summary, "dump", "Dump");
@@ -756,7 +704,6 @@ enum bd_status bd_report_analyze_visit(struct bd_dump *d, const struct bd_analyz
 	move(root, summary, "schedulers", "Schedulers");
 	move(root, summary, "loaded_code", "Loaded code");
 	move(root, summary, "diagnostics", "Diagnostics");
-	bd_free(all);
 	bd_free(st.all_reductions);
 	bd_free(st.stack_words);
 	if (b->oom) {
@@ -767,7 +714,6 @@ enum bd_status bd_report_analyze_visit(struct bd_dump *d, const struct bd_analyz
 	*out = r;
 	return BD_OK;
 fail:
-	bd_free(all);
 	bd_free(st.all_reductions);
 	bd_report_free(r);
 	return rc;

@@ -5,6 +5,7 @@
 #include "bd.h"
 #include "index/dump.h"
 #include "parse/parse.h"
+#include "report/findings.h"
 #include "report/model.h"
 #include "term/print.h"
 #include "term/process.h"
@@ -108,20 +109,6 @@ void bd_explain_slogan(const struct bd_dump *d, struct bd_slogan *out);
 /* The process that was running on the thread that wrote the dump ("" if none). */
 struct bd_slice bd_dump_writer_process(const struct bd_dump *d);
 
-/* Findings (thresholds are documented in the man page). */
-enum bd_severity {
-	BD_SEV_INFO,
-	BD_SEV_WARNING,
-	BD_SEV_HIGH,
-	BD_SEV_CRITICAL,
-};
-
-const char *bd_severity_name(enum bd_severity s);
-/* Add {severity, kind, title, pids, evidence, action} to the findings array. */
-struct rm_node *bd_finding_add(struct rm_builder *b, struct rm_node *findings, const char *kind,
-			       enum bd_severity severity, const char *title, const char *evidence,
-			       const char *action);
-void bd_finding_pid(struct rm_builder *b, struct rm_node *finding, struct bd_slice pid);
 
 /* A =memory value in bytes ("processes", "binary", ...), or 0 if absent. */
 /* Whether d was read from a live snapshot (no heaps, messages or states). */

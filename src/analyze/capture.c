@@ -281,7 +281,7 @@ static void alloc_row(struct loader *l, const struct rm_node *row)
 static void finding_row(struct loader *l, const struct rm_node *row)
 {
 	struct bd_capture *c = l->c;
-	struct bd_cap_finding *f;
+	struct bd_finding *f;
 	const struct rm_node *sev = bd_rm_child(row, "severity");
 	const struct rm_node *pids = bd_rm_child(row, "pids");
 
@@ -292,9 +292,9 @@ static void finding_row(struct loader *l, const struct rm_node *row)
 	}
 	f = &c->findings[c->n_findings++];
 	memset(f, 0, sizeof(*f));
-	for (int s = BD_SEV_INFO; s <= BD_SEV_CRITICAL; s++)
-		if (sev && sev->kind == RM_STR && bd_slice_eq(sev->v.s, bd_severity_name(s)))
-			f->severity = (enum bd_severity)s;
+	if (sev && sev->kind == RM_STR)
+		bd_severity_parse(sev->v.s, &f->severity);
+	f->exact = -1;
 	f->kind = str(l, row, "kind");
 	f->title = str(l, row, "title");
 	f->evidence = str(l, row, "evidence");

@@ -54,15 +54,6 @@ struct bd_cap_alloc {
 	uint64_t carriers;        /* bytes reserved */
 };
 
-struct bd_cap_finding {
-	enum bd_severity severity;
-	const char *kind;
-	const char *title;
-	const char *evidence;
-	const char **pids;
-	size_t n_pids;
-};
-
 struct bd_capture {
 	struct bd_arena arena;
 	struct bd_arena *arenas;  /* the process table's text, one per part read in parallel */
@@ -81,7 +72,7 @@ struct bd_capture {
 	size_t n_ets;
 	struct bd_cap_alloc *allocs;
 	size_t n_allocs;
-	struct bd_cap_finding *findings; /* as analyze ranks them */
+	struct bd_finding *findings;    /* as analyze ranks them */
 	size_t n_findings;
 };
 

@@ -140,7 +140,7 @@ static char *bytes_text(struct checker *k, uint64_t v)
 
 /* ------------------------------------------------------ the rules */
 
-static const char *first_name(const struct bd_capture *c, const struct bd_cap_finding *f)
+static const char *first_name(const struct bd_capture *c, const struct bd_finding *f)
 {
 	const struct bd_cap_proc *p = f->n_pids ? bd_capture_proc(c, f->pids[0]) : NULL;
 
@@ -154,7 +154,7 @@ static void finding_rule(struct checker *k, const char *name, const char *kind, 
 	if (min_sev >= 0)
 		r.threshold_text = bd_severity_name((enum bd_severity)min_sev);
 	for (size_t i = 0; i < k->now->n_findings; i++) {
-		const struct bd_cap_finding *f = &k->now->findings[i];
+		const struct bd_finding *f = &k->now->findings[i];
 		if (bd_rules_allowed(k->rules, f->kind) || (kind && (!f->kind || strcmp(f->kind, kind))) ||
 		    (min_sev >= 0 && (int)f->severity < min_sev))
 			continue;
@@ -313,7 +313,7 @@ static bool new_finding(void *arg, const char *key, const struct bd_keyed *old, 
 	(void)key;
 	(void)old;
 	for (size_t i = n_old; i < n_now; i++) {
-		const struct bd_cap_finding *f = now[i].item;
+		const struct bd_finding *f = now[i].item;
 		if (bd_rules_allowed(k->rules, f->kind))
 			continue;
 		violate(k, nf->r, f->n_pids ? f->pids[0] : NULL, first_name(k->now, f), NAN,

@@ -964,7 +964,7 @@ static const char *const self_call_action =
 	"behaviour, or send the request as a message to handle after the current callback";
 
 static void add_cycles(struct dl_graph *g, struct rm_builder *b, struct rm_node *root,
-		       struct rm_node *findings)
+		       struct bd_findings *findings)
 {
 	struct rm_node *arr = bd_rm_flags(bd_rm_label(bd_rm_arr(b, root, "cycles"), "Deadlocks (cycles)"),
 				       RM_BLOCKS);
@@ -985,7 +985,7 @@ static void add_cycles(struct dl_graph *g, struct rm_builder *b, struct rm_node 
 		const struct dl_cycle *cy = &g->cycles[order[c].node];
 		struct rm_node *o = bd_rm_obj(b, arr, NULL);
 		struct rm_node *procs;
-		struct rm_node *f;
+		struct bd_finding *f;
 		size_t u = cy->first;
 		bool finite = false;
 
@@ -1039,11 +1039,11 @@ static void add_cycles(struct dl_graph *g, struct rm_builder *b, struct rm_node 
 			b->oom = true;
 			break;
 		}
-		f = bd_finding_add(b, findings, "deadlock", BD_SEV_CRITICAL, title.ptr, ev.ptr,
+		f = bd_finding_add(findings, "deadlock", BD_SEV_CRITICAL, title.ptr, ev.ptr,
 				   cy->len == 1 ? self_call_action : cycle_action);
 		u = cy->first;
 		do {
-			bd_finding_pid(b, f, g->nodes[u].pid);
+			bd_finding_pid(findings, f, g->nodes[u].pid);
 			u = g->nodes[u].out;
 		} while (u != cy->first);
 	}
@@ -1110,7 +1110,7 @@ static const char *chain_concern(const struct dl_graph *g, size_t head, size_t f
 }
 
 static void add_chains(struct dl_graph *g, struct rm_builder *b, struct rm_node *root,
-		       struct rm_node *findings)
+		       struct bd_findings *findings)
 {
 	struct rm_node *arr = bd_rm_flags(bd_rm_label(bd_rm_arr(b, root, "chains"),
 						"Chains (not deadlocks)"), RM_BLOCKS);
@@ -1149,7 +1149,7 @@ static void add_chains(struct dl_graph *g, struct rm_builder *b, struct rm_node 
 		const struct dl_node *h = &g->nodes[hi];
 		struct rm_node *o = bd_rm_obj(b, arr, NULL);
 		struct rm_node *procs;
-		struct rm_node *f;
+		struct bd_finding *f;
 		struct bd_proc hp;
 		struct bd_slice cur, hn = short_name(g, b, h);
 		const char *concern;
@@ -1189,12 +1189,12 @@ static void add_chains(struct dl_graph *g, struct rm_builder *b, struct rm_node 
 			b->oom = true;
 			break;
 		}
-		f = bd_finding_add(b, findings, "blocked_chain", BD_SEV_WARNING, title.ptr, ev.ptr,
+		f = bd_finding_add(findings, "blocked_chain", BD_SEV_WARNING, title.ptr, ev.ptr,
 				   "not a deadlock: the head is the likely culprit; see what it is doing "
 				   "(beamdump proc) and why it does not answer: a long or stuck callback, "
 				   "a sleep, a full mailbox, or a call to another node");
 		for (u = deepest[hi];; u = g->nodes[u].out) {
-			bd_finding_pid(b, f, g->nodes[u].pid);
+			bd_finding_pid(findings, f, g->nodes[u].pid);
 			if (u == hi)
 				break;
 		}
@@ -1207,7 +1207,7 @@ out:
 }
 
 static void add_convoys(struct dl_graph *g, struct rm_builder *b, struct rm_node *root,
-			struct rm_node *findings)
+			struct bd_findings *findings)
 {
 	struct rm_node *arr = bd_rm_flags(bd_rm_label(bd_rm_arr(b, root, "convoys"),
 						"Convoys: many callers blocked on one process"),
@@ -1229,7 +1229,7 @@ static void add_convoys(struct dl_graph *g, struct rm_builder *b, struct rm_node
 		struct rm_node *o = bd_rm_obj(b, arr, NULL);
 		struct bd_proc tp;
 		struct bd_slice cur;
-		struct rm_node *f;
+		struct bd_finding *f;
 
 		bd_rm_label(bd_rm_uint(b, o, "waiters", tn->callers), "blocked callers");
 		bd_rm_label(bd_rm_bool(b, o, "in_cycle", tn->cycle != NONE), "deadlocked itself");
@@ -1243,11 +1243,11 @@ static void add_convoys(struct dl_graph *g, struct rm_builder *b, struct rm_node
 			 (unsigned long long)tp.message_queue_len,
 			 tp.message_queue_len == 1 ? "" : "s",
 			 tn->cycle != NONE ? "; it is itself deadlocked" : "");
-		f = bd_finding_add(b, findings, "call_convoy", BD_SEV_HIGH, title, ev,
+		f = bd_finding_add(findings, "call_convoy", BD_SEV_HIGH, title, ev,
 				   "a bottleneck, not a deadlock: the target serves calls one at a time; "
 				   "find what makes each call slow (its current function), make the "
 				   "work asynchronous, or spread it over several processes");
-		bd_finding_pid(b, f, tn->pid);
+		bd_finding_pid(findings, f, tn->pid);
 	}
 	bd_free(t);
 }
@@ -1294,6 +1294,7 @@ enum bd_status bd_report_deadlocks(struct bd_dump *d, const struct bd_deadlock_o
 	struct bd_report *r;
 	struct rm_builder *b;
 	struct rm_node *totals, *findings;
+	struct bd_findings found;
 	size_t n_chains = 0, n_convoys = 0, n_calls = 0;
 	enum bd_status rc;
 
@@ -1328,12 +1329,13 @@ enum bd_status bd_report_deadlocks(struct bd_dump *d, const struct bd_deadlock_o
 	bd_rm_uint(b, totals, "convoys", n_convoys);
 	bd_rm_label(bd_rm_uint(b, totals, "convoy_min", g.convoy_min), "convoy threshold");
 	findings = bd_rm_flags(bd_rm_arr(b, r->root, "findings"), RM_BLOCKS);
-	add_cycles(&g, b, r->root, findings);
-	add_chains(&g, b, r->root, findings);
-	add_convoys(&g, b, r->root, findings);
+	bd_findings_init(&found, &r->arena);
+	add_cycles(&g, b, r->root, &found);
+	add_chains(&g, b, r->root, &found);
+	add_convoys(&g, b, r->root, &found);
 	add_edges(&g, b, r->root);
 	graph_release(&g);
-	if (b->oom) {
+	if (bd_report_findings(r, findings, &found) || b->oom) {
 		bd_report_free(r);
 		return bd_fail(err, BD_ENOMEM, BD_NO_OFFSET, NULL, "out of memory building the report");
 	}

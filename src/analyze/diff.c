@@ -466,7 +466,7 @@ static enum bd_status ets(struct differ *d, struct rm_node *root)
 
 /* -------------------------------------------------------- findings */
 
-static void finding_row(struct differ *d, struct rm_node *arr, const struct bd_cap_finding *f)
+static void finding_row(struct differ *d, struct rm_node *arr, const struct bd_finding *f)
 {
 	struct rm_node *o = bd_rm_obj(d->b, arr, NULL);
 

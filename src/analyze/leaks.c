@@ -232,17 +232,6 @@ static int cand_cmp(const void *a, const void *b)
 
 /* ------------------------------------------------------------ context */
 
-struct pending {
-	const char *kind;
-	enum bd_severity sev;
-	const char *title;
-	const char *evidence;
-	const char *action;
-	struct bd_slice pids[4];
-	size_t n_pids;
-	size_t order;
-};
-
 struct leaks_ctx {
 	struct bd_dump *d;
 	struct rm_builder *b;
@@ -261,10 +250,8 @@ struct leaks_ctx {
 	size_t *stacks;            /* index of every =proc_stack, in dump order */
 	size_t n_stacks;
 	bool stacks_built;
-	/* findings, added at the end by severity */
-	struct pending *findings;
-	size_t n_findings;
-	size_t cap_findings;
+	/* findings, ranked by severity at the end */
+	struct bd_findings findings;
 };
 
 static bool name_put(struct leaks_ctx *c, struct bd_slice pid, struct bd_slice name)
@@ -471,54 +458,17 @@ static struct bd_slice body_of(const struct bd_dump *d, size_t i)
 
 /* ------------------------------------------------------------ findings */
 
+/* At most this many processes named by one finding. */
+#define FINDING_PIDS 4
+
 static void finding(struct leaks_ctx *c, const char *kind, enum bd_severity sev,
 		    const char *title, const char *evidence, const char *action,
 		    const struct bd_slice *pids, size_t n_pids)
 {
-	struct pending *f;
+	struct bd_finding *f = bd_finding_add(&c->findings, kind, sev, title, evidence, action);
 
-	if (!bd_grow((void **)&c->findings, &c->cap_findings, c->n_findings + 1,
-		     sizeof(*c->findings))) {
-		c->b->oom = true;
-		return;
-	}
-	f = &c->findings[c->n_findings];
-	memset(f, 0, sizeof(*f));
-	f->kind = kind;
-	f->sev = sev;
-	f->title = bd_arena_strndup(c->b->arena, title, strlen(title));
-	f->evidence = bd_arena_strndup(c->b->arena, evidence, strlen(evidence));
-	f->action = bd_arena_strndup(c->b->arena, action, strlen(action));
-	if (!f->title || !f->evidence || !f->action) {
-		c->b->oom = true;
-		return;
-	}
-	for (size_t i = 0; i < n_pids && i < BD_ARRAY_SIZE(f->pids); i++)
-		f->pids[f->n_pids++] = pids[i];
-	f->order = c->n_findings++;
-}
-
-static int finding_cmp(const void *a, const void *b)
-{
-	const struct pending *x = a;
-	const struct pending *y = b;
-
-	if (x->sev != y->sev)
-		return x->sev > y->sev ? -1 : 1;
-	return x->order < y->order ? -1 : x->order > y->order;
-}
-
-static void add_findings(struct leaks_ctx *c, struct rm_node *arr)
-{
-	if (c->n_findings)
-		bd_sort(c->findings, c->n_findings, sizeof(*c->findings), finding_cmp);
-	for (size_t i = 0; i < c->n_findings; i++) {
-		const struct pending *p = &c->findings[i];
-		struct rm_node *f = bd_finding_add(c->b, arr, p->kind, p->sev, p->title, p->evidence,
-						   p->action);
-		for (size_t k = 0; k < p->n_pids; k++)
-			bd_finding_pid(c->b, f, p->pids[k]);
-	}
+	for (size_t i = 0; i < n_pids && i < FINDING_PIDS; i++)
+		bd_finding_pid(&c->findings, f, pids[i]);
 }
 
 static const char *fmt_bytes(char *buf, size_t cap, uint64_t bytes)
@@ -1878,6 +1828,7 @@ BD_API enum bd_status bd_report_leaks(struct bd_dump *d, const struct bd_leaks_o
 	c.b = &r->b;
 	c.top = opts && opts->top ? opts->top : DEFAULT_TOP;
 	c.ws = d->info.word_size ? d->info.word_size : 8;
+	bd_findings_init(&c.findings, &r->arena);
 	add_memory(&c, r->root);
 	/* first in the output, filled last */
 	findings = bd_rm_flags(bd_rm_arr(c.b, r->root, "findings"), RM_BLOCKS);
@@ -1892,8 +1843,8 @@ BD_API enum bd_status bd_report_leaks(struct bd_dump *d, const struct bd_leaks_o
 		add_atoms(&c, r->root);
 		add_allocators(&c, r->root);
 		add_heaps(&c, r->root);
-		add_findings(&c, findings);
-		if (c.b->oom)
+		bd_findings_rank(&c.findings);
+		if (bd_report_findings(r, findings, &c.findings) || c.b->oom)
 			rc = bd_fail(err, BD_ENOMEM, BD_NO_OFFSET, NULL,
 				     "out of memory building the report");
 	}
@@ -1902,7 +1853,7 @@ BD_API enum bd_status bd_report_leaks(struct bd_dump *d, const struct bd_leaks_o
 	bd_free(c.heaps.v);
 	bd_free(c.names);
 	bd_free(c.stacks);
-	bd_free(c.findings);
+	bd_findings_release(&c.findings);
 	if (rc) {
 		bd_report_free(r);
 		return rc;

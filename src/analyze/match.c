@@ -168,7 +168,7 @@ static int str_cmp(const void *a, const void *b)
 }
 
 const char *bd_finding_key(struct bd_arena *a, const struct bd_capture *c,
-			   const struct bd_cap_finding *f)
+			   const struct bd_finding *f)
 {
 	const char *keys[16];
 	size_t n = 0;

@@ -40,7 +40,7 @@ const struct bd_match_row *bd_match_find(const struct bd_match *m, const char *k
 
 /* How a finding is known across captures: its kind and the keys of its processes. */
 const char *bd_finding_key(struct bd_arena *a, const struct bd_capture *c,
-			   const struct bd_cap_finding *f);
+			   const struct bd_finding *f);
 
 /*
  * Things known by a key (processes, tables, findings), compared across two

@@ -860,16 +860,15 @@ static void add_oom(struct memory_ctx *c, struct rm_builder *b, struct rm_node *
 
 /* ------------------------------------------------------------ findings */
 
-static void add_findings(struct memory_ctx *c, struct rm_builder *b, struct rm_node *root,
-			 uint64_t total)
+static void find(struct memory_ctx *c, struct rm_builder *b, struct bd_findings *f,
+		 uint64_t total)
 {
-	struct rm_node *f = bd_rm_flags(bd_rm_label(bd_rm_arr(b, root, "findings"), "Findings"), RM_BLOCKS);
 	uint64_t node = total != BD_UNSET ? total : 0;
 	char x[32], y[32];
 	struct agg *apps = bd_malloc((c->t->n_groups ? c->t->n_groups : 1) * sizeof(*apps));
 
 	if (!apps) {
-		b->oom = true;
+		f->oom = true;
 		return;
 	}
 	/* one application holding most of the node */
@@ -877,7 +876,7 @@ static void add_findings(struct memory_ctx *c, struct rm_builder *b, struct rm_n
 	    apps[0].bytes >= APP_MIN && (double)apps[0].bytes >= APP_SHARE * (double)node) {
 		bd_rm_format_bytes(x, sizeof(x), apps[0].bytes);
 		bd_rm_format_bytes(y, sizeof(y), node);
-		bd_finding_add(b, f, "application_memory", BD_SEV_HIGH,
+		bd_finding_add(f, "application_memory", BD_SEV_HIGH,
 			       bd_arena_printf(b->arena, "Application %s holds %s of the node's %s",
 					       app_name(b, c->t, apps[0].key), x, y),
 			       bd_arena_printf(b->arena, "%llu processes; retained sizes: their memory, "
@@ -894,7 +893,7 @@ static void add_findings(struct memory_ctx *c, struct rm_builder *b, struct rm_n
 		if (rest >= UNATTRIBUTED_MIN && (double)rest >= UNATTRIBUTED_SHARE * (double)node) {
 			bd_rm_format_bytes(x, sizeof(x), rest);
 			bd_rm_format_bytes(y, sizeof(y), node);
-			bd_finding_add(b, f, "unattributed_memory", BD_SEV_WARNING,
+			bd_finding_add(f, "unattributed_memory", BD_SEV_WARNING,
 				       bd_arena_printf(b->arena, "%s of the node's %s is held by no process, "
 						       "table, binary, atom or module", x, y),
 				       "the reconciliation lists each category's unattributed part",
@@ -918,7 +917,7 @@ static void add_findings(struct memory_ctx *c, struct rm_builder *b, struct rm_n
 		bd_rm_format_bytes(x, sizeof(x), r);
 		bd_rm_format_bytes(y, sizeof(y), h->memory);
 		struct bd_slice l = bd_place_label(c->t, (uint32_t)i);
-		bd_finding_pid(b, bd_finding_add(b, f, "retains_beyond_heap", BD_SEV_WARNING,
+		bd_finding_pid(f, bd_finding_add(f, "retains_beyond_heap", BD_SEV_WARNING,
 				 bd_arena_printf(b->arena, "%.*s retains %s, its own memory is %s",
 						 (int)l.len, l.ptr, x, y),
 				 bd_arena_printf(b->arena, "binaries only it references: %llu bytes; "
@@ -934,7 +933,7 @@ static void add_findings(struct memory_ctx *c, struct rm_builder *b, struct rm_n
 		if (g->count >= GROUP_MIN && (double)g->count >= GROUP_SHARE * (double)c->t->n) {
 			struct bd_slice by = bd_place_label(c->t, g->parent);
 			bd_rm_format_bytes(x, sizeof(x), g->memory_bytes);
-			bd_finding_pid(b, bd_finding_add(b, f, "process_explosion", BD_SEV_HIGH,
+			bd_finding_pid(f, bd_finding_add(f, "process_explosion", BD_SEV_HIGH,
 					 bd_arena_printf(b->arena, "%llu of %zu processes are %.*s, spawned by %.*s",
 							 (unsigned long long)g->count, c->t->n,
 							 (int)g->initial_call.len, g->initial_call.ptr,
@@ -944,6 +943,17 @@ static void add_findings(struct memory_ctx *c, struct rm_builder *b, struct rm_n
 				       bd_place_pid(c->t, g->parent != BD_NO_PLACE ? g->parent : g->first));
 		}
 	}
+}
+
+static void add_findings(struct memory_ctx *c, struct bd_report *r, uint64_t total)
+{
+	struct rm_node *arr = bd_rm_flags(bd_rm_label(bd_rm_arr(&r->b, r->root, "findings"),
+						      "Findings"), RM_BLOCKS);
+	struct bd_findings found;
+
+	bd_findings_init(&found, &r->arena);
+	find(c, &r->b, &found, total);
+	bd_report_findings(r, arr, &found);
 }
 
 /* The short block analyze shows: the largest applications, then what is not attributed. */
@@ -1049,7 +1059,7 @@ enum bd_status bd_report_memory(struct bd_dump *d, const struct bd_memory_opts *
 	total = add_reconciliation(c, b, r->root, types, &n_types);
 	add_where(c, b, r->root, top, total);
 	add_oom(c, b, r->root, types, n_types, total);
-	add_findings(c, b, r->root, total);
+	add_findings(c, r, total);
 	add_rollup(c, b, r->root, opts, top);
 	add_groups(c, b, r->root, top);
 	add_processes(c, b, r->root, top);

@@ -475,7 +475,7 @@ static double finding_share(const struct states_ctx *c, const struct state_rec *
 	return r->hibernated || bytes < ((uint64_t)1 << 20) || share < 0.10 ? 0 : share;
 }
 
-static void add_findings(struct states_ctx *c, struct rm_node *findings)
+static void add_findings(struct states_ctx *c, struct bd_findings *findings)
 {
 	unsigned ws = c->d->info.word_size;
 
@@ -487,7 +487,7 @@ static void add_findings(struct states_ctx *c, struct rm_node *findings)
 		char title[256], evidence[1024], size[32], why[384];
 		struct bd_section s;
 		struct bd_slice name;
-		struct rm_node *f;
+		struct bd_finding *f;
 
 		if (share == 0)
 			continue;
@@ -510,11 +510,12 @@ static void add_findings(struct states_ctx *c, struct rm_node *findings)
 			 "%s%s%s", r->missing ? "at least " : "", (unsigned long long)r->words,
 			 r->found_in ? r->found_in : "?", r->shape ? r->shape : "",
 			 r->missing ? "; a lower bound: " : "", why);
-		f = bd_finding_add(c->b, findings, "large_state", sev, title, evidence,
+		f = bd_finding_add(findings, "large_state", sev, title, evidence,
 				   "look at what the shape says grows without bound (a list or map "
 				   "that is only ever added to); cap it, expire entries, or move it to ETS");
-		bd_rm_flags(bd_rm_bool(c->b, f, "exact", !r->missing), RM_NOTEXT);
-		bd_finding_pid(c->b, f, s.id);
+		if (f)
+			f->exact = !r->missing;
+		bd_finding_pid(findings, f, s.id);
 	}
 }
 
@@ -524,6 +525,7 @@ enum bd_status bd_report_states(struct bd_dump *d, const struct bd_states_opts *
 	struct states_ctx c;
 	struct bd_report *r;
 	struct rm_node *arr, *heaps, *findings, *totals;
+	struct bd_findings found;
 	size_t limit = opts && opts->limit ? opts->limit : DEFAULT_LIMIT;
 	size_t shown;
 	uint64_t total_words = 0;
@@ -598,8 +600,9 @@ enum bd_status bd_report_states(struct bd_dump *d, const struct bd_states_opts *
 		if (rc)
 			goto fail;
 	}
-	add_findings(&c, findings);
-	if (c.b->oom) {
+	bd_findings_init(&found, &r->arena);
+	add_findings(&c, &found);
+	if (bd_report_findings(r, findings, &found) || c.b->oom) {
 		rc = bd_fail(err, BD_ENOMEM, BD_NO_OFFSET, NULL, "out of memory building the report");
 		goto fail;
 	}

@@ -46,6 +46,7 @@ struct rm_builder {
 };
 
 struct rm_node;
+struct bd_finding;
 typedef struct rm_node *(*rm_row_fn)(void *ctx, size_t i, struct rm_builder *scratch);
 
 struct rm_node {
@@ -77,6 +78,8 @@ struct bd_report {
 	const char *title;          /* "beamdump summary" */
 	void (*cleanup)(void *ctx); /* releases what gen callbacks borrow */
 	void *cleanup_ctx;
+	const struct bd_finding *findings; /* its "findings" rows, typed (findings.h) */
+	size_t n_findings;
 };
 
 /* A new report with "schema" as its first field; NULL on OOM. */

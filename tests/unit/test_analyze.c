@@ -6,6 +6,7 @@
  * the big ETS table and the largest state, each with its numbers.
  */
 #include "bd_rm_test.h"
+#include "report/findings.h"
 
 #define FX "triage"
 
@@ -152,6 +153,22 @@ static void nothing_else_is_a_finding(void **state)
 	assert_int_equal(n, BD_ARRAY_SIZE(planted));
 }
 
+/* The rows are the typed findings, most severe first: the deadlock, then the leaks. */
+static void findings_are_ranked_and_kept_typed(void **state)
+{
+	const struct bd_report *r = ((struct triage *)*state)->r;
+	size_t i = 0;
+
+	assert_int_equal(r->n_findings, field(r->root, "findings")->n_children);
+	for (const struct rm_node *f = field(r->root, "findings")->first; f; f = f->next, i++) {
+		assert_true(str_is(field(f, "kind"), r->findings[i].kind));
+		assert_true(str_is(field(f, "severity"), bd_severity_name(r->findings[i].severity)));
+		if (i)
+			assert_true(r->findings[i - 1].severity >= r->findings[i].severity);
+	}
+	assert_string_equal(r->findings[0].kind, "deadlock");
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -161,6 +178,7 @@ int main(void)
 		cmocka_unit_test(the_big_table_is_found_with_its_owner),
 		cmocka_unit_test(the_largest_state_comes_first_with_its_flat_size),
 		cmocka_unit_test(nothing_else_is_a_finding),
+		cmocka_unit_test(findings_are_ranked_and_kept_typed),
 	};
 	return cmocka_run_group_tests(tests, setup, teardown);
 }

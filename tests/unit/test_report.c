@@ -3,6 +3,7 @@
  * against the values recorded inside that node just before it halted.
  */
 #include "bd_test.h"
+#include "report/findings.h"
 #include "report/model.h"
 
 static const struct rm_node *field(const struct rm_node *obj, const char *key)
@@ -303,6 +304,54 @@ static void markdown_puts_identifiers_in_code_spans(void **state)
 	bd_report_free(r);
 }
 
+/* Findings are ranked by their severity, equal ones kept in the order found, and kept typed. */
+static void findings_rank_by_severity_and_stay_typed(void **state)
+{
+	static const struct {
+		const char *kind;
+		enum bd_severity sev;
+	} found[] = {
+		{ "a", BD_SEV_WARNING }, { "b", BD_SEV_CRITICAL }, { "c", BD_SEV_WARNING },
+		{ "d", BD_SEV_HIGH },    { "e", BD_SEV_CRITICAL }, { "f", BD_SEV_INFO },
+	};
+	static const char *const ranked = "bedacf";
+	struct bd_report *r = bd_rm_report_new("beamdump test");
+	struct rm_node *arr;
+	struct bd_findings fs;
+	enum bd_severity parsed;
+	size_t i = 0;
+
+	(void)state;
+	assert_non_null(r);
+	arr = bd_rm_arr(&r->b, r->root, "findings");
+	bd_findings_init(&fs, &r->arena);
+	for (size_t k = 0; k < BD_ARRAY_SIZE(found); k++) {
+		struct bd_finding *f = bd_finding_add(&fs, found[k].kind, found[k].sev, "title",
+						      "evidence", "action");
+		bd_finding_pid(&fs, f, bd_slice_make("<0.1.0>", 7));
+		if (k == 1)
+			for (int p = 0; p < 9; p++)
+				bd_finding_pid(&fs, f, bd_slice_make("<0.2.0>", 7));
+	}
+	bd_findings_rank(&fs);
+	assert_int_equal(bd_report_findings(r, arr, &fs), BD_OK);
+	assert_int_equal(r->n_findings, BD_ARRAY_SIZE(found));
+	assert_int_equal(arr->n_children, BD_ARRAY_SIZE(found));
+	for (const struct rm_node *row = arr->first; row; row = row->next, i++) {
+		const struct bd_finding *f = &r->findings[i];
+		assert_int_equal(f->kind[0], ranked[i]);
+		assert_true(field_is(row, "kind", f->kind));
+		assert_true(field_is(row, "severity", bd_severity_name(f->severity)));
+		assert_true(bd_severity_parse(field(row, "severity")->v.s, &parsed));
+		assert_int_equal(parsed, f->severity);
+		assert_int_equal(field(row, "pids")->n_children, f->n_pids);
+		assert_int_equal(f->n_pids, f->kind[0] == 'b' ? 10 : 1);
+		assert_string_equal(f->pids[f->n_pids - 1], f->kind[0] == 'b' ? "<0.2.0>" : "<0.1.0>");
+	}
+	assert_false(bd_severity_parse(bd_slice_make("severe", 6), &parsed));
+	bd_report_free(r);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -315,6 +364,7 @@ int main(void)
 		cmocka_unit_test(alloc_totals_add_up),
 		cmocka_unit_test(every_format_starts_as_documented),
 		cmocka_unit_test(markdown_puts_identifiers_in_code_spans),
+		cmocka_unit_test(findings_rank_by_severity_and_stay_typed),
 	};
 
 	return cmocka_run_group_tests_name("report", tests, NULL, NULL);

@@ -189,6 +189,7 @@ enum bd_format {
 	BD_FORMAT_JSON,
 	BD_FORMAT_MARKDOWN,
 	BD_FORMAT_JUNIT,    /* JUnit XML, for check reports only */
+	BD_FORMAT_DOT,      /* Graphviz DOT, for deadlocks reports asked with graph = true */
 };
 
 /* A finished report: a tree of named values, rendered in any format. */
@@ -352,6 +353,7 @@ BD_API enum bd_status bd_report_leaks(struct bd_dump *dump, const struct bd_leak
 
 struct bd_deadlock_opts {
 	size_t convoy_min; /* callers on one target that make a convoy; 0: 10 */
+	bool graph;        /* keep the wait-for graph, so the report renders as BD_FORMAT_DOT */
 };
 
 /*
@@ -366,7 +368,10 @@ struct bd_deadlock_opts {
  */
 BD_API enum bd_status bd_report_deadlocks(struct bd_dump *dump, const struct bd_deadlock_opts *opts,
 					  struct bd_report **out, struct bd_error *err);
-/* Graphviz DOT of the same graph, cycles highlighted, written to out. */
+/*
+ * Graphviz DOT of the same graph, cycles highlighted, written to out: the
+ * report asked with graph = true and rendered as BD_FORMAT_DOT.
+ */
 BD_API enum bd_status bd_deadlocks_dot(struct bd_dump *dump, const struct bd_deadlock_opts *opts,
 				       FILE *out, struct bd_error *err);
 

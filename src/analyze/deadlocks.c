@@ -31,8 +31,10 @@
  */
 #include "bd.h"
 #include "analyze/analyze.h"
+#include "report/graph.h"
 #include "term/etf.h"
 
+#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 
@@ -1287,6 +1289,95 @@ static void add_edges(struct dl_graph *g, struct rm_builder *b, struct rm_node *
 	}
 }
 
+/* ------------------------------------------------------ the drawn graph */
+
+/* Node labels are cut at 1023 bytes, edge labels at 511. */
+#define NODE_LABEL_MAX 1024
+#define EDGE_LABEL_MAX 512
+
+/* A label of at most cap - 1 bytes, in a. */
+static struct bd_slice graph_label(struct bd_arena *a, bool *oom, size_t cap,
+				   const char *fmt, ...) BD_PRINTF(4, 5);
+
+static struct bd_slice graph_label(struct bd_arena *a, bool *oom, size_t cap,
+				   const char *fmt, ...)
+{
+	char buf[NODE_LABEL_MAX];
+	va_list ap;
+	int len;
+	char *p;
+
+	va_start(ap, fmt);
+	len = vsnprintf(buf, sizeof(buf), fmt, ap);
+	va_end(ap);
+	if (len < 0)
+		len = 0;
+	if (cap > sizeof(buf))
+		cap = sizeof(buf);
+	if ((size_t)len >= cap)
+		len = (int)cap - 1;
+	p = bd_arena_strndup(a, buf, (size_t)len);
+	if (!p)
+		*oom = true;
+	return bd_slice_make(p ? p : "", p ? (size_t)len : 0);
+}
+
+/*
+ * The wait-for graph, typed for the DOT renderer: every process in it named,
+ * the ends of chains bold, cycles red; an edge says the call and, for a
+ * call made through a helper, the helper.
+ */
+static void keep_graph(struct dl_graph *g, struct bd_report *r)
+{
+	struct rm_builder *b = &r->b;
+	struct bd_graph *kept = bd_arena_calloc(&r->arena, 1, sizeof(*kept));
+	struct bd_graph_node *nodes = bd_arena_calloc(&r->arena, g->n_nodes + 1, sizeof(*nodes));
+	struct bd_graph_edge *edges = bd_arena_calloc(&r->arena, g->n_nodes + 1, sizeof(*edges));
+	size_t n_edges = 0;
+
+	if (!kept || !nodes || !edges) {
+		b->oom = true;
+		return;
+	}
+	for (size_t i = 0; i < g->n_nodes; i++) {
+		const struct dl_node *n = &g->nodes[i];
+		struct bd_slice name = node_name(g, b, n);
+		nodes[i].id = n->pid;
+		if (name.len)
+			nodes[i].label = graph_label(&r->arena, &b->oom, NODE_LABEL_MAX, "%.*s\n%.*s",
+						     (int)name.len, name.ptr, (int)n->pid.len,
+						     n->pid.ptr);
+		else
+			nodes[i].label = graph_label(&r->arena, &b->oom, NODE_LABEL_MAX, "%.*s",
+						     (int)n->pid.len, n->pid.ptr);
+		nodes[i].mark = n->cycle != NONE ? BD_MARK_CYCLE
+			      : n->edge == NONE || n->out == NONE ? BD_MARK_END : BD_MARK_PLAIN;
+	}
+	for (size_t i = 0; i < g->n_nodes; i++) {
+		const struct dl_node *n = &g->nodes[i];
+		const struct dl_edge *e;
+		struct bd_graph_edge *ge;
+		if (n->out == NONE)
+			continue;
+		e = &g->edges[n->edge];
+		ge = &edges[n_edges++];
+		ge->from = i;
+		ge->to = n->out;
+		if (e->via != NONE) {
+			struct bd_section s;
+			bd_section_get(g->d, e->via, &s);
+			ge->label = graph_label(&r->arena, &b->oom, EDGE_LABEL_MAX, "%.*s\nvia %.*s",
+						(int)e->frame.len, e->frame.ptr, (int)s.id.len,
+						s.id.ptr);
+		} else {
+			ge->label = e->frame;
+		}
+		ge->cycle = n->cycle != NONE && g->nodes[n->out].cycle == n->cycle;
+	}
+	*kept = (struct bd_graph){ "deadlocks", nodes, g->n_nodes, edges, n_edges };
+	r->graph = kept;
+}
+
 enum bd_status bd_report_deadlocks(struct bd_dump *d, const struct bd_deadlock_opts *opts,
 				   struct bd_report **out, struct bd_error *err)
 {
@@ -1334,6 +1425,8 @@ enum bd_status bd_report_deadlocks(struct bd_dump *d, const struct bd_deadlock_o
 	add_chains(&g, b, r->root, &found);
 	add_convoys(&g, b, r->root, &found);
 	add_edges(&g, b, r->root);
+	if (opts && opts->graph)
+		keep_graph(&g, r);
 	graph_release(&g);
 	if (bd_report_findings(r, findings, &found) || b->oom) {
 		bd_report_free(r);
@@ -1343,95 +1436,18 @@ enum bd_status bd_report_deadlocks(struct bd_dump *d, const struct bd_deadlock_o
 	return BD_OK;
 }
 
-/* ----------------------------------------------------------------- DOT */
-
-static void dot_string(FILE *out, struct bd_slice s)
-{
-	fputc('"', out);
-	for (size_t i = 0; i < s.len; i++) {
-		unsigned char c = (unsigned char)s.ptr[i];
-		if (c == '"' || c == '\\')
-			fputc('\\', out);
-		if (c == '\n')
-			fputs("\\n", out);
-		else if (c >= 0x20 || c == '\t')
-			fputc(c, out);
-	}
-	fputc('"', out);
-}
-
 enum bd_status bd_deadlocks_dot(struct bd_dump *d, const struct bd_deadlock_opts *opts, FILE *out,
 				struct bd_error *err)
 {
-	struct dl_graph g;
-	struct bd_arena names;
-	struct rm_builder b = { &names, false };
-	enum bd_status rc = graph_build(&g, d, opts, err);
+	struct bd_deadlock_opts o = { 0, true };
+	struct bd_report *r;
+	enum bd_status rc;
 
-	bd_arena_init(&names);
-	if (rc)
-		goto out;
-	fputs("digraph deadlocks {\n\trankdir=LR;\n\tnode [shape=box, fontname=\"monospace\"];\n"
-	      "\tedge [fontname=\"monospace\", fontsize=10];\n", out);
-	for (size_t i = 0; i < g.n_nodes; i++) {
-		const struct dl_node *n = &g.nodes[i];
-		struct bd_slice name = node_name(&g, &b, n);
-		char label[1024];
-		int len;
-		fputc('\t', out);
-		dot_string(out, n->pid);
-		if (name.len)
-			len = snprintf(label, sizeof(label), "%.*s\n%.*s", (int)name.len, name.ptr,
-				       (int)n->pid.len, n->pid.ptr);
-		else
-			len = snprintf(label, sizeof(label), "%.*s", (int)n->pid.len, n->pid.ptr);
-		if (len < 0)
-			len = 0;
-		fputs(" [label=", out);
-		dot_string(out, bd_slice_make(label, (size_t)len < sizeof(label) ? (size_t)len
-										 : sizeof(label) - 1));
-		if (n->cycle != NONE)
-			fputs(", color=red, fontcolor=red, penwidth=2", out);
-		else if (n->edge == NONE || n->out == NONE)
-			fputs(", style=bold", out);
-		fputs("];\n", out);
-	}
-	for (size_t i = 0; i < g.n_nodes; i++) {
-		const struct dl_node *n = &g.nodes[i];
-		const struct dl_edge *e;
-		if (n->out == NONE)
-			continue;
-		e = &g.edges[n->edge];
-		fputc('\t', out);
-		dot_string(out, n->pid);
-		fputs(" -> ", out);
-		dot_string(out, g.nodes[n->out].pid);
-		fputs(" [label=", out);
-		if (e->via != NONE) {
-			struct bd_section s;
-			char label[512];
-			int len;
-			bd_section_get(d, e->via, &s);
-			len = snprintf(label, sizeof(label), "%.*s\nvia %.*s", (int)e->frame.len,
-				       e->frame.ptr, (int)s.id.len, s.id.ptr);
-			if (len < 0)
-				len = 0;
-			dot_string(out, bd_slice_make(label, (size_t)len < sizeof(label) ? (size_t)len
-											 : sizeof(label) - 1));
-		} else {
-			dot_string(out, e->frame);
-		}
-		if (n->cycle != NONE && g.nodes[n->out].cycle == n->cycle)
-			fputs(", color=red, fontcolor=red, penwidth=2", out);
-		fputs("];\n", out);
-	}
-	fputs("}\n", out);
-	if (ferror(out))
-		rc = bd_fail(err, BD_EIO, BD_NO_OFFSET, NULL, "cannot write the graph");
-	if (b.oom && !rc)
-		rc = bd_fail(err, BD_ENOMEM, BD_NO_OFFSET, NULL, "out of memory naming processes");
-out:
-	graph_release(&g);
-	bd_arena_release(&names);
+	if (opts)
+		o.convoy_min = opts->convoy_min;
+	rc = bd_report_deadlocks(d, &o, &r, err);
+	if (!rc)
+		rc = bd_report_render(r, BD_FORMAT_DOT, 0, out, err);
+	bd_report_free(r);
 	return rc;
 }

@@ -50,7 +50,6 @@ struct options {
 	size_t messages;
 	bool limit_set;
 	bool print;
-	bool dot;            /* deadlocks --format dot */
 	size_t top;
 	size_t convoy;
 	const char *third;      /* diff: the final capture */
@@ -76,7 +75,7 @@ enum {
 	OPT_TARGET = 1u << 4,   /* a second positional argument */
 	OPT_PRINT = 1u << 5,    /* --print */
 	OPT_TOP = 1u << 6,      /* --top */
-	OPT_DOT = 1u << 7,      /* --format dot, --convoy */
+	OPT_CONVOY = 1u << 7,   /* --convoy */
 	OPT_RULES = 1u << 8,    /* check: rule flags, --rules, --baseline, --junit */
 	OPT_CAPTURES = 1u << 9, /* diff: OLD NEW [THIRD] */
 	OPT_MEMORY = 1u << 10,   /* --by, --depth (of the roll-up) */
@@ -169,6 +168,7 @@ static int run_deadlocks(struct bd_dump *d, const struct options *o, struct bd_r
 
 	memset(&dl, 0, sizeof(dl));
 	dl.convoy_min = o->convoy;
+	dl.graph = o->format == BD_FORMAT_DOT;
 	return bd_report_deadlocks(d, &dl, r, err);
 }
 
@@ -283,7 +283,7 @@ static const struct command commands[] = {
 	{ "deadlocks", "blocked calls: deadlock cycles, chains of waiters, convoys", " [--convoy N]",
 	  "      --convoy N    callers on one process that make a convoy (default 10)\n"
 	  "                    --format dot writes the wait-for graph for Graphviz\n",
-	  FMT_TEXT_JSON, OPT_DOT, run_deadlocks, NULL, NULL },
+	  FMT_TEXT_JSON | FMT_BIT(BD_FORMAT_DOT), OPT_CONVOY, run_deadlocks, NULL, NULL },
 	{ "ets", "ETS tables by memory, with owner, name, type and objects", " [--limit N]",
 	  "  -n, --limit N     show the N largest tables (default: all)\n", FMT_TEXT_JSON,
 	  OPT_LIMIT, run_ets, NULL, NULL },
@@ -414,6 +414,8 @@ static bool parse_format(const char *s, enum bd_format *out)
 		*out = BD_FORMAT_JSON;
 	else if (strcmp(s, "markdown") == 0 || strcmp(s, "md") == 0)
 		*out = BD_FORMAT_MARKDOWN;
+	else if (strcmp(s, "dot") == 0)
+		*out = BD_FORMAT_DOT;
 	else
 		return false;
 	return true;
@@ -574,14 +576,10 @@ static int parse_args(const struct command *c, int argc, char **argv, struct opt
 		if (m) {
 			if (!v)
 				return usage_error(c, "%s needs a value", a);
-			if ((c->opts & OPT_DOT) && strcmp(v, "dot") == 0) {
-				o->dot = true;
-				continue;
-			}
-			o->dot = false;
 			if (!parse_format(v, &o->format) || !(c->formats & FMT_BIT(o->format)))
 				return usage_error(c, "unknown format '%s' (text, json, markdown%s)", v,
-						   (c->opts & OPT_DOT) ? " or dot" : "");
+						   (c->formats & FMT_BIT(BD_FORMAT_DOT)) ? " or dot"
+											  : "");
 			continue;
 		}
 		v = option_value(a, "--output", "-o", &i, argc, argv, &m);
@@ -644,7 +642,7 @@ static int parse_args(const struct command *c, int argc, char **argv, struct opt
 				continue;
 			}
 		}
-		if (c->opts & OPT_DOT) {
+		if (c->opts & OPT_CONVOY) {
 			v = option_value(a, "--convoy", NULL, &i, argc, argv, &m);
 			if (m) {
 				if (!v || !parse_size(v, &o->convoy) || o->convoy == 0)
@@ -1184,16 +1182,9 @@ static int run_command(const struct command *c, int argc, char **argv)
 		output_close(&out, false);
 		return exit_for(rc);
 	}
-	if (o.dot) {
-		struct bd_deadlock_opts dl;
-		memset(&dl, 0, sizeof(dl));
-		dl.convoy_min = o.convoy;
-		rc = bd_deadlocks_dot(d, &dl, out.f, &err);
-	} else {
-		rc = c->run(d, &o, &r, &err);
-		if (!rc && r)
-			rc = bd_report_render(r, o.format, render_flags(&out, o.format), out.f, &err);
-	}
+	rc = c->run(d, &o, &r, &err);
+	if (!rc && r)
+		rc = bd_report_render(r, o.format, render_flags(&out, o.format), out.f, &err);
 	rc = finish(&out, rc, &err, o.procs.match);
 	bd_report_free(r);
 	bd_dump_free(d);

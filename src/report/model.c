@@ -289,10 +289,18 @@ enum bd_status bd_report_render(const struct bd_report *r, enum bd_format format
 				       "JUnit XML is written for check reports only");
 		ok = bd_rm_render_junit(r, out);
 		break;
+	case BD_FORMAT_DOT:
+		if (!r->graph)
+			return bd_fail(err, BD_EUSAGE, BD_NO_OFFSET, NULL,
+				       "DOT is written for deadlocks only, asked with its graph");
+		ok = bd_rm_render_dot(r, out);
+		break;
 	case BD_FORMAT_TEXT:
-	default:
 		ok = bd_rm_render_text(r, out, flags & BD_RENDER_COLOR);
 		break;
+	default:
+		return bd_fail(err, BD_EUSAGE, BD_NO_OFFSET, NULL, "unknown output format %d",
+			       (int)format);
 	}
 	if (!ok || ferror(out))
 		return bd_fail(err, BD_EIO, BD_NO_OFFSET, NULL, "cannot write the report");

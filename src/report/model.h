@@ -47,6 +47,7 @@ struct rm_builder {
 
 struct rm_node;
 struct bd_finding;
+struct bd_graph;
 typedef struct rm_node *(*rm_row_fn)(void *ctx, size_t i, struct rm_builder *scratch);
 
 struct rm_node {
@@ -80,6 +81,7 @@ struct bd_report {
 	void *cleanup_ctx;
 	const struct bd_finding *findings; /* its "findings" rows, typed (findings.h) */
 	size_t n_findings;
+	const struct bd_graph *graph;      /* what DOT draws (graph.h); NULL: nothing */
 };
 
 /* A new report with "schema" as its first field; NULL on OOM. */
@@ -138,6 +140,8 @@ bool bd_rm_render_json(const struct bd_report *r, FILE *out);
 bool bd_rm_render_markdown(const struct bd_report *r, FILE *out);
 /* A check report as JUnit XML; false if r has no rules. */
 bool bd_rm_render_junit(const struct bd_report *r, FILE *out);
+/* A report's graph as Graphviz DOT; false if r has none. */
+bool bd_rm_render_dot(const struct bd_report *r, FILE *out);
 
 /* Shared by the renderers. */
 void bd_rm_format_bytes(char *out, size_t cap, uint64_t bytes);

@@ -67,9 +67,13 @@ static size_t touch_info(const struct bd_dump *d)
 
 static void render_all(struct bd_report *r)
 {
-	/* JUnit is for check reports: the others must refuse it cleanly */
+	/*
+	 * JUnit is for check reports and DOT for deadlocks asked with their
+	 * graph: the others must refuse them cleanly, as an unknown format
+	 */
 	static const enum bd_format formats[] = { BD_FORMAT_TEXT, BD_FORMAT_JSON,
-						  BD_FORMAT_MARKDOWN, BD_FORMAT_JUNIT };
+						  BD_FORMAT_MARKDOWN, BD_FORMAT_JUNIT,
+						  BD_FORMAT_DOT, (enum bd_format)99 };
 	FILE *out = sink();
 
 	if (!r || !out)
@@ -191,6 +195,9 @@ static void reports(struct bd_dump *d, size_t size)
 	if (bd_report_leaks(d, &lk, &r, &err) == BD_OK)
 		render_all(r);
 	dl.convoy_min = 1 + size % 3;
+	if (bd_report_deadlocks(d, &dl, &r, &err) == BD_OK)
+		render_all(r);
+	dl.graph = true;
 	if (bd_report_deadlocks(d, &dl, &r, &err) == BD_OK)
 		render_all(r);
 	if (sink())

@@ -120,7 +120,7 @@ static size_t count(const struct rm_node *arr)
 
 static struct bd_report *report(struct bd_dump *d, size_t convoy_min)
 {
-	struct bd_deadlock_opts o = { convoy_min };
+	struct bd_deadlock_opts o = { convoy_min, false };
 	struct bd_report *r = NULL;
 	struct bd_error err = { 0 };
 
@@ -280,7 +280,10 @@ static const struct rm_node *chain_with_head(const struct bd_report *r, const ch
 	return NULL;
 }
 
-/* Every format renders, and DOT too. */
+/*
+ * Every format renders, and DOT too; a report asked without its graph
+ * refuses DOT as a usage error, and a format that does not exist too.
+ */
 static void render_all(struct bd_dump *d, const struct bd_report *r)
 {
 	enum bd_format fmts[] = { BD_FORMAT_TEXT, BD_FORMAT_JSON, BD_FORMAT_MARKDOWN };
@@ -291,6 +294,14 @@ static void render_all(struct bd_dump *d, const struct bd_report *r)
 
 	for (size_t i = 0; i < BD_ARRAY_SIZE(fmts); i++)
 		free(bd_test_render(r, fmts[i]));
+	f = open_memstream(&dot, &len);
+	assert_non_null(f);
+	assert_int_equal(bd_report_render(r, BD_FORMAT_DOT, 0, f, &err), BD_EUSAGE);
+	assert_int_equal(bd_report_render(r, (enum bd_format)99, 0, f, &err), BD_EUSAGE);
+	fclose(f);
+	assert_int_equal(len, 0);
+	free(dot);
+	dot = NULL;
 	f = open_memstream(&dot, &len);
 	assert_non_null(f);
 	assert_int_equal(bd_deadlocks_dot(d, NULL, f, &err), BD_OK);
@@ -440,6 +451,21 @@ static void deadlock_fixture_dot(void **state)
 	/* 2 + 3 + 2 cycle edges */
 	assert_int_equal(red_edges, 7);
 	free(dot);
+	/* the report asked with its graph renders the same DOT */
+	{
+		struct bd_deadlock_opts o = { 0, true };
+		struct bd_report *r = NULL;
+		char *again;
+		f = open_memstream(&dot, &len);
+		assert_int_equal(bd_deadlocks_dot(d, NULL, f, &err), BD_OK);
+		fclose(f);
+		assert_int_equal(bd_report_deadlocks(d, &o, &r, &err), BD_OK);
+		again = bd_test_render(r, BD_FORMAT_DOT);
+		assert_string_equal(again, dot);
+		free(again);
+		free(dot);
+		bd_report_free(r);
+	}
 	bd_dump_free(d);
 }
 

@@ -8,12 +8,11 @@
 
 #include "bd.h"
 #include "term/etf.h"
+#include "term/text.h"
 #include "util/utf8.h"
 
 #include <inttypes.h>
 #include <limits.h>
-#include <locale.h>
-#include <math.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -32,8 +31,6 @@
 /* bignums up to this many bytes print in decimal, longer ones in base 16 */
 #define BIG_DECIMAL_MAX 4096
 #define BIG_LIMBS (BIG_DECIMAL_MAX / 4)
-/* 1e9-chunks of a BIG_DECIMAL_MAX-byte number: 32768 bits * log10(2) / 9 */
-#define BIG_CHUNKS 1100
 /* large maps inside large maps re-read their input; bound the nesting */
 #define MAP_REVERSE_NEST 4
 
@@ -53,6 +50,7 @@ struct pframe {
 };
 
 struct printer {
+	struct bd_text text;	/* the shared pieces write through it: put */
 	const char *local;
 	size_t local_len;
 	bd_etf_node_channel_fn node_channel;
@@ -70,10 +68,9 @@ struct printer {
 	struct pframe *frames;
 	size_t n_frames;
 	size_t cap;
-	locale_t c_locale;	/* float digits are formatted in "C" */
 	struct pframe inline_frames[INLINE_DEPTH];
 	uint32_t limbs[BIG_LIMBS];
-	uint32_t chunks[BIG_CHUNKS];
+	uint32_t chunks[BIG_LIMBS + BIG_LIMBS / 8 + 1];
 	size_t out_len;
 	char out[4096];
 };
@@ -108,298 +105,51 @@ static void puts_(struct printer *p, const char *s)
 	put(p, s, strlen(s));
 }
 
+static void text_put(struct bd_text *t, const char *s, size_t n)
+{
+	put((struct printer *)t, s, n);
+}
+
 static void put_u64(struct printer *p, uint64_t v)
 {
-	char b[24];
-	size_t i = bd_format_dec(b, v, false);
-
-	put(p, b + i, sizeof(b) - i);
+	bd_text_u64(&p->text, v);
 }
 
 static void put_i64(struct printer *p, int64_t v)
 {
-	char b[24];
-	/* -(v + 1) + 1 cannot overflow, even for INT64_MIN */
-	size_t i = bd_format_dec(b, v < 0 ? (uint64_t)(-(v + 1)) + 1 : (uint64_t)v, v < 0);
-
-	put(p, b + i, sizeof(b) - i);
+	bd_text_i64(&p->text, v);
 }
 
-/* Output a code point as UTF-8. */
-static void put_cp(struct printer *p, uint32_t cp)
-{
-	char b[4];
-
-	if (cp < 0x80) {
-		b[0] = (char)cp;
-		put(p, b, 1);
-	} else if (cp < 0x800) {
-		b[0] = (char)(0xc0 | cp >> 6);
-		b[1] = (char)(0x80 | (cp & 0x3f));
-		put(p, b, 2);
-	} else if (cp < 0x10000) {
-		b[0] = (char)(0xe0 | cp >> 12);
-		b[1] = (char)(0x80 | (cp >> 6 & 0x3f));
-		b[2] = (char)(0x80 | (cp & 0x3f));
-		put(p, b, 3);
-	} else {
-		b[0] = (char)(0xf0 | cp >> 18);
-		b[1] = (char)(0x80 | (cp >> 12 & 0x3f));
-		b[2] = (char)(0x80 | (cp >> 6 & 0x3f));
-		b[3] = (char)(0x80 | (cp & 0x3f));
-		put(p, b, 4);
-	}
-}
-
-/* io_lib:printable_latin1_list/1 accepts exactly these characters */
-static int is_printable(uint32_t c)
-{
-	return (c >= 32 && c <= 126) || (c >= 160 && c <= 255) ||
-	       (c >= 8 && c <= 13) || c == 27;
-}
-
-/* One character of a quoted atom or string, escaped as io_lib does. */
+/* ~p: latin-1 characters as themselves, the others escaped */
 static void put_quoted_char(struct printer *p, uint32_t c, char q)
 {
-	static const char esc[] = "btnvfr";
-	char b[16];
-
-	if (c == (uint32_t)q || c == '\\') {
-		b[0] = '\\';
-		b[1] = (char)c;
-		put(p, b, 2);
-	} else if ((c >= 32 && c <= 126) || (c >= 160 && c <= 255)) {
-		put_cp(p, c);
-	} else if (c >= 8 && c <= 13) {
-		b[0] = '\\';
-		b[1] = esc[c - 8];
-		put(p, b, 2);
-	} else if (c == 27) {
-		put(p, "\\e", 2);
-	} else if (c == 127) {
-		put(p, "\\d", 2);
-	} else if (c < 160) {
-		b[0] = '\\';
-		b[1] = (char)('0' + (c >> 6));
-		b[2] = (char)('0' + (c >> 3 & 7));
-		b[3] = (char)('0' + (c & 7));
-		put(p, b, 4);
-	} else {
-		snprintf(b, sizeof(b), "\\x{%" PRIX32 "}", c);
-		puts_(p, b);
-	}
-}
-
-/* Decode one code point of text the decoder validated as UTF-8. */
-static uint32_t next_cp(const uint8_t *s, size_t *i)
-{
-	uint8_t c = s[(*i)++];
-	uint32_t cp;
-	int extra;
-
-	if (c < 0x80)
-		return c;
-	extra = c >= 0xf0 ? 3 : c >= 0xe0 ? 2 : 1;
-	cp = c & (0x3f >> extra);
-	while (extra--)
-		cp = cp << 6 | (s[(*i)++] & 0x3f);
-	return cp;
-}
-
-/* Letters of latin-1 that erl_scan takes as name characters */
-static int is_name_char(uint32_t c)
-{
-	return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') ||
-	       (c >= '0' && c <= '9') || c == '_' || c == '@' ||
-	       (c >= 0xc0 && c <= 0xff && c != 0xd7 && c != 0xf7);
-}
-
-static int atom_needs_quotes(const struct bd_etf_atom *a)
-{
-	/* erl_scan:reserved_word/1 of OTP 25 (maybe/else need a feature) */
-	static const char *const reserved[] = {
-		"after", "and", "andalso", "band", "begin", "bnot", "bor",
-		"bsl", "bsr", "bxor", "case", "catch", "cond", "div", "end",
-		"fun", "if", "let", "not", "of", "or", "orelse", "receive",
-		"rem", "try", "when", "xor"
-	};
-	const uint8_t *s = (const uint8_t *)a->ptr;
-	size_t i = 0, k;
-	uint32_t c;
-
-	if (a->len == 0)
-		return 1;
-	c = next_cp(s, &i);
-	/* a lower-case first letter: a-z or latin-1 sharp s to y diaeresis */
-	if (!((c >= 'a' && c <= 'z') || (c >= 0xdf && c <= 0xff && c != 0xf7)))
-		return 1;
-	while (i < a->len)
-		if (!is_name_char(next_cp(s, &i)))
-			return 1;
-	for (k = 0; k < sizeof(reserved) / sizeof(reserved[0]); k++)
-		if (strlen(reserved[k]) == a->len &&
-		    !memcmp(reserved[k], a->ptr, a->len))
-			return 1;
-	return 0;
+	bd_text_erl_char(&p->text, c, q, false);
 }
 
 static void put_atom(struct printer *p, const struct bd_etf_atom *a)
 {
+	const uint8_t *u = (const uint8_t *)a->ptr;
 	size_t i = 0;
 
-	if (!atom_needs_quotes(a)) {
+	if (bd_erl_atom_bare(bd_slice_make(a->ptr, a->len))) {
 		put(p, a->ptr, a->len);
 		return;
 	}
 	put(p, "'", 1);
-	while (i < a->len)
-		put_quoted_char(p, next_cp((const uint8_t *)a->ptr, &i), '\'');
+	/* the decoder checked the text is UTF-8 */
+	while (i < a->len) {
+		size_t n = bd_utf8_len(u + i, a->len - i, NULL);
+		put_quoted_char(p, bd_utf8_decode(u + i, n ? n : 1), '\'');
+		i += n ? n : 1;
+	}
 	put(p, "'", 1);
-}
-
-static int round_trips(const char *s, double v)
-{
-	return strtod(s, NULL) == v;
-}
-
-/*
- * Shortest digit string that reads back as v (v > 0, finite): the digits
- * go to dig (NUL-terminated, no trailing zeros) and the decimal exponent
- * of the first digit to *exp10.  For each length the correctly rounded
- * digits are tried first, then their neighbours, because near a power of
- * two the rounding interval is lopsided and a neighbour may fit when the
- * nearest does not.
- */
-static size_t shortest_digits(double v, char *dig, int *exp10)
-{
-	char buf[48], cand[48];
-	int prec, delta;
-
-	for (prec = 1; prec <= 17; prec++) {
-		size_t k = 0, n;
-		const char *s;
-		int e;
-
-		snprintf(buf, sizeof(buf), "%.*e", prec - 1, v);
-		for (s = buf; *s && *s != 'e'; s++)
-			if (*s >= '0' && *s <= '9')
-				dig[k++] = *s;
-		dig[k] = '\0';
-		e = (int)strtol(s + 1, NULL, 10);
-		n = k;
-		if (round_trips(buf, v))
-			goto found;
-		for (delta = 1; delta >= -1; delta -= 2) {
-			char alt[24];
-			size_t j = n;
-
-			memcpy(alt, dig, n + 1);
-			/* add delta to the last digit, with carry or borrow */
-			while (j-- > 0) {
-				if (delta > 0 && alt[j] == '9') {
-					alt[j] = '0';
-				} else if (delta < 0 && alt[j] == '0') {
-					alt[j] = '9';
-				} else {
-					alt[j] = (char)(alt[j] + delta);
-					break;
-				}
-			}
-			if (j == (size_t)-1 || alt[0] == '0')
-				continue;	/* the digit count changed */
-			snprintf(cand, sizeof(cand), "%c.%se%d", alt[0],
-				 alt + 1, e);
-			if (round_trips(cand, v)) {
-				memcpy(dig, alt, n + 1);
-				goto found;
-			}
-		}
-		continue;
-found:
-		while (n > 1 && dig[n - 1] == '0')
-			dig[--n] = '\0';
-		*exp10 = e;
-		return n;
-	}
-	/* 17 digits always round-trip: not reached */
-	*exp10 = 0;
-	memcpy(dig, "0", 2);
-	return 1;
-}
-
-/* Number of characters of the decimal form of e. */
-static size_t int_width(int e)
-{
-	size_t n = e < 0 ? 2 : 1;
-
-	for (e = e < 0 ? -e : e; e >= 10; e /= 10)
-		n++;
-	return n;
-}
-
-/*
- * io_lib_format:fwrite_g/1 (OTP 25): the shortest digits, written in plain
- * notation when that is not longer than the exponent form and |v| < 2^53,
- * else as d.ddde[-]x (always with a digit after the point).
- */
-static void put_float(struct printer *p, double v)
-{
-	char dig[24];
-	char buf[48];
-	size_t n, plain_len, exp_len, i;
-	int e, place;
-	locale_t old = (locale_t)0;
-
-	if (v == 0) {
-		puts_(p, signbit(v) ? "-0.0" : "0.0");
-		return;
-	}
-	if (v < 0)
-		put(p, "-", 1);
-	if (p->c_locale)
-		old = uselocale(p->c_locale);
-	n = shortest_digits(fabs(v), dig, &e);
-	if (p->c_locale)
-		uselocale(old);
-	place = e + 1;		/* digits before the decimal point */
-	if (place <= 0)
-		plain_len = 2 + (size_t)-place + n;
-	else if ((size_t)place >= n)
-		plain_len = (size_t)place + 2;
-	else
-		plain_len = n + 1;
-	exp_len = (n == 1 ? 3 : n + 1) + 1 + int_width(e);
-	if (plain_len > exp_len || fabs(v) >= 9007199254740992.0) {
-		if (n == 1)
-			snprintf(buf, sizeof(buf), "%c.0e%d", dig[0], e);
-		else
-			snprintf(buf, sizeof(buf), "%c.%se%d", dig[0], dig + 1,
-				 e);
-		puts_(p, buf);
-		return;
-	}
-	if (place <= 0) {
-		put(p, "0.", 2);
-		for (i = 0; i < (size_t)-place; i++)
-			put(p, "0", 1);
-		put(p, dig, n);
-	} else if ((size_t)place >= n) {
-		put(p, dig, n);
-		for (i = n; i < (size_t)place; i++)
-			put(p, "0", 1);
-		put(p, ".0", 2);
-	} else {
-		put(p, dig, (size_t)place);
-		put(p, ".", 1);
-		put(p, dig + place, n - (size_t)place);
-	}
 }
 
 /* Decimal (or, past BIG_DECIMAL_MAX bytes, 16#hex) of a bignum. */
 static void put_big(struct printer *p, const struct bd_etf_event *ev)
 {
 	const uint8_t *mag = ev->big.mag;
-	size_t len = ev->big.len, n_limbs, n_chunks = 0, i;
+	size_t len = ev->big.len, n_limbs, i;
 	char b[16];
 
 	if (ev->big.negative)
@@ -418,24 +168,7 @@ static void put_big(struct printer *p, const struct bd_etf_event *ev)
 	memset(p->limbs, 0, n_limbs * sizeof(p->limbs[0]));
 	for (i = 0; i < len; i++)
 		p->limbs[i / 4] |= (uint32_t)mag[i] << (8 * (i % 4));
-	while (n_limbs > 0) {
-		uint64_t rem = 0;
-
-		for (i = n_limbs; i-- > 0;) {
-			uint64_t cur = rem << 32 | p->limbs[i];
-
-			p->limbs[i] = (uint32_t)(cur / 1000000000u);
-			rem = cur % 1000000000u;
-		}
-		p->chunks[n_chunks++] = (uint32_t)rem;
-		while (n_limbs > 0 && p->limbs[n_limbs - 1] == 0)
-			n_limbs--;
-	}
-	put_u64(p, p->chunks[n_chunks - 1]);
-	for (i = n_chunks - 1; i-- > 0;) {
-		snprintf(b, sizeof(b), "%09" PRIu32, p->chunks[i]);
-		puts_(p, b);
-	}
+	bd_text_limbs(&p->text, p->limbs, n_limbs, p->chunks);
 }
 
 /* "0" for the local node, the caller's channel, or the "?" placeholder */
@@ -498,7 +231,7 @@ static void put_binary(struct printer *p, const struct bd_etf_event *ev)
 		return;
 	}
 	for (i = 0; printable && i < len; i++)
-		printable = is_printable(s[i]);
+		printable = bd_latin1_printable(s[i]);
 	put(p, "<<", 2);
 	if (printable) {
 		put_string(p, s, len, 1);
@@ -534,7 +267,7 @@ static int list_is_string(const struct bd_etf_event *ev)
 	if (n == 0 || ev->raw_len < 6 || (ev->raw_len - 6) / 2 < n)
 		return 0;
 	for (i = 0; i < n; i++)
-		if (r[5 + 2 * i] != 'a' || !is_printable(r[6 + 2 * i]))
+		if (r[5 + 2 * i] != 'a' || !bd_latin1_printable(r[6 + 2 * i]))
 			return 0;
 	return r[5 + 2 * n] == 'j';
 }
@@ -757,7 +490,7 @@ static int print_event(void *ctx, const struct bd_etf_event *ev)
 		put_big(p, ev);
 		break;
 	case BD_ETF_FLOAT:
-		put_float(p, ev->f);
+		bd_text_float(&p->text, ev->f);
 		break;
 	case BD_ETF_ATOM:
 		put_atom(p, &ev->atom);
@@ -769,7 +502,7 @@ static int print_event(void *ctx, const struct bd_etf_event *ev)
 		int printable = 1;
 
 		for (i = 0; printable && i < ev->string.len; i++)
-			printable = is_printable(ev->string.ptr[i]);
+			printable = bd_latin1_printable(ev->string.ptr[i]);
 		if (printable)
 			put_string(p, ev->string.ptr, ev->string.len, 1);
 		else
@@ -873,6 +606,7 @@ int bd_etf_print(const uint8_t *buf, size_t len,
 	if (!p) {
 		return bd_etf_no_memory(err);
 	}
+	p->text.put = text_put;
 	p->local = opts && opts->local_node ? opts->local_node : "nonode@nohost";
 	p->local_len = strlen(p->local);
 	p->node_channel = opts ? opts->node_channel : NULL;
@@ -891,8 +625,6 @@ int bd_etf_print(const uint8_t *buf, size_t len,
 	p->n_frames = 0;
 	p->cap = INLINE_DEPTH;
 	p->out_len = 0;
-	/* without a C locale the float digits still come out right in most */
-	p->c_locale = newlocale(LC_NUMERIC_MASK, "C", (locale_t)0);
 
 	rc = bd_etf_decode(buf, len, print_event, p, err);
 	if (rc == BD_ETF_ESTOPPED && p->rc) {
@@ -907,8 +639,6 @@ int bd_etf_print(const uint8_t *buf, size_t len,
 		while (p->n_frames)
 			close_frame(p);
 	flush(p);
-	if (p->c_locale)
-		freelocale(p->c_locale);
 	if (p->frames != p->inline_frames)
 		free(p->frames);
 	free(p);

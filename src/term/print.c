@@ -13,11 +13,11 @@
 #include "bd.h"
 #include "term/print.h"
 #include "term/etf.h"
+#include "term/text.h"
 #include "util/base64.h"
 #include "util/utf8.h"
 
 #include <inttypes.h>
-#include <locale.h>
 #include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -26,6 +26,7 @@
 
 /* A bd_buf with an optional byte budget counted from where printing began. */
 struct sink {
+	struct bd_text text;  /* the shared pieces write through it: put */
 	struct bd_buf *b;
 	size_t start;
 	size_t max;   /* 0: unlimited */
@@ -62,26 +63,19 @@ static void put(struct sink *s, const char *p, size_t n)
 	bd_buf_add(s->b, p, n);
 }
 
+static void text_put(struct bd_text *t, const char *p, size_t n)
+{
+	put((struct sink *)t, p, n);
+}
+
+static void sink_init(struct sink *s, struct bd_buf *b, size_t max)
+{
+	*s = (struct sink){ { text_put }, b, b->len, max, false };
+}
+
 static void puts_(struct sink *s, const char *str)
 {
 	put(s, str, strlen(str));
-}
-
-static void put_u64(struct sink *s, uint64_t v)
-{
-	char b[24];
-	size_t i = bd_format_dec(b, v, false);
-
-	put(s, b + i, sizeof(b) - i);
-}
-
-static void put_i64(struct sink *s, int64_t v)
-{
-	char b[24];
-	/* -(v + 1) + 1 cannot overflow, even for INT64_MIN */
-	size_t i = bd_format_dec(b, v < 0 ? (uint64_t)(-(v + 1)) + 1 : (uint64_t)v, v < 0);
-
-	put(s, b + i, sizeof(b) - i);
 }
 
 static void put_hex_addr(struct sink *s, uint64_t a)
@@ -90,31 +84,6 @@ static void put_hex_addr(struct sink *s, uint64_t a)
 
 	snprintf(b, sizeof(b), "0x%" PRIx64, a);
 	puts_(s, b);
-}
-
-static void put_cp(struct sink *s, uint32_t cp)
-{
-	char b[4];
-
-	if (cp < 0x80) {
-		b[0] = (char)cp;
-		put(s, b, 1);
-	} else if (cp < 0x800) {
-		b[0] = (char)(0xc0 | cp >> 6);
-		b[1] = (char)(0x80 | (cp & 0x3f));
-		put(s, b, 2);
-	} else if (cp < 0x10000) {
-		b[0] = (char)(0xe0 | cp >> 12);
-		b[1] = (char)(0x80 | (cp >> 6 & 0x3f));
-		b[2] = (char)(0x80 | (cp & 0x3f));
-		put(s, b, 3);
-	} else {
-		b[0] = (char)(0xf0 | cp >> 18);
-		b[1] = (char)(0x80 | (cp >> 12 & 0x3f));
-		b[2] = (char)(0x80 | (cp >> 6 & 0x3f));
-		b[3] = (char)(0x80 | (cp & 0x3f));
-		put(s, b, 4);
-	}
 }
 
 /* ----------------------------------------------------------- characters */
@@ -137,19 +106,6 @@ static int32_t utf8_next(const unsigned char *s, size_t n, size_t *i)
 	return (int32_t)bd_utf8_decode(s + *i - len, len);
 }
 
-/* io_lib:printable_latin1_list/1 */
-static bool latin1_printable(uint32_t c)
-{
-	return (c >= 32 && c <= 126) || (c >= 160 && c <= 255) || (c >= 8 && c <= 13) || c == 27;
-}
-
-/* io_lib:printable_unicode_list/1 */
-static bool unicode_printable(uint32_t c)
-{
-	return latin1_printable(c) || (c > 255 && c < 0xd800) || (c >= 0xe000 && c < 0xfffe) ||
-	       (c >= 0x10000 && c <= 0x10ffff);
-}
-
 /* List.ascii_printable?/1 (Elixir charlists) */
 static bool ascii_printable(uint32_t c)
 {
@@ -162,38 +118,6 @@ static bool elixir_printable(uint32_t c)
 	return (c >= 32 && c <= 126) || (c >= 7 && c <= 13) || c == 27 ||
 	       (c >= 0xa0 && c <= 0xd7ff) || (c >= 0xe000 && c <= 0xfffd) ||
 	       (c >= 0x10000 && c <= 0x10ffff);
-}
-
-/* One character inside Erlang quotes q, escaped as io_lib does. */
-static void put_erl_char(struct sink *s, uint32_t c, char q)
-{
-	static const char named[] = "btnvfr";
-	char b[16];
-
-	if (c == (uint32_t)q || c == '\\') {
-		b[0] = '\\';
-		b[1] = (char)c;
-		put(s, b, 2);
-	} else if (c >= 8 && c <= 13) {
-		b[0] = '\\';
-		b[1] = named[c - 8];
-		put(s, b, 2);
-	} else if (c == 27) {
-		put(s, "\\e", 2);
-	} else if (c == 127) {
-		put(s, "\\d", 2);
-	} else if (c < 32 || (c >= 128 && c < 160)) {
-		b[0] = '\\';
-		b[1] = (char)('0' + (c >> 6));
-		b[2] = (char)('0' + (c >> 3 & 7));
-		b[3] = (char)('0' + (c & 7));
-		put(s, b, 4);
-	} else if (unicode_printable(c)) {
-		put_cp(s, c);
-	} else {
-		snprintf(b, sizeof(b), "\\x{%" PRIX32 "}", c);
-		puts_(s, b);
-	}
 }
 
 /* One character inside Elixir double quotes; next is the following one (for "#{"). */
@@ -217,7 +141,7 @@ static void put_ex_char(struct sink *s, uint32_t c, uint32_t next)
 	} else if (c == 0) {
 		put(s, "\\0", 2);
 	} else if (elixir_printable(c)) {
-		put_cp(s, c);
+		bd_text_cp(&s->text, c);
 	} else if (c < 256) {
 		snprintf(b, sizeof(b), "\\x%02" PRIX32, c);
 		puts_(s, b);
@@ -249,23 +173,12 @@ static void put_quoted_text(struct sink *s, struct bd_slice t, enum bd_syntax sy
 			uint32_t next = i < t.len ? u[i] : 0;
 			put_ex_char(s, (uint32_t)c, next);
 		} else {
-			put_erl_char(s, (uint32_t)c, q);
+			bd_text_erl_char(&s->text, (uint32_t)c, q, true);
 		}
 	}
 }
 
 /* ---------------------------------------------------------------- atoms */
-
-static bool is_lower(uint32_t c)
-{
-	return (c >= 'a' && c <= 'z') || (c >= 0xdf && c <= 0xff && c != 0xf7);
-}
-
-static bool is_name_char(uint32_t c)
-{
-	return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') ||
-	       c == '_' || c == '@' || (c >= 0xc0 && c <= 0xff && c != 0xd7 && c != 0xf7);
-}
 
 static bool slice_in(struct bd_slice t, const char *const *words, size_t n)
 {
@@ -273,28 +186,6 @@ static bool slice_in(struct bd_slice t, const char *const *words, size_t n)
 		if (bd_slice_eq(t, words[k]))
 			return true;
 	return false;
-}
-
-/* io_lib:write_atom/1 of OTP 25: no quotes for lower-case names that are not reserved */
-static bool erl_atom_bare(struct bd_slice t)
-{
-	static const char *const reserved[] = {
-		"after", "and",  "andalso", "band",    "begin", "bnot", "bor",
-		"bsl",	 "bsr",  "bxor",    "case",    "catch", "cond", "div",
-		"end",	 "fun",  "if",	    "let",     "not",   "of",   "or",
-		"orelse", "receive", "rem", "try",     "when",  "xor",
-	};
-	const unsigned char *u = (const unsigned char *)t.ptr;
-	size_t i = 0;
-
-	if (!t.len)
-		return false;
-	for (bool first = true; i < t.len; first = false) {
-		int32_t c = utf8_next(u, t.len, &i);
-		if (c < 0 || (first ? !is_lower((uint32_t)c) : !is_name_char((uint32_t)c)))
-			return false;
-	}
-	return !slice_in(t, reserved, BD_ARRAY_SIZE(reserved));
 }
 
 /* [A-Za-z_][A-Za-z0-9_@]*[?!]? : an Elixir atom or keyword key without quotes */
@@ -381,7 +272,7 @@ static void put_atom(struct sink *s, struct bd_slice t, enum bd_syntax syn)
 		}
 		return;
 	}
-	if (erl_atom_bare(t)) {
+	if (bd_erl_atom_bare(t)) {
 		put(s, t.ptr, t.len);
 		return;
 	}
@@ -409,15 +300,17 @@ static void put_kw_key(struct sink *s, struct bd_slice t)
 
 void bd_print_atom(struct bd_slice name, enum bd_syntax syntax, struct bd_buf *out)
 {
-	struct sink s = { out, out->len, ATOM_PRINT_MAX, false };
+	struct sink s;
 
+	sink_init(&s, out, ATOM_PRINT_MAX);
 	put_atom(&s, name, syntax);
 }
 
 void bd_print_kw_key(struct bd_slice name, struct bd_buf *out)
 {
-	struct sink s = { out, out->len, ATOM_PRINT_MAX, false };
+	struct sink s;
 
+	sink_init(&s, out, ATOM_PRINT_MAX);
 	put_kw_key(&s, name);
 }
 
@@ -436,14 +329,12 @@ static struct bd_slice after_colon(struct bd_slice t)
 /* Past this many hex digits a B16# bignum stays in base 16: the conversion is quadratic. */
 #define BIG_HEX_MAX 8192
 
-/* hex digits -> decimal, by repeated division of 32-bit limbs by 10^9 */
+/* hex digits -> limbs -> decimal */
 static bool put_hex_as_decimal(struct sink *s, struct bd_slice hex)
 {
 	size_t n_limbs = (hex.len + 7) / 8;
 	uint32_t *limbs = bd_calloc(n_limbs, sizeof(*limbs));
-	uint32_t *chunks = bd_calloc(n_limbs * 2 + 1, sizeof(*chunks));
-	size_t n_chunks = 0;
-	char b[16];
+	uint32_t *chunks = bd_calloc(n_limbs + n_limbs / 8 + 1, sizeof(*chunks));
 
 	if (!limbs || !chunks) {
 		bd_free(limbs);
@@ -454,26 +345,7 @@ static bool put_hex_as_decimal(struct sink *s, struct bd_slice hex)
 		size_t bit = 4 * (hex.len - 1 - i);
 		limbs[bit / 32] |= (uint32_t)bd_hex_digit(hex.ptr[i]) << (bit % 32);
 	}
-	while (n_limbs && !limbs[n_limbs - 1])
-		n_limbs--;
-	while (n_limbs) {
-		uint64_t rem = 0;
-		for (size_t i = n_limbs; i-- > 0;) {
-			uint64_t cur = rem << 32 | limbs[i];
-			limbs[i] = (uint32_t)(cur / 1000000000u);
-			rem = cur % 1000000000u;
-		}
-		chunks[n_chunks++] = (uint32_t)rem;
-		while (n_limbs && !limbs[n_limbs - 1])
-			n_limbs--;
-	}
-	if (!n_chunks)
-		chunks[n_chunks++] = 0;
-	put_u64(s, chunks[n_chunks - 1]);
-	for (size_t i = n_chunks - 1; i-- > 0;) {
-		snprintf(b, sizeof(b), "%09" PRIu32, chunks[i]);
-		put(s, b, 9);
-	}
+	bd_text_limbs(&s->text, limbs, n_limbs, chunks);
 	bd_free(limbs);
 	bd_free(chunks);
 	return true;
@@ -518,158 +390,8 @@ bad:
 	return true;
 }
 
-struct floatfmt {
-	locale_t loc;  /* "C" numeric locale, made on first use */
-	bool tried;
-};
-
-static double c_strtod(struct floatfmt *f, const char *p, char **end)
-{
-	locale_t old = (locale_t)0;
-	double v;
-
-	if (!f->tried) {
-		f->loc = newlocale(LC_NUMERIC_MASK, "C", (locale_t)0);
-		f->tried = true;
-	}
-	if (f->loc)
-		old = uselocale(f->loc);
-	v = strtod(p, end);
-	if (f->loc)
-		uselocale(old);
-	return v;
-}
-
-static int c_snprintf_e(struct floatfmt *f, char *b, size_t n, int prec, double v)
-{
-	locale_t old = (locale_t)0;
-	int r;
-
-	if (f->loc)
-		old = uselocale(f->loc);
-	r = snprintf(b, n, "%.*e", prec, v);
-	if (f->loc)
-		uselocale(old);
-	return r;
-}
-
-/* Digits of b ("d.ddde+x") into dig, exponent into *e; returns the digit count. */
-static size_t split_e(const char *b, char *dig, int *e)
-{
-	size_t k = 0;
-	const char *p = b;
-
-	for (; *p && *p != 'e'; p++)
-		if (*p >= '0' && *p <= '9')
-			dig[k++] = *p;
-	dig[k] = '\0';
-	*e = *p ? atoi(p + 1) : 0;
-	return k;
-}
-
-/*
- * The shortest digits that read back as v (v > 0, finite). The correctly
- * rounded digits of each length are tried, then their neighbours: next to
- * a power of two the rounding interval is lopsided and a neighbour may
- * read back when the nearest does not.
- */
-static size_t shortest_digits(struct floatfmt *f, double v, char *dig, int *e)
-{
-	char b[48];
-
-	for (int prec = 1; prec <= 17; prec++) {
-		c_snprintf_e(f, b, sizeof(b), prec - 1, v);
-		size_t n = split_e(b, dig, e);
-		bool ok = c_strtod(f, b, NULL) == v;
-		for (int delta = 1; !ok && delta >= -1; delta -= 2) {
-			char alt[24];
-			size_t j = n;
-			memcpy(alt, dig, n + 1);
-			while (j-- > 0) {
-				if (delta > 0 && alt[j] == '9') {
-					alt[j] = '0';
-				} else if (delta < 0 && alt[j] == '0') {
-					alt[j] = '9';
-				} else {
-					alt[j] = (char)(alt[j] + delta);
-					break;
-				}
-			}
-			if (j == (size_t)-1 || alt[0] == '0')
-				continue;
-			snprintf(b, sizeof(b), "%c.%se%d", alt[0], alt + 1, *e);
-			if (c_strtod(f, b, NULL) == v) {
-				memcpy(dig, alt, n + 1);
-				ok = true;
-			}
-		}
-		if (ok) {
-			while (n > 1 && dig[n - 1] == '0')
-				dig[--n] = '\0';
-			return n;
-		}
-	}
-	c_snprintf_e(f, b, sizeof(b), 16, v);
-	return split_e(b, dig, e);
-}
-
-static size_t int_width(int e)
-{
-	size_t n = e < 0 ? 2 : 1;
-
-	for (e = e < 0 ? -e : e; e >= 10; e /= 10)
-		n++;
-	return n;
-}
-
-/* io_lib_format:fwrite_g/1: plain unless the exponent form is shorter or |v| >= 2^53 */
-static void put_double(struct sink *s, struct floatfmt *f, double v)
-{
-	char dig[24];
-	char b[48];
-	int e;
-	size_t n;
-	size_t plain;
-	size_t expo;
-	int place;
-
-	if (v == 0) {
-		puts_(s, signbit(v) ? "-0.0" : "0.0");
-		return;
-	}
-	if (v < 0)
-		put(s, "-", 1);
-	n = shortest_digits(f, fabs(v), dig, &e);
-	place = e + 1; /* digits before the point */
-	if (place <= 0)
-		plain = 2 + (size_t)-place + n;
-	else if ((size_t)place >= n)
-		plain = (size_t)place + 2;
-	else
-		plain = n + 1;
-	expo = (n == 1 ? 3 : n + 1) + 1 + int_width(e);
-	if (plain > expo || fabs(v) >= 9007199254740992.0) {
-		snprintf(b, sizeof(b), "%c.%se%d", dig[0], n == 1 ? "0" : dig + 1, e);
-		puts_(s, b);
-	} else if (place <= 0) {
-		put(s, "0.", 2);
-		for (int i = 0; i < -place; i++)
-			put(s, "0", 1);
-		put(s, dig, n);
-	} else if ((size_t)place >= n) {
-		put(s, dig, n);
-		for (size_t i = n; i < (size_t)place; i++)
-			put(s, "0", 1);
-		put(s, ".0", 2);
-	} else {
-		put(s, dig, (size_t)place);
-		put(s, ".", 1);
-		put(s, dig + place, n - (size_t)place);
-	}
-}
-
 /* "F1A:2.50000000000000000000e+00" (%.20e) */
-static void put_float_obj(struct sink *s, struct floatfmt *f, struct bd_slice t)
+static void put_float_obj(struct sink *s, struct bd_slice t)
 {
 	struct bd_slice v = after_colon(t);
 	char b[64];
@@ -680,10 +402,10 @@ static void put_float_obj(struct sink *s, struct floatfmt *f, struct bd_slice t)
 		goto bad;
 	memcpy(b, v.ptr, v.len);
 	b[v.len] = '\0';
-	d = c_strtod(f, b, &end);
+	d = bd_c_strtod(b, &end);
 	if (end != b + v.len || !isfinite(d))
 		goto bad;
-	put_double(s, f, d);
+	bd_text_float(&s->text, d);
 	return;
 bad:
 	put_unknown(s, t);
@@ -1198,7 +920,6 @@ struct printer {
 	struct bd_print_opts o;
 	struct bd_print_extra x;
 	struct sink s;
-	struct floatfmt f;
 	struct frame *st;
 	size_t n_st;
 	size_t cap_st;
@@ -1303,8 +1024,8 @@ static bool head_printable(const struct printer *p, const struct bd_elem *h)
 		return false;
 	if (elixir(p))
 		return ascii_printable((uint32_t)h->small);
-	return p->x.unicode ? unicode_printable((uint32_t)h->small)
-			    : latin1_printable((uint32_t)h->small);
+	return p->x.unicode ? bd_unicode_printable((uint32_t)h->small)
+			    : bd_latin1_printable((uint32_t)h->small);
 }
 
 /* {atom, _} */
@@ -1390,7 +1111,7 @@ static void put_charlist(struct printer *p, uint64_t addr, uint64_t n, bool pref
 			put_ex_char(&p->s, ch,
 				    heads[1].kind == BD_ELEM_SMALL ? (uint32_t)heads[1].small : 0);
 		else
-			put_erl_char(&p->s, ch, '"');
+			bd_text_erl_char(&p->s.text, ch, '"', true);
 	}
 	put(&p->s, "\"", 1);
 	if (prefix)
@@ -1700,7 +1421,7 @@ static bool classify_bin(const struct printer *p, const struct binview *v, uint6
 			return false;
 		while (i < len) {
 			size_t at = i;
-			if (latin1 && !latin1_printable(buf[i]))
+			if (latin1 && !bd_latin1_printable(buf[i]))
 				latin1 = false;
 			if (buf[i] >= 0x80)
 				ascii = false;
@@ -1720,7 +1441,7 @@ static bool classify_bin(const struct printer *p, const struct binview *v, uint6
 				}
 			}
 			if (c < 0 || !(elixir(p) ? elixir_printable((uint32_t)c)
-						 : unicode_printable((uint32_t)c))) {
+						 : bd_unicode_printable((uint32_t)c))) {
 				utf8 = false;
 				i = at + 1;
 			}
@@ -1766,7 +1487,7 @@ static void put_bin_text(struct printer *p, const struct binview *v, uint64_t n,
 			if (elixir(p))
 				put_ex_char(&p->s, (uint32_t)c, i < len + extra ? buf[i] : 0);
 			else
-				put_erl_char(&p->s, (uint32_t)c, '"');
+				bd_text_erl_char(&p->s.text, (uint32_t)c, '"', true);
 		}
 		pos += i;
 	}
@@ -1784,7 +1505,7 @@ static void put_bin_bytes(struct printer *p, const struct binview *v, uint64_t n
 		for (size_t i = 0; i < len && !p->s.full; i++) {
 			if (pos + i)
 				put_sep(p);
-			put_u64(&p->s, buf[i]);
+			bd_text_u64(&p->s.text, buf[i]);
 		}
 		pos += len;
 	}
@@ -1793,7 +1514,7 @@ static void put_bin_bytes(struct printer *p, const struct binview *v, uint64_t n
 static void put_bin_missing(struct printer *p, uint64_t size)
 {
 	put(&p->s, "<<_:", 4);
-	put_u64(&p->s, size);
+	bd_text_u64(&p->s.text, size);
 	puts_(&p->s, size == 1 ? " byte, not in dump>>" : " bytes, not in dump>>");
 }
 
@@ -1906,7 +1627,7 @@ static void put_ex_channel(struct printer *p, const struct bd_etf_atom *node)
 	if (ch < 0)
 		put(&p->s, "?", 1);
 	else
-		put_u64(&p->s, (uint64_t)ch);
+		bd_text_u64(&p->s.text, (uint64_t)ch);
 }
 
 struct ex_ctx {
@@ -2068,7 +1789,7 @@ static void visit_ptr(struct printer *p, uint64_t addr, unsigned level)
 			open_map(p, addr, &o, level);
 		break;
 	case BD_OBJ_FLOAT:
-		put_float_obj(&p->s, &p->f, o.text);
+		put_float_obj(&p->s, o.text);
 		break;
 	case BD_OBJ_BIG:
 		if (!put_big(&p->s, o.text))
@@ -2113,7 +1834,7 @@ static void visit(struct printer *p, const struct bd_elem *e, unsigned level)
 		put(&p->s, "[]", 2);
 		break;
 	case BD_ELEM_SMALL:
-		put_i64(&p->s, e->small);
+		bd_text_i64(&p->s.text, e->small);
 		break;
 	case BD_ELEM_ATOM:
 		put_atom(&p->s, e->text, p->o.syntax);
@@ -2186,9 +1907,7 @@ enum bd_status bd_term_print_ex(const struct bd_term_ctx *c, const struct bd_ele
 		p->o = *o;
 	if (x)
 		p->x = *x;
-	p->s.b = out;
-	p->s.start = out->len;
-	p->s.max = p->o.max_bytes;
+	sink_init(&p->s, out, p->o.max_bytes);
 	p->bins = p->x.binaries;
 	set_local_node(p);
 
@@ -2198,8 +1917,6 @@ enum bd_status bd_term_print_ex(const struct bd_term_ctx *c, const struct bd_ele
 
 	if (p->nomem || out->oom)
 		rc = bd_fail(err, BD_ENOMEM, BD_NO_OFFSET, NULL, "out of memory printing a term");
-	if (p->f.loc)
-		freelocale(p->f.loc);
 	bd_bin_index_release(&p->own_bins);
 	bd_free(p->st);
 	bd_free(p->its);

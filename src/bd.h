@@ -72,6 +72,9 @@ static inline struct bd_slice bd_slice_skip(struct bd_slice s, size_t n)
 
 struct bd_slice bd_slice_trim(struct bd_slice s);
 
+/* The text after the first c in s ("F1A:2.5e+00", ':' -> "2.5e+00"); empty if none. */
+struct bd_slice bd_slice_after(struct bd_slice s, char c);
+
 /*
  * Take the next line from *rest into *line, without its LF and without one
  * CR before it (Windows dumps). Returns false when *rest is empty.

@@ -14,7 +14,6 @@
 #include "term/print.h"
 #include "term/etf.h"
 #include "term/text.h"
-#include "util/base64.h"
 #include "util/utf8.h"
 
 #include <inttypes.h>
@@ -316,16 +315,6 @@ void bd_print_kw_key(struct bd_slice name, struct bd_buf *out)
 
 /* --------------------------------------------------------------- numbers */
 
-/* Text after the first ':' of an object line ("F1A:2.5e+00" -> "2.5e+00"). */
-static struct bd_slice after_colon(struct bd_slice t)
-{
-	const char *c = memchr(t.ptr, ':', t.len);
-
-	if (!c)
-		return bd_slice_make(t.ptr + t.len, 0);
-	return bd_slice_make(c + 1, t.len - (size_t)(c + 1 - t.ptr));
-}
-
 /* Past this many hex digits a B16# bignum stays in base 16: the conversion is quadratic. */
 #define BIG_HEX_MAX 8192
 
@@ -393,7 +382,7 @@ bad:
 /* "F1A:2.50000000000000000000e+00" (%.20e) */
 static void put_float_obj(struct sink *s, struct bd_slice t)
 {
-	struct bd_slice v = after_colon(t);
+	struct bd_slice v = bd_slice_after(t, ':');
 	char b[64];
 	char *end;
 	double d;
@@ -424,391 +413,6 @@ static void put_unknown(struct sink *s, struct bd_slice t)
 	put(s, "<unknown ", 9);
 	put(s, b, n);
 	put(s, n < t.len ? "...>" : ">", n < t.len ? 4 : 1);
-}
-
-/* ------------------------------------------------------ binary index */
-
-struct bd_bin_entry {
-	uint64_t addr;
-	size_t section;
-};
-
-static int bin_cmp(const void *a, const void *b)
-{
-	const struct bd_bin_entry *x = a;
-	const struct bd_bin_entry *y = b;
-
-	return x->addr < y->addr ? -1 : x->addr > y->addr;
-}
-
-enum bd_status bd_bin_index_build(const struct bd_dump *d, struct bd_bin_index *out,
-				  struct bd_error *err)
-{
-	size_t cap = 0;
-
-	memset(out, 0, sizeof(*out));
-	for (size_t i = bd_section_find(d, BD_SECT_BINARY, 0); i < d->index.n;
-	     i = bd_section_find(d, BD_SECT_BINARY, i + 1)) {
-		struct bd_section s;
-		uint64_t addr;
-		bd_section_get(d, i, &s);
-		if (!bd_parse_hex(s.id, &addr))
-			continue;
-		if (!bd_grow((void **)&out->v, &cap, out->n + 1, sizeof(*out->v))) {
-			bd_bin_index_release(out);
-			return bd_fail(err, BD_ENOMEM, BD_NO_OFFSET, NULL,
-				       "out of memory indexing binaries");
-		}
-		out->v[out->n].addr = addr;
-		out->v[out->n].section = i;
-		out->n++;
-	}
-	if (out->n)
-		bd_sort(out->v, out->n, sizeof(*out->v), bin_cmp);
-	return BD_OK;
-}
-
-void bd_bin_index_release(struct bd_bin_index *bi)
-{
-	bd_free(bi->v);
-	memset(bi, 0, sizeof(*bi));
-}
-
-/* The body is "<HEX size>:<payload>" on one line. */
-bool bd_bin_index_get(const struct bd_bin_index *bi, const struct bd_dump *d, uint64_t addr,
-		      struct bd_slice *payload, uint64_t *size)
-{
-	size_t lo = 0;
-	size_t hi = bi ? bi->n : 0;
-
-	while (lo < hi) {
-		size_t mid = lo + (hi - lo) / 2;
-		if (bi->v[mid].addr < addr) {
-			lo = mid + 1;
-		} else if (bi->v[mid].addr > addr) {
-			hi = mid;
-		} else {
-			struct bd_section s;
-			struct bd_slice line;
-			struct bd_slice body;
-			bd_section_get(d, bi->v[mid].section, &s);
-			body = s.body;
-			if (!bd_slice_next_line(&body, &line))
-				return false;
-			size_t n = bd_hex_prefix(line.ptr, line.ptr + line.len, size);
-			if (!n || n >= line.len || line.ptr[n] != ':')
-				return false;
-			*payload = bd_slice_skip(line, n + 1);
-			return true;
-		}
-	}
-	return false;
-}
-
-/* ---------------------------------------------------------- binaries */
-
-/* Bytes [off, off + size) of a payload given as base64 or hex text. */
-struct binview {
-	struct bd_slice text;
-	bool hex;
-	uint64_t off;
-	uint64_t size;
-	bool missing;   /* the payload is not in the dump */
-};
-
-static bool old_encoding(const struct bd_term_ctx *c)
-{
-	return c->d->info.version_major == 0 && c->d->info.version_minor < 5;
-}
-
-static bool view_read(const struct binview *v, uint64_t pos, size_t n, uint8_t *dst)
-{
-	size_t got = 0;
-	uint64_t at = v->off + pos;
-
-	if (v->hex) {
-		if (at > v->text.len / 2 || n > v->text.len / 2 - at)
-			return false;
-		return bd_hex_decode(v->text.ptr + 2 * at, 2 * n, dst, n, &got) == BD_BASE64_OK &&
-		       got == n;
-	}
-	return bd_base64_decode_range(v->text.ptr, v->text.len, at, n, dst, &got) ==
-		       BD_BASE64_OK &&
-	       got == n;
-}
-
-/* Payload of a Yc pointing at the =binary section addr. */
-static bool refc_view(const struct bd_term_ctx *c, const struct bd_bin_index *bins, uint64_t addr,
-		      uint64_t off, uint64_t size, struct binview *v)
-{
-	struct bd_slice payload;
-	uint64_t psize;
-
-	if (!bd_bin_index_get(bins, c->d, addr, &payload, &psize))
-		return false;
-	/* OTP 27 bare BinRefs put a pointer in the offset field (format doc 3.2) */
-	if (off >= psize)
-		off = 0;
-	if (size > psize - off)
-		return false;
-	v->text = payload;
-	v->hex = old_encoding(c);
-	v->off = off;
-	v->size = size;
-	return true;
-}
-
-static bool heap_bin_view(const struct bd_term_ctx *c, const struct bd_obj *o, uint64_t off,
-			  uint64_t size, struct binview *v)
-{
-	if (off > o->size || size > o->size - off)
-		return false;
-	v->text = after_colon(bd_slice_skip(o->text, 2));
-	v->hex = old_encoding(c);
-	v->off = off;
-	v->size = size;
-	return true;
-}
-
-/* A Ys target: the original Yc/Yh line, or a =binary section (format doc 3.2, 3.5). */
-static bool sub_view(const struct bd_term_ctx *c, const struct bd_bin_index *bins,
-		     const struct bd_obj *o, struct binview *v)
-{
-	for (int pass = 0; pass < 2; pass++) {
-		/* OTP 27 may tag the target's low bits */
-		uint64_t t = pass ? o->ref & ~(uint64_t)7 : o->ref;
-		struct bd_obj orig;
-		if (pass && t == o->ref)
-			break;
-		if (bd_term_resolve(c, t, &orig)) {
-			if (orig.kind == BD_OBJ_HEAP_BIN)
-				return heap_bin_view(c, &orig, o->offset, o->size, v);
-			if (orig.kind == BD_OBJ_REFC_BIN)
-				return refc_view(c, bins, orig.ref, orig.offset + o->offset,
-						 o->size, v);
-			return false;
-		}
-		if (refc_view(c, bins, t, o->offset, o->size, v))
-			return true;
-	}
-	return false;
-}
-
-/* ------------------------------------------------------------ maps */
-
-static void cursor_init(struct bd_map_cursor *k, const struct bd_obj *o)
-{
-	k->next = o->elems_text.ptr;
-	k->end = o->elems_text.ptr + o->elems_text.len;
-	k->left = o->n_elems;
-	k->total = o->n_elems;
-}
-
-/*
- * The next child of a hashmap node, in the order the dump wrote them: the
- * first, then the others last to first (the writer stacks them), so that
- * each node looked up is the line after the previous one. Node children
- * are all pointers, so they can be read from the back.
- */
-static bool node_next(struct bd_map_cursor *k, struct bd_elem *e)
-{
-	const char *p;
-
-	if (!k->left || k->next >= k->end)
-		return false;
-	if (k->left == k->total) {
-		size_t n = bd_elem_parse(k->next, k->end, e);
-		if (!n) {
-			k->left = 0;
-			return false;
-		}
-		k->next += n;
-		if (k->next < k->end && *k->next == ',')
-			k->next++;
-		k->left--;
-		return true;
-	}
-	p = k->end;
-	while (p > k->next && p[-1] != ',')
-		p--;
-	if (!bd_elem_parse(p, k->end, e) || e->kind != BD_ELEM_PTR) {
-		k->left = 0;
-		return false;
-	}
-	k->end = p > k->next ? p - 1 : p;
-	k->left--;
-	return true;
-}
-
-/* Next element of a comma- or bar-separated run; false at its end or if malformed. */
-static bool cursor_next(struct bd_map_cursor *k, char sep, struct bd_elem *e)
-{
-	size_t n;
-
-	if (!k->left || k->next >= k->end)
-		return false;
-	n = bd_elem_parse(k->next, k->end, e);
-	if (!n) {
-		k->left = 0;
-		return false;
-	}
-	k->next += n;
-	if (k->next < k->end && *k->next == sep)
-		k->next++;
-	k->left--;
-	return true;
-}
-
-bool bd_map_iter_init(struct bd_map_iter *it, const struct bd_term_ctx *c,
-		      const struct bd_obj *map, uint64_t *bad_addr)
-{
-	memset(it, 0, sizeof(*it));
-	it->c = c;
-	it->size = map->size;
-	*bad_addr = 0;
-	if (map->kind == BD_OBJ_HASHMAP) {
-		it->hashed = true;
-		cursor_init(&it->lv[0], map);
-		it->n_lv = 1;
-		it->lv_addr[0] = 0;
-		return true;
-	}
-	struct bd_obj keys;
-	if (map->keys.kind != BD_ELEM_PTR)
-		return map->size == 0;
-	*bad_addr = map->keys.addr;
-	if (!bd_term_resolve(c, map->keys.addr, &keys) || keys.kind != BD_OBJ_TUPLE ||
-	    keys.size != map->size)
-		return false;
-	*bad_addr = 0;
-	cursor_init(&it->keys, &keys);
-	cursor_init(&it->vals, map);
-	return true;
-}
-
-static enum bd_map_step hamt_next(struct bd_map_iter *it, struct bd_elem *key, struct bd_elem *val,
-				  uint64_t *bad_addr)
-{
-	while (it->n_lv) {
-		struct bd_map_cursor *k = &it->lv[it->n_lv - 1];
-		struct bd_elem e;
-		struct bd_obj o;
-		if (!k->left || k->next >= k->end) {
-			it->n_lv--;
-			continue;
-		}
-		/* nodes that lead to no leaf: bounded, for DAGs of empty nodes */
-		if (it->nodes > (it->size + 1) * BD_MAP_ITER_LEVELS) {
-			it->n_lv = 0;
-			*bad_addr = 0;
-			return BD_MAP_BAD;
-		}
-		if (!node_next(k, &e))
-			continue;
-		/* leaves beyond the declared size: a corrupt map, stop here */
-		if (it->items >= it->size) {
-			it->n_lv = 0;
-			return BD_MAP_BAD;
-		}
-		it->items++;
-		*bad_addr = e.addr;
-		if (e.kind != BD_ELEM_PTR || !bd_term_resolve(it->c, e.addr, &o))
-			return BD_MAP_BAD;
-		if (o.kind == BD_OBJ_HASHNODE) {
-			bool loop = false;
-			for (unsigned i = 0; i < it->n_lv; i++)
-				loop = loop || it->lv_addr[i] == e.addr;
-			it->items--;
-			it->nodes++;
-			if (loop || it->n_lv == BD_MAP_ITER_LEVELS) {
-				*bad_addr = 0;
-				return BD_MAP_BAD;
-			}
-			it->lv_addr[it->n_lv] = e.addr;
-			cursor_init(&it->lv[it->n_lv++], &o);
-			continue;
-		}
-		/* leaves are cons cells [K|V] */
-		struct bd_map_cursor leaf;
-		cursor_init(&leaf, &o);
-		if (o.kind != BD_OBJ_CONS || !cursor_next(&leaf, '|', key) ||
-		    !cursor_next(&leaf, '|', val))
-			return BD_MAP_BAD;
-		return BD_MAP_PAIR;
-	}
-	return BD_MAP_END;
-}
-
-enum bd_map_step bd_map_iter_next(struct bd_map_iter *it, struct bd_elem *key,
-				  struct bd_elem *val, uint64_t *bad_addr)
-{
-	*bad_addr = 0;
-	if (it->hashed)
-		return hamt_next(it, key, val, bad_addr);
-	if (!it->keys.left)
-		return BD_MAP_END;
-	it->items++;
-	if (!cursor_next(&it->keys, ',', key) || !cursor_next(&it->vals, ',', val)) {
-		it->keys.left = 0;
-		return BD_MAP_BAD;
-	}
-	return BD_MAP_PAIR;
-}
-
-/* ---------------------------------------------------- external terms */
-
-bool bd_ext_term_bytes(const struct bd_term_ctx *c, const struct bd_obj *o, uint8_t *local,
-		       size_t cap, uint8_t **bytes, size_t *len)
-{
-	struct bd_slice p = after_colon(o->text);
-	bool hex = old_encoding(c);
-	size_t need = hex ? p.len / 2 + 1 : bd_base64_decoded_len(p.len);
-	uint8_t *buf = local;
-	int rc;
-
-	if (need > cap) {
-		buf = bd_malloc(need);
-		if (!buf)
-			return false;
-	}
-	if (hex)
-		rc = bd_hex_decode(p.ptr, p.len, buf, need, len);
-	else
-		rc = bd_base64_decode(p.ptr, p.len, buf, need, len);
-	if (rc != BD_BASE64_OK) {
-		if (buf != local)
-			bd_free(buf);
-		return false;
-	}
-	*bytes = buf;
-	return true;
-}
-
-struct first_kind {
-	int kind;
-};
-
-static int take_first_kind(void *ctx, const struct bd_etf_event *ev)
-{
-	struct first_kind *k = ctx;
-
-	k->kind = (int)ev->kind;
-	return 1;
-}
-
-int bd_ext_term_kind(const struct bd_term_ctx *c, const struct bd_obj *o)
-{
-	uint8_t local[1024];
-	uint8_t *bytes;
-	size_t len;
-	struct first_kind k = { -1 };
-
-	if (!bd_ext_term_bytes(c, o, local, sizeof(local), &bytes, &len))
-		return -1;
-	bd_etf_decode(bytes, len, take_first_kind, &k, NULL);
-	if (bytes != local)
-		bd_free(bytes);
-	return k.kind;
 }
 
 /* -------------------------------------------------------------- printer */
@@ -1038,8 +642,8 @@ static bool head_keyword(const struct printer *p, const struct bd_elem *h)
 	if (h->kind != BD_ELEM_PTR || !bd_term_resolve(p->c, h->addr, &t) ||
 	    t.kind != BD_OBJ_TUPLE || t.size != 2)
 		return false;
-	cursor_init(&k, &t);
-	return cursor_next(&k, ',', &first) && first.kind == BD_ELEM_ATOM;
+	bd_map_cursor_init(&k, &t);
+	return bd_map_cursor_next(&k, ',', &first) && first.kind == BD_ELEM_ATOM;
 }
 
 enum scan { SCAN_NO, SCAN_ALL, SCAN_PREFIX };
@@ -1066,8 +670,8 @@ static enum scan scan_list(const struct printer *p, uint64_t addr, size_t limit,
 			return SCAN_PREFIX;
 		if (!bd_term_resolve(p->c, cell, &o) || o.kind != BD_OBJ_CONS)
 			return SCAN_NO;
-		cursor_init(&k, &o);
-		if (!cursor_next(&k, '|', &head) || !cursor_next(&k, '|', &tail) ||
+		bd_map_cursor_init(&k, &o);
+		if (!bd_map_cursor_next(&k, '|', &head) || !bd_map_cursor_next(&k, '|', &tail) ||
 		    !pred(p, &head))
 			return SCAN_NO;
 		++*count;
@@ -1100,8 +704,8 @@ static void put_charlist(struct printer *p, uint64_t addr, uint64_t n, bool pref
 		heads[0] = heads[1];
 		heads[1].kind = BD_ELEM_NIL;
 		if (i < n && bd_term_resolve(p->c, cell, &o)) {
-			cursor_init(&k, &o);
-			if (cursor_next(&k, '|', &heads[1]) && cursor_next(&k, '|', &tail))
+			bd_map_cursor_init(&k, &o);
+			if (bd_map_cursor_next(&k, '|', &heads[1]) && bd_map_cursor_next(&k, '|', &tail))
 				cell = tail.addr;
 		}
 		if (i == 0)
@@ -1150,8 +754,8 @@ static bool put_kw_pair(struct printer *p, const struct bd_elem *head, unsigned 
 
 	if (!head_keyword(p, head) || !bd_term_resolve(p->c, head->addr, &t))
 		return false;
-	cursor_init(&k, &t);
-	if (!cursor_next(&k, ',', &key) || !cursor_next(&k, ',', &val))
+	bd_map_cursor_init(&k, &t);
+	if (!bd_map_cursor_next(&k, ',', &key) || !bd_map_cursor_next(&k, ',', &val))
 		return false;
 	put_kw_key(&p->s, key.text);
 	visit(p, &val, level + 1);
@@ -1216,8 +820,8 @@ static void step_list(struct printer *p, struct frame *f)
 		visit(p, &e, level + 1);
 		return;
 	}
-	cursor_init(&k, &o);
-	if (!cursor_next(&k, '|', &head) || !cursor_next(&k, '|', &f->pend)) {
+	bd_map_cursor_init(&k, &o);
+	if (!bd_map_cursor_next(&k, '|', &head) || !bd_map_cursor_next(&k, '|', &f->pend)) {
 		close_list_with(p, "<unknown cons>");
 		return;
 	}
@@ -1245,7 +849,7 @@ static void step_tuple(struct printer *p, struct frame *f)
 		pop(p, "...}");
 		return;
 	}
-	if (!cursor_next(&f->cur, ',', &e)) {
+	if (!bd_map_cursor_next(&f->cur, ',', &e)) {
 		if (f->shown)
 			put_sep(p);
 		pop(p, "<bad element>}");
@@ -1355,7 +959,7 @@ static void step_map(struct printer *p, struct frame *f)
 		st = bd_map_iter_next(&p->its[p->n_its - 1], &key, &val, &bad);
 	} else if (!f->cur.left) {
 		st = BD_MAP_END;
-	} else if (cursor_next(&f->cur, ',', &key) && cursor_next(&f->vals, ',', &val)) {
+	} else if (bd_map_cursor_next(&f->cur, ',', &key) && bd_map_cursor_next(&f->vals, ',', &val)) {
 		st = BD_MAP_PAIR;
 	} else {
 		f->cur.left = 0;
@@ -1404,7 +1008,7 @@ enum bin_style { BIN_BYTES, BIN_LATIN1, BIN_UTF8 };
  * or bytes. *text_n gets the bytes shown as text, which can be shorter
  * than n when n cuts a UTF-8 sequence. False if the bytes cannot be read.
  */
-static bool classify_bin(const struct printer *p, const struct binview *v, uint64_t n,
+static bool classify_bin(const struct printer *p, const struct bd_binview *v, uint64_t n,
 			 enum bin_style *style, uint64_t *text_n)
 {
 	uint8_t buf[BIN_CHUNK];
@@ -1417,7 +1021,7 @@ static bool classify_bin(const struct printer *p, const struct binview *v, uint6
 	while (pos < n && (utf8 || latin1)) {
 		size_t len = n - pos < sizeof(buf) ? (size_t)(n - pos) : sizeof(buf);
 		size_t i = 0;
-		if (!view_read(v, pos, len, buf))
+		if (!bd_binview_read(v, pos, len, buf))
 			return false;
 		while (i < len) {
 			size_t at = i;
@@ -1459,7 +1063,7 @@ static bool classify_bin(const struct printer *p, const struct binview *v, uint6
 	return true;
 }
 
-static void put_bin_text(struct printer *p, const struct binview *v, uint64_t n,
+static void put_bin_text(struct printer *p, const struct bd_binview *v, uint64_t n,
 			 enum bin_style style)
 {
 	uint8_t buf[BIN_CHUNK + 4];
@@ -1470,7 +1074,7 @@ static void put_bin_text(struct printer *p, const struct binview *v, uint64_t n,
 		size_t i = 0;
 		/* one byte of lookahead for "#{" and whole sequences at the chunk end */
 		size_t extra = n - pos - len < 4 ? (size_t)(n - pos - len) : 4;
-		if (!view_read(v, pos, len + extra, buf))
+		if (!bd_binview_read(v, pos, len + extra, buf))
 			return;
 		while (i < len) {
 			size_t at = i;
@@ -1493,14 +1097,14 @@ static void put_bin_text(struct printer *p, const struct binview *v, uint64_t n,
 	}
 }
 
-static void put_bin_bytes(struct printer *p, const struct binview *v, uint64_t n)
+static void put_bin_bytes(struct printer *p, const struct bd_binview *v, uint64_t n)
 {
 	uint8_t buf[BIN_CHUNK];
 	uint64_t pos = 0;
 
 	while (pos < n && !p->s.full) {
 		size_t len = n - pos < sizeof(buf) ? (size_t)(n - pos) : sizeof(buf);
-		if (!view_read(v, pos, len, buf))
+		if (!bd_binview_read(v, pos, len, buf))
 			return;
 		for (size_t i = 0; i < len && !p->s.full; i++) {
 			if (pos + i)
@@ -1520,7 +1124,7 @@ static void put_bin_missing(struct printer *p, uint64_t size)
 
 static void put_binary(struct printer *p, const struct bd_obj *o)
 {
-	struct binview v;
+	struct bd_binview v;
 	bool ok;
 	uint64_t n;
 	uint64_t text_n;
@@ -1529,11 +1133,11 @@ static void put_binary(struct printer *p, const struct bd_obj *o)
 
 	memset(&v, 0, sizeof(v));
 	if (o->kind == BD_OBJ_HEAP_BIN)
-		ok = heap_bin_view(p->c, o, 0, o->size, &v);
+		ok = bd_binview_heap(p->c, o, 0, o->size, &v);
 	else if (o->kind == BD_OBJ_REFC_BIN)
-		ok = refc_view(p->c, printer_bins(p), o->ref, o->offset, o->size, &v);
+		ok = bd_binview_refc(p->c, printer_bins(p), o->ref, o->offset, o->size, &v);
 	else
-		ok = sub_view(p->c, printer_bins(p), o, &v);
+		ok = bd_binview_sub(p->c, printer_bins(p), o, &v);
 	n = o->size;
 	cut = p->o.width && n > p->o.width;
 	if (cut)
@@ -1777,7 +1381,7 @@ static void visit_ptr(struct printer *p, uint64_t addr, unsigned level)
 		} else if (too_deep(p, level)) {
 			put(&p->s, "...", 3);
 		} else if (push(p, FR_TUPLE, addr, level, &f)) {
-			cursor_init(&f->cur, &o);
+			bd_map_cursor_init(&f->cur, &o);
 			put(&p->s, "{", 1);
 		}
 		break;

@@ -22,29 +22,13 @@
 
 #include "bd.h"
 #include "term/heap.h"
+#include "term/maps.h"
+#include "term/payload.h"
 
 enum bd_syntax {
 	BD_SYNTAX_ERLANG,
 	BD_SYNTAX_ELIXIR,
 };
-
-/* Address -> =binary:ADDR section, for refc binary payloads. */
-struct bd_bin_entry;
-struct bd_bin_index {
-	struct bd_bin_entry *v;  /* sorted by address */
-	size_t n;
-};
-
-/* Index every =binary section of d (O(sections)); release with bd_bin_index_release. */
-enum bd_status bd_bin_index_build(const struct bd_dump *d, struct bd_bin_index *out,
-				  struct bd_error *err);
-void bd_bin_index_release(struct bd_bin_index *bi);
-/*
- * Payload text (base64, or hex before dump 0.5) and byte size of the
- * binary at addr; false if the dump has no such section.
- */
-bool bd_bin_index_get(const struct bd_bin_index *bi, const struct bd_dump *d, uint64_t addr,
-		      struct bd_slice *payload, uint64_t *size);
 
 struct bd_print_opts {
 	enum bd_syntax syntax;
@@ -130,61 +114,5 @@ void bd_print_atom(struct bd_slice name, enum bd_syntax syntax, struct bd_buf *o
 
 /* An atom as an Elixir keyword key with its colon: "a: ", "\"a b\": ". */
 void bd_print_kw_key(struct bd_slice name, struct bd_buf *out);
-
-/* ------------------------------------------- shared with term/shape.c */
-
-/* HAMT levels followed; deeper nodes count as malformed (real maps use < 10). */
-#define BD_MAP_ITER_LEVELS 24
-
-struct bd_map_cursor {
-	const char *next;
-	const char *end;
-	uint64_t left;
-	uint64_t total;
-};
-
-/*
- * Walks the pairs of a flatmap (in key order) or of a hashmap (Mh/Mn
- * nodes, [K|V] leaves) in the order the dump wrote its nodes.
- */
-struct bd_map_iter {
-	const struct bd_term_ctx *c;
-	bool hashed;
-	uint64_t size;            /* entries the map declares */
-	uint64_t items;           /* pairs and bad entries returned so far */
-	uint64_t nodes;           /* Mn nodes entered, bounded for malformed input */
-	struct bd_map_cursor keys;  /* flatmap */
-	struct bd_map_cursor vals;  /* flatmap */
-	struct bd_map_cursor lv[BD_MAP_ITER_LEVELS];
-	uint64_t lv_addr[BD_MAP_ITER_LEVELS];  /* node of each level, against node cycles */
-	unsigned n_lv;
-};
-
-enum bd_map_step {
-	BD_MAP_END,
-	BD_MAP_PAIR,
-	BD_MAP_BAD,   /* a missing or malformed entry; *bad_addr is its address or 0 */
-};
-
-/*
- * Start iterating map (a BD_OBJ_FLATMAP or BD_OBJ_HASHMAP). False when a
- * flatmap's keys tuple does not resolve or does not match the map size;
- * *bad_addr is then the keys' address (0 if not a pointer).
- */
-bool bd_map_iter_init(struct bd_map_iter *it, const struct bd_term_ctx *c,
-		      const struct bd_obj *map, uint64_t *bad_addr);
-enum bd_map_step bd_map_iter_next(struct bd_map_iter *it, struct bd_elem *key,
-				  struct bd_elem *val, uint64_t *bad_addr);
-
-/*
- * The term_to_binary bytes of an E object, decoded into local (cap bytes)
- * or, when larger, into memory the caller frees with bd_free(*bytes) if
- * *bytes != local. False if the payload cannot be decoded.
- */
-bool bd_ext_term_bytes(const struct bd_term_ctx *c, const struct bd_obj *o, uint8_t *local,
-		       size_t cap, uint8_t **bytes, size_t *len);
-
-/* Kind (enum bd_etf_kind) of the term an E object holds, or -1 if undecodable. */
-int bd_ext_term_kind(const struct bd_term_ctx *c, const struct bd_obj *o);
 
 #endif

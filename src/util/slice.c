@@ -14,6 +14,15 @@ struct bd_slice bd_slice_trim(struct bd_slice s)
 	return s;
 }
 
+struct bd_slice bd_slice_after(struct bd_slice s, char c)
+{
+	const char *at = s.len ? memchr(s.ptr, c, s.len) : NULL;
+
+	if (!at)
+		return bd_slice_make(s.ptr + s.len, 0);
+	return bd_slice_make(at + 1, s.len - (size_t)(at + 1 - s.ptr));
+}
+
 bool bd_slice_next_line(struct bd_slice *rest, struct bd_slice *line)
 {
 	const char *nl;

@@ -32,11 +32,6 @@ static size_t parts_for(const struct bd_dump *d, size_t items)
 	return d->threads > MAX_PARTS ? MAX_PARTS : d->threads;
 }
 
-static enum bd_sect entry_kind(const struct bd_dump *d, size_t i)
-{
-	return (enum bd_sect)(d->index.entries[i] >> 56);
-}
-
 
 /* Cut the sections of a kind into `parts` runs of about equal bytes; bounds[parts + 1]. */
 static size_t split_kind(const struct bd_dump *d, enum bd_sect kind, size_t parts, size_t *bounds)
@@ -47,7 +42,7 @@ static size_t split_kind(const struct bd_dump *d, enum bd_sect kind, size_t part
 	uint64_t hi_off;
 	struct bd_section s;
 
-	while (last > first && entry_kind(d, last - 1) != kind)
+	while (last > first && bd_index_kind(&d->index, last - 1) != kind)
 		last--;
 	if (first >= last)
 		parts = 1;
@@ -131,10 +126,9 @@ static struct bd_slice section_id(const struct bd_dump *d, size_t i)
 static void section_id_body(const struct bd_dump *d, size_t i, const char *tag,
 			    struct bd_slice *id, struct bd_slice *body)
 {
-	const uint64_t mask = ((uint64_t)1 << 56) - 1;
 	const char *end = d->in.data + d->in.size;
-	const char *p = d->in.data + (d->index.entries[i] & mask);
-	const char *next = i + 1 < d->index.n ? d->in.data + (d->index.entries[i + 1] & mask) : end;
+	const char *p = d->in.data + bd_index_off(&d->index, i);
+	const char *next = i + 1 < d->index.n ? d->in.data + bd_index_off(&d->index, i + 1) : end;
 	size_t tag_len = strlen(tag);
 	const char *q;
 
@@ -294,7 +288,7 @@ struct bd_stack_map *bd_stack_map_new(const struct bd_dump *d)
 		if (p + 1 < parts) {
 			fills[p + 1].first = fills[p].first;
 			for (size_t i = bounds[p]; i < bounds[p + 1]; i++)
-				fills[p + 1].first += entry_kind(d, i) == BD_SECT_PROC_STACK;
+				fills[p + 1].first += bd_index_kind(&d->index, i) == BD_SECT_PROC_STACK;
 		}
 	}
 	bd_parallel(parts, d->threads, stack_hash, fills);
@@ -499,7 +493,7 @@ static void add_schedulers(struct rm_builder *b, struct rm_node *root, struct bd
 		struct bd_section s;
 		struct bd_scheduler sc;
 		const char *type;
-		uint64_t kind = d->index.entries[i] >> 56;
+		enum bd_sect kind = bd_index_kind(&d->index, i);
 		if (kind == BD_SECT_SCHEDULER)
 			type = "normal";
 		else if (kind == BD_SECT_DIRTY_CPU_SCHEDULER)
@@ -1115,7 +1109,7 @@ static enum bd_status plan_parts(struct procs_ctx *c, const struct bd_procs_opts
 		struct procs_part *t = &parts[p];
 		size_t procs = 0;
 		for (size_t i = bounds[p]; i < bounds[p + 1]; i++)
-			procs += entry_kind(d, i) == BD_SECT_PROC;
+			procs += bd_index_kind(&d->index, i) == BD_SECT_PROC;
 		*n_parts = p + 1;
 		t->d = d;
 		t->opts = opts;

@@ -13,7 +13,7 @@
  * One pass over the =proc sections reads a few numbers of each process
  * (queue length, heap and binary sizes, name) and keeps candidates; only
  * candidates are opened, and each opening reads only its own sections,
- * located from the process's position (see find_sections).
+ * located from the process's position (bd_dump_proc_sections_at).
  *
  * Pinned binaries (crash-dump-format.md 3.2, 3.5). A sub-binary is
  * "Ys<target>:<offset>:<size>". When the original refc binary is reachable
@@ -118,10 +118,9 @@
 
 /* ------------------------------------------------------------ the scan */
 
-/* A process kept by the scan: its =proc section and position among them. */
+/* A process kept by the scan: its =proc section. */
 struct cand {
 	uint32_t section;
-	uint32_t ordinal;
 	uint64_t key;      /* queue length, binary words or heap words */
 };
 
@@ -246,10 +245,6 @@ struct leaks_ctx {
 	size_t names_n;
 	size_t n_procs;
 	bool has_bin_vheap;
-	/* per-process sections, found from a process's position */
-	size_t *stacks;            /* index of every =proc_stack, in dump order */
-	size_t n_stacks;
-	bool stacks_built;
 	/* findings, ranked by severity at the end */
 	struct bd_findings findings;
 };
@@ -309,14 +304,6 @@ static struct bd_slice name_of(struct leaks_ctx *c, struct bd_slice pid)
 	return bd_atom_text(c->b->arena, raw_name_of(c, pid));
 }
 
-static struct bd_slice section_pid(const struct bd_dump *d, size_t i)
-{
-	struct bd_section s;
-
-	bd_section_get(d, i, &s);
-	return s.id;
-}
-
 /* The name if registered, else the label, else the pid: for titles. */
 static struct bd_slice who(struct leaks_ctx *c, struct bd_slice pid)
 {
@@ -340,16 +327,16 @@ static enum bd_status scan(struct leaks_ctx *c, struct bd_error *err)
 		if (br.name.len)
 			ok = name_put(c, s.id, br.name);
 		if (br.mq)
-			ok = ok && cand_push(&c->mq, (struct cand){ (uint32_t)i, ordinal, br.mq });
+			ok = ok && cand_push(&c->mq, (struct cand){ (uint32_t)i, br.mq });
 		if (br.bin_vheap != BD_UNSET) {
 			uint64_t words = br.bin_vheap + br.old_bin_vheap;
 			c->has_bin_vheap = true;
 			if (words * c->ws >= BIN_SCAN_MIN)
-				ok = ok && cand_push(&c->bins, (struct cand){ (uint32_t)i, ordinal, words });
+				ok = ok && cand_push(&c->bins, (struct cand){ (uint32_t)i, words });
 		}
 		heap_words = br.heap + br.old_heap;
 		if (heap_words * c->ws >= HEAP_SCAN_MIN)
-			ok = ok && cand_push(&c->heaps, (struct cand){ (uint32_t)i, ordinal, heap_words });
+			ok = ok && cand_push(&c->heaps, (struct cand){ (uint32_t)i, heap_words });
 		if (!ok)
 			return bd_fail(err, BD_ENOMEM, BD_NO_OFFSET, NULL, "out of memory scanning processes");
 	}
@@ -357,94 +344,6 @@ static enum bd_status scan(struct leaks_ctx *c, struct bd_error *err)
 	return BD_OK;
 }
 
-/* --------------------------------------------------- process sections */
-
-static enum bd_sect kind_at(const struct bd_dump *d, size_t i)
-{
-	return (enum bd_sect)(d->index.entries[i] >> 56);
-}
-
-static bool build_stacks(struct leaks_ctx *c)
-{
-	struct bd_dump *d = c->d;
-	size_t n = d->index.count[BD_SECT_PROC_STACK];
-	size_t k = 0;
-
-	c->stacks_built = true;
-	if (!n)
-		return true;
-	c->stacks = bd_calloc(n, sizeof(*c->stacks));
-	if (!c->stacks)
-		return false;
-	for (size_t i = 0; i < d->index.n && k < n; i++)
-		if (kind_at(d, i) == BD_SECT_PROC_STACK)
-			c->stacks[k++] = i;
-	c->n_stacks = k;
-	return true;
-}
-
-/* Most probes that find_sections makes before it asks the dump's process map. */
-#define PROBE_MAX 1024
-
-/*
- * The per-process sections of the process at =proc section proc_i, the
- * ordinal-th =proc. Every dump read (R11B to OTP 28) writes the groups of
- * per-process sections (messages, dictionary, stack, heap) in the order of
- * the =proc sections, and each group has a stack; only processes without
- * sections (exiting, sensitive, cut off) are skipped. So the group sits
- * at stack position ordinal - m .. ordinal, m being the number of
- * processes without a stack: a few header reads, where the dump-wide
- * process map would read every stack header. When m is large the map is
- * used instead.
- */
-static void find_sections(struct leaks_ctx *c, size_t proc_i, uint32_t ordinal,
-			  struct bd_proc_sections *out)
-{
-	struct bd_dump *d = c->d;
-	struct bd_slice pid = section_pid(d, proc_i);
-	size_t missing;
-	size_t hi;
-	size_t at = SIZE_MAX;
-
-	out->proc = proc_i;
-	out->messages = out->dictionary = out->stack = out->heap = BD_NO_SECTION;
-	if (!c->stacks_built && !build_stacks(c))
-		c->n_stacks = 0;
-	missing = c->n_procs > c->n_stacks ? c->n_procs - c->n_stacks : 0;
-	if (missing >= PROBE_MAX || (!c->n_stacks && d->index.count[BD_SECT_PROC_STACK])) {
-		bd_dump_proc_sections(d, pid, out);
-		out->proc = proc_i;
-		return;
-	}
-	if (!c->n_stacks)
-		return;
-	hi = ordinal < c->n_stacks ? ordinal : c->n_stacks - 1;
-	for (size_t k = 0; k <= missing && k <= hi; k++) {
-		if (bd_slice_eqs(section_pid(d, c->stacks[hi - k]), pid)) {
-			at = c->stacks[hi - k];
-			break;
-		}
-	}
-	if (at == SIZE_MAX)
-		return;
-	out->stack = at;
-	for (size_t i = at; i > 0; i--) {
-		enum bd_sect k = kind_at(d, i - 1);
-		if ((k != BD_SECT_PROC_MESSAGES && k != BD_SECT_PROC_DICTIONARY) ||
-		    !bd_slice_eqs(section_pid(d, i - 1), pid))
-			break;
-		if (k == BD_SECT_PROC_MESSAGES)
-			out->messages = i - 1;
-		else
-			out->dictionary = i - 1;
-	}
-	for (size_t i = at + 1; i < d->index.n; i++) {
-		enum bd_sect k = kind_at(d, i);
-		if (k != BD_SECT_PROC_HEAP || !bd_slice_eqs(section_pid(d, i), pid))
-			break;
-		out->heap = i;
-	}
-}
 
 static struct bd_slice body_of(const struct bd_dump *d, size_t i)
 {
@@ -846,7 +745,7 @@ static void bin_row(struct leaks_ctx *c, struct rm_node *arr, const struct bin_p
 		    const struct share_map *shares)
 {
 	struct rm_builder *b = c->b;
-	struct bd_slice pid = section_pid(c->d, bp->section);
+	struct bd_slice pid = bd_section_id(c->d, bp->section);
 	struct rm_node *o = bd_rm_obj(b, arr, NULL);
 	struct rm_node *bins;
 	char addr[32];
@@ -886,7 +785,7 @@ static void bin_row(struct leaks_ctx *c, struct rm_node *arr, const struct bin_p
 
 static void bin_finding(struct leaks_ctx *c, const struct bin_proc *bp, uint64_t bin_total)
 {
-	struct bd_slice pid = section_pid(c->d, bp->section);
+	struct bd_slice pid = bd_section_id(c->d, bp->section);
 	struct bd_slice w = who(c, pid);
 	double share = bin_total ? (double)bp->pinned_bytes / (double)bin_total : 0;
 	char title[512], evidence[1024], pinned[32], used[32], whole[32], vheap[32];
@@ -929,7 +828,7 @@ static void bin_finding(struct leaks_ctx *c, const struct bin_proc *bp, uint64_t
 static void held_finding(struct leaks_ctx *c, const struct bin_proc *bp,
 			 const struct share_map *shares, uint64_t bin_total)
 {
-	struct bd_slice pid = section_pid(c->d, bp->section);
+	struct bd_slice pid = bd_section_id(c->d, bp->section);
 	struct bd_slice w = who(c, pid);
 	struct bd_section s;
 	struct bd_proc proc;
@@ -1015,7 +914,7 @@ static enum bd_status add_binaries(struct leaks_ctx *c, struct rm_node *root,
 		const struct cand *cd = &c->bins.v[k];
 		struct bd_proc_sections sect;
 		struct bin_proc *bp = &procs[n_procs];
-		find_sections(c, cd->section, cd->ordinal, &sect);
+		bd_dump_proc_sections_at(c->d, cd->section, &sect);
 		if (sect.heap == BD_NO_SECTION)
 			continue;
 		s.n_objs = s.n_subs = s.n_uses = 0;
@@ -1234,7 +1133,7 @@ static enum bd_status mailbox_row(struct leaks_ctx *c, struct rm_node *arr, cons
 	}
 	bd_section_get(d, cd->section, &s);
 	bd_parse_proc(&s, &proc);
-	find_sections(c, cd->section, cd->ordinal, &sect);
+	bd_dump_proc_sections_at(c->d, cd->section, &sect);
 	rc = read_queue(c, &sect, cap, t, &f, err);
 	if (rc)
 		goto out;
@@ -1318,7 +1217,7 @@ static enum bd_status add_ets(struct leaks_ctx *c, struct rm_node *root, struct 
 		bd_section_get(d, i, &s);
 		bd_parse_ets(&s, &e);
 		all_words += e.words;
-		if (!cand_push(&l, (struct cand){ (uint32_t)i, 0, e.words })) {
+		if (!cand_push(&l, (struct cand){ (uint32_t)i, e.words })) {
 			bd_free(l.v);
 			return bd_fail(err, BD_ENOMEM, BD_NO_OFFSET, NULL, "out of memory listing ETS tables");
 		}
@@ -1741,7 +1640,7 @@ static void add_heaps(struct leaks_ctx *c, struct rm_node *root)
 		 */
 		if (p.arity != 0 || !bd_slice_eq(p.state, "Waiting"))
 			continue;
-		find_sections(c, cd->section, cd->ordinal, &sect);
+		bd_dump_proc_sections_at(c->d, cd->section, &sect);
 		if (sect.heap == BD_NO_SECTION)
 			continue;
 		read++;
@@ -1852,7 +1751,6 @@ BD_API enum bd_status bd_report_leaks(struct bd_dump *d, const struct bd_leaks_o
 	bd_free(c.bins.v);
 	bd_free(c.heaps.v);
 	bd_free(c.names);
-	bd_free(c.stacks);
 	bd_findings_release(&c.findings);
 	if (rc) {
 		bd_report_free(r);

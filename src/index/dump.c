@@ -305,13 +305,6 @@ static bool is_proc_extra(enum bd_sect k)
 	       k == BD_SECT_PROC_STACK || k == BD_SECT_PROC_HEAP;
 }
 
-static struct bd_slice section_id(const struct bd_dump *d, size_t i)
-{
-	struct bd_section s;
-	bd_section_get(d, i, &s);
-	return s.id;
-}
-
 /*
  * Where pid's probe starts: the low half of its hash scaled to the table
  * (the high half is the tag), so the table need not be a power of two.
@@ -336,7 +329,7 @@ static size_t proc_slot(const struct bd_dump *d, const struct bd_proc_map *m, st
 	for (;; i = i + 1 == m->cap ? 0 : i + 1) {
 		uint64_t key = atomic_load_explicit(&m->keys[i], memory_order_relaxed);
 		if (!key || ((key >> 32) == (h >> 32) &&
-			     bd_slice_eqs(section_id(d, d->proc_list[(uint32_t)key - 1]), pid)))
+			     bd_slice_eqs(bd_section_id(d, d->proc_list[(uint32_t)key - 1]), pid)))
 			return i;
 	}
 }
@@ -355,7 +348,7 @@ static void keep_first(_Atomic uint32_t *at, uint32_t v)
 /* Claim pid's slot for the process of rank k, or keep the earlier one already there. */
 static void insert_proc(const struct bd_dump *d, struct bd_proc_map *m, size_t k)
 {
-	struct bd_slice pid = section_id(d, d->proc_list[k]);
+	struct bd_slice pid = bd_section_id(d, d->proc_list[k]);
 	uint64_t h = bd_hash_slice(pid);
 	uint64_t key = (h >> 32) << 32 | (uint64_t)(k + 1);
 	size_t at = first_slot(m, h);
@@ -371,7 +364,7 @@ static void insert_proc(const struct bd_dump *d, struct bd_proc_map *m, size_t k
 				return;
 		}
 		if ((old >> 32) == (h >> 32) &&
-		    bd_slice_eqs(section_id(d, d->proc_list[(uint32_t)old - 1]), pid)) {
+		    bd_slice_eqs(bd_section_id(d, d->proc_list[(uint32_t)old - 1]), pid)) {
 			/* the same pid twice: the first in the dump keeps the slot */
 			while ((uint32_t)old > k + 1 &&
 			       !atomic_compare_exchange_weak_explicit(&m->keys[at], &old, key,
@@ -418,7 +411,7 @@ static void insert_extras(void *ctx, size_t part)
 	if (!b->full_groups) {
 		for (size_t k = part * MAP_PART; k < end && k < d->n_stack_list; k++) {
 			size_t i = d->stack_list[k];
-			uint32_t rank = slot_rank(b->m, proc_slot(d, b->m, section_id(d, i)));
+			uint32_t rank = slot_rank(b->m, proc_slot(d, b->m, bd_section_id(d, i)));
 			if (rank)
 				keep_first(&b->m->extras[rank - 1], (uint32_t)(i + 1));
 		}
@@ -427,9 +420,9 @@ static void insert_extras(void *ctx, size_t part)
 	for (size_t i = part * MAP_PART; i < end && i < d->index.n; i++) {
 		struct bd_slice id;
 		uint32_t rank;
-		if (!is_proc_extra((enum bd_sect)(d->index.entries[i] >> 56)))
+		if (!is_proc_extra(bd_index_kind(&d->index, i)))
 			continue;
-		id = section_id(d, i);
+		id = bd_section_id(d, i);
 		if (bd_slice_eqs(id, prev))
 			continue;
 		prev = id;
@@ -464,8 +457,8 @@ static struct bd_proc_map *proc_map_build(struct bd_dump *d)
 
 static bool same_process(const struct bd_dump *d, size_t i, struct bd_slice pid)
 {
-	return is_proc_extra((enum bd_sect)(d->index.entries[i] >> 56)) &&
-	       bd_slice_eqs(section_id(d, i), pid);
+	return is_proc_extra(bd_index_kind(&d->index, i)) &&
+	       bd_slice_eqs(bd_section_id(d, i), pid);
 }
 
 static bool proc_map_ready(struct bd_dump *d)
@@ -491,7 +484,7 @@ static void sections_of_rank(const struct bd_dump *d, size_t k, struct bd_slice 
 	while (first > 0 && same_process(d, first - 1, pid))
 		first--;
 	for (size_t i = first; i < d->index.n && same_process(d, i, pid); i++) {
-		enum bd_sect kind = (enum bd_sect)(d->index.entries[i] >> 56);
+		enum bd_sect kind = bd_index_kind(&d->index, i);
 		if (kind == BD_SECT_PROC_MESSAGES)
 			out->messages = i;
 		else if (kind == BD_SECT_PROC_DICTIONARY)
@@ -537,7 +530,7 @@ static bool lists_build(struct bd_dump *d)
 		return false;
 	}
 	for (size_t i = 0; i < d->index.n; i++) {
-		enum bd_sect k = (enum bd_sect)(d->index.entries[i] >> 56);
+		enum bd_sect k = bd_index_kind(&d->index, i);
 		if (k == BD_SECT_PROC && d->n_proc_list < np)
 			d->proc_list[d->n_proc_list++] = (uint32_t)i;
 		else if (k == BD_SECT_PROC_STACK && d->n_stack_list < ns)
@@ -569,9 +562,9 @@ bool bd_dump_proc_sections_at(struct bd_dump *d, size_t proc_i, struct bd_proc_s
 	size_t lo, hi, missing, at = SIZE_MAX;
 
 	out->proc = out->messages = out->dictionary = out->stack = out->heap = BD_NO_SECTION;
-	if (proc_i >= d->index.n || (enum bd_sect)(d->index.entries[proc_i] >> 56) != BD_SECT_PROC)
+	if (proc_i >= d->index.n || bd_index_kind(&d->index, proc_i) != BD_SECT_PROC)
 		return false;
-	pid = section_id(d, proc_i);
+	pid = bd_section_id(d, proc_i);
 	if (!d->lists_built)
 		lists_build(d);
 	lo = bd_dump_proc_rank(d, proc_i);
@@ -593,7 +586,7 @@ bool bd_dump_proc_sections_at(struct bd_dump *d, size_t proc_i, struct bd_proc_s
 		return true;
 	hi = lo < d->n_stack_list ? lo : d->n_stack_list - 1;
 	for (size_t k = 0; k <= missing && k <= hi; k++) {
-		if (bd_slice_eqs(section_id(d, d->stack_list[hi - k]), pid)) {
+		if (bd_slice_eqs(bd_section_id(d, d->stack_list[hi - k]), pid)) {
 			at = d->stack_list[hi - k];
 			break;
 		}
@@ -602,7 +595,7 @@ bool bd_dump_proc_sections_at(struct bd_dump *d, size_t proc_i, struct bd_proc_s
 		return true; /* a process without sections */
 	out->stack = at;
 	for (size_t i = at; i > 0 && same_process(d, i - 1, pid); i--) {
-		enum bd_sect k = (enum bd_sect)(d->index.entries[i - 1] >> 56);
+		enum bd_sect k = bd_index_kind(&d->index, i - 1);
 		if (k == BD_SECT_PROC_MESSAGES)
 			out->messages = i - 1;
 		else if (k == BD_SECT_PROC_DICTIONARY)
@@ -611,7 +604,7 @@ bool bd_dump_proc_sections_at(struct bd_dump *d, size_t proc_i, struct bd_proc_s
 			break;
 	}
 	for (size_t i = at + 1; i < d->index.n && same_process(d, i, pid); i++) {
-		if ((enum bd_sect)(d->index.entries[i] >> 56) != BD_SECT_PROC_HEAP)
+		if (bd_index_kind(&d->index, i) != BD_SECT_PROC_HEAP)
 			break;
 		out->heap = i;
 	}
@@ -628,7 +621,7 @@ size_t bd_dump_find_proc(const struct bd_dump *d, struct bd_slice pid)
 		return BD_NO_SECTION;
 	for (size_t i = bd_section_find(d, BD_SECT_PROC, 0); i < d->index.n;
 	     i = bd_section_find(d, BD_SECT_PROC, i + 1)) {
-		uint64_t off = d->index.entries[i] & ((UINT64_C(1) << 56) - 1);
+		uint64_t off = bd_index_off(&d->index, i);
 		const char *h = d->in.data + off;
 		size_t left = d->in.size - (size_t)off;
 		if (left > n + pid.len && memcmp(h + n, pid.ptr, pid.len) == 0 &&

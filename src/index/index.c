@@ -15,7 +15,7 @@
 #include <stdio.h>
 #include <unistd.h>
 
-#define OFF_BITS 56
+#define OFF_BITS BD_INDEX_OFF_BITS
 #define OFF_MASK (((uint64_t)1 << OFF_BITS) - 1)
 #define MAX_TAG_LEN 32
 
@@ -168,6 +168,14 @@ void bd_section_get(const struct bd_dump *d, size_t i, struct bd_section *out)
 	out->body = bd_slice_make(d->in.data + body_start, (size_t)next - body_start);
 	out->last = d->info.truncated && (i + 1 == d->index.n ||
 					   (i + 2 == d->index.n && (d->index.entries[i + 1] >> OFF_BITS) == BD_SECT_ABORT));
+}
+
+struct bd_slice bd_section_id(const struct bd_dump *d, size_t i)
+{
+	struct bd_section s;
+
+	bd_section_get(d, i, &s);
+	return s.id;
 }
 
 size_t bd_section_find(const struct bd_dump *d, enum bd_sect kind, size_t start)

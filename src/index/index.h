@@ -58,12 +58,26 @@ enum bd_sect {
 const char *bd_sect_tag(enum bd_sect kind);
 
 /* Kind in the top byte, offset in the low 56 bits: 8 bytes a section. */
+#define BD_INDEX_OFF_BITS 56
+
 struct bd_index {
 	uint64_t *entries;
 	size_t n;
 	size_t cap;
 	size_t count[BD_SECT__COUNT];
 };
+
+/* The kind of entry i (i < ix->n), without reading its header. */
+static inline enum bd_sect bd_index_kind(const struct bd_index *ix, size_t i)
+{
+	return (enum bd_sect)(ix->entries[i] >> BD_INDEX_OFF_BITS);
+}
+
+/* The offset of entry i's '=' in the dump. */
+static inline uint64_t bd_index_off(const struct bd_index *ix, size_t i)
+{
+	return ix->entries[i] & ((UINT64_C(1) << BD_INDEX_OFF_BITS) - 1);
+}
 
 struct bd_section {
 	enum bd_sect kind;
@@ -85,6 +99,8 @@ enum bd_status bd_index_build(struct bd_dump *d, struct bd_error *err);
 
 /* Section i (i < d->index.n). */
 void bd_section_get(const struct bd_dump *d, size_t i, struct bd_section *out);
+/* Its id: "<0.1.0>" of "=proc:<0.1.0>", may be empty. */
+struct bd_slice bd_section_id(const struct bd_dump *d, size_t i);
 
 /* Body of the first section of a kind (=memory, =loaded_modules, ...); false if none. */
 bool bd_section_body(const struct bd_dump *d, enum bd_sect kind, struct bd_slice *body);

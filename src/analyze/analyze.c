@@ -122,6 +122,11 @@ static uint64_t stack_words_of(struct bd_dump *d, size_t proc_section)
 	return bd_count_lines(sec.body);
 }
 
+/* What the scan reads of each process: memory, queue, reductions and a snapshot's extras. */
+#define SCAN_FIELDS                                                                        \
+	(BD_PF_MEMORY_ALL | BD_PF_BIT(BD_PF_MESSAGE_QUEUE_LEN) | BD_PF_BIT(BD_PF_REDUCTIONS) | \
+	 BD_PF_BIT(BD_PF_STACK_WORDS) | BD_PF_BIT(BD_PF_WINDOW_REDUCTIONS))
+
 static void scan_procs(struct bd_dump *d, struct proc_stats *st, bd_proc_visit_fn visit,
 		       void *visit_ctx)
 {
@@ -133,9 +138,8 @@ static void scan_procs(struct bd_dump *d, struct proc_stats *st, bd_proc_visit_f
 		struct bd_section s;
 		struct bd_proc p;
 		bd_section_get(d, i, &s);
-		/* Memory, Message queue length, Reductions; heap sizes for old dumps without
-		 * Memory; a snapshot's Stack words and Window reductions */
-		bd_parse_proc_keys(&s, &p, visit ? BD_VISIT_KEYS : "MRSOHW");
+		/* a snapshot's Stack words and Window reductions too */
+		bd_parse_proc_fields(&s, visit ? BD_VISIT_FIELDS : SCAN_FIELDS, &p);
 		if (visit)
 			visit(visit_ctx, st->n, &p);
 		/* runaways are judged on the window's work when there is one */

@@ -110,15 +110,18 @@ void bd_explain_slogan(const struct bd_dump *d, struct bd_slogan *out);
 struct bd_slice bd_dump_writer_process(const struct bd_dump *d);
 
 
-/* A =memory value in bytes ("processes", "binary", ...), or 0 if absent. */
 /* Whether d was read from a live snapshot (no heaps, messages or states). */
 bool bd_is_snapshot(const struct bd_dump *d);
 
 /*
  * A process as analyze's scan reads it (rank: its place among the =proc
- * sections; the keys of BD_VISIT_KEYS parsed), called on one thread.
+ * sections; the fields of BD_VISIT_FIELDS parsed), called on one thread.
  */
-#define BD_VISIT_KEYS "NSMROHW"
+#define BD_VISIT_FIELDS                                                                   \
+	(BD_PF_BIT(BD_PF_NAME) | BD_PF_BIT(BD_PF_SPAWNED_AS) | BD_PF_BIT(BD_PF_SPAWNED_BY) |    \
+	 BD_PF_MEMORY_ALL | BD_PF_BIT(BD_PF_STACK_HEAP) | BD_PF_BIT(BD_PF_OLD_HEAP) |          \
+	 BD_PF_BIT(BD_PF_MESSAGE_QUEUE_LEN) | BD_PF_BIT(BD_PF_REDUCTIONS) |                    \
+	 BD_PF_BIT(BD_PF_STACK_WORDS) | BD_PF_BIT(BD_PF_WINDOW_REDUCTIONS))
 typedef void (*bd_proc_visit_fn)(void *ctx, size_t rank, const struct bd_proc *p);
 
 /* bd_report_analyze, handing every process to visit as it reads them once for itself. */
@@ -131,6 +134,7 @@ void bd_rm_source(struct rm_builder *b, struct rm_node *root, const struct bd_du
 /* bd_rm_report_new() with the source of d as its first field after the title. */
 struct bd_report *bd_report_new(const char *title, const struct bd_dump *d);
 
+/* A =memory value in bytes ("processes", "binary", ...), or 0 if absent. */
 uint64_t bd_memory_bytes(struct bd_dump *d, const char *key);
 
 /* Printing options from the public ones, with the defaults filled in. */

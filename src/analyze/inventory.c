@@ -749,205 +749,31 @@ static enum bd_status fill_stack_words(struct procs_ctx *c)
 
 /* ---- reading the process table */
 
-/* The =proc keys a listing needs, beyond the pid. */
-enum {
-	NEED_STATE = 1 << 0,     /* --state */
-	NEED_MATCH = 1 << 1,     /* --match: name, initial call, current function */
-	NEED_MEMORY = 1 << 2,
-	NEED_MQ = 1 << 3,
-	NEED_REDUCTIONS = 1 << 4,
-	NEED_HEAP = 1 << 5,
-	NEED_BINARY = 1 << 6,
-};
-
-static unsigned needed_keys(const struct bd_procs_opts *opts, bool match)
+/* The =proc fields a listing reads, beyond the pid: its filters and its sort key. */
+static uint64_t needed_fields(const struct bd_procs_opts *opts, bool match)
 {
-	unsigned need = 0;
+	uint64_t need = 0;
 
 	if (opts->state)
-		need |= NEED_STATE;
+		need |= BD_PF_BIT(BD_PF_STATE);
 	if (match)
-		need |= NEED_MATCH;
+		need |= BD_PF_BIT(BD_PF_NAME) | BD_PF_BIT(BD_PF_SPAWNED_AS) |
+			BD_PF_BIT(BD_PF_CURRENT_CALL) | BD_PF_BIT(BD_PF_PROGRAM_COUNTER);
 	switch (opts->sort) {
 	case BD_SORT_MQ:
-		return need | NEED_MQ;
+		return need | BD_PF_BIT(BD_PF_MESSAGE_QUEUE_LEN);
 	case BD_SORT_REDUCTIONS:
-		return need | NEED_REDUCTIONS;
+		return need | BD_PF_BIT(BD_PF_REDUCTIONS);
 	case BD_SORT_HEAP:
-		return need | NEED_HEAP;
+		return need | BD_PF_BIT(BD_PF_STACK_HEAP) | BD_PF_BIT(BD_PF_OLD_HEAP);
 	case BD_SORT_STACK:
 		return need;
 	case BD_SORT_BINARY:
-		return need | NEED_BINARY;
+		return need | BD_PF_BIT(BD_PF_BIN_VHEAP) | BD_PF_BIT(BD_PF_OLD_BIN_VHEAP);
 	case BD_SORT_MEMORY:
 	default:
-		return need | NEED_MEMORY;
+		return need | BD_PF_MEMORY_ALL;
 	}
-}
-
-static uint64_t num(struct bd_slice v)
-{
-	uint64_t n = 0;
-
-	if (!bd_parse_u64(bd_slice_trim(v), &n))
-		return 0;
-	return n;
-}
-
-/* Is the line [p, e) "key: value" (or "key:") for this key? Then *v is the value. */
-static inline bool key_is(const char *p, const char *e, const char *key, size_t len,
-			  struct bd_slice *v)
-{
-	size_t n = (size_t)(e - p);
-
-	if (n < len + 1 || memcmp(p, key, len) != 0 || p[len] != ':')
-		return false;
-	if (n == len + 1) {
-		*v = bd_slice_make(e, 0);
-		return true;
-	}
-	if (p[len + 1] != ' ')
-		return false;
-	*v = bd_slice_make(p + len + 2, n - len - 2);
-	return true;
-}
-
-#define KEY(lit) lit, sizeof(lit) - 1
-
-/* One line of a =proc section, [line, e) without its line end: the keys in `need`. */
-static inline void scan_line(const char *line, const char *e, unsigned need, struct bd_proc *p)
-{
-	struct bd_slice v;
-
-	if (e == line)
-		return;
-	switch (line[0]) {
-	case 'S':
-		if ((need & NEED_STATE) && key_is(line, e, KEY("State"), &v))
-			p->state = bd_slice_trim(v);
-		else if ((need & NEED_MATCH) && key_is(line, e, KEY("Spawned as"), &v))
-			p->spawned_as = bd_slice_trim(v);
-		else if ((need & (NEED_MEMORY | NEED_HEAP)) && key_is(line, e, KEY("Stack+heap"), &v))
-			p->stack_heap_words = num(v);
-		break;
-	case 'N':
-		if ((need & NEED_MATCH) && key_is(line, e, KEY("Name"), &v))
-			p->name = bd_slice_trim(v);
-		break;
-	case 'C':
-		if ((need & NEED_MATCH) && key_is(line, e, KEY("Current call"), &v))
-			p->current_call = bd_slice_trim(v);
-		break;
-	case 'L':
-		if ((need & NEED_MATCH) && key_is(line, e, KEY("Last scheduled in for"), &v))
-			p->current_call = bd_slice_trim(v);
-		break;
-	case 'M':
-		if ((need & NEED_MQ) && key_is(line, e, KEY("Message queue length"), &v))
-			p->message_queue_len = num(v);
-		else if ((need & NEED_MEMORY) && key_is(line, e, KEY("Memory"), &v))
-			p->memory_bytes = num(v);
-		break;
-	case 'H':
-		if ((need & NEED_MEMORY) && key_is(line, e, KEY("Heap fragment data"), &v))
-			p->heap_fragment_words = num(v);
-		break;
-	case 'R':
-		if ((need & NEED_REDUCTIONS) && key_is(line, e, KEY("Reductions"), &v))
-			p->reductions = num(v);
-		break;
-	case 'O':
-		if ((need & (NEED_MEMORY | NEED_HEAP)) && key_is(line, e, KEY("OldHeap"), &v))
-			p->old_heap_words = num(v);
-		else if ((need & NEED_BINARY) && key_is(line, e, KEY("OldBinVHeap"), &v))
-			p->old_bin_vheap_words = num(v);
-		break;
-	case 'B':
-		if ((need & NEED_BINARY) && key_is(line, e, KEY("BinVHeap"), &v))
-			p->bin_vheap_words = num(v);
-		break;
-	case 'P':
-		if ((need & NEED_MATCH) && key_is(line, e, KEY("Program counter"), &v))
-			p->program_counter = bd_code_location(v);
-		break;
-	default:
-		break;
-	}
-}
-
-/* Every line of the body, in order. */
-static void scan_lines(struct bd_slice body, unsigned need, struct bd_proc *p)
-{
-	const char *q = body.ptr;
-	const char *end = q + body.len;
-
-	while (q < end) {
-		const char *nl = memchr(q, '\n', (size_t)(end - q));
-		const char *e = nl ? nl : end;
-		const char *line = q;
-
-		q = nl ? nl + 1 : end;
-		if (e > line && e[-1] == '\r')
-			e--;
-		scan_line(line, e, need, p);
-	}
-}
-
-/*
- * The lines of the body that start with c, in order. A search for c skips
- * most lines at once; a c inside a line skips the rest of that line.
- */
-static void scan_lines_at(struct bd_slice body, char c, unsigned need, struct bd_proc *p)
-{
-	const char *q = body.ptr;
-	const char *end = q + body.len;
-
-	while (q < end) {
-		const char *h = memchr(q, c, (size_t)(end - q));
-		if (!h)
-			return;
-		const char *nl = memchr(h, '\n', (size_t)(end - h));
-		const char *e = nl ? nl : end;
-		q = nl ? nl + 1 : end;
-		if (h != body.ptr && h[-1] != '\n')
-			continue;
-		if (e > h && e[-1] == '\r')
-			e--;
-		scan_line(h, e, need, p);
-	}
-}
-
-/*
- * bd_parse_proc for only the keys in `need`: the same lines give the same
- * values (the last line of a key wins, a bad number reads as 0). The rest
- * of *p stays as a fresh parse leaves it. Each field comes from the keys of
- * one first letter, so without --match (where Current call and Last
- * scheduled in for share a field) the lines of each letter are visited
- * separately, which skips the lines no key needs.
- */
-static void scan_proc(struct bd_slice id, struct bd_slice body, unsigned need, struct bd_proc *p)
-{
-	memset(p, 0, sizeof(*p));
-	p->pid = id;
-	p->memory_bytes = BD_UNSET;
-	p->arity = BD_UNSET;
-	if (need & NEED_MATCH) {
-		scan_lines(body, need, p);
-		return;
-	}
-	if (need & NEED_BINARY)
-		scan_lines_at(body, 'B', need, p);
-	if (need & (NEED_MEMORY | NEED_MQ))
-		scan_lines_at(body, 'M', need, p);
-	if (need & (NEED_HEAP | NEED_BINARY))
-		scan_lines_at(body, 'O', need, p);
-	if (need & NEED_REDUCTIONS)
-		scan_lines_at(body, 'R', need, p);
-	if (need & (NEED_STATE | NEED_HEAP))
-		scan_lines_at(body, 'S', need, p);
-	/* no Memory: line (dumps before 0.2): memory is estimated from the heap sizes */
-	if ((need & NEED_MEMORY) && p->memory_bytes == BD_UNSET)
-		scan_lines(body, need, p);
 }
 
 static bool state_matches(struct bd_slice state, const char *want)
@@ -979,7 +805,7 @@ struct procs_part {
 	const struct bd_stack_map *stacks;
 	struct bd_regex *re;           /* its own: match data is per regex */
 	size_t last_stack;             /* --sort stack: the last stack found */
-	unsigned need;
+	uint64_t need;           /* bd_parse_proc_fields mask */
 	size_t lo, hi;
 	struct proc_rec *recs;         /* room for cap records */
 	size_t cap;
@@ -1059,7 +885,8 @@ static void procs_part_run(void *parts, size_t part)
 		struct bd_pid pid = { 0, 0, 0 };
 		struct proc_rec rec;
 		section_id_body(d, i, "=proc:", &id, &body);
-		scan_proc(id, body, t->need, &p);
+		bd_parse_proc_fields(&(struct bd_section){ .kind = BD_SECT_PROC, .id = id, .body = body },
+				     t->need, &p);
 		if (opts->state && !state_matches(p.state, opts->state))
 			continue;
 		if (t->re) {
@@ -1102,7 +929,7 @@ static enum bd_status plan_parts(struct procs_ctx *c, const struct bd_procs_opts
 	size_t bounds[MAX_PARTS + 1];
 	size_t n = split_kind(d, BD_SECT_PROC, parts_for(d, d->index.count[BD_SECT_PROC]), bounds);
 	size_t total = 0;
-	unsigned need = needed_keys(opts, re != NULL);
+	uint64_t need = needed_fields(opts, re != NULL);
 	enum bd_status rc;
 
 	for (size_t p = 0; p < n; p++) {

@@ -130,79 +130,11 @@ struct name_slot {
 };
 
 /* The few =proc numbers the scan reads. */
-struct brief {
-	struct bd_slice name;
-	uint64_t mq;
-	uint64_t heap;         /* Stack+heap */
-	uint64_t old_heap;
-	uint64_t bin_vheap;    /* BD_UNSET when absent (before OTP 21) */
-	uint64_t old_bin_vheap;
-};
-
-static uint64_t num(struct bd_slice v)
-{
-	uint64_t n = 0;
-
-	return bd_parse_u64(bd_slice_trim(v), &n) ? n : 0;
-}
-
-/* Is [p, e) "key: value"? Then *v is the value. */
-static bool key_is(const char *p, const char *e, const char *key, size_t len, struct bd_slice *v)
-{
-	if ((size_t)(e - p) < len + 1 || memcmp(p, key, len) != 0 || p[len] != ':')
-		return false;
-	*v = bd_slice_make(p + len + 1, (size_t)(e - p) - len - 1);
-	return true;
-}
-
-#define KEY(lit) lit, sizeof(lit) - 1
-
-static void read_brief(const struct bd_section *s, struct brief *b)
-{
-	const char *q = s->body.ptr;
-	const char *end = q + s->body.len;
-	struct bd_slice v;
-
-	memset(b, 0, sizeof(*b));
-	b->bin_vheap = BD_UNSET;
-	while (q < end) {
-		const char *nl = memchr(q, '\n', (size_t)(end - q));
-		const char *e = nl ? nl : end;
-		const char *line = q;
-
-		q = nl ? nl + 1 : end;
-		if (e > line && e[-1] == '\r')
-			e--;
-		if (e == line)
-			continue;
-		switch (line[0]) {
-		case 'N':
-			if (key_is(line, e, KEY("Name"), &v))
-				b->name = bd_slice_trim(v);
-			break;
-		case 'M':
-			if (key_is(line, e, KEY("Message queue length"), &v))
-				b->mq = num(v);
-			break;
-		case 'S':
-			if (key_is(line, e, KEY("Stack+heap"), &v))
-				b->heap = num(v);
-			break;
-		case 'O':
-			if (key_is(line, e, KEY("OldHeap"), &v))
-				b->old_heap = num(v);
-			else if (key_is(line, e, KEY("OldBinVHeap"), &v))
-				b->old_bin_vheap = num(v);
-			break;
-		case 'B':
-			if (key_is(line, e, KEY("BinVHeap"), &v))
-				b->bin_vheap = num(v);
-			break;
-		default:
-			break;
-		}
-	}
-}
+/* What the scan reads of each process. */
+#define SCAN_FIELDS                                                                     \
+	(BD_PF_BIT(BD_PF_NAME) | BD_PF_BIT(BD_PF_MESSAGE_QUEUE_LEN) |                        \
+	 BD_PF_BIT(BD_PF_STACK_HEAP) | BD_PF_BIT(BD_PF_OLD_HEAP) | BD_PF_BIT(BD_PF_BIN_VHEAP) | \
+	 BD_PF_BIT(BD_PF_OLD_BIN_VHEAP))
 
 struct cand_list {
 	struct cand *v;
@@ -318,23 +250,24 @@ static enum bd_status scan(struct leaks_ctx *c, struct bd_error *err)
 	for (size_t i = bd_section_find(d, BD_SECT_PROC, 0); i < d->index.n;
 	     i = bd_section_find(d, BD_SECT_PROC, i + 1), ordinal++) {
 		struct bd_section s;
-		struct brief br;
+		struct bd_proc br;
 		uint64_t heap_words;
 		bool ok = true;
 
 		bd_section_get(d, i, &s);
-		read_brief(&s, &br);
+		bd_parse_proc_fields(&s, SCAN_FIELDS, &br);
 		if (br.name.len)
 			ok = name_put(c, s.id, br.name);
-		if (br.mq)
-			ok = ok && cand_push(&c->mq, (struct cand){ (uint32_t)i, br.mq });
-		if (br.bin_vheap != BD_UNSET) {
-			uint64_t words = br.bin_vheap + br.old_bin_vheap;
+		if (br.message_queue_len)
+			ok = ok && cand_push(&c->mq, (struct cand){ (uint32_t)i, br.message_queue_len });
+		/* absent before OTP 21 */
+		if (br.has_bin_vheap) {
+			uint64_t words = br.bin_vheap_words + br.old_bin_vheap_words;
 			c->has_bin_vheap = true;
 			if (words * c->ws >= BIN_SCAN_MIN)
 				ok = ok && cand_push(&c->bins, (struct cand){ (uint32_t)i, words });
 		}
-		heap_words = br.heap + br.old_heap;
+		heap_words = br.stack_heap_words + br.old_heap_words;
 		if (heap_words * c->ws >= HEAP_SCAN_MIN)
 			ok = ok && cand_push(&c->heaps, (struct cand){ (uint32_t)i, heap_words });
 		if (!ok)
@@ -842,7 +775,7 @@ static void held_finding(struct leaks_ctx *c, const struct bin_proc *bp,
 			n_own++;
 		}
 	bd_section_get(c->d, bp->section, &s);
-	bd_parse_proc_keys(&s, &proc, "M");
+	bd_parse_proc_fields(&s, BD_PF_BIT(BD_PF_MEMORY), &proc);
 	if (own < BIN_FINDING_MIN || proc.memory_bytes == BD_UNSET ||
 	    own < BIN_FINDING_RATIO * proc.memory_bytes)
 		return;

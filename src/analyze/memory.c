@@ -349,12 +349,11 @@ static void read_mailboxes_and_vheaps(struct memory_ctx *c)
 		if (!c->t->procs[i].queued && !hidden)
 			continue;
 		bd_section_get(c->d, c->t->procs[i].section, &s);
-		bd_parse_proc_keys(&s, &p, "MBO");
+		bd_parse_proc_fields(&s, BD_PF_BIT(BD_PF_BIN_VHEAP) | BD_PF_BIT(BD_PF_OLD_BIN_VHEAP), &p);
 		if (c->t->procs[i].queued)
 			size_mailbox(c, (uint32_t)i);
 		h = held_touch(c, (uint32_t)i);
-		if (h->hidden_originals && p.bin_vheap_words != BD_UNSET &&
-		    p.old_bin_vheap_words != BD_UNSET) {
+		if (h->hidden_originals && p.has_bin_vheap) {
 			uint64_t vheap = (p.bin_vheap_words + p.old_bin_vheap_words) * ws;
 			if (vheap > h->bin_excl + h->bin_shared) {
 				uint64_t unseen = vheap - h->bin_excl - h->bin_shared;

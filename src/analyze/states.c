@@ -170,7 +170,11 @@ static void scan_part_run(void *parts, size_t part)
 		struct bd_section s;
 		struct bd_proc proc;
 		bd_section_get(d, i, &s);
-		bd_parse_proc_brief(&s, &proc);
+		bd_parse_proc_fields(&s,
+				     BD_PF_BIT(BD_PF_SPAWNED_AS) | BD_PF_BIT(BD_PF_CURRENT_CALL) |
+					     BD_PF_BIT(BD_PF_PROGRAM_COUNTER) |
+					     BD_PF_BIT(BD_PF_STACK_HEAP) | BD_PF_BIT(BD_PF_OLD_HEAP),
+				     &proc);
 		if (!may_be_behaviour(&proc)) {
 			note_heap(&sp->heaps, i, &proc);
 		} else if (bd_grow((void **)&sp->cands, &sp->cap, sp->n + 1, sizeof(*sp->cands))) {

@@ -255,9 +255,13 @@ static enum bd_status read_place(struct place_part *part, size_t i)
 	bool estimated;
 
 	bd_section_get(d, d->proc_list[i], &s);
-	/* Name, Spawned as/by, Memory, Message queue length, BinVHeap, and Stack+heap,
-	 * OldHeap for older dumps' memory; a snapshot's Application */
-	bd_parse_proc_keys(&s, &p, "NSMOAB");
+	/* a snapshot's Application too */
+	bd_parse_proc_fields(&s,
+			     BD_PF_BIT(BD_PF_NAME) | BD_PF_BIT(BD_PF_SPAWNED_AS) |
+				     BD_PF_BIT(BD_PF_SPAWNED_BY) | BD_PF_MEMORY_ALL |
+				     BD_PF_BIT(BD_PF_MESSAGE_QUEUE_LEN) | BD_PF_BIT(BD_PF_BIN_VHEAP) |
+				     BD_PF_BIT(BD_PF_OLD_BIN_VHEAP) | BD_PF_BIT(BD_PF_APPLICATION),
+			     &p);
 	pl->section = d->proc_list[i];
 	pl->name = bd_atom_text(part->arena, p.name);
 	pl->initial_call = p.spawned_as;
@@ -559,7 +563,7 @@ void bd_group_row(struct rm_builder *b, struct rm_node *row, const struct bd_pro
 		struct bd_section s;
 		struct bd_proc p;
 		bd_section_get(t->d, t->procs[g->first].section, &s);
-		bd_parse_proc_keys(&s, &p, "S");
+		bd_parse_proc_fields(&s, BD_PF_BIT(BD_PF_SPAWNED_BY), &p);
 		if (!bd_slice_eq(p.spawned_by, "[]"))
 			spawned_by = p.spawned_by;
 	}

@@ -44,14 +44,63 @@ struct bd_proc {
 	uint64_t window_reductions;       /* "Window reductions": done in the --window */
 	struct bd_slice application;      /* "Application": its group leader's (%T atom) */
 	bool has_cp;                      /* marks the old stack layout */
+	bool has_bin_vheap;               /* a BinVHeap line was read (dumps since R14) */
 	bool partial;                     /* cut by truncation */
 };
 
+/* The fields of struct bd_proc, for asking for only some. */
+enum bd_proc_field {
+	BD_PF_STATE,
+	BD_PF_NAME,
+	BD_PF_SPAWNED_AS,
+	BD_PF_CURRENT_CALL,     /* Current call, or Last scheduled in for: the later line */
+	BD_PF_SPAWNED_BY,
+	BD_PF_STARTED,
+	BD_PF_LINK_LIST,
+	BD_PF_PROGRAM_COUNTER,
+	BD_PF_CP,
+	BD_PF_INTERNAL_STATE,
+	BD_PF_APPLICATION,
+	BD_PF_MESSAGE_QUEUE_LEN,
+	BD_PF_HEAP_FRAGMENTS,
+	BD_PF_HEAP_FRAGMENT_WORDS,
+	BD_PF_REDUCTIONS,
+	BD_PF_STACK_HEAP,
+	BD_PF_OLD_HEAP,
+	BD_PF_HEAP_UNUSED,
+	BD_PF_OLD_HEAP_UNUSED,
+	BD_PF_BIN_VHEAP,
+	BD_PF_OLD_BIN_VHEAP,
+	BD_PF_BIN_VHEAP_UNUSED,
+	BD_PF_OLD_BIN_VHEAP_UNUSED,
+	BD_PF_MEMORY,
+	BD_PF_ARITY,
+	BD_PF_STACK_WORDS,
+	BD_PF_WINDOW_REDUCTIONS,
+	BD_PF__COUNT,
+	/*
+	 * Not a field: what bd_proc_memory needs. Memory, and only when a
+	 * process has none (dumps before 0.2) the heap sizes it is estimated
+	 * from, in a second look.
+	 */
+	BD_PF_MEMORY_OR_HEAPS = BD_PF__COUNT,
+};
+
+#define BD_PF_BIT(f) (UINT64_C(1) << (f))
+#define BD_PF_ALL (BD_PF_BIT(BD_PF__COUNT) - 1)
+#define BD_PF_MEMORY_ALL BD_PF_BIT(BD_PF_MEMORY_OR_HEAPS)
+
+/*
+ * The one =proc scanner: every key of the fields asked for (a mask of
+ * BD_PF_BIT), the others left as a fresh parse leaves them (0, empty;
+ * Memory, arity, Stack words, Window reductions BD_UNSET). Of a key
+ * written twice the later line wins; a bad number reads as 0. A few
+ * fields are read by visiting only the lines of their keys' first
+ * letters, so asking for less reads less.
+ */
+void bd_parse_proc_fields(const struct bd_section *s, uint64_t fields, struct bd_proc *out);
+/* Every field. */
 void bd_parse_proc(const struct bd_section *s, struct bd_proc *out);
-/* Only the keys starting with S, C, L, O or P (state, spawn, current function, heap sizes). */
-void bd_parse_proc_brief(const struct bd_section *s, struct bd_proc *out);
-/* Only the keys whose first letter is in firsts ("MR": Memory, Message queue, Reductions). */
-void bd_parse_proc_keys(const struct bd_section *s, struct bd_proc *out, const char *firsts);
 
 /* The function part of "0x00007fb36ffcce34 (gen_server:loop/7 + 596)". */
 struct bd_slice bd_code_location(struct bd_slice value);

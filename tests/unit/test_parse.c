@@ -220,38 +220,109 @@ static void number_parsers_reject_junk_and_overflow(void **state)
 	assert_int_equal(bd_parse_u64_prefix(BD_SLICE_LIT("3599957 ms")), 3599957);
 }
 
-/* The brief parse reads the keys it names exactly as the full one does. */
-static void brief_proc_parse_agrees_with_the_full_one(void **state)
+/* Where each field of struct bd_proc is, for comparing one field at a time. */
+#define AT(f, member) [BD_PF_##f] = { offsetof(struct bd_proc, member), sizeof(((struct bd_proc *)0)->member) }
+static const struct {
+	size_t off, size;
+} field_at[BD_PF__COUNT] = {
+	AT(STATE, state), AT(NAME, name), AT(SPAWNED_AS, spawned_as),
+	AT(CURRENT_CALL, current_call), AT(SPAWNED_BY, spawned_by), AT(STARTED, started),
+	AT(LINK_LIST, link_list), AT(PROGRAM_COUNTER, program_counter), AT(CP, cp),
+	AT(INTERNAL_STATE, internal_state), AT(APPLICATION, application),
+	AT(MESSAGE_QUEUE_LEN, message_queue_len), AT(HEAP_FRAGMENTS, heap_fragments),
+	AT(HEAP_FRAGMENT_WORDS, heap_fragment_words), AT(REDUCTIONS, reductions),
+	AT(STACK_HEAP, stack_heap_words), AT(OLD_HEAP, old_heap_words),
+	AT(HEAP_UNUSED, heap_unused_words), AT(OLD_HEAP_UNUSED, old_heap_unused_words),
+	AT(BIN_VHEAP, bin_vheap_words), AT(OLD_BIN_VHEAP, old_bin_vheap_words),
+	AT(BIN_VHEAP_UNUSED, bin_vheap_unused_words),
+	AT(OLD_BIN_VHEAP_UNUSED, old_bin_vheap_unused_words), AT(MEMORY, memory_bytes),
+	AT(ARITY, arity), AT(STACK_WORDS, stack_words), AT(WINDOW_REDUCTIONS, window_reductions),
+};
+#undef AT
+
+/* A fresh parse with the fields of mask copied from full: what asking for mask must give. */
+static void expect(const struct bd_section *s, const struct bd_proc *full, uint64_t mask,
+		   struct bd_proc *out)
 {
-	struct bd_dump *d = bd_test_open_fixture("basic.dump.gz");
-	size_t n = 0;
+	bd_parse_proc_fields(s, 0, out);
+	for (int f = 0; f < BD_PF__COUNT; f++) {
+		if (!(mask & BD_PF_BIT(f)))
+			continue;
+		memcpy((char *)out + field_at[f].off, (const char *)full + field_at[f].off,
+		       field_at[f].size);
+		if (f == BD_PF_CP)
+			out->has_cp = full->has_cp;
+		if (f == BD_PF_BIN_VHEAP)
+			out->has_bin_vheap = full->has_bin_vheap;
+	}
+}
+
+/*
+ * Asking for some fields reads them exactly as the full parse does and
+ * leaves every other one as a fresh parse does: each field alone, the
+ * masks the reports use, on dumps of every era and on a snapshot.
+ */
+static void each_field_alone_reads_as_the_full_parse(void **state)
+{
+	static const char *const fixtures[] = { "basic.dump.gz", "snapshot_small.bdsnap" };
+	static const char *const real[] = { "pre-r10b_emu5.1_yaws.dump",
+					    "r11b_erts5.5.5_32bit_code_completion.dump",
+					    "r15b01_erts5.9.1_kadmin.dump",
+					    "otp20_erts9.0_tsung.dump",
+					    "otp28_erts16.3_elixir_54procs.dump.gz" };
+	const uint64_t masks[] = {
+		BD_PF_BIT(BD_PF_NAME) | BD_PF_BIT(BD_PF_MESSAGE_QUEUE_LEN) |
+			BD_PF_BIT(BD_PF_STACK_HEAP) | BD_PF_BIT(BD_PF_OLD_HEAP) |
+			BD_PF_BIT(BD_PF_BIN_VHEAP) | BD_PF_BIT(BD_PF_OLD_BIN_VHEAP),
+		BD_PF_BIT(BD_PF_SPAWNED_AS) | BD_PF_BIT(BD_PF_CURRENT_CALL) |
+			BD_PF_BIT(BD_PF_PROGRAM_COUNTER) | BD_PF_BIT(BD_PF_STACK_HEAP) |
+			BD_PF_BIT(BD_PF_OLD_HEAP),
+		BD_PF_BIT(BD_PF_MESSAGE_QUEUE_LEN) | BD_PF_BIT(BD_PF_REDUCTIONS) |
+			BD_PF_BIT(BD_PF_STACK_WORDS) | BD_PF_BIT(BD_PF_WINDOW_REDUCTIONS),
+		BD_PF_ALL,
+	};
+	size_t procs = 0, dumps = 0;
 
 	(void)state;
-	for (size_t i = bd_section_find(d, BD_SECT_PROC, 0); i < d->index.n;
-	     i = bd_section_find(d, BD_SECT_PROC, i + 1), n++) {
-		struct bd_section s;
-		struct bd_proc full, brief;
-		bd_section_get(d, i, &s);
-		bd_parse_proc(&s, &full);
-		bd_parse_proc_brief(&s, &brief);
-		assert_true(bd_slice_eqs(full.state, brief.state));
-		assert_true(bd_slice_eqs(full.spawned_as, brief.spawned_as));
-		assert_true(bd_slice_eqs(full.current_call, brief.current_call));
-		assert_true(bd_slice_eqs(full.program_counter, brief.program_counter));
-		assert_int_equal(full.stack_heap_words, brief.stack_heap_words);
-		assert_int_equal(full.old_heap_words, brief.old_heap_words);
-		/* and skips the others */
-		assert_int_equal(brief.reductions, 0);
+	for (size_t k = 0; k < BD_ARRAY_SIZE(fixtures) + BD_ARRAY_SIZE(real); k++) {
+		struct bd_dump *d = k < BD_ARRAY_SIZE(fixtures)
+					    ? bd_test_open_fixture(fixtures[k])
+					    : bd_test_open_real(real[k - BD_ARRAY_SIZE(fixtures)]);
+		if (!d)
+			continue;
+		dumps++;
+		for (size_t i = bd_section_find(d, BD_SECT_PROC, 0); i < d->index.n;
+		     i = bd_section_find(d, BD_SECT_PROC, i + 1), procs++) {
+			struct bd_section s;
+			struct bd_proc full, got, want;
+			bd_section_get(d, i, &s);
+			bd_parse_proc(&s, &full);
+			for (int f = 0; f < BD_PF__COUNT; f++) {
+				bd_parse_proc_fields(&s, BD_PF_BIT(f), &got);
+				expect(&s, &full, BD_PF_BIT(f), &want);
+				if (memcmp(&got, &want, sizeof(got)) != 0)
+					fail_msg("field %d of %.*s differs", f, (int)s.id.len, s.id.ptr);
+			}
+			for (size_t m = 0; m < BD_ARRAY_SIZE(masks); m++) {
+				bd_parse_proc_fields(&s, masks[m], &got);
+				expect(&s, &full, masks[m], &want);
+				assert_memory_equal(&got, &want, sizeof(got));
+			}
+			/* Memory, else (before dump 0.2) the heap sizes for the estimate */
+			bd_parse_proc_fields(&s, BD_PF_MEMORY_ALL, &got);
+			assert_int_equal(bd_proc_memory(&got, d, NULL), bd_proc_memory(&full, d, NULL));
+		}
+		bd_dump_free(d);
 	}
-	assert_int_equal(n, 53);
-	bd_dump_free(d);
+	assert_true(dumps >= 2);
+	assert_true(procs >= 53);
 }
 
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(proc_keys_are_read_by_name_with_units),
-		cmocka_unit_test(brief_proc_parse_agrees_with_the_full_one),
+		cmocka_unit_test(each_field_alone_reads_as_the_full_parse),
 		cmocka_unit_test(old_proc_without_memory_gets_an_estimate_from_words),
 		cmocka_unit_test(atom_text_strips_quotes_and_escapes),
 		cmocka_unit_test(ets_tables_of_both_eras_are_read),

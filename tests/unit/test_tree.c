@@ -6,6 +6,7 @@
  */
 #include "bd_rm_test.h"
 #include "analyze/tree.h"
+#include "parse/parse.h"
 
 static struct bd_proc_tree *build(struct bd_dump *d)
 {
@@ -126,12 +127,40 @@ static void loops_and_missing_spawners_are_roots(void **state)
 	bd_dump_free(d);
 }
 
+/*
+ * A dump without Memory: lines (before 0.2) estimates each process's
+ * memory from its heap sizes, heap fragments included, as procs does.
+ */
+static void memory_without_memory_lines_is_estimated_as_procs_does(void **state)
+{
+	static const char text[] =
+		"=erl_crash_dump:0.1\nMon Dec  7 05:00:00 2026\nSlogan: t\n"
+		"System version: Erlang (BEAM) emulator version 5.5.5\n"
+		"=proc:<0.1.0>\nState: Waiting\nSpawned as: m:a/0\nStack+heap: 233\n"
+		"OldHeap: 100\nHeap fragment data: 50\n"
+		"=end\n";
+	struct bd_dump *d = bd_test_open_text(text);
+	struct bd_proc_tree *t = build(d);
+	struct bd_section s;
+	struct bd_proc full;
+
+	(void)state;
+	assert_int_equal(t->n, 1);
+	bd_section_get(d, t->procs[0].section, &s);
+	bd_parse_proc(&s, &full);
+	assert_int_equal(full.heap_fragment_words, 50);
+	assert_int_equal(t->procs[0].memory_bytes, bd_proc_memory(&full, d, NULL));
+	bd_proc_tree_release(t);
+	bd_dump_free(d);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(the_200000_sessions_are_one_group_and_the_pool_another),
 		cmocka_unit_test(kernel_processes_belong_to_kernel_and_init_to_no_application),
 		cmocka_unit_test(loops_and_missing_spawners_are_roots),
+		cmocka_unit_test(memory_without_memory_lines_is_estimated_as_procs_does),
 	};
 
 	return cmocka_run_group_tests_name("tree", tests, NULL, NULL);

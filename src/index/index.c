@@ -21,48 +21,51 @@
 
 static const struct {
 	const char *tag;
+	size_t len;
 	enum bd_sect kind;
 } tags[] = {
+#define TAG(t, kind) { t, sizeof(t) - 1, kind }
 	/* most frequent first: the lookup is linear */
-	{ "proc_heap", BD_SECT_PROC_HEAP },
-	{ "proc_stack", BD_SECT_PROC_STACK },
-	{ "proc", BD_SECT_PROC },
-	{ "proc_messages", BD_SECT_PROC_MESSAGES },
-	{ "proc_dictionary", BD_SECT_PROC_DICTIONARY },
-	{ "binary", BD_SECT_BINARY },
-	{ "fun", BD_SECT_FUN },
-	{ "mod", BD_SECT_MOD },
-	{ "ets", BD_SECT_ETS },
-	{ "port", BD_SECT_PORT },
-	{ "timer", BD_SECT_TIMER },
-	{ "allocator", BD_SECT_ALLOCATOR },
-	{ "erl_crash_dump", BD_SECT_ERL_CRASH_DUMP },
-	{ "scheduler", BD_SECT_SCHEDULER },
-	{ "dirty_cpu_scheduler", BD_SECT_DIRTY_CPU_SCHEDULER },
-	{ "dirty_io_scheduler", BD_SECT_DIRTY_IO_SCHEDULER },
-	{ "dirty_cpu_run_queue", BD_SECT_DIRTY_CPU_RUN_QUEUE },
-	{ "dirty_io_run_queue", BD_SECT_DIRTY_IO_RUN_QUEUE },
-	{ "memory", BD_SECT_MEMORY },
-	{ "hash_table", BD_SECT_HASH_TABLE },
-	{ "index_table", BD_SECT_INDEX_TABLE },
-	{ "allocated_areas", BD_SECT_ALLOCATED_AREAS },
-	{ "node", BD_SECT_NODE },
-	{ "no_distribution", BD_SECT_NO_DISTRIBUTION },
-	{ "visible_node", BD_SECT_VISIBLE_NODE },
-	{ "hidden_node", BD_SECT_HIDDEN_NODE },
-	{ "not_connected", BD_SECT_NOT_CONNECTED },
-	{ "loaded_modules", BD_SECT_LOADED_MODULES },
-	{ "persistent_terms", BD_SECT_PERSISTENT_TERMS },
-	{ "literals", BD_SECT_LITERALS },
-	{ "atoms", BD_SECT_ATOMS },
-	{ "end", BD_SECT_END },
-	{ "abort", BD_SECT_ABORT },
-	{ "internal_ets", BD_SECT_INTERNAL_ETS },
-	{ "instr_data", BD_SECT_INSTR_DATA },
-	{ "old_instr_data", BD_SECT_OLD_INSTR_DATA },
-	{ "memory_map", BD_SECT_MEMORY_MAP },
-	{ "memory_status", BD_SECT_MEMORY_STATUS },
-	{ "snapshot", BD_SECT_SNAPSHOT },
+	TAG("proc_heap", BD_SECT_PROC_HEAP),
+	TAG("proc_stack", BD_SECT_PROC_STACK),
+	TAG("proc", BD_SECT_PROC),
+	TAG("proc_messages", BD_SECT_PROC_MESSAGES),
+	TAG("proc_dictionary", BD_SECT_PROC_DICTIONARY),
+	TAG("binary", BD_SECT_BINARY),
+	TAG("fun", BD_SECT_FUN),
+	TAG("mod", BD_SECT_MOD),
+	TAG("ets", BD_SECT_ETS),
+	TAG("port", BD_SECT_PORT),
+	TAG("timer", BD_SECT_TIMER),
+	TAG("allocator", BD_SECT_ALLOCATOR),
+	TAG("erl_crash_dump", BD_SECT_ERL_CRASH_DUMP),
+	TAG("scheduler", BD_SECT_SCHEDULER),
+	TAG("dirty_cpu_scheduler", BD_SECT_DIRTY_CPU_SCHEDULER),
+	TAG("dirty_io_scheduler", BD_SECT_DIRTY_IO_SCHEDULER),
+	TAG("dirty_cpu_run_queue", BD_SECT_DIRTY_CPU_RUN_QUEUE),
+	TAG("dirty_io_run_queue", BD_SECT_DIRTY_IO_RUN_QUEUE),
+	TAG("memory", BD_SECT_MEMORY),
+	TAG("hash_table", BD_SECT_HASH_TABLE),
+	TAG("index_table", BD_SECT_INDEX_TABLE),
+	TAG("allocated_areas", BD_SECT_ALLOCATED_AREAS),
+	TAG("node", BD_SECT_NODE),
+	TAG("no_distribution", BD_SECT_NO_DISTRIBUTION),
+	TAG("visible_node", BD_SECT_VISIBLE_NODE),
+	TAG("hidden_node", BD_SECT_HIDDEN_NODE),
+	TAG("not_connected", BD_SECT_NOT_CONNECTED),
+	TAG("loaded_modules", BD_SECT_LOADED_MODULES),
+	TAG("persistent_terms", BD_SECT_PERSISTENT_TERMS),
+	TAG("literals", BD_SECT_LITERALS),
+	TAG("atoms", BD_SECT_ATOMS),
+	TAG("end", BD_SECT_END),
+	TAG("abort", BD_SECT_ABORT),
+	TAG("internal_ets", BD_SECT_INTERNAL_ETS),
+	TAG("instr_data", BD_SECT_INSTR_DATA),
+	TAG("old_instr_data", BD_SECT_OLD_INSTR_DATA),
+	TAG("memory_map", BD_SECT_MEMORY_MAP),
+	TAG("memory_status", BD_SECT_MEMORY_STATUS),
+	TAG("snapshot", BD_SECT_SNAPSHOT),
+#undef TAG
 };
 
 const char *bd_sect_tag(enum bd_sect kind)
@@ -76,7 +79,7 @@ const char *bd_sect_tag(enum bd_sect kind)
 static enum bd_sect tag_kind(const char *p, size_t len)
 {
 	for (size_t i = 0; i < BD_ARRAY_SIZE(tags); i++)
-		if (strlen(tags[i].tag) == len && memcmp(tags[i].tag, p, len) == 0)
+		if (tags[i].len == len && memcmp(tags[i].tag, p, len) == 0)
 			return tags[i].kind;
 	return BD_SECT_UNKNOWN;
 }
@@ -495,12 +498,25 @@ static bool scan_window(struct scan_part *sp, const char *w, size_t w_off, size_
 #define SCAN_BLOCK ((size_t)256 << 10)
 #define SCAN_TAIL (MAX_TAG_LEN + 2)
 
+/*
+ * Entries reserved for a part, one per this many bytes: more than real
+ * dumps have (one per 200-300 bytes where binaries or small processes
+ * abound), so the list seldom moves as it grows. Pages of it never
+ * written are never touched, so what is not used costs no memory.
+ */
+#define BYTES_PER_ENTRY 64
+
 static void scan_part(struct scan_part *sp, struct bd_dump *report)
 {
 	const struct bd_input *in = &sp->d->in;
 	size_t from = (size_t)(sp->from - in->data);
 	size_t to = (size_t)(sp->to - in->data);
 	char *buf = in->map ? bd_malloc(1 + SCAN_BLOCK + SCAN_TAIL) : NULL;
+
+	/* if it cannot be had, the list grows as it goes */
+	bool reserved = bd_grow((void **)&sp->ix.entries, &sp->ix.cap,
+				(to - from) / BYTES_PER_ENTRY + 16, sizeof(*sp->ix.entries));
+	(void)reserved;
 
 	if (!buf) {
 		sp->oom = !scan_window(sp, in->data, 0, in->size, from, to, report);

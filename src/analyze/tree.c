@@ -101,8 +101,7 @@ static void read_ancestor(struct bd_dump *d, const struct bd_process *p, struct 
 		struct bd_slice pid = head.kind == BD_ELEM_PID    ? head.text
 				      : head.kind == BD_ELEM_ATOM ? bd_dump_find_name(d, head.text)
 								  : bd_slice_make("", 0);
-		struct bd_proc_sections s;
-		if (pid.len && bd_dump_proc_sections(d, pid, &s)) {
+		if (pid.len && bd_dump_proc_index(d, pid) != BD_NO_SECTION) {
 			f->ancestor = pid;
 			return;
 		}
@@ -204,14 +203,13 @@ static uint32_t place_of_section(const struct bd_dump *d, size_t section)
 
 uint32_t bd_proc_tree_find(const struct bd_proc_tree *t, struct bd_dump *d, struct bd_slice pid)
 {
-	struct bd_proc_sections s;
+	size_t at = pid.len ? bd_dump_proc_index(d, pid) : BD_NO_SECTION;
+	uint32_t i;
 
-	if (!pid.len || !bd_dump_proc_sections(d, pid, &s))
+	if (at == BD_NO_SECTION)
 		return BD_NO_PLACE;
-	{
-		uint32_t i = place_of_section(d, s.proc);
-		return i < t->n ? i : BD_NO_PLACE;
-	}
+	i = place_of_section(d, at);
+	return i < t->n ? i : BD_NO_PLACE;
 }
 
 struct bd_slice bd_place_pid(const struct bd_proc_tree *t, uint32_t i)
@@ -499,7 +497,7 @@ enum bd_status bd_proc_tree_build(struct bd_dump *d, struct bd_proc_tree *t, str
 	memset(t, 0, sizeof(*t));
 	t->d = d;
 	/* what the parts share is built before they run */
-	bd_dump_prepare_shared(d);
+	bd_dump_prepare_pids(d);
 	bd_dump_literals(d);
 	if (d->n_proc_list && !d->proc_list)
 		goto oom;

@@ -101,13 +101,15 @@ enum bd_status bd_dump_open_mem(struct bd_dump **out, const void *data, size_t l
 	return BD_OK;
 }
 
+static void proc_map_free(struct bd_proc_map *m);
+
 void bd_dump_free(struct bd_dump *d)
 {
 	if (!d)
 		return;
 	if (d->literals && d->literals_free)
 		d->literals_free(d->literals);
-	bd_free(d->procs);
+	proc_map_free(d->procs);
 	bd_free(d->proc_list);
 	bd_free(d->stack_list);
 	bd_input_close(&d->in);
@@ -296,8 +298,16 @@ struct bd_proc_map {
 	size_t cap;               /* n + n/2 + 1 slots: two thirds full at most */
 	_Atomic uint64_t *keys;   /* (hash >> 32) << 32 | (rank + 1); 0 = empty */
 	_Atomic uint32_t *extras; /* by rank: section index + 1 of its first per-process
-				   * section; 0 = none */
+				   * section; 0 = none; NULL until sections by pid are asked */
+	void *extras_mem;         /* extras, as allocated */
 };
+
+static void proc_map_free(struct bd_proc_map *m)
+{
+	if (m)
+		bd_free(m->extras_mem);
+	bd_free(m);
+}
 
 static bool is_proc_extra(enum bd_sect k)
 {
@@ -433,26 +443,41 @@ static void insert_extras(void *ctx, size_t part)
 }
 
 /* Built once, complete, on d->threads threads; never rebuilt under a reader. */
+/*
+ * The pids, without the per-process sections (extras_build adds them):
+ * finding a process by pid and its sections by position needs no more.
+ */
 static struct bd_proc_map *proc_map_build(struct bd_dump *d)
 {
 	size_t n = d->index.count[BD_SECT_PROC];
 	size_t cap = n + n / 2 + 1;
-	struct map_build b = { d, NULL, d->index.count[BD_SECT_PROC_STACK] < n };
-	size_t extras = b.full_groups ? d->index.n : d->n_stack_list;
+	struct map_build b = { d, NULL, false };
 
 	/* section indexes are stored in 32 bits */
 	if (d->index.n >= UINT32_MAX || !d->lists_built || (n && !d->proc_list))
 		return NULL;
-	b.m = bd_calloc(1, sizeof(*b.m) + cap * sizeof(*b.m->keys) +
-				  (n ? n : 1) * sizeof(*b.m->extras));
+	b.m = bd_calloc(1, sizeof(*b.m) + cap * sizeof(*b.m->keys));
 	if (!b.m)
 		return NULL;
 	b.m->cap = cap;
 	b.m->keys = (_Atomic uint64_t *)(b.m + 1);
-	b.m->extras = (_Atomic uint32_t *)(b.m->keys + cap);
 	bd_parallel(d->n_proc_list / MAP_PART + 1, d->threads, insert_procs, &b);
-	bd_parallel(extras / MAP_PART + 1, d->threads, insert_extras, &b);
 	return b.m;
+}
+
+/* Each process's first per-process section, by rank; false if it cannot be had. */
+static bool extras_build(struct bd_dump *d, struct bd_proc_map *m)
+{
+	size_t n = d->index.count[BD_SECT_PROC];
+	struct map_build b = { d, m, d->index.count[BD_SECT_PROC_STACK] < n };
+	size_t extras = b.full_groups ? d->index.n : d->n_stack_list;
+
+	m->extras_mem = bd_calloc(n ? n : 1, sizeof(*m->extras));
+	if (!m->extras_mem)
+		return false;
+	m->extras = m->extras_mem;
+	bd_parallel(extras / MAP_PART + 1, d->threads, insert_extras, &b);
+	return true;
 }
 
 static bool same_process(const struct bd_dump *d, size_t i, struct bd_slice pid)
@@ -469,6 +494,12 @@ static bool proc_map_ready(struct bd_dump *d)
 		d->procs = proc_map_build(d);
 	}
 	return d->procs != NULL;
+}
+
+/* The pid map with each process's sections. */
+static bool sections_map_ready(struct bd_dump *d)
+{
+	return proc_map_ready(d) && (d->procs->extras || extras_build(d, d->procs));
 }
 
 /* The per-process sections of the process of rank k, from the map. */
@@ -501,7 +532,7 @@ bool bd_dump_proc_sections(struct bd_dump *d, struct bd_slice pid, struct bd_pro
 	uint32_t rank;
 
 	out->proc = out->messages = out->dictionary = out->stack = out->heap = BD_NO_SECTION;
-	if (!proc_map_ready(d) || !pid.len)
+	if (!sections_map_ready(d) || !pid.len)
 		return false;
 	rank = slot_rank(d->procs, proc_slot(d, d->procs, pid));
 	if (!rank)
@@ -509,6 +540,16 @@ bool bd_dump_proc_sections(struct bd_dump *d, struct bd_slice pid, struct bd_pro
 	out->proc = d->proc_list[rank - 1];
 	sections_of_rank(d, rank - 1, pid, out);
 	return true;
+}
+
+size_t bd_dump_proc_index(struct bd_dump *d, struct bd_slice pid)
+{
+	uint32_t rank;
+
+	if (!pid.len || !proc_map_ready(d))
+		return BD_NO_SECTION;
+	rank = slot_rank(d->procs, proc_slot(d, d->procs, pid));
+	return rank ? d->proc_list[rank - 1] : BD_NO_SECTION;
 }
 
 /* ------------------------------------------- sections from a position */
@@ -577,7 +618,7 @@ bool bd_dump_proc_sections_at(struct bd_dump *d, size_t proc_i, struct bd_proc_s
 	if (missing >= PROBE_MAX) {
 		/* too many processes without sections to probe: the map has them by rank */
 		out->proc = proc_i;
-		if (proc_map_ready(d))
+		if (sections_map_ready(d))
 			sections_of_rank(d, lo, pid, out);
 		return true;
 	}
@@ -638,10 +679,18 @@ size_t bd_dump_find_proc(const struct bd_dump *d, struct bd_slice pid)
  */
 void bd_dump_prepare_shared(struct bd_dump *d)
 {
-	struct bd_proc_sections unused;
+	bd_dump_prepare_pids(d);
+	sections_map_ready(d);
+}
 
+void bd_dump_prepare_pids(struct bd_dump *d)
+{
 	bd_dump_proc_name(d, BD_SLICE_LIT("<0.0.0>"));
 	if (!d->lists_built)
 		lists_build(d);
-	bd_dump_proc_sections(d, BD_SLICE_LIT("<0.0.0>"), &unused);
+	proc_map_ready(d);
+	/* bd_dump_proc_sections_at asks the map for the sections when too many are missing */
+	if (d->procs && d->n_proc_list > d->n_stack_list &&
+	    d->n_proc_list - d->n_stack_list >= PROBE_MAX)
+		sections_map_ready(d);
 }

@@ -74,8 +74,20 @@ bool bd_dump_proc_sections_at(struct bd_dump *d, size_t proc_i, struct bd_proc_s
  */
 size_t bd_dump_proc_rank(const struct bd_dump *d, size_t proc_i);
 
-/* Build the lazily built lookup tables now, before threads share the dump. */
+/* The =proc section of pid, from the pid map; BD_NO_SECTION if none. */
+size_t bd_dump_proc_index(struct bd_dump *d, struct bd_slice pid);
+
+/*
+ * Build the lazily built lookup tables now, before threads share the dump:
+ * names, positions, the pid map and each process's sections by pid.
+ */
 void bd_dump_prepare_shared(struct bd_dump *d);
+/*
+ * The same without the sections by pid (one header read per process):
+ * enough for threads that find processes with bd_dump_proc_index, their
+ * sections with bd_dump_proc_sections_at, and names.
+ */
+void bd_dump_prepare_pids(struct bd_dump *d);
 
 /* The =proc section of pid, found by a scan (for one lookup); BD_NO_SECTION if none. */
 size_t bd_dump_find_proc(const struct bd_dump *d, struct bd_slice pid);

@@ -640,6 +640,7 @@ enum bd_status bd_report_analyze_visit(struct bd_dump *d, const struct bd_analyz
 	}
 	/* what the parts share is built before they run side by side */
 	bd_dump_literals(d);
+	bd_dump_binaries(d);
 	bd_dump_prepare_shared(d);
 	bd_dump_proc_label(d, bd_slice_make("", 0));
 	run = (struct side_by_side){ d, top, c->parts, &st, visit, visit_ctx };

@@ -807,7 +807,7 @@ static enum bd_status add_binaries(struct leaks_ctx *c, struct rm_node *root,
 				   struct bd_error *err)
 {
 	struct bd_dump *d = c->d;
-	struct bd_bin_index bi;
+	const struct bd_bin_index *bi;
 	struct bin_scan s;
 	struct share_map shares;
 	struct bin_proc *procs = NULL;
@@ -818,7 +818,6 @@ static enum bd_status add_binaries(struct leaks_ctx *c, struct rm_node *root,
 	struct rm_node *arr, *info;
 	enum bd_status rc = BD_OK;
 
-	memset(&bi, 0, sizeof(bi));
 	memset(&s, 0, sizeof(s));
 	memset(&shares, 0, sizeof(shares));
 	info = bd_rm_label(bd_rm_obj(c->b, root, "binary_scan"), "Binaries");
@@ -837,9 +836,9 @@ static enum bd_status add_binaries(struct leaks_ctx *c, struct rm_node *root,
 	if (!n_scan)
 		return BD_OK;
 	bd_sort(c->bins.v, c->bins.n, sizeof(*c->bins.v), cand_cmp);
-	rc = bd_bin_index_build(d, &bi, err);
-	if (rc)
-		return rc;
+	bi = bd_dump_binaries(d);
+	if (!bi)
+		return bd_fail(err, BD_ENOMEM, BD_NO_OFFSET, NULL, "out of memory indexing binaries");
 	procs = bd_calloc(n_scan, sizeof(*procs));
 	if (!procs)
 		goto oom;
@@ -851,7 +850,7 @@ static enum bd_status add_binaries(struct leaks_ctx *c, struct rm_node *root,
 		if (sect.heap == BD_NO_SECTION)
 			continue;
 		s.n_objs = s.n_subs = s.n_uses = 0;
-		if (!collect_bins(body_of(d, sect.heap), &s) || !classify_bins(d, &bi, &s))
+		if (!collect_bins(body_of(d, sect.heap), &s) || !classify_bins(d, bi, &s))
 			goto oom;
 		bp->section = cd->section;
 		bp->vheap_bytes = cd->key * c->ws;
@@ -886,7 +885,6 @@ out:
 	bd_free(s.uses);
 	bd_free(shares.addr);
 	bd_free(shares.count);
-	bd_bin_index_release(&bi);
 	return rc;
 }
 

@@ -229,15 +229,15 @@ static bool collect_refs(struct bd_dump *d, const struct bd_bin_index *bi, size_
  */
 static enum bd_status share_binaries(struct memory_ctx *c, struct bd_error *err)
 {
-	struct bd_bin_index bi;
+	const struct bd_bin_index *bi = bd_dump_binaries(c->d);
 	struct bin_ref *v = NULL;
 	struct bd_buf lines = BD_BUF_INIT, targets = BD_BUF_INIT;
 	size_t n = 0, cap = 0;
 	bool has_vheap = false;
-	enum bd_status rc = bd_bin_index_build(c->d, &bi, err);
+	enum bd_status rc = BD_OK;
 
-	if (rc)
-		return rc;
+	if (!bi)
+		return bd_fail(err, BD_ENOMEM, BD_NO_OFFSET, NULL, "out of memory indexing binaries");
 	if (c->t->n) {
 		/* BinVHeap: is written from OTP 21 on; before, every heap is read */
 		struct bd_section first;
@@ -253,7 +253,7 @@ static enum bd_status share_binaries(struct memory_ctx *c, struct bd_error *err)
 		    s.heap == BD_NO_SECTION)
 			continue;
 		bool hidden = false;
-		if (!collect_refs(c->d, &bi, s.heap, (uint32_t)i, &v, &n, &cap, &lines, &targets,
+		if (!collect_refs(c->d, bi, s.heap, (uint32_t)i, &v, &n, &cap, &lines, &targets,
 				  &hidden)) {
 			rc = bd_fail(err, BD_ENOMEM, BD_NO_OFFSET, NULL, "out of memory reading binaries");
 			goto out;
@@ -286,7 +286,6 @@ out:
 	bd_free(v);
 	bd_buf_release(&lines);
 	bd_buf_release(&targets);
-	bd_bin_index_release(&bi);
 	return rc;
 }
 

@@ -109,6 +109,8 @@ void bd_dump_free(struct bd_dump *d)
 		return;
 	if (d->literals && d->literals_free)
 		d->literals_free(d->literals);
+	if (d->binaries && d->binaries_free)
+		d->binaries_free(d->binaries);
 	proc_map_free(d->procs);
 	bd_free(d->proc_list);
 	bd_free(d->stack_list);

@@ -39,6 +39,9 @@ struct bd_dump {
 	void (*literals_free)(void *literals);
 	/* pid -> process label, of the term stage, in the arena; built on first use */
 	void *labels;
+	/* address -> =binary section, of the term stage, built on first use */
+	void *binaries;
+	void (*binaries_free)(void *binaries);
 };
 
 /* The sections of one process: indexes into the section index, BD_NO_SECTION if absent. */

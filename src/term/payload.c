@@ -27,8 +27,12 @@ enum bd_status bd_bin_index_build(const struct bd_dump *d, struct bd_bin_index *
 				  struct bd_error *err)
 {
 	size_t cap = 0;
+	bool sorted = true;
 
 	memset(out, 0, sizeof(*out));
+	/* one allocation: the index counted the sections */
+	if (!bd_grow((void **)&out->v, &cap, d->index.count[BD_SECT_BINARY] + 1, sizeof(*out->v)))
+		return bd_fail(err, BD_ENOMEM, BD_NO_OFFSET, NULL, "out of memory indexing binaries");
 	for (size_t i = bd_section_find(d, BD_SECT_BINARY, 0); i < d->index.n;
 	     i = bd_section_find(d, BD_SECT_BINARY, i + 1)) {
 		struct bd_section s;
@@ -43,11 +47,32 @@ enum bd_status bd_bin_index_build(const struct bd_dump *d, struct bd_bin_index *
 		}
 		out->v[out->n].addr = addr;
 		out->v[out->n].section = i;
+		sorted = sorted && (!out->n || out->v[out->n - 1].addr <= addr);
 		out->n++;
 	}
-	if (out->n)
+	if (!sorted)
 		bd_sort(out->v, out->n, sizeof(*out->v), bin_cmp);
 	return BD_OK;
+}
+
+static void bin_index_free(void *p)
+{
+	bd_bin_index_release(p);
+	bd_free(p);
+}
+
+const struct bd_bin_index *bd_dump_binaries(struct bd_dump *d)
+{
+	if (!d->binaries) {
+		struct bd_bin_index *bi = bd_calloc(1, sizeof(*bi));
+		if (!bi || bd_bin_index_build(d, bi, NULL) != BD_OK) {
+			bd_free(bi);
+			return NULL;
+		}
+		d->binaries = bi;
+		d->binaries_free = bin_index_free;
+	}
+	return d->binaries;
 }
 
 void bd_bin_index_release(struct bd_bin_index *bi)

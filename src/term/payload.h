@@ -21,6 +21,11 @@ enum bd_status bd_bin_index_build(const struct bd_dump *d, struct bd_bin_index *
 				  struct bd_error *err);
 void bd_bin_index_release(struct bd_bin_index *bi);
 /*
+ * The dump's own index, built on first use and kept with the dump; NULL
+ * when out of memory. Build it before threads share the dump.
+ */
+const struct bd_bin_index *bd_dump_binaries(struct bd_dump *d);
+/*
  * Payload text (base64, or hex before dump 0.5) and byte size of the
  * binary at addr; false if the dump has no such section.
  */

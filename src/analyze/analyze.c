@@ -139,7 +139,7 @@ static void scan_procs(struct bd_dump *d, struct proc_stats *st, bd_proc_visit_f
 		struct bd_proc p;
 		bd_section_get(d, i, &s);
 		/* a snapshot's Stack words and Window reductions too */
-		bd_parse_proc_fields(&s, visit ? BD_VISIT_FIELDS : SCAN_FIELDS, &p);
+		bd_parse_proc_fields(&s, SCAN_FIELDS | (visit ? BD_VISIT_FIELDS : 0), &p);
 		if (visit)
 			visit(visit_ctx, st->n, &p);
 		/* runaways are judged on the window's work when there is one */

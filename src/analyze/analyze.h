@@ -109,19 +109,18 @@ void bd_explain_slogan(const struct bd_dump *d, struct bd_slogan *out);
 /* The process that was running on the thread that wrote the dump ("" if none). */
 struct bd_slice bd_dump_writer_process(const struct bd_dump *d);
 
-
 /* Whether d was read from a live snapshot (no heaps, messages or states). */
 bool bd_is_snapshot(const struct bd_dump *d);
 
 /*
  * A process as analyze's scan reads it (rank: its place among the =proc
- * sections; the fields of BD_VISIT_FIELDS parsed), called on one thread.
+ * sections; at least the fields of BD_VISIT_FIELDS parsed), called on one
+ * thread.
  */
 #define BD_VISIT_FIELDS                                                                   \
 	(BD_PF_BIT(BD_PF_NAME) | BD_PF_BIT(BD_PF_SPAWNED_AS) | BD_PF_BIT(BD_PF_SPAWNED_BY) |    \
 	 BD_PF_MEMORY_ALL | BD_PF_BIT(BD_PF_STACK_HEAP) | BD_PF_BIT(BD_PF_OLD_HEAP) |          \
-	 BD_PF_BIT(BD_PF_MESSAGE_QUEUE_LEN) | BD_PF_BIT(BD_PF_REDUCTIONS) |                    \
-	 BD_PF_BIT(BD_PF_STACK_WORDS) | BD_PF_BIT(BD_PF_WINDOW_REDUCTIONS))
+	 BD_PF_BIT(BD_PF_MESSAGE_QUEUE_LEN) | BD_PF_BIT(BD_PF_REDUCTIONS))
 typedef void (*bd_proc_visit_fn)(void *ctx, size_t rank, const struct bd_proc *p);
 
 /* bd_report_analyze, handing every process to visit as it reads them once for itself. */

@@ -299,15 +299,19 @@ struct bd_slice bd_dump_find_name(struct bd_dump *d, struct bd_slice name)
 struct bd_proc_map {
 	size_t cap;               /* n + n/2 + 1 slots: two thirds full at most */
 	_Atomic uint64_t *keys;   /* (hash >> 32) << 32 | (rank + 1); 0 = empty */
-	_Atomic uint32_t *extras; /* by rank: section index + 1 of its first per-process
-				   * section; 0 = none; NULL until sections by pid are asked */
-	void *extras_mem;         /* extras, as allocated */
+	struct proc_extras *extras; /* NULL until sections by pid are asked */
+};
+
+/* By rank: section index + 1 of each process's first per-process section; 0 = none. */
+struct proc_extras {
+	size_t n;                   /* processes */
+	_Atomic uint32_t first[];
 };
 
 static void proc_map_free(struct bd_proc_map *m)
 {
 	if (m)
-		bd_free(m->extras_mem);
+		bd_free(m->extras);
 	bd_free(m);
 }
 
@@ -425,7 +429,7 @@ static void insert_extras(void *ctx, size_t part)
 			size_t i = d->stack_list[k];
 			uint32_t rank = slot_rank(b->m, proc_slot(d, b->m, bd_section_id(d, i)));
 			if (rank)
-				keep_first(&b->m->extras[rank - 1], (uint32_t)(i + 1));
+				keep_first(&b->m->extras->first[rank - 1], (uint32_t)(i + 1));
 		}
 		return;
 	}
@@ -440,14 +444,14 @@ static void insert_extras(void *ctx, size_t part)
 		prev = id;
 		rank = slot_rank(b->m, proc_slot(d, b->m, id));
 		if (rank)
-			keep_first(&b->m->extras[rank - 1], (uint32_t)(i + 1));
+			keep_first(&b->m->extras->first[rank - 1], (uint32_t)(i + 1));
 	}
 }
 
-/* Built once, complete, on d->threads threads; never rebuilt under a reader. */
 /*
  * The pids, without the per-process sections (extras_build adds them):
  * finding a process by pid and its sections by position needs no more.
+ * Built once, complete, on d->threads threads; never rebuilt under a reader.
  */
 static struct bd_proc_map *proc_map_build(struct bd_dump *d)
 {
@@ -474,10 +478,10 @@ static bool extras_build(struct bd_dump *d, struct bd_proc_map *m)
 	struct map_build b = { d, m, d->index.count[BD_SECT_PROC_STACK] < n };
 	size_t extras = b.full_groups ? d->index.n : d->n_stack_list;
 
-	m->extras_mem = bd_calloc(n ? n : 1, sizeof(*m->extras));
-	if (!m->extras_mem)
+	m->extras = bd_calloc(1, sizeof(*m->extras) + n * sizeof(m->extras->first[0]));
+	if (!m->extras)
 		return false;
-	m->extras = m->extras_mem;
+	m->extras->n = n;
 	bd_parallel(extras / MAP_PART + 1, d->threads, insert_extras, &b);
 	return true;
 }
@@ -508,7 +512,7 @@ static bool sections_map_ready(struct bd_dump *d)
 static void sections_of_rank(const struct bd_dump *d, size_t k, struct bd_slice pid,
 			     struct bd_proc_sections *out)
 {
-	uint32_t extra = atomic_load_explicit(&d->procs->extras[k], memory_order_relaxed);
+	uint32_t extra = atomic_load_explicit(&d->procs->extras->first[k], memory_order_relaxed);
 	size_t first;
 
 	if (!extra)
@@ -599,6 +603,12 @@ size_t bd_dump_proc_rank(const struct bd_dump *d, size_t proc_i)
 /* Most stacks probed before asking the pid map. */
 #define PROBE_MAX 1024
 
+/* Processes without per-process sections: too many to probe past, and the map is asked. */
+static bool too_many_missing(const struct bd_dump *d)
+{
+	return d->n_proc_list > d->n_stack_list && d->n_proc_list - d->n_stack_list >= PROBE_MAX;
+}
+
 bool bd_dump_proc_sections_at(struct bd_dump *d, size_t proc_i, struct bd_proc_sections *out)
 {
 	struct bd_slice pid;
@@ -617,7 +627,7 @@ bool bd_dump_proc_sections_at(struct bd_dump *d, size_t proc_i, struct bd_proc_s
 		out->proc = proc_i;
 		return true;
 	}
-	if (missing >= PROBE_MAX) {
+	if (too_many_missing(d)) {
 		/* too many processes without sections to probe: the map has them by rank */
 		out->proc = proc_i;
 		if (sections_map_ready(d))
@@ -691,8 +701,7 @@ void bd_dump_prepare_pids(struct bd_dump *d)
 	if (!d->lists_built)
 		lists_build(d);
 	proc_map_ready(d);
-	/* bd_dump_proc_sections_at asks the map for the sections when too many are missing */
-	if (d->procs && d->n_proc_list > d->n_stack_list &&
-	    d->n_proc_list - d->n_stack_list >= PROBE_MAX)
+	/* bd_dump_proc_sections_at asks the map for the sections then */
+	if (d->procs && too_many_missing(d))
 		sections_map_ready(d);
 }

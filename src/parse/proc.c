@@ -123,7 +123,9 @@ static inline bool key_is(const char *p, const char *e, size_t ki, struct bd_sli
 
 static void store(struct bd_proc *p, const struct proc_key *k, struct bd_slice v)
 {
-	struct bd_slice text = k->kind == CODE ? bd_code_location(v) : bd_slice_trim(v);
+	struct bd_slice text = k->kind == CODE ? bd_code_location(v)
+			       : k->kind == TEXT ? bd_slice_trim(v)
+						 : v;
 	uint64_t n = k->kind == NUMBER ? num(v) : 0;
 
 	switch ((enum bd_proc_field)k->field) {

@@ -21,6 +21,7 @@
 
 struct state_rec {
 	uint32_t section;          /* the =proc section */
+	struct bd_pid id;          /* ties are ranked by pid, whatever the dump's order */
 	const char *kind;
 	struct bd_slice module;
 	bool hibernated;
@@ -36,7 +37,19 @@ struct state_rec {
 struct heap_rec {
 	uint32_t section;
 	uint64_t words;            /* Stack+heap + OldHeap */
+	struct bd_pid id;
 };
+
+/* Larger first; of equal size, the lower pid. */
+static int heap_cmp(const void *a, const void *b)
+{
+	const struct heap_rec *x = a;
+	const struct heap_rec *y = b;
+
+	if (x->words != y->words)
+		return x->words > y->words ? -1 : 1;
+	return bd_pid_cmp(&x->id, &y->id);
+}
 
 /* The TOP_HEAPS largest heaps of non-behaviour processes. */
 struct heap_top {
@@ -65,7 +78,18 @@ static int state_cmp(const void *a, const void *b)
 	/* a hibernated state ranks by its live heap, its upper bound */
 	if (x->words != y->words)
 		return x->words > y->words ? -1 : 1;
-	return x->section < y->section ? -1 : x->section > y->section;
+	int c = bd_pid_cmp(&x->id, &y->id);
+	return c ? c : x->section < y->section ? -1 : x->section > y->section;
+}
+
+/* The pid's parts, or all ones (last) for one that does not parse. */
+static struct bd_pid pid_id(struct bd_slice pid)
+{
+	struct bd_pid id;
+
+	if (!bd_parse_pid(pid, &id))
+		id.node = id.num = id.serial = UINT32_MAX;
+	return id;
 }
 
 static bool may_be_behaviour(const struct bd_proc *p)
@@ -79,22 +103,22 @@ static bool may_be_behaviour(const struct bd_proc *p)
 
 static void note_heap(struct heap_top *t, size_t section, const struct bd_proc *p)
 {
-	uint64_t words = 0;
+	struct heap_rec h = { (uint32_t)section, 0, pid_id(p->pid) };
 	size_t worst = 0;
 
 	if (p->stack_heap_words != BD_UNSET)
-		words += p->stack_heap_words;
+		h.words += p->stack_heap_words;
 	if (p->old_heap_words != BD_UNSET)
-		words += p->old_heap_words;
+		h.words += p->old_heap_words;
 	if (t->n < TOP_HEAPS) {
-		t->v[t->n++] = (struct heap_rec){ (uint32_t)section, words };
+		t->v[t->n++] = h;
 		return;
 	}
 	for (size_t i = 1; i < TOP_HEAPS; i++)
-		if (t->v[i].words < t->v[worst].words)
+		if (heap_cmp(&t->v[i], &t->v[worst]) > 0)
 			worst = i;
-	if (words > t->v[worst].words)
-		t->v[worst] = (struct heap_rec){ (uint32_t)section, words };
+	if (heap_cmp(&h, &t->v[worst]) < 0)
+		t->v[worst] = h;
 }
 
 static char *arena_buf(struct rm_builder *b, const struct bd_buf *buf)
@@ -117,6 +141,7 @@ static enum bd_status add_state(struct states_ctx *c, struct bd_process *p,
 	r = &c->recs[c->n];
 	memset(r, 0, sizeof(*r));
 	r->section = (uint32_t)section;
+	r->id = pid_id(p->pid);
 	r->kind = beh->kind;
 	r->module = beh->module;
 	r->hibernated = beh->hibernated;
@@ -433,16 +458,6 @@ static enum bd_status fill_shape(struct states_ctx *c, struct state_rec *r, stru
 	bd_buf_release(&shape);
 	bd_process_close(&p);
 	return rc;
-}
-
-static int heap_cmp(const void *a, const void *b)
-{
-	const struct heap_rec *x = a;
-	const struct heap_rec *y = b;
-
-	if (x->words != y->words)
-		return x->words > y->words ? -1 : 1;
-	return x->section < y->section ? -1 : x->section > y->section;
 }
 
 /*

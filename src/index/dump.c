@@ -644,8 +644,12 @@ bool bd_dump_proc_sections_at(struct bd_dump *d, size_t proc_i, struct bd_proc_s
 			break;
 		}
 	}
-	if (at == SIZE_MAX)
-		return true; /* a process without sections */
+	if (at == SIZE_MAX) {
+		/* not where the dump's order puts it: stacks listed in another order, or none */
+		bd_dump_proc_sections(d, pid, out);
+		out->proc = proc_i;
+		return true;
+	}
 	out->stack = at;
 	for (size_t i = at; i > 0 && same_process(d, i - 1, pid); i--) {
 		enum bd_sect k = bd_index_kind(&d->index, i - 1);

@@ -6,6 +6,7 @@ with xmllint from libxml2-utils) and checked to agree with the JSON report.
 
 usage: check_captures.py BEAMDUMP
 """
+import gzip
 import json
 import os
 import re
@@ -209,6 +210,40 @@ rc, out, _ = run("diff", f"{FX}/ci_base.dump.gz", f"{FX}/ci_clean.dump.gz", "--f
 d = json.loads(out)
 if d["born"] or d["gone"] or d["ets_born"] or d["ets_gone"] or any(d["findings"].values()):
     fail("diff of two clean runs shows processes, tables or findings born or gone")
+
+
+
+def reversed_procs(src, dst):
+    """src with its =proc sections in reverse order: a process table listed in another order."""
+    with gzip.open(src, "rb") as f:
+        text = f.read()
+    parts = re.split(rb"(?m)^(?==)", text)
+    procs = [i for i, p in enumerate(parts) if p.startswith(b"=proc:")]
+    if procs != list(range(procs[0], procs[-1] + 1)):
+        raise SystemExit(f"FAIL {src}: its =proc sections are not one run")
+    parts[procs[0]:procs[-1] + 1] = parts[procs[-1]:procs[0] - 1:-1]
+    with gzip.open(dst, "wb") as f:
+        f.write(b"".join(parts))
+
+
+def without_files(rep):
+    return json.dumps({k: v for k, v in rep.items() if k not in ("input", "baseline")}, sort_keys=True)
+
+
+# the order a dump lists its processes in changes nothing check or diff say
+with tempfile.TemporaryDirectory() as tmp:
+    for mode in ("mailbox", "deadlock"):
+        orig = f"{FX}/ci_{mode}.dump.gz"
+        rev = os.path.join(tmp, f"ci_{mode}.dump.gz")
+        reversed_procs(orig, rev)
+        a = check_json(orig, "--baseline", f"{FX}/ci_base.dump.gz", "--rules", RULES)
+        b = check_json(rev, "--baseline", f"{FX}/ci_base.dump.gz", "--rules", RULES)
+        if without_files(a) != without_files(b):
+            fail(f"check ci_{mode}: the report changes with the order of its processes")
+        rc, out, _ = run("diff", orig, rev, "--format", "json")
+        d = json.loads(out)
+        if d["processes"] or d["born"] or d["gone"] or any(d["findings"][k] for k in ("new", "resolved")):
+            fail(f"diff ci_{mode} against itself reordered shows changes")
 
 # three captures: the planted leaker (and its table) only
 rc, out, _ = run("diff", f"{FX}/ci_base.dump.gz", f"{FX}/ci_target.dump.gz",

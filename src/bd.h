@@ -204,6 +204,19 @@ void bd_buf_printf(struct bd_buf *b, const char *fmt, ...) BD_PRINTF(2, 3);
 /* qsort that accepts an empty (possibly NULL) array. */
 void bd_sort(void *base, size_t n, size_t size, int (*cmp)(const void *, const void *));
 
+/* A 64-bit sort key and the caller's index of what it was made from. */
+struct bd_sort_key {
+	uint64_t key;
+	size_t at;
+};
+
+/*
+ * Order v[0..n) by key, stably, in a few linear passes: for large tables
+ * whose order is a number (pids as (serial, number)), where a comparison
+ * sort would take log2(n) passes. False when out of memory, v unchanged.
+ */
+bool bd_sort_keys(struct bd_sort_key *v, size_t n) BD_WARN_UNUSED;
+
 /* --------------------------------------------------- checked allocation */
 
 void *bd_malloc(size_t size);

@@ -144,9 +144,48 @@ static int proc_ptr_cmp(const void *a, const void *b)
 }
 
 /*
- * Order by pid (a dump's table usually is already) and fold the rows of one
- * process. Pointers are sorted, then the rows follow them in place, each
- * moved once: a second table would be as large as the first.
+ * Where each row goes, by pid: in by[0..n). A dump lists its processes by
+ * slot of the process table, which interleaves serials, so a large table
+ * is far from pid order. Pids of one node order as the number
+ * (serial, number), sorted by radix in a few passes; anything else (a pid
+ * that did not parse, several nodes) by comparison.
+ */
+static bool pid_key(const struct bd_pid *id, const struct bd_pid *first, size_t at,
+		    struct bd_sort_key *key)
+{
+	*key = (struct bd_sort_key){ (uint64_t)id->serial << 32 | id->num, at };
+	return id->node == first->node && id->num != UINT32_MAX;
+}
+
+static void pid_order(struct bd_cap_proc *rows, size_t n, struct bd_cap_proc **by)
+{
+	struct bd_sort_key *keys = bd_realloc_array(NULL, n, sizeof(*keys));
+	bool numeric = keys != NULL;
+
+	for (size_t i = 0; i < n && numeric; i++)
+		numeric = pid_key(&rows[i].id, &rows[0].id, i, &keys[i]);
+	if (numeric && bd_sort_keys(keys, n)) {
+		for (size_t i = 0; i < n; i++)
+			by[i] = &rows[keys[i].at];
+		/* one pid written two ways (rare) is ordered by its text too, as proc_cmp does */
+		for (size_t i = 0, j; i < n; i = j) {
+			for (j = i + 1; j < n && keys[j].key == keys[i].key; j++)
+				;
+			if (j - i > 1)
+				bd_sort(by + i, j - i, sizeof(*by), proc_ptr_cmp);
+		}
+	} else {
+		for (size_t i = 0; i < n; i++)
+			by[i] = &rows[i];
+		bd_sort(by, n, sizeof(*by), proc_ptr_cmp);
+	}
+	bd_free(keys);
+}
+
+/*
+ * Order by pid and fold the rows of one process. Where each row goes is
+ * found first, then the rows follow in place, each moved once: a second
+ * table would be as large as the first.
  */
 static void order_procs(struct bd_capture *c, bool *oom)
 {
@@ -158,14 +197,12 @@ static void order_procs(struct bd_capture *c, bool *oom)
 		sorted = proc_cmp(&rows[i - 1], &rows[i]) < 0;
 	if (sorted)
 		return;
-	by = bd_malloc(c->n_procs * sizeof(*by));
+	by = bd_realloc_array(NULL, c->n_procs, sizeof(*by));
 	if (!by) {
 		*oom = true;
 		return;
 	}
-	for (size_t i = 0; i < c->n_procs; i++)
-		by[i] = &rows[i];
-	bd_sort(by, c->n_procs, sizeof(*by), proc_ptr_cmp);
+	pid_order(rows, c->n_procs, by);
 	/* place i takes row by[i]; follow each cycle, marking places done with NULL */
 	for (size_t i = 0; i < c->n_procs; i++) {
 		if (!by[i] || by[i] == &rows[i]) {
@@ -346,13 +383,65 @@ static void read_analyze(struct loader *l, const struct rm_node *root)
  * dump is read once for both. Room for every process and analyze's rows is
  * made first, so the table never moves as it fills.
  */
+struct last_text {
+	const char *text;            /* the last copy made, or NULL */
+	size_t len;
+};
+
 struct procs_fill {
 	struct bd_dump *d;
-	struct bd_cap_proc *procs;   /* the table, by rank */
+	struct bd_cap_proc *procs;   /* the table */
+	uint32_t *place;             /* rank -> row in pid order; NULL: row = rank */
 	size_t n;
 	struct bd_arena *arena;
+	struct last_text call, spawned_by;
 	bool oom;
 };
+
+/*
+ * A copy of s, or the last one made if s reads the same: workers spawned one
+ * after another share their initial call and parent, and one copy serves
+ * the run of them.
+ */
+static const char *dup_or_last(struct procs_fill *pf, struct last_text *last, struct bd_slice s)
+{
+	if (last->text && s.len == last->len && memcmp(s.ptr, last->text, s.len) == 0)
+		return last->text;
+	last->text = arena_dup(pf->arena, s, &pf->oom);
+	last->len = last->text ? s.len : 0;
+	return last->text;
+}
+
+/*
+ * The row of each process in pid order, by rank, so that the table fills in
+ * order: moving its 100-byte rows into order afterwards costs a cache miss
+ * a row. NULL when the pids do not order as numbers; the rows are then
+ * ordered after the fill.
+ */
+static uint32_t *pid_places(const struct bd_dump *d, size_t n)
+{
+	struct bd_sort_key *keys = bd_realloc_array(NULL, n, sizeof(*keys));
+	uint32_t *place = n < UINT32_MAX ? bd_realloc_array(NULL, n, sizeof(*place)) : NULL;
+	struct bd_pid first, id;
+	bool numeric = keys && place;
+
+	for (size_t i = 0; i < n && numeric; i++) {
+		if (!bd_parse_pid(bd_section_id(d, d->proc_list[i]), &id))
+			numeric = false;
+		else if (i == 0)
+			first = id;
+		numeric = numeric && pid_key(&id, &first, i, &keys[i]);
+	}
+	if (numeric && bd_sort_keys(keys, n)) {
+		for (size_t k = 0; k < n; k++)
+			place[keys[k].at] = (uint32_t)k;
+	} else {
+		bd_free(place);
+		place = NULL;
+	}
+	bd_free(keys);
+	return place;
+}
 
 static bool procs_prepare(struct loader *l, struct bd_dump *d, struct procs_fill *pf)
 {
@@ -367,7 +456,9 @@ static bool procs_prepare(struct loader *l, struct bd_dump *d, struct procs_fill
 	c->n_arenas = 1;
 	bd_arena_init(&c->arenas[0]);
 	pf->procs = c->procs;
+	pf->place = pf->n > 1 ? pid_places(d, pf->n) : NULL;
 	pf->arena = &c->arenas[0];
+	pf->call = pf->spawned_by = (struct last_text){ NULL, 0 };
 	pf->oom = false;
 	return true;
 }
@@ -379,7 +470,7 @@ static void proc_visit(void *ctx, size_t rank, const struct bd_proc *p)
 
 	if (rank >= pf->n)
 		return;
-	cp = &pf->procs[rank];
+	cp = &pf->procs[pf->place ? pf->place[rank] : rank];
 	memset(cp, 0, sizeof(*cp));
 	cp->pinned = cp->state = BD_UNSET;
 	cp->pid = arena_dup(pf->arena, p->pid, &pf->oom);
@@ -387,9 +478,9 @@ static void proc_visit(void *ctx, size_t rank, const struct bd_proc *p)
 		cp->id.node = cp->id.num = cp->id.serial = UINT32_MAX;
 	cp->name = arena_dup(pf->arena, bd_atom_text(pf->arena, p->name), &pf->oom);
 	cp->label = arena_dup(pf->arena, bd_dump_proc_label(pf->d, p->pid), &pf->oom);
-	cp->initial_call = arena_dup(pf->arena, p->spawned_as, &pf->oom);
+	cp->initial_call = dup_or_last(pf, &pf->call, p->spawned_as);
 	if (!bd_slice_eq(p->spawned_by, "[]"))
-		cp->spawned_by = arena_dup(pf->arena, p->spawned_by, &pf->oom);
+		cp->spawned_by = dup_or_last(pf, &pf->spawned_by, p->spawned_by);
 	cp->memory = bd_proc_memory(p, pf->d, NULL);
 	cp->queue = p->message_queue_len;
 	cp->reductions = p->reductions;
@@ -438,6 +529,7 @@ static enum bd_status load_dump(struct loader *l, const char *path,
 		return bd_fail(err, BD_ENOMEM, BD_NO_OFFSET, NULL, "out of memory reading processes");
 	}
 	rc = bd_report_analyze_visit(d, &ao, proc_visit, &pf, &r, err);
+	bd_free(pf.place);
 	if (!rc) {
 		l->c->source = bd_dump_info(d)->source;  /* "dump" or "snapshot" */
 		l->c->creation = bd_dump_info(d)->snapshot.creation;
@@ -561,12 +653,19 @@ static void finish(struct loader *l)
 	struct bd_capture *c = l->c;
 	size_t n;
 
+	const char *by = NULL;
+	const struct bd_cap_proc *parent = NULL;
+
 	order_procs(c, &l->oom);
 	n = c->n_procs;
 	for (size_t i = 0; i < n; i++) {
-		const struct bd_cap_proc *parent = c->procs[i].spawned_by
-			? bd_capture_proc(c, c->procs[i].spawned_by) : NULL;
-		c->procs[i].parent = parent ? parent->name : NULL;
+		const char *pby = c->procs[i].spawned_by;
+		/* siblings usually follow each other: their parent is looked up once */
+		if (pby && (!by || (pby != by && strcmp(pby, by) != 0))) {
+			parent = bd_capture_proc(c, pby);
+			by = pby;
+		}
+		c->procs[i].parent = pby && parent ? parent->name : NULL;
 	}
 	for (size_t i = 0; i < c->n_ets; i++) {
 		const struct bd_cap_proc *owner = c->ets[i].owner ? bd_capture_proc(c, c->ets[i].owner)

@@ -281,8 +281,3 @@ void bd_buf_printf(struct bd_buf *b, const char *fmt, ...)
 	b->len += (size_t)n;
 }
 
-void bd_sort(void *base, size_t n, size_t size, int (*cmp)(const void *, const void *))
-{
-	if (n > 1)
-		qsort(base, n, size, cmp);
-}

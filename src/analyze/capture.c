@@ -11,6 +11,7 @@
 
 #include <stdio.h>
 #include <stdlib.h>
+#include <sys/stat.h>
 
 #define ANALYZE_TOP 64            /* rows per list asked of analyze (its maximum) */
 #define MAX_REPORT_BYTES (64u << 20)
@@ -726,11 +727,45 @@ static void load_one(void *ctx, size_t i)
 
 #define LOAD_MAX 3
 
+/* The size of a dump to read, 0 for a saved report or standard input. */
+static uint64_t dump_size(const char *path)
+{
+	struct stat st;
+
+	if (strcmp(path, "-") == 0 || is_json(path) || stat(path, &st) != 0)
+		return 0;
+	return (uint64_t)st.st_size;
+}
+
+/*
+ * Threads for each capture's analysis. Dumps of about one size read side
+ * by side each take their share, so their analyses do not take turns on
+ * the same cores; a saved report reads in milliseconds and a much smaller
+ * dump is done early, so then each dump is given every thread.
+ */
+static unsigned threads_each(const char *const *paths, size_t n, unsigned threads)
+{
+	uint64_t least = UINT64_MAX, most = 0;
+	size_t dumps = 0;
+
+	for (size_t i = 0; i < n; i++) {
+		uint64_t size = dump_size(paths[i]);
+		if (!size)
+			continue;
+		dumps++;
+		least = size < least ? size : least;
+		most = size > most ? size : most;
+	}
+	if (dumps < 2 || most > least + least / 2)
+		return threads;
+	return threads / dumps ? threads / (unsigned)dumps : 1;
+}
+
 enum bd_status bd_capture_load_all(struct bd_capture **out, const char *const *paths, size_t n,
 				   const struct bd_open_opts *opts, struct bd_error *err)
 {
 	struct load_job jobs[LOAD_MAX];
-	struct bd_open_opts quiet;
+	struct bd_open_opts quiet, each[LOAD_MAX];
 	enum bd_status rc = BD_OK;
 
 	if (n > LOAD_MAX)
@@ -741,12 +776,17 @@ enum bd_status bd_capture_load_all(struct bd_capture **out, const char *const *p
 		quiet.progress = NULL;
 		quiet.progress_ctx = NULL;
 	}
+	unsigned threads = opts && opts->threads ? opts->threads : bd_threads_online();
+	unsigned per = threads_each(paths, n, threads);
 	memset(jobs, 0, sizeof(jobs));
 	for (size_t i = 0; i < n; i++) {
 		jobs[i].path = paths[i];
-		jobs[i].opts = opts && i ? &quiet : opts;
+		if (opts) {
+			each[i] = i ? quiet : *opts;
+			each[i].threads = per;
+			jobs[i].opts = &each[i];
+		}
 	}
-	unsigned threads = opts && opts->threads ? opts->threads : bd_threads_online();
 	size_t stdin_reads = 0;
 	for (size_t i = 0; i < n; i++)
 		stdin_reads += strcmp(paths[i], "-") == 0;

@@ -317,6 +317,7 @@ struct bd_states_opts {
 	size_t limit;              /* states listed, largest first; 0: 20 */
 	bool print;                /* print each listed state */
 	struct bd_term_opts terms; /* how states are printed and shapes written */
+	bool no_shapes;            /* sizes only: every "shape" empty, a big state walked once */
 };
 
 /*
@@ -378,7 +379,8 @@ BD_API enum bd_status bd_deadlocks_dot(struct bd_dump *dump, const struct bd_dea
 /* -------------------------------------------------------------- analyze */
 
 struct bd_analyze_opts {
-	size_t top; /* rows per list; 0: 5 */
+	size_t top;     /* rows per list; 0: 5 */
+	bool no_shapes; /* states sized, not summarised (as bd_states_opts.no_shapes) */
 };
 
 /*

@@ -18,51 +18,52 @@
 
 struct part {
 	const char *name;
-	enum bd_status (*build)(struct bd_dump *d, size_t top, struct bd_report **out,
-				struct bd_error *err);
+	enum bd_status (*build)(struct bd_dump *d, const struct bd_analyze_opts *opts,
+				struct bd_report **out, struct bd_error *err);
 	struct bd_report *report;
 	enum bd_status rc;
 	struct bd_error err;
 };
 
-static enum bd_status build_summary(struct bd_dump *d, size_t top, struct bd_report **out,
-				    struct bd_error *err)
+static enum bd_status build_summary(struct bd_dump *d, const struct bd_analyze_opts *a,
+				    struct bd_report **out, struct bd_error *err)
 {
-	(void)top;
+	(void)a;
 	return bd_report_summary(d, out, err);
 }
 
-static enum bd_status build_states(struct bd_dump *d, size_t top, struct bd_report **out,
-				   struct bd_error *err)
+static enum bd_status build_states(struct bd_dump *d, const struct bd_analyze_opts *a,
+				   struct bd_report **out, struct bd_error *err)
 {
 	struct bd_states_opts o;
 
 	memset(&o, 0, sizeof(o));
-	o.limit = top;
+	o.limit = a->top;
+	o.no_shapes = a->no_shapes;
 	return bd_report_states(d, &o, out, err);
 }
 
-static enum bd_status build_leaks(struct bd_dump *d, size_t top, struct bd_report **out,
-				  struct bd_error *err)
+static enum bd_status build_leaks(struct bd_dump *d, const struct bd_analyze_opts *a,
+				  struct bd_report **out, struct bd_error *err)
 {
 	struct bd_leaks_opts o;
 
 	memset(&o, 0, sizeof(o));
-	o.top = top;
+	o.top = a->top;
 	return bd_report_leaks(d, &o, out, err);
 }
 
-static enum bd_status build_deadlocks(struct bd_dump *d, size_t top, struct bd_report **out,
-				      struct bd_error *err)
+static enum bd_status build_deadlocks(struct bd_dump *d, const struct bd_analyze_opts *a,
+				      struct bd_report **out, struct bd_error *err)
 {
-	(void)top;
+	(void)a;
 	return bd_report_deadlocks(d, NULL, out, err);
 }
 
-static enum bd_status build_memory(struct bd_dump *d, size_t top, struct bd_report **out,
-				   struct bd_error *err)
+static enum bd_status build_memory(struct bd_dump *d, const struct bd_analyze_opts *a,
+				   struct bd_report **out, struct bd_error *err)
 {
-	struct bd_memory_opts o = { BD_MEMORY_BY_APP, 1, top };
+	struct bd_memory_opts o = { BD_MEMORY_BY_APP, 1, a->top };
 
 	return bd_report_memory(d, &o, out, err);
 }
@@ -171,7 +172,7 @@ static void scan_procs(struct bd_dump *d, struct proc_stats *st, bd_proc_visit_f
  */
 struct side_by_side {
 	struct bd_dump *d;
-	size_t top;
+	const struct bd_analyze_opts *opts;
 	struct part *parts;
 	struct proc_stats *st;
 	bd_proc_visit_fn visit;
@@ -191,7 +192,7 @@ static void run_side(void *arg, size_t job)
 	}
 	p = &run->parts[run_order[job]];
 	p->err.offset = BD_NO_OFFSET;
-	p->rc = p->build(run->d, run->top, &p->report, &p->err);
+	p->rc = p->build(run->d, run->opts, &p->report, &p->err);
 }
 
 static void add_top(struct rm_builder *b, struct rm_node *parent, const char *key,
@@ -604,8 +605,8 @@ enum bd_status bd_report_analyze_visit(struct bd_dump *d, const struct bd_analyz
 {
 	static const struct {
 		const char *name;
-		enum bd_status (*build)(struct bd_dump *, size_t, struct bd_report **,
-					struct bd_error *);
+		enum bd_status (*build)(struct bd_dump *, const struct bd_analyze_opts *,
+					struct bd_report **, struct bd_error *);
 	} kinds[N_PARTS] = {
 		{ "leaks", build_leaks },
 		{ "summary", build_summary },
@@ -614,6 +615,7 @@ enum bd_status bd_report_analyze_visit(struct bd_dump *d, const struct bd_analyz
 		{ "memory", build_memory },
 	};
 	size_t top = opts && opts->top ? opts->top : DEFAULT_TOP;
+	struct bd_analyze_opts part_opts = { top, opts && opts->no_shapes };
 	struct analyze_ctx *c = bd_calloc(1, sizeof(*c));
 	struct bd_report *r = bd_report_new("beamdump analyze", d);
 	struct proc_stats st;
@@ -633,7 +635,7 @@ enum bd_status bd_report_analyze_visit(struct bd_dump *d, const struct bd_analyz
 	r->cleanup = analyze_cleanup;
 	r->cleanup_ctx = c;
 	if (top > 64)
-		top = 64;
+		top = part_opts.top = 64;
 	for (size_t i = 0; i < N_PARTS; i++) {
 		c->parts[i].name = kinds[i].name;
 		c->parts[i].build = kinds[i].build;
@@ -643,7 +645,7 @@ enum bd_status bd_report_analyze_visit(struct bd_dump *d, const struct bd_analyz
 	bd_dump_binaries(d);
 	bd_dump_prepare_shared(d);
 	bd_dump_proc_label(d, bd_slice_make("", 0));
-	run = (struct side_by_side){ d, top, c->parts, &st, visit, visit_ctx };
+	run = (struct side_by_side){ d, &part_opts, c->parts, &st, visit, visit_ctx };
 	memset(&st, 0, sizeof(st));
 	st.memory = (struct top_list){ tops[0], 0, top };
 	st.mq = (struct top_list){ tops[1], 0, top };

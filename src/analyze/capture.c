@@ -519,7 +519,8 @@ static enum bd_status load_dump(struct loader *l, const char *path,
 {
 	struct bd_dump *d = NULL;
 	struct bd_report *r = NULL;
-	struct bd_analyze_opts ao = { ANALYZE_TOP };
+	/* check and diff read states' sizes, never their shapes: a big state is walked once */
+	struct bd_analyze_opts ao = { ANALYZE_TOP, true };
 	enum bd_status rc = bd_dump_open(&d, path, opts, err);
 
 	if (rc)

@@ -150,7 +150,7 @@ static enum bd_status add_state(struct states_ctx *c, struct bd_process *p,
 		struct bd_term_size sz;
 		struct bd_buf shape = BD_BUF_INIT;
 		/* a big state's shape is summarised beside its sizing; others' when shown */
-		bool big = bd_is_big_heap(p);
+		bool big = bd_is_big_heap(p) && !(c->opts && c->opts->no_shapes);
 		rc = bd_measure_state(p, beh, c->po.syntax, &sz, big ? &shape : NULL, err);
 		if (rc) {
 			bd_buf_release(&shape);
@@ -424,7 +424,9 @@ static enum bd_status heap_row(struct states_ctx *c, struct rm_node *arr, const 
 		bd_rm_flags(bd_rm_slice(b, row, "frame", fr ? fr->function : bd_slice_make("", 0)), RM_WIDE);
 		bd_rm_uint(b, row, "words", top[t].words);
 		bd_rm_bytes(b, row, "bytes", top[t].words * c->d->info.word_size);
-		rc = bd_term_shape_summary(&p.ctx, &p.slots[top[t].slot].elem, c->po.syntax, &shape, err);
+		if (!(c->opts && c->opts->no_shapes))
+			rc = bd_term_shape_summary(&p.ctx, &p.slots[top[t].slot].elem, c->po.syntax,
+						   &shape, err);
 		if (!rc)
 			bd_rm_flags(bd_rm_str(b, row, "shape", shape.ptr), RM_FULL | RM_CODE);
 		bd_buf_release(&shape);
@@ -444,7 +446,7 @@ static enum bd_status fill_shape(struct states_ctx *c, struct state_rec *r, stru
 	struct bd_buf shape = BD_BUF_INIT;
 	enum bd_status rc;
 
-	if (r->shape || !r->found_in)
+	if (r->shape || !r->found_in || (c->opts && c->opts->no_shapes))
 		return BD_OK;
 	rc = bd_process_open_at(&p, c->d, r->section, err);
 	if (rc)
@@ -525,10 +527,10 @@ static void add_findings(struct states_ctx *c, struct bd_findings *findings)
 		why[0] = '\0';
 		if (r->missing)
 			lower_bound_reason(c->d, r, why, sizeof(why));
-		snprintf(evidence, sizeof(evidence), "%s%llu words (erts_debug:flat_size) found in %s: "
-			 "%s%s%s", r->missing ? "at least " : "", (unsigned long long)r->words,
-			 r->found_in ? r->found_in : "?", r->shape ? r->shape : "",
-			 r->missing ? "; a lower bound: " : "", why);
+		snprintf(evidence, sizeof(evidence), "%s%llu words (erts_debug:flat_size) found in %s"
+			 "%s%s%s%s", r->missing ? "at least " : "", (unsigned long long)r->words,
+			 r->found_in ? r->found_in : "?", r->shape && *r->shape ? ": " : "",
+			 r->shape ? r->shape : "", r->missing ? "; a lower bound: " : "", why);
 		f = bd_finding_add(findings, "large_state", sev, title, evidence,
 				   "look at what the shape says grows without bound (a list or map "
 				   "that is only ever added to); cap it, expire entries, or move it to ETS");

@@ -4,8 +4,8 @@
 
 #include <inttypes.h>
 
-/* The JSON text of `states` on a fixture. */
-static char *states_json(const char *fixture, size_t limit, bool print)
+/* The JSON text of `states` on a fixture, with or without shapes. */
+static char *states_json_shapes(const char *fixture, size_t limit, bool print, bool shapes)
 {
 	struct bd_dump *d = bd_test_open_fixture(fixture);
 	struct bd_states_opts o;
@@ -16,12 +16,18 @@ static char *states_json(const char *fixture, size_t limit, bool print)
 	memset(&o, 0, sizeof(o));
 	o.limit = limit;
 	o.print = print;
+	o.no_shapes = !shapes;
 	if (bd_report_states(d, &o, &r, &err) != BD_OK)
 		fail_msg("states: %s", err.msg);
 	json = bd_test_render(r, BD_FORMAT_JSON);
 	bd_report_free(r);
 	bd_dump_free(d);
 	return json;
+}
+
+static char *states_json(const char *fixture, size_t limit, bool print)
+{
+	return states_json_shapes(fixture, limit, print, true);
 }
 
 /* The JSON object of the states row for pid (up to its closing brace). */
@@ -100,6 +106,44 @@ static void dominating_states_are_findings(void **state)
 	*states = '\0';
 	assert_null(strstr(findings, "record_srv"));
 	free(json);
+}
+
+/* JSON text with every "shape" value, and what follows "found in M:F/A" in evidence, cut. */
+static void cut_shapes(char *json)
+{
+	static const char *const keys[] = { "\"shape\": \"", " found in " };
+
+	for (size_t k = 0; k < 2; k++) {
+		for (char *at = strstr(json, keys[k]); at; at = strstr(at, keys[k])) {
+			char *from = at + strlen(keys[k]);
+			char *to = from;
+			if (k == 1) {
+				while (*to && !(to[0] == ':' && to[1] == ' ') && *to != '"')
+					to++;
+				from = to;
+			}
+			while (*to && !(*to == '"' && to[-1] != '\\'))
+				to++;
+			memmove(from, to, strlen(to) + 1);
+			at = from;
+		}
+	}
+}
+
+static void without_shapes_only_the_shapes_are_gone(void **state)
+{
+	char *with = states_json_shapes("states.dump.gz", 100, false, true);
+	char *without = states_json_shapes("states.dump.gz", 100, false, false);
+
+	(void)state;
+	assert_non_null(strstr(with, "\"shape\": \"map(200000 × integer => integer)\""));
+	assert_null(strstr(without, "map(200000"));
+	/* the same states, sizes and findings in the same order */
+	cut_shapes(with);
+	cut_shapes(without);
+	assert_string_equal(with, without);
+	free(with);
+	free(without);
 }
 
 static void elixir_agent_and_genserver(void **state)
@@ -249,6 +293,7 @@ int main(void)
 		cmocka_unit_test(states_are_ranked_with_live_sizes),
 		cmocka_unit_test(hibernated_state_is_unknown_not_zero),
 		cmocka_unit_test(dominating_states_are_findings),
+		cmocka_unit_test(without_shapes_only_the_shapes_are_gone),
 		cmocka_unit_test(elixir_agent_and_genserver),
 		cmocka_unit_test(cut_heap_sizes_are_lower_bounds),
 		cmocka_unit_test(capture_state_sizes_match_the_node),

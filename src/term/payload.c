@@ -23,6 +23,26 @@ static int bin_cmp(const void *a, const void *b)
 	return x->addr < y->addr ? -1 : x->addr > y->addr;
 }
 
+/*
+ * A dump with many binaries lists them in no address order when their
+ * processes were spawned out of it: a radix sort of the addresses takes a
+ * few passes (1M binaries: qsort spent 0.5 s of CPU).
+ */
+static void sort_by_address(struct bd_bin_index *bi)
+{
+	struct bd_sort_key *keys = bd_realloc_array(NULL, bi->n, sizeof(*keys));
+
+	for (size_t i = 0; keys && i < bi->n; i++)
+		keys[i] = (struct bd_sort_key){ bi->v[i].addr, bi->v[i].section };
+	if (keys && bd_sort_keys(keys, bi->n)) {
+		for (size_t i = 0; i < bi->n; i++)
+			bi->v[i] = (struct bd_bin_entry){ keys[i].key, keys[i].at };
+	} else {
+		bd_sort(bi->v, bi->n, sizeof(*bi->v), bin_cmp);
+	}
+	bd_free(keys);
+}
+
 enum bd_status bd_bin_index_build(const struct bd_dump *d, struct bd_bin_index *out,
 				  struct bd_error *err)
 {
@@ -51,7 +71,7 @@ enum bd_status bd_bin_index_build(const struct bd_dump *d, struct bd_bin_index *
 		out->n++;
 	}
 	if (!sorted)
-		bd_sort(out->v, out->n, sizeof(*out->v), bin_cmp);
+		sort_by_address(out);
 	return BD_OK;
 }
 

@@ -532,7 +532,6 @@ struct printer {
 	size_t cap_its;
 	struct addrset path;
 	const struct bd_bin_index *bins;
-	struct bd_bin_index own_bins;
 	bool bins_tried;
 	char local[256];             /* the dump's node name, unquoted */
 	bool nomem;
@@ -574,14 +573,19 @@ static size_t scan_limit(const struct printer *p)
 	return lim;
 }
 
+/*
+ * The dump's one binary index, built by the first term that needs it:
+ * every term printed used to index every =binary section again (20 messages
+ * of a 1M-binary dump: 20 indexes). Printers run on one thread, or after
+ * analyze built the index for its parts, so the build is never shared.
+ */
 static const struct bd_bin_index *printer_bins(struct printer *p)
 {
 	if (p->bins || p->bins_tried)
 		return p->bins;
 	p->bins_tried = true;
-	if (bd_bin_index_build(p->c->d, &p->own_bins, NULL) == BD_OK)
-		p->bins = &p->own_bins;
-	else
+	p->bins = bd_dump_binaries(p->c->d);
+	if (!p->bins)
 		p->nomem = true;
 	return p->bins;
 }
@@ -1521,7 +1525,6 @@ enum bd_status bd_term_print_ex(const struct bd_term_ctx *c, const struct bd_ele
 
 	if (p->nomem || out->oom)
 		rc = bd_fail(err, BD_ENOMEM, BD_NO_OFFSET, NULL, "out of memory printing a term");
-	bd_bin_index_release(&p->own_bins);
 	bd_free(p->st);
 	bd_free(p->its);
 	bd_free(p->path.v);

@@ -10,37 +10,12 @@
 
 /* ------------------------------------------------------ binary index */
 
-struct bd_bin_entry {
-	uint64_t addr;
-	size_t section;
-};
-
-static int bin_cmp(const void *a, const void *b)
+static int address_cmp(const void *a, const void *b)
 {
-	const struct bd_bin_entry *x = a;
-	const struct bd_bin_entry *y = b;
+	const struct bd_sort_key *x = a;
+	const struct bd_sort_key *y = b;
 
-	return x->addr < y->addr ? -1 : x->addr > y->addr;
-}
-
-/*
- * A dump with many binaries lists them in no address order when their
- * processes were spawned out of it: a radix sort of the addresses takes a
- * few passes (1M binaries: qsort spent 0.5 s of CPU).
- */
-static void sort_by_address(struct bd_bin_index *bi)
-{
-	struct bd_sort_key *keys = bd_realloc_array(NULL, bi->n, sizeof(*keys));
-
-	for (size_t i = 0; keys && i < bi->n; i++)
-		keys[i] = (struct bd_sort_key){ bi->v[i].addr, bi->v[i].section };
-	if (keys && bd_sort_keys(keys, bi->n)) {
-		for (size_t i = 0; i < bi->n; i++)
-			bi->v[i] = (struct bd_bin_entry){ keys[i].key, keys[i].at };
-	} else {
-		bd_sort(bi->v, bi->n, sizeof(*bi->v), bin_cmp);
-	}
-	bd_free(keys);
+	return x->key < y->key ? -1 : x->key > y->key;
 }
 
 enum bd_status bd_bin_index_build(const struct bd_dump *d, struct bd_bin_index *out,
@@ -65,13 +40,17 @@ enum bd_status bd_bin_index_build(const struct bd_dump *d, struct bd_bin_index *
 			return bd_fail(err, BD_ENOMEM, BD_NO_OFFSET, NULL,
 				       "out of memory indexing binaries");
 		}
-		out->v[out->n].addr = addr;
-		out->v[out->n].section = i;
-		sorted = sorted && (!out->n || out->v[out->n - 1].addr <= addr);
+		out->v[out->n] = (struct bd_sort_key){ addr, i };
+		sorted = sorted && (!out->n || out->v[out->n - 1].key <= addr);
 		out->n++;
 	}
-	if (!sorted)
-		sort_by_address(out);
+	/*
+	 * A dump with many binaries lists them in no address order when their
+	 * processes were spawned out of it: a radix sort takes a few passes
+	 * (1M binaries: qsort spent 0.5 s of CPU).
+	 */
+	if (!sorted && !bd_sort_keys(out->v, out->n))
+		bd_sort(out->v, out->n, sizeof(*out->v), address_cmp);
 	return BD_OK;
 }
 
@@ -110,15 +89,15 @@ bool bd_bin_index_get(const struct bd_bin_index *bi, const struct bd_dump *d, ui
 
 	while (lo < hi) {
 		size_t mid = lo + (hi - lo) / 2;
-		if (bi->v[mid].addr < addr) {
+		if (bi->v[mid].key < addr) {
 			lo = mid + 1;
-		} else if (bi->v[mid].addr > addr) {
+		} else if (bi->v[mid].key > addr) {
 			hi = mid;
 		} else {
 			struct bd_section s;
 			struct bd_slice line;
 			struct bd_slice body;
-			bd_section_get(d, bi->v[mid].section, &s);
+			bd_section_get(d, bi->v[mid].at, &s);
 			body = s.body;
 			if (!bd_slice_next_line(&body, &line))
 				return false;

@@ -10,9 +10,8 @@
 #include "term/heap.h"
 
 /* Address -> =binary:ADDR section, for refc binary payloads. */
-struct bd_bin_entry;
 struct bd_bin_index {
-	struct bd_bin_entry *v;  /* sorted by address */
+	struct bd_sort_key *v;   /* key: a binary's address, at: its section; by address */
 	size_t n;
 };
 

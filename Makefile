@@ -90,6 +90,7 @@ unit: $(TEST_BINS)
 golden: $(BIN)
 	@tests/cli/run.sh $(BIN)
 	@$(PYTHON) tests/cli/check_captures.py $(BIN)
+	@$(PYTHON) tests/cli/process_order.py $(BIN)
 	@$(PYTHON) tests/cli/validate_json.py docs/beamdump.schema.json \
 		$$(grep -l '"schema": "beamdump/1"' tests/cli/expected/*.out)
 

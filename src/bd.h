@@ -160,6 +160,16 @@ struct bd_pid {
 };
 bool bd_parse_pid(struct bd_slice s, struct bd_pid *out);
 int bd_pid_cmp(const struct bd_pid *a, const struct bd_pid *b);
+/*
+ * bd_pid_cmp's order as a number, for pids of first's node: (serial,
+ * number). False for a pid of another node or one that did not parse.
+ */
+bool bd_pid_sort_key(const struct bd_pid *id, const struct bd_pid *first, uint64_t *key);
+/*
+ * A local pid's ("<0.N.S>") bd_pid_cmp order as one number, for ranking
+ * ties by pid; UINT64_MAX (after every local pid) for any other text.
+ */
+uint64_t bd_pid_order_key(struct bd_slice pid);
 
 /* ---------------------------------------------------------------- arena */
 

@@ -72,26 +72,38 @@ static enum bd_status build_memory(struct bd_dump *d, const struct bd_analyze_op
 
 struct top_rec {
 	uint64_t key;
+	uint64_t pid_key;   /* equal keys go by pid (bd_pid_order_key), then section */
 	uint32_t section;
 };
+
+/* Whether a ranks before b: the larger key, else the lower pid. */
+static bool top_before(const struct top_rec *a, const struct top_rec *b)
+{
+	if (a->key != b->key)
+		return a->key > b->key;
+	if (a->pid_key != b->pid_key)
+		return a->pid_key < b->pid_key;
+	return a->section < b->section;
+}
 
 struct top_list {
 	struct top_rec *v;
 	size_t n, cap;
 };
 
-static void top_add(struct top_list *t, uint64_t key, size_t section)
+static void top_add(struct top_list *t, uint64_t key, uint64_t pid_key, size_t section)
 {
+	struct top_rec r = { key, pid_key, (uint32_t)section };
 	size_t at;
 
-	if (t->n == t->cap && (t->n == 0 || t->v[t->n - 1].key >= key))
+	if (t->n == t->cap && (t->n == 0 || !top_before(&r, &t->v[t->n - 1])))
 		return;
 	at = t->n < t->cap ? t->n++ : t->n - 1;
-	while (at > 0 && t->v[at - 1].key < key) {
+	while (at > 0 && top_before(&r, &t->v[at - 1])) {
 		t->v[at] = t->v[at - 1];
 		at--;
 	}
-	t->v[at] = (struct top_rec){ key, (uint32_t)section };
+	t->v[at] = r;
 }
 
 /* The busiest processes kept for the runaway rule, whatever the rows shown. */
@@ -143,24 +155,25 @@ static void scan_procs(struct bd_dump *d, struct proc_stats *st, bd_proc_visit_f
 		bd_parse_proc_fields(&s, SCAN_FIELDS | (visit ? BD_VISIT_FIELDS : 0), &p);
 		if (visit)
 			visit(visit_ctx, st->n, &p);
+		uint64_t pid_key = bd_pid_order_key(s.id);
 		/* runaways are judged on the window's work when there is one */
 		uint64_t work = p.window_reductions != BD_UNSET ? p.window_reductions : p.reductions;
 		if (p.window_reductions != BD_UNSET) {
 			st->window = true;
-			top_add(&st->by_window, p.window_reductions, i);
+			top_add(&st->by_window, p.window_reductions, pid_key, i);
 		}
 		if (st->all_reductions)
 			st->all_reductions[st->n] = work;
 		st->n++;
-		top_add(&st->memory, bd_proc_memory(&p, d, NULL), i);
+		top_add(&st->memory, bd_proc_memory(&p, d, NULL), pid_key, i);
 		if (p.message_queue_len != BD_UNSET && p.message_queue_len)
-			top_add(&st->mq, p.message_queue_len, i);
-		top_add(&st->reductions, p.reductions, i);
-		top_add(&st->busiest, work, i);
+			top_add(&st->mq, p.message_queue_len, pid_key, i);
+		top_add(&st->reductions, p.reductions, pid_key, i);
+		top_add(&st->busiest, work, pid_key, i);
 		st->total_reductions += work;
 		if (p.stack_words != BD_UNSET && st->stack_words) {
 			st->stack_words[st->n_stacks++] = p.stack_words;
-			top_add(&st->deepest, p.stack_words, i);
+			top_add(&st->deepest, p.stack_words, pid_key, i);
 		}
 	}
 }

@@ -151,20 +151,15 @@ static int proc_ptr_cmp(const void *a, const void *b)
  * (serial, number), sorted by radix in a few passes; anything else (a pid
  * that did not parse, several nodes) by comparison.
  */
-static bool pid_key(const struct bd_pid *id, const struct bd_pid *first, size_t at,
-		    struct bd_sort_key *key)
-{
-	*key = (struct bd_sort_key){ (uint64_t)id->serial << 32 | id->num, at };
-	return id->node == first->node && id->num != UINT32_MAX;
-}
-
 static void pid_order(struct bd_cap_proc *rows, size_t n, struct bd_cap_proc **by)
 {
 	struct bd_sort_key *keys = bd_realloc_array(NULL, n, sizeof(*keys));
 	bool numeric = keys != NULL;
 
-	for (size_t i = 0; i < n && numeric; i++)
-		numeric = pid_key(&rows[i].id, &rows[0].id, i, &keys[i]);
+	for (size_t i = 0; i < n && numeric; i++) {
+		numeric = bd_pid_sort_key(&rows[i].id, &rows[0].id, &keys[i].key);
+		keys[i].at = i;
+	}
 	if (numeric && bd_sort_keys(keys, n)) {
 		for (size_t i = 0; i < n; i++)
 			by[i] = &rows[keys[i].at];
@@ -413,37 +408,6 @@ static const char *dup_or_last(struct procs_fill *pf, struct last_text *last, st
 	return last->text;
 }
 
-/*
- * The row of each process in pid order, by rank, so that the table fills in
- * order: moving its 100-byte rows into order afterwards costs a cache miss
- * a row. NULL when the pids do not order as numbers; the rows are then
- * ordered after the fill.
- */
-static uint32_t *pid_places(const struct bd_dump *d, size_t n)
-{
-	struct bd_sort_key *keys = bd_realloc_array(NULL, n, sizeof(*keys));
-	uint32_t *place = n < UINT32_MAX ? bd_realloc_array(NULL, n, sizeof(*place)) : NULL;
-	struct bd_pid first, id;
-	bool numeric = keys && place;
-
-	for (size_t i = 0; i < n && numeric; i++) {
-		if (!bd_parse_pid(bd_section_id(d, d->proc_list[i]), &id))
-			numeric = false;
-		else if (i == 0)
-			first = id;
-		numeric = numeric && pid_key(&id, &first, i, &keys[i]);
-	}
-	if (numeric && bd_sort_keys(keys, n)) {
-		for (size_t k = 0; k < n; k++)
-			place[keys[k].at] = (uint32_t)k;
-	} else {
-		bd_free(place);
-		place = NULL;
-	}
-	bd_free(keys);
-	return place;
-}
-
 static bool procs_prepare(struct loader *l, struct bd_dump *d, struct procs_fill *pf)
 {
 	struct bd_capture *c = l->c;
@@ -457,7 +421,8 @@ static bool procs_prepare(struct loader *l, struct bd_dump *d, struct procs_fill
 	c->n_arenas = 1;
 	bd_arena_init(&c->arenas[0]);
 	pf->procs = c->procs;
-	pf->place = pf->n > 1 ? pid_places(d, pf->n) : NULL;
+	/* each process's row in pid order: moving 100-byte rows into order after costs a miss each */
+	pf->place = pf->n > 1 ? bd_dump_pid_places(d) : NULL;
 	pf->arena = &c->arenas[0];
 	pf->call = pf->spawned_by = (struct last_text){ NULL, 0 };
 	pf->oom = false;

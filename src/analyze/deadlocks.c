@@ -1254,17 +1254,30 @@ static void add_convoys(struct dl_graph *g, struct rm_builder *b, struct rm_node
 	bd_free(t);
 }
 
+static int node_ptr_cmp(const void *a, const void *b)
+{
+	return node_cmp(*(const struct dl_node *const *)a, *(const struct dl_node *const *)b);
+}
+
+/* Every edge, by its caller's pid. */
 static void add_edges(struct dl_graph *g, struct rm_builder *b, struct rm_node *root)
 {
 	struct rm_node *arr = bd_rm_flags(bd_rm_arr(b, root, "edges"), RM_NOTEXT);
+	const struct dl_node **by_pid = bd_calloc(g->n_nodes + 1, sizeof(*by_pid));
+	size_t n_callers = 0;
 
-	for (size_t i = 0; i < g->n_nodes; i++) {
-		const struct dl_node *n = &g->nodes[i];
-		const struct dl_edge *e;
+	if (!by_pid) {
+		b->oom = true;
+		return;
+	}
+	for (size_t i = 0; i < g->n_nodes; i++)
+		if (g->nodes[i].edge != NONE)
+			by_pid[n_callers++] = &g->nodes[i];
+	bd_sort(by_pid, n_callers, sizeof(*by_pid), node_ptr_cmp);
+	for (size_t i = 0; i < n_callers; i++) {
+		const struct dl_node *n = by_pid[i];
+		const struct dl_edge *e = &g->edges[n->edge];
 		struct rm_node *o;
-		if (n->edge == NONE)
-			continue;
-		e = &g->edges[n->edge];
 		o = bd_rm_obj(b, arr, NULL);
 		bd_rm_slice(b, o, "from", n->pid);
 		if (n->out != NONE)
@@ -1287,6 +1300,7 @@ static void add_edges(struct dl_graph *g, struct rm_builder *b, struct rm_node *
 			bd_rm_null(b, o, "via");
 		}
 	}
+	bd_free(by_pid);
 }
 
 /* ------------------------------------------------------ the drawn graph */

@@ -122,6 +122,7 @@
 struct cand {
 	uint32_t section;
 	uint64_t key;      /* queue length, binary words or heap words */
+	uint64_t pid_key;  /* ties go by pid (bd_pid_order_key), then section */
 };
 
 struct name_slot {
@@ -150,7 +151,7 @@ static bool cand_push(struct cand_list *l, struct cand c)
 	return true;
 }
 
-/* Largest key first; ties in dump order. */
+/* Largest key first; ties by pid. */
 static int cand_cmp(const void *a, const void *b)
 {
 	const struct cand *x = a;
@@ -158,6 +159,8 @@ static int cand_cmp(const void *a, const void *b)
 
 	if (x->key != y->key)
 		return x->key > y->key ? -1 : 1;
+	if (x->pid_key != y->pid_key)
+		return x->pid_key < y->pid_key ? -1 : 1;
 	return x->section < y->section ? -1 : x->section > y->section;
 }
 
@@ -258,18 +261,25 @@ static enum bd_status scan(struct leaks_ctx *c, struct bd_error *err)
 		bd_parse_proc_fields(&s, SCAN_FIELDS, &br);
 		if (br.name.len)
 			ok = name_put(c, s.id, br.name);
+		/* read only for a candidate: most processes are none */
+		uint64_t pid_key = br.message_queue_len || br.has_bin_vheap ||
+						   (br.stack_heap_words + br.old_heap_words) * c->ws >=
+							   HEAP_SCAN_MIN
+					   ? bd_pid_order_key(s.id)
+					   : UINT64_MAX;
 		if (br.message_queue_len)
-			ok = ok && cand_push(&c->mq, (struct cand){ (uint32_t)i, br.message_queue_len });
+			ok = ok && cand_push(&c->mq, (struct cand){ (uint32_t)i, br.message_queue_len,
+								   pid_key });
 		/* absent before OTP 21 */
 		if (br.has_bin_vheap) {
 			uint64_t words = br.bin_vheap_words + br.old_bin_vheap_words;
 			c->has_bin_vheap = true;
 			if (words * c->ws >= BIN_SCAN_MIN)
-				ok = ok && cand_push(&c->bins, (struct cand){ (uint32_t)i, words });
+				ok = ok && cand_push(&c->bins, (struct cand){ (uint32_t)i, words, pid_key });
 		}
 		heap_words = br.stack_heap_words + br.old_heap_words;
 		if (heap_words * c->ws >= HEAP_SCAN_MIN)
-			ok = ok && cand_push(&c->heaps, (struct cand){ (uint32_t)i, heap_words });
+			ok = ok && cand_push(&c->heaps, (struct cand){ (uint32_t)i, heap_words, pid_key });
 		if (!ok)
 			return bd_fail(err, BD_ENOMEM, BD_NO_OFFSET, NULL, "out of memory scanning processes");
 	}
@@ -347,6 +357,7 @@ struct bin_use {
 
 struct bin_proc {
 	uint32_t section;
+	uint64_t pid_key;        /* ties go by pid */
 	uint64_t vheap_bytes;
 	uint64_t whole_bytes;
 	uint64_t pinned_bytes;
@@ -666,6 +677,8 @@ static int bin_proc_cmp(const void *a, const void *b)
 
 	if (x->pinned_bytes != y->pinned_bytes)
 		return x->pinned_bytes > y->pinned_bytes ? -1 : 1;
+	if (x->pid_key != y->pid_key)
+		return x->pid_key < y->pid_key ? -1 : 1;
 	return x->section < y->section ? -1 : x->section > y->section;
 }
 
@@ -853,6 +866,7 @@ static enum bd_status add_binaries(struct leaks_ctx *c, struct rm_node *root,
 		if (!collect_bins(body_of(d, sect.heap), &s) || !classify_bins(d, bi, &s))
 			goto oom;
 		bp->section = cd->section;
+		bp->pid_key = cd->pid_key;
 		bp->vheap_bytes = cd->key * c->ws;
 		settle_bins(bp, &s, c->ws);
 		n_procs++;
@@ -1148,7 +1162,7 @@ static enum bd_status add_ets(struct leaks_ctx *c, struct rm_node *root, struct 
 		bd_section_get(d, i, &s);
 		bd_parse_ets(&s, &e);
 		all_words += e.words;
-		if (!cand_push(&l, (struct cand){ (uint32_t)i, e.words })) {
+		if (!cand_push(&l, (struct cand){ (uint32_t)i, e.words, 0 })) {
 			bd_free(l.v);
 			return bd_fail(err, BD_ENOMEM, BD_NO_OFFSET, NULL, "out of memory listing ETS tables");
 		}

@@ -529,6 +529,7 @@ struct agg {
 	uint32_t key;
 	uint64_t count;
 	uint64_t bytes;
+	uint64_t tie;             /* equal bytes: lower first (a place's pid order, else key) */
 };
 
 static int agg_cmp(const void *a, const void *b)
@@ -538,12 +539,20 @@ static int agg_cmp(const void *a, const void *b)
 
 	if (x->bytes != y->bytes)
 		return x->bytes > y->bytes ? -1 : 1;
+	if (x->tie != y->tie)
+		return x->tie < y->tie ? -1 : 1;
 	return x->key < y->key ? -1 : x->key > y->key;
 }
 
-/* Sum the groups that pass keep() by key(); largest first. */
+/* What ranks equal rows of places by pid, not by where the dump wrote them. */
+static uint64_t place_tie(const struct memory_ctx *c, uint32_t place)
+{
+	return place == BD_NO_PLACE ? UINT64_MAX : c->t->procs[place].pid_key;
+}
+
+/* Sum the groups that pass keep() by key() (places, or not); largest first. */
 static size_t aggregate(struct memory_ctx *c, struct agg *out, uint32_t (*key)(const struct bd_proc_group *),
-			bool (*keep)(const struct bd_proc_group *, uint32_t), uint32_t filter)
+			bool places, bool (*keep)(const struct bd_proc_group *, uint32_t), uint32_t filter)
 {
 	size_t n = 0;
 
@@ -557,7 +566,7 @@ static size_t aggregate(struct memory_ctx *c, struct agg *out, uint32_t (*key)(c
 		for (i = 0; i < n && out[i].key != k; i++)
 			;
 		if (i == n)
-			out[n++] = (struct agg){ k, 0, 0 };
+			out[n++] = (struct agg){ k, 0, 0, places ? place_tie(c, k) : k };
 		out[i].count += gr->count;
 		out[i].bytes += c->group_retained[g];
 	}
@@ -586,6 +595,8 @@ static int place_cmp_ctx_bytes(const struct memory_ctx *c, uint32_t a, uint32_t 
 
 	if (x != y)
 		return x > y ? -1 : 1;
+	if (place_tie(c, a) != place_tie(c, b))
+		return place_tie(c, a) < place_tie(c, b) ? -1 : 1;
 	return a < b ? -1 : a > b;
 }
 
@@ -632,7 +643,7 @@ static void rollup_groups(struct rollup *r, bool (*keep)(const struct bd_proc_gr
 		const struct bd_proc_group *gr = &r->c->t->groups[g];
 		if ((keep && !keep(gr, filter)) || (keep2 && !keep2(gr, filter2)))
 			continue;
-		v[n++] = (struct agg){ (uint32_t)g, gr->count, r->c->group_retained[g] };
+		v[n++] = (struct agg){ (uint32_t)g, gr->count, r->c->group_retained[g], (uint32_t)g };
 	}
 	bd_sort(v, n, sizeof(*v), agg_cmp);
 	for (size_t i = 0; i < n && shown < r->top; i++, shown++) {
@@ -650,7 +661,7 @@ static void rollup_sups(struct rollup *r, bool (*keep)(const struct bd_proc_grou
 			uint32_t filter, unsigned level)
 {
 	struct agg *v = r->scratch + (size_t)level * r->c->t->n_groups;
-	size_t n = aggregate(r->c, v, by_sup, keep, filter);
+	size_t n = aggregate(r->c, v, by_sup, true, keep, filter);
 
 	for (size_t i = 0; i < n && i < r->top; i++) {
 		rollup_row(r->b, r->arr, level, "supervisor", sup_name(r->b, r->c->t, v[i].key),
@@ -678,7 +689,7 @@ static void add_rollup(struct memory_ctx *c, struct rm_builder *b, struct rm_nod
 	if (o->by == BD_MEMORY_BY_SUPERVISOR) {
 		rollup_sups(&r, NULL, 0, 0);
 	} else {
-		size_t n = aggregate(c, r.scratch, by_app, NULL, 0);
+		size_t n = aggregate(c, r.scratch, by_app, false, NULL, 0);
 		for (size_t i = 0; i < n && i < top; i++) {
 			rollup_row(b, r.arr, 0, "application", app_name(b, c->t, r.scratch[i].key),
 				   r.scratch[i].count, r.scratch[i].bytes);
@@ -739,7 +750,7 @@ static void add_groups(struct memory_ctx *c, struct rm_builder *b, struct rm_nod
 		return;
 	}
 	for (size_t g = 0; g < c->t->n_groups; g++)
-		v[g] = (struct agg){ (uint32_t)g, c->t->groups[g].count, c->group_retained[g] };
+		v[g] = (struct agg){ (uint32_t)g, c->t->groups[g].count, c->group_retained[g], (uint32_t)g };
 	bd_sort(v, c->t->n_groups, sizeof(*v), agg_cmp);
 	for (size_t i = 0; i < c->t->n_groups && i < top; i++) {
 		const struct bd_proc_group *g = &c->t->groups[v[i].key];
@@ -870,7 +881,7 @@ static void find(struct memory_ctx *c, struct rm_builder *b, struct bd_findings 
 		return;
 	}
 	/* one application holding most of the node */
-	if (node && aggregate(c, apps, by_app, NULL, 0) && apps[0].key != BD_NO_PLACE &&
+	if (node && aggregate(c, apps, by_app, false, NULL, 0) && apps[0].key != BD_NO_PLACE &&
 	    apps[0].bytes >= APP_MIN && (double)apps[0].bytes >= APP_SHARE * (double)node) {
 		bd_rm_format_bytes(x, sizeof(x), apps[0].bytes);
 		bd_rm_format_bytes(y, sizeof(y), node);
@@ -966,7 +977,7 @@ static void add_where(struct memory_ctx *c, struct rm_builder *b, struct rm_node
 		b->oom = true;
 		return;
 	}
-	n = aggregate(c, apps, by_app, NULL, 0);
+	n = aggregate(c, apps, by_app, false, NULL, 0);
 	for (size_t i = 0; i < n && i < top; i++) {
 		struct rm_node *o = bd_rm_obj(b, arr, NULL);
 		bd_rm_str(b, o, "what", app_name(b, c->t, apps[i].key));

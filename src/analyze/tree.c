@@ -261,6 +261,7 @@ static enum bd_status read_place(struct place_part *part, size_t i)
 				     BD_PF_BIT(BD_PF_OLD_BIN_VHEAP) | BD_PF_BIT(BD_PF_APPLICATION),
 			     &p);
 	pl->section = d->proc_list[i];
+	pl->pid_key = bd_pid_order_key(s.id);
 	pl->name = bd_atom_text(part->arena, p.name);
 	pl->initial_call = p.spawned_as;
 	pl->memory_bytes = bd_proc_memory(&p, d, &estimated);
@@ -358,6 +359,8 @@ static int group_cmp(const void *a, const void *b)
 		return x->count > y->count ? -1 : 1;
 	if (x->memory_bytes != y->memory_bytes)
 		return x->memory_bytes > y->memory_bytes ? -1 : 1;
+	if (x->order != y->order)
+		return x->order < y->order ? -1 : 1;
 	return x->first < y->first ? -1 : x->first > y->first;
 }
 
@@ -417,6 +420,7 @@ static bool make_groups(struct bd_proc_tree *t)
 			g->supervisor = p->supervisor;
 			g->app = p->app;
 			g->first = (uint32_t)i;
+			g->order = p->pid_key;
 			slots[h] = (uint32_t)t->n_groups++;
 			p->group = slots[h];
 			if (!group_slots(t, &slots, &cap, t->n_groups)) {
@@ -424,7 +428,12 @@ static bool make_groups(struct bd_proc_tree *t)
 				return false;
 			}
 		} else {
+			struct bd_proc_group *g = &t->groups[slots[h]];
 			p->group = slots[h];
+			if (p->pid_key < g->order) {
+				g->first = (uint32_t)i;
+				g->order = p->pid_key;
+			}
 		}
 		t->groups[p->group].count++;
 		t->groups[p->group].memory_bytes += p->memory_bytes;
@@ -456,7 +465,47 @@ static void place_part_run(void *ctx, size_t k)
 	part->calls.slots = NULL;
 }
 
-/* Number the parts' applications once for the tree, in the order first seen. */
+struct app_rank {
+	struct bd_slice name;
+	uint32_t was;
+};
+
+static int app_rank_cmp(const void *a, const void *b)
+{
+	const struct app_rank *x = a, *y = b;
+	size_t n = x->name.len < y->name.len ? x->name.len : y->name.len;
+	int c = n ? memcmp(x->name.ptr, y->name.ptr, n) : 0;
+
+	return c ? c : x->name.len < y->name.len ? -1 : x->name.len > y->name.len;
+}
+
+/* Number the applications by name, so that no order depends on the dump's. */
+static bool number_apps_by_name(struct bd_proc_tree *t)
+{
+	struct app_rank *r = bd_calloc(t->n_apps ? t->n_apps : 1, sizeof(*r));
+	uint32_t *to = bd_calloc(t->n_apps ? t->n_apps : 1, sizeof(*to));
+
+	if (!r || !to) {
+		bd_free(r);
+		bd_free(to);
+		return false;
+	}
+	for (size_t a = 0; a < t->n_apps; a++)
+		r[a] = (struct app_rank){ t->apps[a], (uint32_t)a };
+	bd_sort(r, t->n_apps, sizeof(*r), app_rank_cmp);
+	for (size_t a = 0; a < t->n_apps; a++) {
+		t->apps[a] = r[a].name;
+		to[r[a].was] = (uint32_t)a;
+	}
+	for (size_t i = 0; i < t->n; i++)
+		if (t->procs[i].app != BD_NO_PLACE)
+			t->procs[i].app = to[t->procs[i].app];
+	bd_free(r);
+	bd_free(to);
+	return true;
+}
+
+/* Number the parts' applications once for the tree. */
 static bool merge_apps(struct bd_proc_tree *t, struct place_part *parts, size_t n_parts)
 {
 	struct app_names all = { NULL, 0, 0 };
@@ -482,7 +531,7 @@ static bool merge_apps(struct bd_proc_tree *t, struct place_part *parts, size_t 
 	}
 	t->apps = all.names;
 	t->n_apps = all.n;
-	return ok;
+	return ok && number_apps_by_name(t);
 }
 
 /* Processes a part places: enough that starting it costs little beside it. */

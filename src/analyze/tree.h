@@ -26,6 +26,7 @@ struct bd_place {
 	uint32_t supervisor;           /* nearest supervisor above it; BD_NO_PLACE */
 	uint32_t app;                  /* index into apps; BD_NO_PLACE outside applications */
 	uint32_t group;                /* index into groups */
+	uint64_t pid_key;              /* its pid's order as a number: ties between places go by it */
 	bool is_supervisor;            /* supervisor, supervisor_bridge, DynamicSupervisor */
 	bool is_app_master;            /* application_master:init/4 */
 	bool queued;                   /* its message queue is not empty */
@@ -38,7 +39,8 @@ struct bd_proc_group {
 	uint32_t parent;
 	uint32_t supervisor;
 	uint32_t app;
-	uint32_t first;                /* one member */
+	uint32_t first;                /* its member of the lowest pid */
+	uint64_t order;                /* that member's pid_key: ties between groups go by it */
 	uint64_t count;
 	uint64_t memory_bytes;
 };
@@ -46,7 +48,7 @@ struct bd_proc_group {
 struct bd_proc_tree {
 	struct bd_place *procs;        /* dump order */
 	size_t n;
-	struct bd_slice *apps;         /* application names */
+	struct bd_slice *apps;         /* application names, in byte order */
 	size_t n_apps;
 	struct bd_proc_group *groups;  /* most members first, then most memory */
 	size_t n_groups;

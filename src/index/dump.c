@@ -600,6 +600,32 @@ size_t bd_dump_proc_rank(const struct bd_dump *d, size_t proc_i)
 	return lo;
 }
 
+uint32_t *bd_dump_pid_places(const struct bd_dump *d)
+{
+	size_t n = d->n_proc_list;
+	struct bd_sort_key *keys = n && d->proc_list ? bd_realloc_array(NULL, n, sizeof(*keys)) : NULL;
+	uint32_t *place = keys && n < UINT32_MAX ? bd_realloc_array(NULL, n, sizeof(*place)) : NULL;
+	struct bd_pid first, id;
+	bool numeric = place != NULL;
+
+	for (size_t i = 0; i < n && numeric; i++) {
+		numeric = bd_parse_pid(bd_section_id(d, d->proc_list[i]), &id);
+		if (numeric && i == 0)
+			first = id;
+		numeric = numeric && bd_pid_sort_key(&id, &first, &keys[i].key);
+		keys[i].at = i;
+	}
+	if (numeric && bd_sort_keys(keys, n)) {
+		for (size_t k = 0; k < n; k++)
+			place[keys[k].at] = (uint32_t)k;
+	} else {
+		bd_free(place);
+		place = NULL;
+	}
+	bd_free(keys);
+	return place;
+}
+
 /* Most stacks probed before asking the pid map. */
 #define PROBE_MAX 1024
 

@@ -71,6 +71,14 @@ bool bd_dump_proc_sections(struct bd_dump *d, struct bd_slice pid, struct bd_pro
 bool bd_dump_proc_sections_at(struct bd_dump *d, size_t proc_i, struct bd_proc_sections *out);
 
 /*
+ * Each process's place in pid order, by its rank in d->proc_list (a dump
+ * lists processes by slot of the process table, not by pid): a new array
+ * for the caller to free, or NULL when the pids are not all of one node or
+ * memory is short. Needs bd_dump_prepare_pids.
+ */
+uint32_t *bd_dump_pid_places(const struct bd_dump *d);
+
+/*
  * Where the =proc section proc_i ranks in d->proc_list (built on first
  * use; see bd_dump_prepare_shared): an index < n_proc_list whose entry is
  * proc_i, else not a =proc.

@@ -179,6 +179,21 @@ int bd_pid_cmp(const struct bd_pid *a, const struct bd_pid *b)
 	return 0;
 }
 
+bool bd_pid_sort_key(const struct bd_pid *id, const struct bd_pid *first, uint64_t *key)
+{
+	*key = (uint64_t)id->serial << 32 | id->num;
+	return id->node == first->node && id->num != UINT32_MAX;
+}
+
+uint64_t bd_pid_order_key(struct bd_slice pid)
+{
+	static const struct bd_pid local;
+	struct bd_pid id;
+	uint64_t key;
+
+	return bd_parse_pid(pid, &id) && bd_pid_sort_key(&id, &local, &key) ? key : UINT64_MAX;
+}
+
 #define HEX_ROW(x) x, x, x, x, x, x, x, x, x, x, x, x, x, x, x, x
 const signed char bd_hex_values[256] = {
 	HEX_ROW(-1), HEX_ROW(-1), HEX_ROW(-1),

@@ -121,10 +121,29 @@ static struct held *held_touch(struct memory_ctx *c, uint32_t i)
 
 /* ------------------------------------------------------------ binaries */
 
+/* A reference to a refc binary that is not in the dump's =binary sections. */
 struct bin_ref {
 	uint64_t addr;
 	uint64_t size;
 	uint32_t place;
+};
+
+/* A reference to the binary at bi->v[bin]. */
+struct bin_hold {
+	uint32_t bin;
+	uint32_t place;
+	uint64_t size;
+};
+
+/*
+ * What the processes' heaps reference, in place order: references to the
+ * dump's binaries are summed per binary; the rare others are sorted.
+ */
+struct refs {
+	struct bin_hold *held;
+	size_t n_held, cap_held;
+	struct bin_ref *other;
+	size_t n_other, cap_other;
 };
 
 static int bin_ref_cmp(const void *a, const void *b)
@@ -145,27 +164,15 @@ static int u64_cmp(const void *a, const void *b)
 }
 
 /*
- * The Yc lines (ProcBins) of one heap section: each a refc binary the
- * process references. Returns whether some slice (Ys) points to no binary
- * line of the heap: its original is then not in the dump.
+ * Each binary line ("ADDR:Y...") of a heap body, to fn. Binary lines are
+ * few: jump from one ":Y" to the next, not line by line; by its 'Y', which
+ * only tags and atoms hold, where every line has a ':'.
  */
-static bool collect_refs(struct bd_dump *d, const struct bd_bin_index *bi, size_t heap,
-			 uint32_t place, struct bin_ref **v, size_t *n, size_t *cap,
-			 struct bd_buf *lines, struct bd_buf *targets, bool *hidden)
+static bool each_binary_line(struct bd_slice body,
+			     bool (*fn)(void *ctx, uint64_t addr, const struct bd_obj *o), void *ctx)
 {
-	struct bd_section s;
-	const char *p, *end;
+	const char *p = body.ptr, *end = body.ptr + body.len;
 
-	bd_section_get(d, heap, &s);
-	p = s.body.ptr;
-	end = p + s.body.len;
-	bd_buf_reset(lines);
-	bd_buf_reset(targets);
-	/*
-	 * binary lines are few: jump from one ":Y" to the next, not line by
-	 * line; by its 'Y', which only tags and atoms hold, where every line
-	 * has a ':'
-	 */
 	while (p < end) {
 		const char *y = memchr(p, 'Y', (size_t)(end - p));
 		const char *ls, *e, *nl;
@@ -175,52 +182,178 @@ static bool collect_refs(struct bd_dump *d, const struct bd_bin_index *bi, size_
 
 		if (!y)
 			break;
-		if (y == s.body.ptr || y[-1] != ':') {
+		if (y == body.ptr || y[-1] != ':') {
 			p = y + 1;
 			continue;
 		}
 		y--;
-		for (ls = y; ls > s.body.ptr && ls[-1] != '\n'; ls--)
+		for (ls = y; ls > body.ptr && ls[-1] != '\n'; ls--)
 			;
 		nl = memchr(y, '\n', (size_t)(end - y));
 		e = nl ? nl : end;
 		p = e;
 		k = bd_hex_prefix(ls, e, &addr);
-		if (k && ls + k == y && y + 3 < e && bd_obj_parse(y + 1, e, &o)) {
-			if (o.kind == BD_OBJ_SUB_BIN) {
-				bd_buf_add(targets, &o.ref, sizeof(o.ref));
-			} else {
-				bd_buf_add(lines, &addr, sizeof(addr));
-			}
-			if (o.kind == BD_OBJ_REFC_BIN) {
-				struct bd_slice payload;
-				uint64_t full;
-				uint64_t size = o.size;
-				/* from OTP 27 a Yc may view part of its binary: count the binary */
-				if (bd_bin_index_get(bi, d, o.ref, &payload, &full) && full > size)
-					size = full;
-				if (!bd_grow((void **)v, cap, *n + 1, sizeof(**v)))
-					return false;
-				(*v)[(*n)++] = (struct bin_ref){ o.ref, size, place };
-			}
-		}
-	}
-	if (lines->oom || targets->oom)
-		return false;
-	*hidden = false;
-	if (targets->len) {
-		uint64_t *l = (uint64_t *)(void *)lines->ptr;
-		size_t nl = lines->len / sizeof(uint64_t);
-		bd_sort(l, nl, sizeof(*l), u64_cmp);
-		for (size_t i = 0; i < targets->len / sizeof(uint64_t) && !*hidden; i++) {
-			uint64_t t;
-			memcpy(&t, targets->ptr + i * sizeof(t), sizeof(t));
-			/* OTP 27 may tag the target's low bits */
-			*hidden = !bsearch(&t, l, nl, sizeof(*l), u64_cmp) &&
-				  !bsearch(&(uint64_t){ t & ~(uint64_t)7 }, l, nl, sizeof(*l), u64_cmp);
-		}
+		if (k && ls + k == y && y + 3 < e && bd_obj_parse(y + 1, e, &o) && !fn(ctx, addr, &o))
+			return false;
 	}
 	return true;
+}
+
+struct heap_refs {
+	struct bd_dump *d;
+	const struct bd_bin_index *bi;
+	uint32_t place;
+	struct refs *r;
+	struct bd_buf *targets;   /* the slices' originals */
+	struct bd_buf *lines;     /* every other binary line */
+};
+
+/* A Yc (ProcBin) is a refc binary the process references; a Ys, a slice of one. */
+static bool add_ref(void *ctx, uint64_t addr, const struct bd_obj *o)
+{
+	struct heap_refs *h = ctx;
+	struct refs *r = h->r;
+	struct bd_slice payload;
+	uint64_t full, size = o->size;
+	size_t at;
+
+	(void)addr;
+	if (o->kind == BD_OBJ_SUB_BIN) {
+		bd_buf_add(h->targets, &o->ref, sizeof(o->ref));
+		return !h->targets->oom;
+	}
+	if (o->kind != BD_OBJ_REFC_BIN)
+		return true;
+	at = bd_bin_index_find(h->bi, o->ref);
+	/* from OTP 27 a Yc may view part of its binary: count the binary */
+	if (bd_bin_index_read(h->bi, h->d, at, &payload, &full) && full > size)
+		size = full;
+	if (at != SIZE_MAX && at < UINT32_MAX) {
+		if (!bd_grow((void **)&r->held, &r->cap_held, r->n_held + 1, sizeof(*r->held)))
+			return false;
+		r->held[r->n_held++] = (struct bin_hold){ (uint32_t)at, h->place, size };
+	} else {
+		if (!bd_grow((void **)&r->other, &r->cap_other, r->n_other + 1, sizeof(*r->other)))
+			return false;
+		r->other[r->n_other++] = (struct bin_ref){ o->ref, size, h->place };
+	}
+	return true;
+}
+
+static bool add_line(void *ctx, uint64_t addr, const struct bd_obj *o)
+{
+	struct heap_refs *h = ctx;
+
+	if (o->kind != BD_OBJ_SUB_BIN)
+		bd_buf_add(h->lines, &addr, sizeof(addr));
+	return !h->lines->oom;
+}
+
+/*
+ * The refc binaries one heap section references, into r. *hidden tells
+ * whether some slice (Ys) points to no binary line of the heap: its
+ * original is then not in the dump. The heap's other binary lines are
+ * listed only then, in a second pass: most heaps hold no slice.
+ */
+static bool collect_refs(struct bd_dump *d, const struct bd_bin_index *bi, size_t heap,
+			 uint32_t place, struct refs *r, struct bd_buf *lines, struct bd_buf *targets,
+			 bool *hidden)
+{
+	struct bd_section s;
+	struct heap_refs h = { d, bi, place, r, targets, lines };
+
+	bd_section_get(d, heap, &s);
+	bd_buf_reset(lines);
+	bd_buf_reset(targets);
+	*hidden = false;
+	if (!each_binary_line(s.body, add_ref, &h))
+		return false;
+	if (!targets->len)
+		return true;
+	if (!each_binary_line(s.body, add_line, &h))
+		return false;
+	uint64_t *l = (uint64_t *)(void *)lines->ptr;
+	size_t nl = lines->len / sizeof(uint64_t);
+	bd_sort(l, nl, sizeof(*l), u64_cmp);
+	for (size_t i = 0; i < targets->len / sizeof(uint64_t) && !*hidden; i++) {
+		uint64_t t;
+		memcpy(&t, targets->ptr + i * sizeof(t), sizeof(t));
+		/* OTP 27 may tag the target's low bits */
+		*hidden = !bsearch(&t, l, nl, sizeof(*l), u64_cmp) &&
+			  !bsearch(&(uint64_t){ t & ~(uint64_t)7 }, l, nl, sizeof(*l), u64_cmp);
+	}
+	return true;
+}
+
+/* A binary's bytes go to its one holder as exclusive, or to each of several as shared. */
+static void credit(struct memory_ctx *c, uint32_t place, uint64_t size, bool alone)
+{
+	if (alone)
+		held_touch(c, place)->bin_excl += size;
+	else
+		held_touch(c, place)->bin_shared += size;
+}
+
+/*
+ * References to the dump's binaries, summed per binary in two passes over
+ * them (references come in place order, so a holder is counted once): no
+ * sort of a million references, and 16 bytes a binary.
+ */
+static bool share_held(struct memory_ctx *c, size_t n_bins, const struct refs *r)
+{
+	struct bin_total {
+		uint32_t holders;
+		uint32_t last;            /* the last place seen; UINT32_MAX: none */
+		uint64_t size;
+	} *t = bd_realloc_array(NULL, n_bins ? n_bins : 1, sizeof(*t));
+
+	if (!t)
+		return false;
+	for (size_t b = 0; b < n_bins; b++)
+		t[b] = (struct bin_total){ 0, UINT32_MAX, 0 };
+	for (size_t i = 0; i < r->n_held; i++) {
+		struct bin_total *bt = &t[r->held[i].bin];
+		if (bt->last != r->held[i].place) {
+			bt->holders++;
+			bt->last = r->held[i].place;
+		}
+		if (r->held[i].size > bt->size)
+			bt->size = r->held[i].size;
+	}
+	for (size_t b = 0; b < n_bins; b++) {
+		c->bin_distinct += t[b].size;
+		t[b].last = UINT32_MAX;
+	}
+	for (size_t i = 0; i < r->n_held; i++) {
+		struct bin_total *bt = &t[r->held[i].bin];
+		if (bt->last == r->held[i].place)
+			continue;
+		bt->last = r->held[i].place;
+		credit(c, r->held[i].place, bt->size, bt->holders == 1);
+	}
+	bd_free(t);
+	return true;
+}
+
+/* References to binaries the dump does not hold: sorted by address, then place. */
+static void share_other(struct memory_ctx *c, struct bin_ref *v, size_t n)
+{
+	bd_sort(v, n, sizeof(*v), bin_ref_cmp);
+	for (size_t i = 0; i < n;) {
+		size_t j = i, holders = 0;
+		uint64_t size = 0;
+		for (; j < n && v[j].addr == v[i].addr; j++) {
+			if (j == i || v[j].place != v[j - 1].place)
+				holders++;
+			if (v[j].size > size)
+				size = v[j].size;
+		}
+		c->bin_distinct += size;
+		for (size_t k = i; k < j; k++)
+			if (k == i || v[k].place != v[k - 1].place)
+				credit(c, v[k].place, size, holders == 1);
+		i = j;
+	}
 }
 
 /*
@@ -230,14 +363,17 @@ static bool collect_refs(struct bd_dump *d, const struct bd_bin_index *bi, size_
 static enum bd_status share_binaries(struct memory_ctx *c, struct bd_error *err)
 {
 	const struct bd_bin_index *bi = bd_dump_binaries(c->d);
-	struct bin_ref *v = NULL;
+	struct refs r;
 	struct bd_buf lines = BD_BUF_INIT, targets = BD_BUF_INIT;
-	size_t n = 0, cap = 0;
 	bool has_vheap = false;
 	enum bd_status rc = BD_OK;
 
 	if (!bi)
 		return bd_fail(err, BD_ENOMEM, BD_NO_OFFSET, NULL, "out of memory indexing binaries");
+	memset(&r, 0, sizeof(r));
+	/* most binaries have one holder: room for that many references, grown if not */
+	if (bi->n && !bd_grow((void **)&r.held, &r.cap_held, bi->n, sizeof(*r.held)))
+		return bd_fail(err, BD_ENOMEM, BD_NO_OFFSET, NULL, "out of memory reading binaries");
 	if (c->t->n) {
 		/* BinVHeap: is written from OTP 21 on; before, every heap is read */
 		struct bd_section first;
@@ -253,37 +389,21 @@ static enum bd_status share_binaries(struct memory_ctx *c, struct bd_error *err)
 		    s.heap == BD_NO_SECTION)
 			continue;
 		bool hidden = false;
-		if (!collect_refs(c->d, bi, s.heap, (uint32_t)i, &v, &n, &cap, &lines, &targets,
-				  &hidden)) {
+		if (!collect_refs(c->d, bi, s.heap, (uint32_t)i, &r, &lines, &targets, &hidden)) {
 			rc = bd_fail(err, BD_ENOMEM, BD_NO_OFFSET, NULL, "out of memory reading binaries");
 			goto out;
 		}
 		if (hidden)
 			held_touch(c, (uint32_t)i)->hidden_originals = true;
 	}
-	bd_sort(v, n, sizeof(*v), bin_ref_cmp);
-	for (size_t i = 0; i < n;) {
-		size_t j = i, holders = 0;
-		uint64_t size = 0;
-		for (; j < n && v[j].addr == v[i].addr; j++) {
-			if (j == i || v[j].place != v[j - 1].place)
-				holders++;
-			if (v[j].size > size)
-				size = v[j].size;
-		}
-		c->bin_distinct += size;
-		for (size_t k = i; k < j; k++) {
-			if (k > i && v[k].place == v[k - 1].place)
-				continue;
-			if (holders == 1)
-				held_touch(c, v[k].place)->bin_excl += size;
-			else
-				held_touch(c, v[k].place)->bin_shared += size;
-		}
-		i = j;
+	if (!share_held(c, bi->n, &r)) {
+		rc = bd_fail(err, BD_ENOMEM, BD_NO_OFFSET, NULL, "out of memory summing binaries");
+		goto out;
 	}
+	share_other(c, r.other, r.n_other);
 out:
-	bd_free(v);
+	bd_free(r.held);
+	bd_free(r.other);
 	bd_buf_release(&lines);
 	bd_buf_release(&targets);
 	return rc;

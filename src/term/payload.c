@@ -80,35 +80,48 @@ void bd_bin_index_release(struct bd_bin_index *bi)
 	memset(bi, 0, sizeof(*bi));
 }
 
-/* The body is "<HEX size>:<payload>" on one line. */
-bool bd_bin_index_get(const struct bd_bin_index *bi, const struct bd_dump *d, uint64_t addr,
-		      struct bd_slice *payload, uint64_t *size)
+size_t bd_bin_index_find(const struct bd_bin_index *bi, uint64_t addr)
 {
 	size_t lo = 0;
 	size_t hi = bi ? bi->n : 0;
 
 	while (lo < hi) {
 		size_t mid = lo + (hi - lo) / 2;
-		if (bi->v[mid].key < addr) {
+		if (bi->v[mid].key < addr)
 			lo = mid + 1;
-		} else if (bi->v[mid].key > addr) {
+		else if (bi->v[mid].key > addr)
 			hi = mid;
-		} else {
-			struct bd_section s;
-			struct bd_slice line;
-			struct bd_slice body;
-			bd_section_get(d, bi->v[mid].at, &s);
-			body = s.body;
-			if (!bd_slice_next_line(&body, &line))
-				return false;
-			size_t n = bd_hex_prefix(line.ptr, line.ptr + line.len, size);
-			if (!n || n >= line.len || line.ptr[n] != ':')
-				return false;
-			*payload = bd_slice_skip(line, n + 1);
-			return true;
-		}
+		else
+			return mid;
 	}
-	return false;
+	return SIZE_MAX;
+}
+
+/* The body is "<HEX size>:<payload>" on one line. */
+bool bd_bin_index_read(const struct bd_bin_index *bi, const struct bd_dump *d, size_t at,
+		       struct bd_slice *payload, uint64_t *size)
+{
+	struct bd_section s;
+	struct bd_slice line;
+	struct bd_slice body;
+
+	if (!bi || at >= bi->n)
+		return false;
+	bd_section_get(d, bi->v[at].at, &s);
+	body = s.body;
+	if (!bd_slice_next_line(&body, &line))
+		return false;
+	size_t n = bd_hex_prefix(line.ptr, line.ptr + line.len, size);
+	if (!n || n >= line.len || line.ptr[n] != ':')
+		return false;
+	*payload = bd_slice_skip(line, n + 1);
+	return true;
+}
+
+bool bd_bin_index_get(const struct bd_bin_index *bi, const struct bd_dump *d, uint64_t addr,
+		      struct bd_slice *payload, uint64_t *size)
+{
+	return bd_bin_index_read(bi, d, bd_bin_index_find(bi, addr), payload, size);
 }
 
 /* ---------------------------------------------------------- binaries */

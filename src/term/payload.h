@@ -30,6 +30,10 @@ const struct bd_bin_index *bd_dump_binaries(struct bd_dump *d);
  */
 bool bd_bin_index_get(const struct bd_bin_index *bi, const struct bd_dump *d, uint64_t addr,
 		      struct bd_slice *payload, uint64_t *size);
+/* The same in two steps: the binary's place in bi->v (SIZE_MAX: none), then its payload. */
+size_t bd_bin_index_find(const struct bd_bin_index *bi, uint64_t addr);
+bool bd_bin_index_read(const struct bd_bin_index *bi, const struct bd_dump *d, size_t at,
+		       struct bd_slice *payload, uint64_t *size);
 
 /* Bytes [off, off + size) of a binary's payload text. */
 struct bd_binview {

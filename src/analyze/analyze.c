@@ -91,12 +91,31 @@ struct top_list {
 	size_t n, cap;
 };
 
-static void top_add(struct top_list *t, uint64_t key, uint64_t pid_key, size_t section)
+/* A process's pid, read into its order key only when a tie needs it. */
+struct lazy_pid {
+	struct bd_slice text;
+	uint64_t key;
+	bool read;
+};
+
+static uint64_t pid_key_of(struct lazy_pid *p)
 {
-	struct top_rec r = { key, pid_key, (uint32_t)section };
+	if (!p->read) {
+		p->key = bd_pid_order_key(p->text);
+		p->read = true;
+	}
+	return p->key;
+}
+
+static void top_add(struct top_list *t, uint64_t key, struct lazy_pid *pid, size_t section)
+{
+	struct top_rec r = { key, 0, (uint32_t)section };
 	size_t at;
 
-	if (t->n == t->cap && (t->n == 0 || !top_before(&r, &t->v[t->n - 1])))
+	if (t->n == t->cap && (t->n == 0 || key < t->v[t->n - 1].key))
+		return;
+	r.pid_key = pid_key_of(pid);
+	if (t->n == t->cap && !top_before(&r, &t->v[t->n - 1]))
 		return;
 	at = t->n < t->cap ? t->n++ : t->n - 1;
 	while (at > 0 && top_before(&r, &t->v[at - 1])) {
@@ -155,25 +174,25 @@ static void scan_procs(struct bd_dump *d, struct proc_stats *st, bd_proc_visit_f
 		bd_parse_proc_fields(&s, SCAN_FIELDS | (visit ? BD_VISIT_FIELDS : 0), &p);
 		if (visit)
 			visit(visit_ctx, st->n, &p);
-		uint64_t pid_key = bd_pid_order_key(s.id);
+		struct lazy_pid pid = { s.id, 0, false };
 		/* runaways are judged on the window's work when there is one */
 		uint64_t work = p.window_reductions != BD_UNSET ? p.window_reductions : p.reductions;
 		if (p.window_reductions != BD_UNSET) {
 			st->window = true;
-			top_add(&st->by_window, p.window_reductions, pid_key, i);
+			top_add(&st->by_window, p.window_reductions, &pid, i);
 		}
 		if (st->all_reductions)
 			st->all_reductions[st->n] = work;
 		st->n++;
-		top_add(&st->memory, bd_proc_memory(&p, d, NULL), pid_key, i);
+		top_add(&st->memory, bd_proc_memory(&p, d, NULL), &pid, i);
 		if (p.message_queue_len != BD_UNSET && p.message_queue_len)
-			top_add(&st->mq, p.message_queue_len, pid_key, i);
-		top_add(&st->reductions, p.reductions, pid_key, i);
-		top_add(&st->busiest, work, pid_key, i);
+			top_add(&st->mq, p.message_queue_len, &pid, i);
+		top_add(&st->reductions, p.reductions, &pid, i);
+		top_add(&st->busiest, work, &pid, i);
 		st->total_reductions += work;
 		if (p.stack_words != BD_UNSET && st->stack_words) {
 			st->stack_words[st->n_stacks++] = p.stack_words;
-			top_add(&st->deepest, p.stack_words, pid_key, i);
+			top_add(&st->deepest, p.stack_words, &pid, i);
 		}
 	}
 }

@@ -374,16 +374,16 @@ static void read_analyze(struct loader *l, const struct rm_node *root)
 
 /* ------------------------------------------------------ from a dump */
 
-/*
- * The whole process table, filled as analyze's scan reads each =proc: the
- * dump is read once for both. Room for every process and analyze's rows is
- * made first, so the table never moves as it fills.
- */
 struct last_text {
 	const char *text;            /* the last copy made, or NULL */
 	size_t len;
 };
 
+/*
+ * The whole process table, filled as analyze's scan reads each =proc: the
+ * dump is read once for both. Room for every process and analyze's rows is
+ * made first, so the table never moves as it fills.
+ */
 struct procs_fill {
 	struct bd_dump *d;
 	struct bd_cap_proc *procs;   /* the table */
@@ -421,7 +421,7 @@ static bool procs_prepare(struct loader *l, struct bd_dump *d, struct procs_fill
 	c->n_arenas = 1;
 	bd_arena_init(&c->arenas[0]);
 	pf->procs = c->procs;
-	/* each process's row in pid order: moving 100-byte rows into order after costs a miss each */
+	/* each process's row in pid order: moving 112-byte rows into order after costs a miss each */
 	pf->place = pf->n > 1 ? bd_dump_pid_places(d) : NULL;
 	pf->arena = &c->arenas[0];
 	pf->call = pf->spawned_by = (struct last_text){ NULL, 0 };

@@ -164,6 +164,14 @@ static int cand_cmp(const void *a, const void *b)
 	return x->section < y->section ? -1 : x->section > y->section;
 }
 
+/* Process candidates ordered: largest key first, ties by pid (read only for them). */
+static void sort_procs(const struct bd_dump *d, struct cand_list *l)
+{
+	for (size_t k = 0; k < l->n; k++)
+		l->v[k].pid_key = bd_pid_order_key(bd_section_id(d, l->v[k].section));
+	bd_sort(l->v, l->n, sizeof(*l->v), cand_cmp);
+}
+
 /* ------------------------------------------------------------ context */
 
 struct leaks_ctx {
@@ -261,25 +269,18 @@ static enum bd_status scan(struct leaks_ctx *c, struct bd_error *err)
 		bd_parse_proc_fields(&s, SCAN_FIELDS, &br);
 		if (br.name.len)
 			ok = name_put(c, s.id, br.name);
-		/* read only for a candidate: most processes are none */
-		uint64_t pid_key = br.message_queue_len || br.has_bin_vheap ||
-						   (br.stack_heap_words + br.old_heap_words) * c->ws >=
-							   HEAP_SCAN_MIN
-					   ? bd_pid_order_key(s.id)
-					   : UINT64_MAX;
 		if (br.message_queue_len)
-			ok = ok && cand_push(&c->mq, (struct cand){ (uint32_t)i, br.message_queue_len,
-								   pid_key });
+			ok = ok && cand_push(&c->mq, (struct cand){ (uint32_t)i, br.message_queue_len, 0 });
 		/* absent before OTP 21 */
 		if (br.has_bin_vheap) {
 			uint64_t words = br.bin_vheap_words + br.old_bin_vheap_words;
 			c->has_bin_vheap = true;
 			if (words * c->ws >= BIN_SCAN_MIN)
-				ok = ok && cand_push(&c->bins, (struct cand){ (uint32_t)i, words, pid_key });
+				ok = ok && cand_push(&c->bins, (struct cand){ (uint32_t)i, words, 0 });
 		}
 		heap_words = br.stack_heap_words + br.old_heap_words;
 		if (heap_words * c->ws >= HEAP_SCAN_MIN)
-			ok = ok && cand_push(&c->heaps, (struct cand){ (uint32_t)i, heap_words, pid_key });
+			ok = ok && cand_push(&c->heaps, (struct cand){ (uint32_t)i, heap_words, 0 });
 		if (!ok)
 			return bd_fail(err, BD_ENOMEM, BD_NO_OFFSET, NULL, "out of memory scanning processes");
 	}
@@ -848,7 +849,7 @@ static enum bd_status add_binaries(struct leaks_ctx *c, struct rm_node *root,
 				"Refc binaries pinned by small slices"), RM_BLOCKS);
 	if (!n_scan)
 		return BD_OK;
-	bd_sort(c->bins.v, c->bins.n, sizeof(*c->bins.v), cand_cmp);
+	sort_procs(c->d, &c->bins);
 	bi = bd_dump_binaries(d);
 	if (!bi)
 		return bd_fail(err, BD_ENOMEM, BD_NO_OFFSET, NULL, "out of memory indexing binaries");
@@ -1131,7 +1132,7 @@ static enum bd_status add_mailboxes(struct leaks_ctx *c, struct rm_node *root, s
 	uint64_t budget = MSG_SAMPLE_TOTAL;
 
 	if (c->mq.n)
-		bd_sort(c->mq.v, c->mq.n, sizeof(*c->mq.v), cand_cmp);
+		sort_procs(c->d, &c->mq);
 	for (size_t i = 0; i < c->mq.n && i < c->top; i++) {
 		uint64_t cap = budget < MSG_SAMPLE_QUEUE ? budget : MSG_SAMPLE_QUEUE;
 		enum bd_status rc;
@@ -1566,7 +1567,7 @@ static void add_heaps(struct leaks_ctx *c, struct rm_node *root)
 	size_t shown = 0;
 
 	if (c->heaps.n)
-		bd_sort(c->heaps.v, c->heaps.n, sizeof(*c->heaps.v), cand_cmp);
+		sort_procs(c->d, &c->heaps);
 	for (size_t k = 0; k < c->heaps.n && read < HEAP_SCAN_MAX; k++) {
 		const struct cand *cd = &c->heaps.v[k];
 		struct bd_section s;

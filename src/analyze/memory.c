@@ -305,9 +305,11 @@ static bool share_held(struct memory_ctx *c, size_t n_bins, const struct refs *r
 		uint32_t holders;
 		uint32_t last;            /* the last place seen; UINT32_MAX: none */
 		uint64_t size;
-	} *t = bd_realloc_array(NULL, n_bins ? n_bins : 1, sizeof(*t));
+	} *t;
 
-	if (!t)
+	if (!r->n_held)
+		return true;
+	if (!(t = bd_realloc_array(NULL, n_bins, sizeof(*t))))
 		return false;
 	for (size_t b = 0; b < n_bins; b++)
 		t[b] = (struct bin_total){ 0, UINT32_MAX, 0 };

@@ -21,7 +21,7 @@
 
 struct state_rec {
 	uint32_t section;          /* the =proc section */
-	struct bd_pid id;          /* ties are ranked by pid, whatever the dump's order */
+	uint64_t pid_key;          /* ties are ranked by pid (bd_pid_order_key) */
 	const char *kind;
 	struct bd_slice module;
 	bool hibernated;
@@ -37,7 +37,7 @@ struct state_rec {
 struct heap_rec {
 	uint32_t section;
 	uint64_t words;            /* Stack+heap + OldHeap */
-	struct bd_pid id;
+	uint64_t pid_key;
 };
 
 /* Larger first; of equal size, the lower pid. */
@@ -48,7 +48,9 @@ static int heap_cmp(const void *a, const void *b)
 
 	if (x->words != y->words)
 		return x->words > y->words ? -1 : 1;
-	return bd_pid_cmp(&x->id, &y->id);
+	if (x->pid_key != y->pid_key)
+		return x->pid_key < y->pid_key ? -1 : 1;
+	return x->section < y->section ? -1 : x->section > y->section;
 }
 
 /* The TOP_HEAPS largest heaps of non-behaviour processes. */
@@ -78,18 +80,9 @@ static int state_cmp(const void *a, const void *b)
 	/* a hibernated state ranks by its live heap, its upper bound */
 	if (x->words != y->words)
 		return x->words > y->words ? -1 : 1;
-	int c = bd_pid_cmp(&x->id, &y->id);
-	return c ? c : x->section < y->section ? -1 : x->section > y->section;
-}
-
-/* The pid's parts, or all ones (last) for one that does not parse. */
-static struct bd_pid pid_id(struct bd_slice pid)
-{
-	struct bd_pid id;
-
-	if (!bd_parse_pid(pid, &id))
-		id.node = id.num = id.serial = UINT32_MAX;
-	return id;
+	if (x->pid_key != y->pid_key)
+		return x->pid_key < y->pid_key ? -1 : 1;
+	return x->section < y->section ? -1 : x->section > y->section;
 }
 
 static bool may_be_behaviour(const struct bd_proc *p)
@@ -103,7 +96,7 @@ static bool may_be_behaviour(const struct bd_proc *p)
 
 static void note_heap(struct heap_top *t, size_t section, const struct bd_proc *p)
 {
-	struct heap_rec h = { (uint32_t)section, 0, pid_id(p->pid) };
+	struct heap_rec h = { (uint32_t)section, 0, 0 };
 	size_t worst = 0;
 
 	if (p->stack_heap_words != BD_UNSET)
@@ -111,12 +104,17 @@ static void note_heap(struct heap_top *t, size_t section, const struct bd_proc *
 	if (p->old_heap_words != BD_UNSET)
 		h.words += p->old_heap_words;
 	if (t->n < TOP_HEAPS) {
+		h.pid_key = bd_pid_order_key(p->pid);
 		t->v[t->n++] = h;
 		return;
 	}
 	for (size_t i = 1; i < TOP_HEAPS; i++)
 		if (heap_cmp(&t->v[i], &t->v[worst]) > 0)
 			worst = i;
+	/* the pid is read only when it may decide */
+	if (h.words < t->v[worst].words)
+		return;
+	h.pid_key = bd_pid_order_key(p->pid);
 	if (heap_cmp(&h, &t->v[worst]) < 0)
 		t->v[worst] = h;
 }
@@ -141,7 +139,7 @@ static enum bd_status add_state(struct states_ctx *c, struct bd_process *p,
 	r = &c->recs[c->n];
 	memset(r, 0, sizeof(*r));
 	r->section = (uint32_t)section;
-	r->id = pid_id(p->pid);
+	r->pid_key = bd_pid_order_key(p->pid);
 	r->kind = beh->kind;
 	r->module = beh->module;
 	r->hibernated = beh->hibernated;
